@@ -1,0 +1,74 @@
+package explore
+
+// Shrink returns a schedule, no longer than sched, whose [Run] (with the same
+// m and maxSteps) still satisfies still. A nil still means "Run reports the
+// same non-empty Violation as Run(m, sched, maxSteps)". If sched itself does
+// not satisfy still (or, with a nil still, does not violate), a copy of sched
+// is returned unchanged. m is not modified and sched is not aliased.
+//
+// The reduction is delta debugging and fully deterministic; it repeats the
+// following passes until none of them makes progress:
+//
+//  1. drop the tail of the schedule that Run never consumed;
+//  2. remove chunks of decreasing size (len/2, len/4, ..., 1);
+//  3. replace each choice by every lower actor id, lowest first.
+//
+// Each candidate costs one Run, and pass 2 may try O(n²) candidates for a
+// schedule of length n, so keep maxSteps tight: it also bounds how far the
+// default policy may continue after a candidate's explicit choices.
+func Shrink(m Model, sched Schedule, maxSteps int, still func(Result) bool) Schedule {
+	cur := append(Schedule{}, sched...)
+	if still == nil {
+		want := Run(m, sched, maxSteps).Violation
+		if want == "" {
+			return cur
+		}
+		still = func(r Result) bool { return r.Violation == want }
+	}
+	// test runs cand and, if it still qualifies, returns it trimmed to the
+	// prefix that Run consumed (the rest cannot influence the run).
+	test := func(cand Schedule) (Schedule, bool) {
+		r, used := run(m, cand, maxSteps, nil)
+		if !still(r) {
+			return nil, false
+		}
+		return cand[:used], true
+	}
+	t, ok := test(cur)
+	if !ok {
+		return cur
+	}
+	cur = t
+	buf := make(Schedule, 0, len(cur))
+	for changed := true; changed; {
+		changed = false
+		size := max(len(cur)/2, 1)
+		for {
+			for start := 0; start+size <= len(cur); {
+				buf = append(append(buf[:0], cur[:start]...), cur[start+size:]...)
+				if t, ok := test(buf); ok {
+					cur = append(cur[:0], t...)
+					changed = true
+					continue // retry the same position on the shorter schedule
+				}
+				start += size
+			}
+			if size == 1 {
+				break
+			}
+			size /= 2
+		}
+		for i := 0; i < len(cur); i++ {
+			for v := 0; v < cur[i]; v++ {
+				buf = append(buf[:0], cur...)
+				buf[i] = v
+				if t, ok := test(buf); ok {
+					cur = append(cur[:0], t...)
+					changed = true
+					break
+				}
+			}
+		}
+	}
+	return cur
+}
