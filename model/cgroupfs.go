@@ -1,0 +1,981 @@
+package model
+
+import (
+	"fmt"
+	"strings"
+)
+
+// CgroupFile names an interface file of a cgroup (or mkdir/rmdir, which
+// run under cgroup_mutex like the writes).
+type CgroupFile uint8
+
+// The files the model implements.
+const (
+	FileProcs CgroupFile = iota
+	FileThreads
+	FileKill
+	FileFreeze
+	FileType
+	FileSubtreeControl
+	FileControllers
+	FileEvents
+	FilePidsMax
+	FilePidsCurrent
+	FilePidsEvents
+	FileMaxDescendants
+	FileMaxDepth
+	FileStat
+	fileMkdir
+	fileRmdir
+)
+
+var fileNames = []string{
+	"cgroup.procs", "cgroup.threads", "cgroup.kill", "cgroup.freeze", "cgroup.type",
+	"cgroup.subtree_control", "cgroup.controllers", "cgroup.events", "pids.max",
+	"pids.current", "pids.events", "cgroup.max.descendants", "cgroup.max.depth", "cgroup.stat",
+	"mkdir", "rmdir",
+}
+
+// String is the file name ("cgroup.kill").
+func (f CgroupFile) String() string { return fileNames[f] }
+
+// ParseCgroupFile maps a file name to a CgroupFile.
+func ParseCgroupFile(s string) (CgroupFile, bool) {
+	for i, n := range fileNames[:fileMkdir] {
+		if n == s {
+			return CgroupFile(i), true
+		}
+	}
+	return 0, false
+}
+
+// fileExists reports whether c has the file (CFTYPE_NOT_ON_ROOT files are
+// absent on the root; controller files exist where the parent enables the
+// controller). Opening a missing file fails with ENOENT.
+func (k *Kernel) fileExists(c CgroupID, f CgroupFile) bool {
+	switch f {
+	case FileKill, FileFreeze, FileType, FileEvents:
+		return c != RootCG
+	case FilePidsMax, FilePidsCurrent, FilePidsEvents:
+		return k.pidsEnabled(c)
+	}
+	return true
+}
+
+// isSpace is the kernel's isspace() for ASCII.
+func isSpace(b byte) bool { return b == ' ' || (b >= '\t' && b <= '\r') }
+
+// strstrip is strstrip(): drop leading and trailing whitespace.
+func strstrip(s string) string {
+	i, j := 0, len(s)
+	for i < j && isSpace(s[i]) {
+		i++
+	}
+	for j > i && isSpace(s[j-1]) {
+		j--
+	}
+	return s[i:j]
+}
+
+// Kstrtoint is kstrtoint(s, 0, &v) (lib/kstrtox.c): optional sign, base
+// from the prefix ("0x" hex, "0" octal, else decimal), one trailing
+// newline allowed. EINVAL for a malformed string, ERANGE for overflow.
+func Kstrtoint(s string) (int32, Errno) {
+	neg := false
+	if len(s) > 0 && (s[0] == '-' || s[0] == '+') {
+		neg = s[0] == '-'
+		s = s[1:]
+	}
+	base := uint64(10)
+	if len(s) >= 3 && s[0] == '0' && (s[1]|0x20) == 'x' && isHex(s[2]) {
+		base, s = 16, s[2:]
+	} else if len(s) >= 1 && s[0] == '0' {
+		base = 8
+	}
+	var v uint64
+	n := 0
+	overflow := false
+	for ; n < len(s); n++ {
+		d, ok := digit(s[n])
+		if !ok || d >= base {
+			break
+		}
+		if v > (1<<63)/base {
+			overflow = true
+		}
+		v = v*base + d
+	}
+	if n == 0 {
+		return 0, EINVAL
+	}
+	rest := s[n:]
+	if rest == "\n" {
+		rest = ""
+	}
+	if rest != "" {
+		return 0, EINVAL
+	}
+	if overflow {
+		return 0, ERANGE
+	}
+	if neg {
+		if v > 1<<31 {
+			return 0, ERANGE
+		}
+		return int32(-int64(v)), OK
+	}
+	if v > 1<<31-1 {
+		return 0, ERANGE
+	}
+	return int32(v), OK
+}
+
+func isHex(b byte) bool { _, ok := digit(b); d, _ := digit(b); return ok && d < 16 }
+
+func digit(b byte) (uint64, bool) {
+	switch {
+	case b >= '0' && b <= '9':
+		return uint64(b - '0'), true
+	case b >= 'a' && b <= 'f':
+		return uint64(b-'a') + 10, true
+	case b >= 'A' && b <= 'F':
+		return uint64(b-'A') + 10, true
+	}
+	return 0, false
+}
+
+// cgroup.kill walk steps.
+const (
+	cgwLock       = iota // waiting for cgroup_mutex (every write starts here)
+	cgwMigrate           // cgroup.procs/threads: holding the mutex, waiting for the threadgroup rwsem
+	killStart            // __cgroup_kill: set CGRP_KILL / kill_seq++ under css_set_lock
+	killIterStart        // css_task_iter_start
+	killIterate          // css_task_iter_next + send_sig, one task a step
+	killClear            // clear CGRP_KILL (flag mode), then the next cgroup
+)
+
+// WriteFile is write(2) of value to file f of cgroup c by task t. Parse
+// errors return at once; everything else runs under cgroup_mutex, which
+// the write may have to wait for. The first step runs at once.
+func (k *Kernel) WriteFile(t TaskID, c CgroupID, f CgroupFile, value string) {
+	k.begin(t, "cgroup_file_write")
+	tk := &k.tasks[t]
+	tk.Frame = Frame{Path: KCgroupWrite, PC: cgwLock, Arg: int32(f), Cg: c, Child: NoTask, Cur: NoCgroup, Iter: NoTask}
+	fr := &tk.Frame
+	if k.tracing {
+		k.notef("write %q to %s/%s", value, strings.TrimSuffix(k.Path(c), "/"), f)
+	}
+	if c < 0 || int(c) >= len(k.cgroups) || !k.fileExists(c, f) {
+		k.finish(t, -1, ENOENT)
+		return
+	}
+	if !k.cgroups[c].Online {
+		// A write through a file opened before rmdir: kernfs has
+		// deactivated the node (probe: ENODEV for kill, freeze, procs).
+		k.finish(t, -1, ENODEV)
+		return
+	}
+	if value == "" {
+		// cgroup_file_write returns 0 for a zero-length write without
+		// calling the handler (probe kill_errno.c on 6.18).
+		k.finish(t, 0, OK)
+		return
+	}
+	fr.Arg2 = int32(len(value))
+	switch f {
+	case FileKill:
+		// cgroup_kill_write: kstrtoint(strstrip(buf), 0), then != 1 → ERANGE.
+		v, err := Kstrtoint(strstrip(value))
+		if err == OK && v != 1 {
+			err = ERANGE
+		}
+		if err != OK {
+			k.finish(t, -1, err)
+			return
+		}
+	case FileFreeze:
+		v, err := Kstrtoint(strstrip(value))
+		if err == OK && (v < 0 || v > 1) {
+			err = ERANGE
+		}
+		if err != OK {
+			k.finish(t, -1, err)
+			return
+		}
+		fr.Seq = uint32(v)
+	case FileType:
+		if strstrip(value) != "threaded" {
+			k.finish(t, -1, EINVAL)
+			return
+		}
+	case FileSubtreeControl:
+		en, dis, err := parseSubtreeControl(value)
+		if err != OK {
+			k.finish(t, -1, err)
+			return
+		}
+		fr.Flags = uint32(en) | uint32(dis)<<16
+	case FilePidsMax:
+		// pids_max_write: "max" or kstrtoll; < 0 or >= PIDS_MAX → EINVAL.
+		// It does not take cgroup_mutex.
+		s := strstrip(value)
+		lim := int32(-1)
+		if s != "max" {
+			v, err := Kstrtoint(s)
+			if err != OK || v < 0 || v > 4194304 {
+				k.finish(t, -1, EINVAL)
+				return
+			}
+			lim = v
+		}
+		k.cgroups[c].PidsMax = lim
+		k.finish(t, fr.Arg2, OK)
+		return
+	case FileMaxDescendants, FileMaxDepth:
+		s := strstrip(value)
+		lim := int32(-1)
+		if s != "max" {
+			v, err := Kstrtoint(s)
+			if err == OK && v < 0 {
+				err = ERANGE
+			}
+			if err != OK {
+				k.finish(t, -1, err)
+				return
+			}
+			lim = v
+		}
+		fr.Seq = uint32(lim)
+	case FileProcs, FileThreads:
+		// cgroup_procs_write_start parses under the lock; a parse error is
+		// kept and returned once the lock is held (after the ENODEV check).
+		v, err := Kstrtoint(strstrip(value))
+		if err != OK || v < 0 {
+			err = EINVAL
+		}
+		fr.Err = err
+		fr.Seq = uint32(v)
+	default:
+		k.finish(t, -1, EINVAL) // read-only file
+		return
+	}
+	if k.cgroupWriteRunnable(t) {
+		k.stepCgroupWrite(t)
+	}
+}
+
+// Mkdir is mkdir(2) of name under parent.
+func (k *Kernel) Mkdir(t TaskID, parent CgroupID, name string) {
+	k.begin(t, "cgroup_mkdir")
+	tk := &k.tasks[t]
+	tk.Frame = Frame{Path: KCgroupWrite, PC: cgwLock, Arg: int32(fileMkdir), Cg: parent, Child: NoTask, Cur: NoCgroup, Iter: NoTask}
+	if name == "" || strings.Contains(name, "/") || name == "." || name == ".." {
+		k.finish(t, -1, EINVAL)
+		return
+	}
+	if strings.Contains(name, "\n") {
+		k.finish(t, -1, EINVAL)
+		return
+	}
+	k.names = append(k.names[:len(k.names):len(k.names)], name)
+	tk.Frame.Arg2 = int32(len(k.names) - 1)
+	if k.cgroupWriteRunnable(t) {
+		k.stepCgroupWrite(t)
+	}
+}
+
+// Rmdir is rmdir(2) of c.
+func (k *Kernel) Rmdir(t TaskID, c CgroupID) {
+	k.begin(t, "cgroup_rmdir")
+	k.tasks[t].Frame = Frame{Path: KCgroupWrite, PC: cgwLock, Arg: int32(fileRmdir), Cg: c, Child: NoTask, Cur: NoCgroup, Iter: NoTask}
+	if k.cgroupWriteRunnable(t) {
+		k.stepCgroupWrite(t)
+	}
+}
+
+func parseSubtreeControl(value string) (en, dis Controller, err Errno) {
+	for _, tok := range strings.Split(strstrip(value), " ") {
+		if tok == "" {
+			continue
+		}
+		var c Controller
+		for i, n := range ctrlNames {
+			if tok[1:] == n {
+				c = 1 << i
+			}
+		}
+		if c == 0 {
+			return 0, 0, EINVAL
+		}
+		switch tok[0] {
+		case '+':
+			en, dis = en|c, dis&^c
+		case '-':
+			dis, en = dis|c, en&^c
+		default:
+			return 0, 0, EINVAL
+		}
+	}
+	return en, dis, OK
+}
+
+func (k *Kernel) cgroupWriteRunnable(t TaskID) bool {
+	f := &k.tasks[t].Frame
+	switch f.PC {
+	case cgwLock:
+		return k.cgroupMutex == NoTask || k.cgroupMutex == t
+	case cgwMigrate:
+		return k.tgReaders == 0
+	}
+	return true
+}
+
+func (k *Kernel) unlockFinish(t TaskID, ret int32, err Errno) {
+	if k.cgroupMutex == t {
+		k.cgroupMutex = NoTask
+	}
+	if k.tgWriter == t {
+		k.tgWriter = NoTask
+	}
+	k.finish(t, ret, err)
+}
+
+func (k *Kernel) stepCgroupWrite(t TaskID) {
+	tk := &k.tasks[t]
+	f := &tk.Frame
+	file := CgroupFile(f.Arg)
+	c := f.Cg
+	switch f.PC {
+	case cgwLock:
+		k.cgroupMutex = t
+		if file == fileMkdir {
+			k.begin(t, "cgroup_mkdir")
+			k.mkdirLocked(t)
+			return
+		}
+		if file == fileRmdir {
+			k.begin(t, "cgroup_rmdir")
+			k.rmdirLocked(t)
+			return
+		}
+		if !k.cgroups[c].Online {
+			// cgroup_kn_lock_live failed.
+			err := ENOENT
+			if file == FileProcs || file == FileThreads || file == FileSubtreeControl {
+				err = ENODEV
+			}
+			k.unlockFinish(t, -1, err)
+			return
+		}
+		switch file {
+		case FileKill:
+			k.begin(t, "cgroup_kill_write")
+			if k.cgroups[c].Threaded {
+				k.unlockFinish(t, -1, EOPNOTSUPP)
+				return
+			}
+			if k.Opts.Kill == KillAtomic {
+				k.killAtomic(t, c)
+				k.unlockFinish(t, f.Arg2, OK)
+				return
+			}
+			f.Cur = c
+			f.Seq = uint32(k.Opts.Kill)
+			f.PC = killStart
+			k.iters = append(k.iters, t)
+			k.stepCgroupWrite(t)
+		case FileProcs, FileThreads:
+			k.begin(t, "__cgroup_procs_write")
+			if f.Err != OK {
+				k.unlockFinish(t, -1, f.Err)
+				return
+			}
+			k.tgWriter = t
+			f.PC = cgwMigrate
+			if k.tgReaders == 0 {
+				k.stepCgroupWrite(t)
+			}
+		case FileFreeze:
+			k.begin(t, "cgroup_freeze")
+			k.cgroupFreeze(c, f.Seq == 1)
+			k.unlockFinish(t, f.Arg2, OK)
+		case FileType:
+			k.begin(t, "cgroup_type_write")
+			k.unlockFinish(t, f.Arg2, k.enableThreaded(c, f.Arg2))
+		case FileSubtreeControl:
+			k.begin(t, "cgroup_subtree_control_write")
+			k.unlockFinish(t, f.Arg2, k.subtreeControlWrite(c, Controller(f.Flags&0xffff), Controller(f.Flags>>16)))
+		case FileMaxDescendants:
+			k.cgroups[c].MaxDescendants = int32(f.Seq)
+			k.unlockFinish(t, f.Arg2, OK)
+		case FileMaxDepth:
+			k.cgroups[c].MaxDepth = int32(f.Seq)
+			k.unlockFinish(t, f.Arg2, OK)
+		}
+	case cgwMigrate:
+		k.begin(t, "cgroup_attach_task")
+		k.unlockFinish(t, f.Arg2, k.procsWriteLocked(t))
+	case killStart:
+		k.begin(t, "__cgroup_kill")
+		cg := &k.cgroups[f.Cur]
+		if KillMode(f.Seq) == KillFlag {
+			cg.KillFlag = true
+			if k.tracing {
+				k.notef("%s CGRP_KILL set", k.Path(f.Cur))
+			}
+		} else {
+			cg.KillSeq++
+			if k.tracing {
+				k.notef("%s kill_seq %d", k.Path(f.Cur), cg.KillSeq)
+			}
+		}
+		f.PC = killIterStart
+	case killIterStart:
+		k.begin(t, "css_task_iter_start")
+		f.Iter, f.iterList = k.cgroups[f.Cur].taskHead, onTasks
+		if f.Iter == NoTask {
+			f.Iter, f.iterList = k.cgroups[f.Cur].dyingHead, onDying
+		}
+		k.iterFilter(f)
+		f.PC = killIterate
+	case killIterate:
+		k.begin(t, "__cgroup_kill")
+		if f.iterSkipped {
+			k.iterFilter(f)
+		}
+		v := f.Iter
+		if v == NoTask {
+			f.PC = killClear
+			k.stepCgroupWrite(t)
+			return
+		}
+		// css_task_iter_next: yield v and advance at once.
+		f.Iter, f.iterList = k.rawNext(v)
+		k.iterFilter(f)
+		k.killOne(t, v)
+	case killClear:
+		k.begin(t, "__cgroup_kill")
+		if KillMode(f.Seq) == KillFlag {
+			k.cgroups[f.Cur].KillFlag = false
+			if k.tracing {
+				k.notef("%s CGRP_KILL cleared", k.Path(f.Cur))
+			}
+		}
+		k.dropIter(t)
+		next := k.nextPre(f.Cur, c)
+		if next == NoCgroup {
+			k.unlockFinish(t, f.Arg2, OK)
+			return
+		}
+		f.Cur = next
+		f.PC = killStart
+		k.iters = append(k.iters, t)
+		k.stepCgroupWrite(t)
+	}
+}
+
+// iterFilter is the filtering half of css_task_iter_advance() with
+// CSS_TASK_ITER_PROCS: move Iter forward past non-leaders and past dying
+// leaders whose group has no live thread.
+func (k *Kernel) iterFilter(f *Frame) {
+	f.iterSkipped = false
+	for f.Iter != NoTask {
+		v := f.Iter
+		ok := k.IsLeader(v)
+		if ok && f.iterList == onDying && k.groups[k.tasks[v].Group].Live == 0 {
+			ok = false
+		}
+		if ok {
+			return
+		}
+		f.Iter, f.iterList = k.rawNext(v)
+	}
+}
+
+// killOne is the body of __cgroup_kill's loop for one task.
+func (k *Kernel) killOne(writer, v TaskID) {
+	vk := &k.tasks[v]
+	if vk.Flags&PF_KTHREAD != 0 {
+		if k.tracing {
+			k.notef("skips kthread %s", k.Describe(v))
+		}
+		return
+	}
+	if k.FatalSignalPending(v) {
+		k.Cover |= CovKillSkippedPending
+		if k.tracing {
+			k.notef("skips %s: SIGKILL already pending", k.Describe(v))
+		}
+		return
+	}
+	if vk.Frame.Path == KFork && vk.Frame.PC >= forkPost {
+		k.Cover |= CovForkPassedSigcheckBeforeKill
+	}
+	if vk.Flags&PF_EXITING != 0 && k.groups[vk.Group].Live > 0 {
+		k.Cover |= CovKillZombieLeader
+	}
+	k.sendSignal(SIGKILL, infoNoInfo, v, false, writer)
+}
+
+// killAtomic is the atomic variant: for every live cgroup of the subtree,
+// kill_seq++ and SIGKILL every process, all in one step (gVisor holds its
+// tree and task locks across the whole kill).
+func (k *Kernel) killAtomic(t TaskID, root CgroupID) {
+	for d := root; d != NoCgroup; d = k.nextPre(d, root) {
+		k.cgroups[d].KillSeq++
+		for _, v := range k.ProcsOfOwn(d) {
+			k.killOne(t, v)
+		}
+	}
+}
+
+func (k *Kernel) dropIter(t TaskID) {
+	for i, it := range k.iters {
+		if it == t {
+			k.iters = append(k.iters[:i:i], k.iters[i+1:]...)
+			return
+		}
+	}
+}
+
+func (k *Kernel) killIters() []TaskID { return k.iters }
+
+// cgroupFreeze is cgroup_freeze(): set the cgroup's own freeze value and,
+// for every live descendant whose effective state flips, trap or release
+// its tasks (cgroup_do_freeze).
+func (k *Kernel) cgroupFreeze(c CgroupID, freeze bool) {
+	if k.cgroups[c].Freeze == freeze {
+		return
+	}
+	// Only descendants without a freezing ancestor (other than through c)
+	// flip: compute each one's state before and after the change.
+	var flips []CgroupID
+	for d := c; d != NoCgroup; d = k.nextPre(d, c) {
+		flips = append(flips, d)
+	}
+	before := make([]bool, len(flips))
+	for i, d := range flips {
+		before[i] = k.effectiveFreeze(d)
+	}
+	k.cgroups[c].Freeze = freeze
+	for i, d := range flips {
+		now := k.effectiveFreeze(d)
+		if now == before[i] {
+			continue
+		}
+		for v := k.cgroups[d].taskHead; v != NoTask; v = k.tasks[v].cgNext {
+			vk := &k.tasks[v]
+			if vk.Flags&PF_KTHREAD != 0 {
+				continue
+			}
+			vk.trapFreeze = now
+		}
+		if k.tracing {
+			k.notef("%s freezing %v", k.Path(d), now)
+		}
+		k.cgroupUpdateFrozen(d)
+	}
+}
+
+// enableThreaded is cgroup_enable_threaded().
+func (k *Kernel) enableThreaded(c CgroupID, _ int32) Errno {
+	cg := &k.cgroups[c]
+	if cg.Threaded {
+		return OK
+	}
+	parent := cg.Parent
+	dom := k.cgroups[parent].DomCgrp
+	if k.Populated(c) || cg.SubtreeControl&^ThreadedControllers != 0 {
+		return EOPNOTSUPP
+	}
+	if !k.IsValidDomain(dom) || !k.canBeThreadRoot(dom) {
+		return EOPNOTSUPP
+	}
+	cg.Threaded = true
+	cg.DomCgrp = dom
+	k.cgroups[parent].nrThreadedChildren++
+	return OK
+}
+
+// cgroupControl is cgroup_control(): the controllers c's subtree_control
+// may enable.
+func (k *Kernel) cgroupControl(c CgroupID) Controller {
+	p := k.cgroups[c].Parent
+	if p == NoCgroup {
+		return AllControllers
+	}
+	m := k.cgroups[p].SubtreeControl
+	if k.cgroups[c].Threaded {
+		m &= ThreadedControllers
+	}
+	return m
+}
+
+// subtreeControlWrite is cgroup_subtree_control_write() after parsing.
+func (k *Kernel) subtreeControlWrite(c CgroupID, enable, disable Controller) Errno {
+	cg := &k.cgroups[c]
+	for i := range ctrlNames {
+		bit := Controller(1 << i)
+		if enable&bit != 0 {
+			if cg.SubtreeControl&bit != 0 {
+				enable &^= bit
+				continue
+			}
+			if k.cgroupControl(c)&bit == 0 {
+				return ENOENT
+			}
+		} else if disable&bit != 0 {
+			if cg.SubtreeControl&bit == 0 {
+				disable &^= bit
+				continue
+			}
+			for _, ch := range k.Children(c) {
+				if k.cgroups[ch].SubtreeControl&bit != 0 {
+					return EBUSY
+				}
+			}
+		}
+	}
+	if enable == 0 && disable == 0 {
+		return OK
+	}
+	if err := k.vetSubtreeControlEnable(c, enable); err != OK {
+		return err
+	}
+	cg.SubtreeControl = (cg.SubtreeControl | enable) &^ disable
+	return OK
+}
+
+// vetSubtreeControlEnable is cgroup_vet_subtree_control_enable().
+func (k *Kernel) vetSubtreeControlEnable(c CgroupID, enable Controller) Errno {
+	if enable == 0 {
+		return OK
+	}
+	if !k.IsValidDomain(k.cgroups[c].DomCgrp) {
+		return EOPNOTSUPP
+	}
+	if c == RootCG {
+		return OK
+	}
+	if enable&^ThreadedControllers != 0 {
+		if k.IsThreadRoot(c) || k.cgroups[c].Threaded {
+			return EOPNOTSUPP
+		}
+	} else if k.canBeThreadRoot(c) || k.cgroups[c].Threaded {
+		return OK
+	}
+	if k.cgroups[c].taskHead != NoTask {
+		return EBUSY
+	}
+	return OK
+}
+
+// migrateVetDst is cgroup_migrate_vet_dst().
+func (k *Kernel) migrateVetDst(dst CgroupID) Errno {
+	if !k.IsValidDomain(k.cgroups[dst].DomCgrp) {
+		return EOPNOTSUPP
+	}
+	if dst == RootCG {
+		return OK
+	}
+	if k.canBeThreadRoot(dst) || k.cgroups[dst].Threaded {
+		return OK
+	}
+	if k.cgroups[dst].SubtreeControl != 0 {
+		return EBUSY
+	}
+	return OK
+}
+
+// procsWriteLocked is __cgroup_procs_write() under cgroup_mutex and the
+// threadgroup rwsem: resolve the pid, check, migrate.
+func (k *Kernel) procsWriteLocked(t TaskID) Errno {
+	f := &k.tasks[t].Frame
+	dst := f.Cg
+	pid := int32(f.Seq)
+	threadgroup := CgroupFile(f.Arg) == FileProcs
+	var v TaskID
+	if pid == 0 {
+		v = t
+	} else {
+		v = k.FindTask(k.tasks[t].NS, pid)
+		if v == NoTask {
+			return ESRCH
+		}
+	}
+	if threadgroup {
+		v = k.groups[k.tasks[v].Group].Leader
+	}
+	vk := &k.tasks[v]
+	if vk.Flags&PF_NO_SETAFFINITY != 0 || vk.Flags&tfNoCgroupMigration != 0 {
+		return EINVAL
+	}
+	src := vk.Cgroup
+	if !threadgroup && k.cgroups[src].DomCgrp != k.cgroups[dst].DomCgrp {
+		return EOPNOTSUPP
+	}
+	if err := k.migrateVetDst(dst); err != OK {
+		return err
+	}
+	move := []TaskID{v}
+	if threadgroup {
+		move = move[:0]
+		g := &k.groups[vk.Group]
+		for th := g.threadHead; th != NoTask; th = k.tasks[th].thrNext {
+			move = append(move, th)
+		}
+	}
+	for _, m := range move {
+		k.migrateTask(m, dst)
+	}
+	return OK
+}
+
+// migrateTask moves one task (cgroup_migrate_add_task skips PF_EXITING
+// tasks and tasks on no list), with pids charge transfer and the freezer
+// state of the destination (cgroup_freezer_migrate_task).
+func (k *Kernel) migrateTask(v TaskID, dst CgroupID) {
+	vk := &k.tasks[v]
+	if vk.Flags&PF_EXITING != 0 || vk.cgList != onTasks || vk.Cgroup == dst {
+		return
+	}
+	src := vk.Cgroup
+	k.pidsCharge(dst)
+	k.pidsUncharge(src)
+	k.cgUnlink(v)
+	k.cgLink(v, dst)
+	vk = &k.tasks[v]
+	if vk.Flags&PF_KTHREAD == 0 {
+		fz := k.effectiveFreeze(dst)
+		vk.trapFreeze = fz
+		if !fz && vk.Frozen {
+			vk.Frozen = false
+		}
+		k.cgroupUpdateFrozen(src)
+		k.cgroupUpdateFrozen(dst)
+	}
+	if k.tracing {
+		k.notef("%s moved %s → %s", k.Describe(v), k.Path(src), k.Path(dst))
+	}
+}
+
+// mkdirLocked is cgroup_mkdir() under cgroup_mutex.
+func (k *Kernel) mkdirLocked(t TaskID) {
+	f := &k.tasks[t].Frame
+	parent := f.Cg
+	name := k.names[f.Arg2]
+	if parent < 0 || int(parent) >= len(k.cgroups) || !k.cgroups[parent].Online {
+		k.unlockFinish(t, -1, ENODEV)
+		return
+	}
+	if k.child(parent, name) != NoCgroup {
+		k.unlockFinish(t, -1, EEXIST)
+		return
+	}
+	// cgroup_check_hierarchy_limits()
+	depth := int32(1)
+	for a := parent; a != NoCgroup; a = k.cgroups[a].Parent {
+		ac := &k.cgroups[a]
+		if ac.MaxDescendants >= 0 && ac.NrDescendants >= ac.MaxDescendants {
+			k.unlockFinish(t, -1, EAGAIN)
+			return
+		}
+		if ac.MaxDepth >= 0 && depth > ac.MaxDepth {
+			k.unlockFinish(t, -1, EAGAIN)
+			return
+		}
+		depth++
+	}
+	id := CgroupID(len(k.cgroups))
+	pc := &k.cgroups[parent]
+	k.cgroups = append(k.cgroups, Cgroup{
+		Name: name, Parent: parent, Level: pc.Level + 1, Online: true, DomCgrp: id,
+		childHead: NoCgroup, childTail: NoCgroup, sibNext: NoCgroup, sibPrev: k.cgroups[parent].childTail,
+		taskHead: NoTask, taskTail: NoTask, dyingHead: NoTask, dyingTail: NoTask,
+		PidsMax: -1, MaxDescendants: -1, MaxDepth: -1,
+	})
+	pc = &k.cgroups[parent]
+	if pc.childTail != NoCgroup {
+		k.cgroups[pc.childTail].sibNext = id
+	} else {
+		pc.childHead = id
+	}
+	pc.childTail = id
+	for a := parent; a != NoCgroup; a = k.cgroups[a].Parent {
+		k.cgroups[a].NrDescendants++
+	}
+	if k.effectiveFreeze(id) {
+		k.cgroups[id].frozenSeen = true // an empty cgroup under a frozen parent is frozen at once
+	}
+	if k.tracing {
+		k.notef("created %s", k.Path(id))
+	}
+	k.unlockFinish(t, int32(id), OK)
+}
+
+// rmdirLocked is cgroup_rmdir() → cgroup_destroy_locked().
+func (k *Kernel) rmdirLocked(t TaskID) {
+	c := k.tasks[t].Frame.Cg
+	if c == RootCG {
+		k.unlockFinish(t, -1, EBUSY)
+		return
+	}
+	if c < 0 || int(c) >= len(k.cgroups) || !k.cgroups[c].Online {
+		k.unlockFinish(t, -1, ENOENT)
+		return
+	}
+	if k.Populated(c) || k.firstLiveChild(c) != NoCgroup {
+		k.unlockFinish(t, -1, EBUSY)
+		return
+	}
+	cg := &k.cgroups[c]
+	cg.Online = false
+	if cg.Threaded {
+		k.cgroups[cg.Parent].nrThreadedChildren--
+	}
+	for a := cg.Parent; a != NoCgroup; a = k.cgroups[a].Parent {
+		k.cgroups[a].NrDescendants--
+	}
+	if k.tracing {
+		k.notef("removed %s", k.Path(c))
+	}
+	k.unlockFinish(t, 0, OK)
+}
+
+// ReadFile is read(2) of a whole cgroup file by t, as one step (the
+// seq_file iteration is not interleaved). pids are printed as seen from
+// t's pid namespace (task_pid_vnr: 0 when invisible).
+func (k *Kernel) ReadFile(t TaskID, c CgroupID, f CgroupFile) (string, Errno) {
+	k.begin(t, "cgroup_seqfile_show")
+	out, err := k.readFile(t, c, f)
+	if k.tracing {
+		k.notef("read %s/%s", strings.TrimSuffix(k.Path(c), "/"), f)
+	}
+	k.finish(t, int32(len(out)), err)
+	return out, err
+}
+
+func (k *Kernel) readFile(t TaskID, c CgroupID, f CgroupFile) (string, Errno) {
+	if c < 0 || int(c) >= len(k.cgroups) || !k.fileExists(c, f) {
+		return "", ENOENT
+	}
+	cg := &k.cgroups[c]
+	ns := RootNS
+	if t != NoTask {
+		ns = k.tasks[t].NS
+	}
+	var b strings.Builder
+	switch f {
+	case FileProcs:
+		if cg.Threaded {
+			return "", EOPNOTSUPP
+		}
+		for _, v := range k.ProcsOf(c) {
+			fmt.Fprintf(&b, "%d\n", k.PidIn(v, ns))
+		}
+	case FileThreads:
+		for v := cg.taskHead; v != NoTask; v = k.tasks[v].cgNext {
+			fmt.Fprintf(&b, "%d\n", k.PidIn(v, ns))
+		}
+	case FileEvents:
+		fmt.Fprintf(&b, "populated %d\nfrozen %d\n", b2i(k.Populated(c)), b2i(k.Frozen(c)))
+	case FileType:
+		b.WriteString(k.Type(c) + "\n")
+	case FileFreeze:
+		fmt.Fprintf(&b, "%d\n", b2i(cg.Freeze))
+	case FileSubtreeControl:
+		b.WriteString(ctrlString(cg.SubtreeControl) + "\n")
+	case FileControllers:
+		b.WriteString(ctrlString(k.cgroupControl(c)) + "\n")
+	case FilePidsMax:
+		b.WriteString(limitString(cg.PidsMax) + "\n")
+	case FilePidsCurrent:
+		fmt.Fprintf(&b, "%d\n", cg.PidsCurrent)
+	case FilePidsEvents:
+		fmt.Fprintf(&b, "max %d\n", cg.PidsEventsMax)
+	case FileMaxDescendants:
+		b.WriteString(limitString(cg.MaxDescendants) + "\n")
+	case FileMaxDepth:
+		b.WriteString(limitString(cg.MaxDepth) + "\n")
+	case FileStat:
+		dying := 0
+		for i := range k.cgroups {
+			if !k.cgroups[i].Online && k.isDescendant(CgroupID(i), c) {
+				dying++
+			}
+		}
+		fmt.Fprintf(&b, "nr_descendants %d\nnr_dying_descendants %d\n", cg.NrDescendants, dying)
+	case FileKill:
+		return "", EINVAL
+	}
+	return b.String(), OK
+}
+
+// ProcsOfOwn lists the processes on c's own lists, as __cgroup_kill
+// iterates them.
+func (k *Kernel) ProcsOfOwn(c CgroupID) []TaskID {
+	var out []TaskID
+	for v := k.cgroups[c].taskHead; v != NoTask; v = k.tasks[v].cgNext {
+		if k.IsLeader(v) {
+			out = append(out, v)
+		}
+	}
+	for v := k.cgroups[c].dyingHead; v != NoTask; v = k.tasks[v].cgNext {
+		if k.IsLeader(v) && k.groups[k.tasks[v].Group].Live > 0 {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// ProcsOf lists what cgroup.procs iterates (CSS_TASK_ITER_PROCS |
+// CSS_TASK_ITER_THREADED): the leaders on c's lists (a dying leader only
+// while its group has live threads), then those of c's threaded descendants.
+func (k *Kernel) ProcsOf(c CgroupID) []TaskID {
+	var out []TaskID
+	add := func(d CgroupID) {
+		for v := k.cgroups[d].taskHead; v != NoTask; v = k.tasks[v].cgNext {
+			if k.IsLeader(v) {
+				out = append(out, v)
+			}
+		}
+		for v := k.cgroups[d].dyingHead; v != NoTask; v = k.tasks[v].cgNext {
+			if k.IsLeader(v) && k.groups[k.tasks[v].Group].Live > 0 {
+				out = append(out, v)
+			}
+		}
+	}
+	add(c)
+	for d := k.nextPre(c, c); d != NoCgroup; d = k.nextPre(d, c) {
+		if k.cgroups[d].Threaded && k.cgroups[d].DomCgrp == c {
+			add(d)
+		}
+	}
+	return out
+}
+
+func (k *Kernel) isDescendant(d, c CgroupID) bool {
+	for d = k.cgroups[d].Parent; d != NoCgroup; d = k.cgroups[d].Parent {
+		if d == c {
+			return true
+		}
+	}
+	return false
+}
+
+func ctrlString(m Controller) string {
+	var parts []string
+	for i, n := range ctrlNames {
+		if m&(1<<i) != 0 {
+			parts = append(parts, n)
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+func limitString(v int32) string {
+	if v < 0 {
+		return "max"
+	}
+	return itoa(int(v))
+}

@@ -1,0 +1,418 @@
+package model
+
+// Clone flags (include/uapi/linux/sched.h).
+const (
+	CLONE_VM            uint32 = 0x00000100
+	CLONE_SIGHAND       uint32 = 0x00000800
+	CLONE_PARENT        uint32 = 0x00008000
+	CLONE_THREAD        uint32 = 0x00010000
+	CLONE_NEWPID        uint32 = 0x20000000
+	CLONE_INTO_CGROUP64 uint64 = 0x200000000
+	// CLONE_INTO_CGROUP is clone3's bit 33; the model keeps clone flags in
+	// 32 bits and uses this stand-in bit, which no clone flag uses.
+	CLONE_INTO_CGROUP uint32 = 0x00000001
+)
+
+// CloneArgs are the arguments of a fork/clone/clone3 call.
+type CloneArgs struct {
+	Flags uint32
+	// Cgroup is clone3's cgroup fd target (with CLONE_INTO_CGROUP).
+	Cgroup CgroupID
+	// ChildUser is the user state the child starts with (for fork(), the
+	// parent's state with the "child" return path; for a thread, its entry).
+	ChildUser UserRegs
+}
+
+// Fork steps. The step boundaries are where copy_process/kernel_clone
+// drop every lock a concurrent cgroup.kill, migration or zap takes
+// (reference kernel-semantics.md 2.1 and 9).
+const (
+	forkStart  = iota // flag checks, early signal check (step 1–3)
+	forkAlloc         // dup_task_struct … alloc_pid, cgroup_can_fork (4–8)
+	forkCommit        // tasklist_lock + siglock: re-checks and commit (10–11)
+	forkPost          // cgroup_post_fork, wake_up_new_task (12–13)
+)
+
+// Fork starts fork/clone for t. The first step runs at once.
+func (k *Kernel) Fork(t TaskID, a CloneArgs) {
+	tk := &k.tasks[t]
+	tk.Frame = Frame{Path: KFork, PC: forkStart, Flags: a.Flags, Cg: a.Cgroup, Child: NoTask, Cur: NoCgroup, Iter: NoTask, ChildUser: a.ChildUser}
+	k.stepFork(t)
+}
+
+func (k *Kernel) stepFork(t TaskID) {
+	tk := &k.tasks[t]
+	f := &tk.Frame
+	switch f.PC {
+	case forkStart:
+		k.begin(t, "copy_process")
+		g := &k.groups[tk.Group]
+		fl := f.Flags
+		switch {
+		case fl&CLONE_THREAD != 0 && fl&CLONE_SIGHAND == 0,
+			fl&CLONE_SIGHAND != 0 && fl&CLONE_VM == 0,
+			fl&CLONE_PARENT != 0 && g.Flags&SIGNAL_UNKILLABLE != 0,
+			fl&CLONE_THREAD != 0 && fl&CLONE_NEWPID != 0,
+			fl&CLONE_THREAD != 0 && tk.PidNSForChildren != tk.NS:
+			k.forkFail(t, EINVAL)
+			return
+		case fl&CLONE_INTO_CGROUP != 0 && (f.Cg == NoCgroup || int(f.Cg) >= len(k.cgroups)):
+			k.forkFail(t, EBADF)
+			return
+		}
+		// The early signal check: any pending signal restarts the fork
+		// after it has been handled (ERESTARTNOINTR); a fatal one kills.
+		if k.signalPending(t) {
+			k.forkFail(t, ERESTARTNOINTR)
+			return
+		}
+		if k.nrThreads >= k.Opts.ThreadsMax {
+			k.forkFail(t, EAGAIN)
+			return
+		}
+		f.PC = forkAlloc
+		if k.tracing {
+			k.notef("flags %s", cloneFlagsString(fl))
+		}
+		if fl&CLONE_INTO_CGROUP != 0 && k.cgroupMutex != NoTask {
+			return // will block on cgroup_mutex in cgroup_can_fork
+		}
+		k.stepFork(t)
+	case forkAlloc:
+		k.forkAllocStep(t)
+	case forkCommit:
+		k.forkCommitStep(t)
+	case forkPost:
+		k.forkPostStep(t)
+	}
+}
+
+// forkAllocStep runs dup_task_struct, cgroup_fork, copy_namespaces,
+// alloc_pid and cgroup_can_fork (steps 3–8).
+func (k *Kernel) forkAllocStep(t TaskID) {
+	k.begin(t, "copy_process")
+	tk := &k.tasks[t]
+	f := &tk.Frame
+	fl := f.Flags
+	if fl&CLONE_INTO_CGROUP != 0 {
+		k.cgroupMutex = t // cgroup_lock() in cgroup_css_set_fork
+		f.holdsMutex = true
+	}
+	// dup_task_struct + cgroup_fork: the child exists but is on no css_set list.
+	child := TaskID(len(k.tasks))
+	k.tasks = append(k.tasks, Task{
+		Group: NoGroup, Parent: NoTask, childHead: NoTask, childTail: NoTask,
+		sibNext: NoTask, sibPrev: NoTask, thrNext: NoTask, thrPrev: NoTask,
+		Cgroup: NoCgroup, cgNext: NoTask, cgPrev: NoTask, ExitSignal: SIGCHLD, NS: NoNS, PidNSForChildren: NoNS,
+		Exit:  ExitDead, // not yet a task anyone can see; commit makes it live
+		Frame: Frame{Path: KUser, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask},
+	})
+	tk = &k.tasks[t]
+	f = &tk.Frame
+	f.Child = child
+	// copy_namespaces → copy_pid_ns → create_pid_namespace.
+	ns := tk.PidNSForChildren
+	if fl&CLONE_NEWPID != 0 {
+		if tk.PidNSForChildren != tk.NS {
+			k.forkCancel(t, EINVAL)
+			return
+		}
+		nns, err := k.newPidNS(ns)
+		if err != OK {
+			k.forkCancel(t, err)
+			return
+		}
+		ns = nns
+		tk = &k.tasks[t]
+		f = &tk.Frame
+	}
+	if err := k.allocPid(child, ns); err != OK {
+		if err == ENOMEM {
+			k.Cover |= CovForkENOMEMDeadNS
+		}
+		k.forkCancel(t, err)
+		return
+	}
+	tk = &k.tasks[t]
+	f = &tk.Frame
+	if k.tracing {
+		k.notef("alloc_pid: child T%d gets pid %v (not yet attached)", child, k.Pids(child))
+	}
+	// cgroup_can_fork → cgroup_css_set_fork.
+	dst := tk.Cgroup
+	if fl&CLONE_INTO_CGROUP != 0 {
+		dst = f.Cg
+		dc := &k.cgroups[dst]
+		switch {
+		case !dc.Online:
+			k.forkCancel(t, ENODEV)
+			return
+		case !k.IsValidDomain(dc.DomCgrp):
+			k.forkCancel(t, EOPNOTSUPP)
+			return
+		case dst != RootCG && !k.canBeThreadRoot(dst) && !dc.Threaded && dc.SubtreeControl != 0:
+			k.forkCancel(t, EBUSY)
+			return
+		case fl&CLONE_THREAD != 0 && dc.DomCgrp != k.cgroups[tk.Cgroup].DomCgrp:
+			k.forkCancel(t, EOPNOTSUPP)
+			return
+		}
+	}
+	k.tgReaders++ // cgroup_threadgroup_change_begin(current)
+	f.holdsRwsem = true
+	switch k.Opts.Kill {
+	case KillSeq, KillAtomic:
+		f.Seq = k.cgroups[dst].KillSeq
+	case KillSeqIntoCgroupBug:
+		f.Seq = k.cgroups[tk.Cgroup].KillSeq // parent's cgroup: the bug
+	}
+	if over := k.pidsTryCharge(dst); over != NoCgroup {
+		if k.tracing {
+			k.notef("pids_can_fork: %s over pids.max", k.Path(over))
+		}
+		k.forkCancel(t, EAGAIN)
+		return
+	}
+	f.Cg = dst
+	if k.tracing && k.Opts.Kill != KillFlag {
+		k.notef("cgroup_can_fork: kill_seq snapshot %d of %s", f.Seq, k.Path(snapCg(k, t, dst)))
+	}
+	f.PC = forkCommit
+}
+
+func snapCg(k *Kernel, t TaskID, dst CgroupID) CgroupID {
+	if k.Opts.Kill == KillSeqIntoCgroupBug {
+		return k.tasks[t].Cgroup
+	}
+	return dst
+}
+
+// forkCommitStep is steps 10–11 under tasklist_lock and siglock: the
+// PIDNS_ADDING and fatal-signal re-checks, then the commit that makes the
+// child visible to kill(2), wait and the zap walk — but not yet to any
+// css_set iterator.
+func (k *Kernel) forkCommitStep(t TaskID) {
+	k.begin(t, "copy_process")
+	tk := &k.tasks[t]
+	f := &tk.Frame
+	child := f.Child
+	ck := &k.tasks[child]
+	if k.Opts.Zap == ZapCurrent && !k.ns[ck.NS].Adding {
+		k.Cover |= CovForkENOMEMDeadNS
+		k.forkCancel(t, ENOMEM)
+		return
+	}
+	if k.FatalSignalPending(t) {
+		k.Cover |= CovForkEINTR
+		k.forkCancel(t, EINTR)
+		return
+	}
+	fl := f.Flags
+	parent := t
+	exitSig := SIGCHLD
+	if fl&(CLONE_PARENT|CLONE_THREAD) != 0 {
+		parent = tk.Parent
+		if fl&CLONE_THREAD != 0 {
+			exitSig = -1
+		} else {
+			exitSig = k.tasks[k.groups[tk.Group].Leader].ExitSignal
+		}
+	}
+	ck.Parent = parent
+	ck.ExitSignal = exitSig
+	ck.Exit = ExitNone
+	ck.pidAttached = true
+	ck.PidNSForChildren = ck.NS
+	ck.Flags = 0
+	ck.User = f.ChildUser
+	ck.Frame = Frame{Path: KUser, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask}
+	ck.newTask = true
+	if fl&CLONE_THREAD != 0 {
+		ck.Group = tk.Group
+		g := &k.groups[tk.Group]
+		ck.thrPrev = g.threadTail
+		k.tasks[g.threadTail].thrNext = child
+		g.threadTail = child
+		g.NrThreads++
+		g.Live++
+	} else {
+		pg := &k.groups[tk.Group]
+		ng := Group{
+			Leader: child, threadHead: child, threadTail: child, Live: 1, NrThreads: 1,
+			ign: pg.ign, hnd: pg.hnd, hndExit: pg.hndExit, NoCldWait: pg.NoCldWait,
+			HasChildSubreaper: pg.HasChildSubreaper || pg.IsChildSubreaper,
+		}
+		k.groups = append(k.groups, ng)
+		ck = &k.tasks[child]
+		ck.Group = GroupID(len(k.groups) - 1)
+		// is_child_reaper(pid): pid 1 of its namespace.
+		if k.upids[ck.pidOff+int32(ck.Level)] == 1 {
+			k.ns[ck.NS].ChildReaper = child
+			k.groups[ck.Group].Flags |= SIGNAL_UNKILLABLE
+			k.groups[ck.Group].HasChildSubreaper = false
+		}
+		k.addChild(parent, child)
+	}
+	k.nrThreads++
+	if k.tracing {
+		k.notef("T%d committed: %s, parent %s", child, k.Describe(child), k.Describe(parent))
+	}
+	f.PC = forkPost
+}
+
+// forkPostStep is cgroup_post_fork (link into the css_set, the kill and
+// freeze decisions, SIGKILL to the child) and wake_up_new_task.
+func (k *Kernel) forkPostStep(t TaskID) {
+	k.begin(t, "cgroup_post_fork")
+	tk := &k.tasks[t]
+	f := &tk.Frame
+	child := f.Child
+	dst := f.Cg
+	k.cgLink(child, dst)
+	dc := &k.cgroups[dst]
+	kill := false
+	switch k.Opts.Kill {
+	case KillFlag:
+		kill = dc.KillFlag
+	case KillSeq, KillSeqIntoCgroupBug, KillAtomic:
+		kill = f.Seq != dc.KillSeq
+	}
+	if k.Opts.PostForkKillIfParentKilled && k.FatalSignalPending(t) {
+		kill = true
+	}
+	if k.walkPassed(dst) {
+		k.Cover |= CovPostForkAfterKillWalk
+	}
+	if k.effectiveFreeze(dst) {
+		k.tasks[child].trapFreeze = true
+	}
+	if k.tracing {
+		k.notef("T%d linked into %s (kill_seq %d, CGRP_KILL %v): kill=%v", child, k.Path(dst), dc.KillSeq, dc.KillFlag, kill)
+	}
+	if kill {
+		k.Cover |= CovPostForkKilledChild
+		k.sendSignal(SIGKILL, infoNoInfo, child, true, t)
+	}
+	k.tgReaders--
+	f.holdsRwsem = false
+	if f.holdsMutex {
+		k.cgroupMutex = NoTask
+		f.holdsMutex = false
+	}
+	// The 2007 patch's do_fork check: a child created in a terminating
+	// namespace gets a private SIGKILL.
+	ck := &k.tasks[child]
+	if k.Opts.Zap == Zap2007 && k.ns[ck.NS].Terminating {
+		ck.Pending = ck.Pending.With(SIGKILL)
+		if k.tracing {
+			k.notef("do_fork: namespace terminating, SIGKILL to T%d", child)
+		}
+	}
+	ck.newTask = false // wake_up_new_task
+	k.lastChild = child
+	k.finish(t, k.PidIn(child, tk.NS), OK)
+}
+
+// walkPassed reports whether a cgroup.kill walk is in progress on c and
+// its iterator has already passed the end of c's lists.
+func (k *Kernel) walkPassed(c CgroupID) bool {
+	for _, it := range k.killIters() {
+		f := &k.tasks[it].Frame
+		if f.Cur == c && f.PC == killIterate && f.Iter == NoTask {
+			return true
+		}
+	}
+	return false
+}
+
+// forkFail ends the fork before anything was allocated.
+func (k *Kernel) forkFail(t TaskID, err Errno) {
+	if k.tracing {
+		k.notef("fork fails: %s", err)
+	}
+	k.finish(t, -1, err)
+}
+
+// forkCancel undoes a fork after the child was allocated
+// (copy_process's bad_fork_* cleanup and cgroup_cancel_fork): free the
+// child's pid if it has one, uncharge pids if charged, drop the locks.
+func (k *Kernel) forkCancel(t TaskID, err Errno) {
+	f := &k.tasks[t].Frame
+	child := f.Child
+	if child != NoTask && k.tasks[child].NS != NoNS {
+		k.freePid(child)
+	}
+	if f.PC == forkCommit {
+		k.pidsUncharge(f.Cg)
+	}
+	if f.holdsRwsem {
+		k.tgReaders--
+		f.holdsRwsem = false
+	}
+	if f.holdsMutex {
+		k.cgroupMutex = NoTask
+		f.holdsMutex = false
+	}
+	k.forkFail(t, err)
+}
+
+// addChild puts child at the tail of parent's children list.
+func (k *Kernel) addChild(parent, child TaskID) {
+	p := &k.tasks[parent]
+	c := &k.tasks[child]
+	c.Parent = parent
+	c.sibPrev, c.sibNext = p.childTail, NoTask
+	if p.childTail != NoTask {
+		k.tasks[p.childTail].sibNext = child
+	} else {
+		p.childHead = child
+	}
+	p.childTail = child
+}
+
+// removeChild unlinks child from its parent's children list.
+func (k *Kernel) removeChild(child TaskID) {
+	c := &k.tasks[child]
+	p := &k.tasks[c.Parent]
+	if c.sibPrev != NoTask {
+		k.tasks[c.sibPrev].sibNext = c.sibNext
+	} else {
+		p.childHead = c.sibNext
+	}
+	if c.sibNext != NoTask {
+		k.tasks[c.sibNext].sibPrev = c.sibPrev
+	} else {
+		p.childTail = c.sibPrev
+	}
+	c.sibNext, c.sibPrev = NoTask, NoTask
+}
+
+// ChildrenOf returns t's children in list order.
+func (k *Kernel) ChildrenOf(t TaskID) []TaskID {
+	var out []TaskID
+	for c := k.tasks[t].childHead; c != NoTask; c = k.tasks[c].sibNext {
+		out = append(out, c)
+	}
+	return out
+}
+
+func cloneFlagsString(fl uint32) string {
+	names := []struct {
+		f uint32
+		n string
+	}{{CLONE_VM, "CLONE_VM"}, {CLONE_SIGHAND, "CLONE_SIGHAND"}, {CLONE_PARENT, "CLONE_PARENT"},
+		{CLONE_THREAD, "CLONE_THREAD"}, {CLONE_NEWPID, "CLONE_NEWPID"}, {CLONE_INTO_CGROUP, "CLONE_INTO_CGROUP"}}
+	s := ""
+	for _, n := range names {
+		if fl&n.f != 0 {
+			if s != "" {
+				s += "|"
+			}
+			s += n.n
+		}
+	}
+	if s == "" {
+		return "0"
+	}
+	return s
+}

@@ -1,0 +1,267 @@
+package model
+
+import (
+	"encoding/binary"
+	"fmt"
+)
+
+// CheckInvariants verifies the model's structural invariants and returns
+// the first violation, or nil:
+//   - every live task (not released, committed by fork) is linked on
+//     exactly one list of exactly one cgroup, and that cgroup's list holds it;
+//     a released task is on no list;
+//   - parent/child links are symmetric: a task on p's children list has
+//     Parent p, and every committed leader with a parent is on its list;
+//   - thread lists are consistent with each task's Group and counts;
+//   - pid maps are consistent at every level: each attached task's number
+//     at each level maps back to it, and pid_allocated equals the count;
+//   - populated counters equal a recount, for every cgroup;
+//   - no runnable task in user mode has SIGKILL pending and is about to
+//     run user code (NeedsKernelStep must be true for it).
+func (k *Kernel) CheckInvariants() error {
+	// Cgroup lists.
+	seen := make([]int8, len(k.tasks))
+	for c := range k.cgroups {
+		cg := &k.cgroups[c]
+		n := int32(0)
+		prev := NoTask
+		for t := cg.taskHead; t != NoTask; t = k.tasks[t].cgNext {
+			tk := &k.tasks[t]
+			if tk.Cgroup != CgroupID(c) || tk.cgList != onTasks || tk.cgPrev != prev {
+				return fmt.Errorf("cgroup %s tasks list: T%d has cgroup %d list %d prev %d (want %d)", k.Path(CgroupID(c)), t, tk.Cgroup, tk.cgList, tk.cgPrev, prev)
+			}
+			seen[t]++
+			n++
+			prev = t
+		}
+		if prev != cg.taskTail {
+			return fmt.Errorf("cgroup %s: tasks tail T%d, list ends at T%d", k.Path(CgroupID(c)), cg.taskTail, prev)
+		}
+		if n != cg.NrTasks {
+			return fmt.Errorf("cgroup %s: NrTasks %d, list has %d", k.Path(CgroupID(c)), cg.NrTasks, n)
+		}
+		prev = NoTask
+		for t := cg.dyingHead; t != NoTask; t = k.tasks[t].cgNext {
+			tk := &k.tasks[t]
+			if tk.Cgroup != CgroupID(c) || tk.cgList != onDying || tk.cgPrev != prev {
+				return fmt.Errorf("cgroup %s dying list: T%d inconsistent", k.Path(CgroupID(c)), t)
+			}
+			if !k.IsLeader(t) {
+				return fmt.Errorf("cgroup %s dying list: T%d is not a group leader", k.Path(CgroupID(c)), t)
+			}
+			seen[t]++
+			prev = t
+		}
+		if prev != cg.dyingTail {
+			return fmt.Errorf("cgroup %s: dying tail inconsistent", k.Path(CgroupID(c)))
+		}
+		// Populated recount.
+		want := int32(0)
+		for _, ch := range k.allChildren(CgroupID(c)) {
+			if k.recountPopulated(ch) {
+				want++
+			}
+		}
+		if want != cg.nrPopulatedChildren {
+			return fmt.Errorf("cgroup %s: nr_populated children %d, recount %d", k.Path(CgroupID(c)), cg.nrPopulatedChildren, want)
+		}
+	}
+	for t := range k.tasks {
+		tk := &k.tasks[t]
+		if seen[t] > 1 {
+			return fmt.Errorf("T%d is on %d cgroup lists", t, seen[t])
+		}
+		committed := tk.Group != NoGroup
+		if !committed {
+			if seen[t] != 0 {
+				return fmt.Errorf("uncommitted T%d is on a cgroup list", t)
+			}
+			continue
+		}
+		live := tk.Exit != ExitDead && tk.Flags&PF_EXITING == 0 && !k.inFork(TaskID(t))
+		if live && (seen[t] != 1 || tk.cgList != onTasks) {
+			return fmt.Errorf("live T%d is not on its cgroup's tasks list", t)
+		}
+		if tk.Exit == ExitDead && tk.cgList == onDying {
+			return fmt.Errorf("released T%d still on a dying list", t)
+		}
+		// Children symmetry.
+		prev := NoTask
+		for c := tk.childHead; c != NoTask; c = k.tasks[c].sibNext {
+			if k.tasks[c].Parent != TaskID(t) || k.tasks[c].sibPrev != prev {
+				return fmt.Errorf("T%d's children list holds T%d whose parent is T%d", t, c, k.tasks[c].Parent)
+			}
+			if !k.IsLeader(c) {
+				return fmt.Errorf("T%d's children list holds non-leader T%d", t, c)
+			}
+			prev = c
+		}
+		if prev != tk.childTail {
+			return fmt.Errorf("T%d children tail inconsistent", t)
+		}
+		if k.IsLeader(TaskID(t)) && tk.Exit != ExitDead && tk.Parent != NoTask {
+			if !k.onChildren(tk.Parent, TaskID(t)) {
+				return fmt.Errorf("T%d (parent T%d) is not on its parent's children list", t, tk.Parent)
+			}
+		}
+		// Pid maps.
+		if tk.pidAttached {
+			for l := int8(0); l <= tk.Level; l++ {
+				ns := k.nsAt(tk.NS, l)
+				nr := k.upids[tk.pidOff+int32(l)]
+				if got := k.FindTask(ns, nr); got != TaskID(t) {
+					return fmt.Errorf("T%d: pid %d in ns %d maps to T%d", t, nr, ns, got)
+				}
+			}
+		}
+		// No user code with SIGKILL pending.
+		if tk.Frame.Path == KUser && tk.Exit == ExitNone && tk.Flags&PF_KTHREAD == 0 && tk.Pending.Has(SIGKILL) && !k.NeedsKernelStep(TaskID(t)) {
+			return fmt.Errorf("T%d would run user code with SIGKILL pending", t)
+		}
+	}
+	// Thread groups.
+	for g := range k.groups {
+		gr := &k.groups[g]
+		n := int32(0)
+		live := int32(0)
+		for th := gr.threadHead; th != NoTask; th = k.tasks[th].thrNext {
+			if k.tasks[th].Group != GroupID(g) {
+				return fmt.Errorf("group %d thread list holds T%d of group %d", g, th, k.tasks[th].Group)
+			}
+			n++
+			if k.tasks[th].Flags&PF_EXITING == 0 {
+				live++
+			}
+		}
+		if n != gr.NrThreads {
+			return fmt.Errorf("group %d: nr_threads %d, list has %d", g, gr.NrThreads, n)
+		}
+		if live != gr.Live {
+			return fmt.Errorf("group %d: signal->live %d, recount %d", g, gr.Live, live)
+		}
+	}
+	// pid_allocated per namespace.
+	for n := range k.ns {
+		cnt := int32(0)
+		for _, e := range k.ns[n].idr {
+			if e.task != NoTask {
+				cnt++
+			}
+		}
+		if cnt != k.ns[n].Allocated {
+			return fmt.Errorf("pid ns %d: pid_allocated %d, idr holds %d", n, k.ns[n].Allocated, cnt)
+		}
+	}
+	return nil
+}
+
+func (k *Kernel) inFork(t TaskID) bool {
+	// A child between cgroup_fork and cgroup_post_fork is on no list.
+	for i := range k.tasks {
+		f := &k.tasks[i].Frame
+		if f.Path == KFork && f.Child == t {
+			return true
+		}
+	}
+	return false
+}
+
+func (k *Kernel) onChildren(p, c TaskID) bool {
+	for x := k.tasks[p].childHead; x != NoTask; x = k.tasks[x].sibNext {
+		if x == c {
+			return true
+		}
+	}
+	return false
+}
+
+func (k *Kernel) allChildren(c CgroupID) []CgroupID {
+	var out []CgroupID
+	for ch := k.cgroups[c].childHead; ch != NoCgroup; ch = k.cgroups[ch].sibNext {
+		out = append(out, ch)
+	}
+	return out
+}
+
+func (k *Kernel) recountPopulated(c CgroupID) bool {
+	if k.cgroups[c].taskHead != NoTask {
+		return true
+	}
+	for _, ch := range k.allChildren(c) {
+		if k.recountPopulated(ch) {
+			return true
+		}
+	}
+	return false
+}
+
+// AppendKey appends a canonical encoding of the machine state: two
+// kernels with equal keys behave identically from here on. Names of
+// cgroups are left out (a cgroup is identified by its id), as are the
+// trace and coverage, which are history rather than state.
+func (k *Kernel) AppendKey(b []byte) []byte {
+	b = binary.AppendUvarint(b, uint64(len(k.tasks)))
+	for i := range k.tasks {
+		tk := &k.tasks[i]
+		b = binary.AppendUvarint(b, uint64(tk.Flags))
+		b = append(b, byte(tk.Exit), byte(tk.cgList), bools(tk.Frozen, tk.trapFreeze, tk.Stopped, tk.newTask, tk.pidAttached))
+		b = appendInt(b, int64(tk.Group), int64(tk.Parent), int64(tk.childHead), int64(tk.sibNext),
+			int64(tk.thrNext), int64(tk.ExitSignal), int64(tk.ExitCode), int64(tk.pidOff), int64(tk.Level),
+			int64(tk.NS), int64(tk.PidNSForChildren), int64(tk.Cgroup), int64(tk.cgNext))
+		b = binary.AppendUvarint(b, uint64(tk.Pending))
+		f := &tk.Frame
+		b = append(b, byte(f.Path), f.PC, bools(f.iterSkipped, f.holdsMutex, f.holdsRwsem), byte(f.iterList))
+		b = appendInt(b, int64(f.Err), int64(f.Flags), int64(f.Child), int64(f.Seq), int64(f.Cg), int64(f.Cur),
+			int64(f.Iter), int64(f.Arg), int64(f.Arg2), int64(f.ChildUser.Prog), int64(f.ChildUser.PC),
+			int64(f.ChildUser.R[0]), int64(f.ChildUser.R[1]))
+		b = appendInt(b, int64(tk.User.Prog), int64(tk.User.PC), int64(tk.User.R[0]), int64(tk.User.R[1]),
+			int64(tk.Ret), int64(tk.Err), int64(tk.WaitStatus))
+	}
+	for i := range k.groups {
+		g := &k.groups[i]
+		b = appendInt(b, int64(g.Leader), int64(g.threadHead), int64(g.Live), int64(g.NrThreads),
+			int64(g.Flags), int64(g.GroupExitCode))
+		b = binary.AppendUvarint(b, uint64(g.Shared))
+		b = binary.AppendUvarint(b, uint64(g.ign))
+		b = binary.AppendUvarint(b, uint64(g.hnd))
+		b = binary.AppendUvarint(b, uint64(g.hndExit))
+		b = append(b, bools(g.NoCldWait, g.IsChildSubreaper, g.HasChildSubreaper))
+	}
+	for i := range k.ns {
+		p := &k.ns[i]
+		b = appendInt(b, int64(p.ChildReaper), int64(p.Allocated), int64(p.cursor))
+		b = append(b, bools(p.Adding, p.Terminating))
+	}
+	for i := range k.cgroups {
+		c := &k.cgroups[i]
+		b = append(b, bools(c.Online, c.Threaded, c.KillFlag, c.Freeze, c.frozenSeen))
+		b = appendInt(b, int64(c.SubtreeControl), int64(c.taskHead), int64(c.dyingHead), int64(c.KillSeq),
+			int64(c.PidsMax), int64(c.PidsCurrent), int64(c.PidsEventsMax), int64(c.EventsGen),
+			int64(c.childHead), int64(c.sibNext), int64(c.MaxDescendants), int64(c.MaxDepth), int64(c.DomCgrp))
+	}
+	b = appendInt(b, int64(k.cgroupMutex), int64(k.tgReaders), int64(k.tgWriter), int64(len(k.upids)))
+	for _, nr := range k.upids {
+		b = binary.AppendVarint(b, int64(nr))
+	}
+	for _, it := range k.iters {
+		b = appendInt(b, int64(it))
+	}
+	return b
+}
+
+func appendInt(b []byte, vs ...int64) []byte {
+	for _, v := range vs {
+		b = binary.AppendVarint(b, v)
+	}
+	return b
+}
+
+func bools(bs ...bool) byte {
+	var v byte
+	for i, x := range bs {
+		if x {
+			v |= 1 << i
+		}
+	}
+	return v
+}

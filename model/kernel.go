@@ -1,0 +1,337 @@
+package model
+
+import (
+	"fmt"
+	"strings"
+)
+
+// KillMode selects how cgroup.kill and cgroup_post_fork cooperate.
+type KillMode uint8
+
+// Kill modes, named after what they model.
+const (
+	// KillFlag: v5.14–v6.13, the CGRP_KILL bit set for the duration of
+	// __cgroup_kill and tested in cgroup_post_fork (661ee6280931).
+	KillFlag KillMode = iota
+	// KillSeq: v6.14+ kill_seq with the 2026 fix (8e359920216): the fork
+	// snapshots the destination cgroup's counter in cgroup_css_set_fork
+	// and cgroup_post_fork compares (b69bb476dee9).
+	KillSeq
+	// KillSeqIntoCgroupBug: v6.14 up to the 2026 fix: the snapshot is
+	// taken from the parent's cgroup before CLONE_INTO_CGROUP's target is
+	// resolved, so a child cloned into a cgroup whose counter differs from
+	// the parent's is SIGKILLed at birth. This machine's 6.18 has it.
+	KillSeqIntoCgroupBug
+	// KillAtomic: increment the sequence and signal every member under one
+	// lock that fork's commit also takes (gVisor's cgroup2fs design).
+	KillAtomic
+)
+
+// ZapMode selects the pid namespace zap of a dying init.
+type ZapMode uint8
+
+// Zap modes.
+const (
+	// ZapCurrent: today's zap_pid_ns_processes: disable_pid_allocation,
+	// SIGCHLD ignored, forced SIGKILL to every pid under tasklist_lock,
+	// kernel_wait4 until ECHILD, then wait until pid_allocated == init_pids.
+	ZapCurrent ZapMode = iota
+	// Zap2007: the seed patch (Pid-NS V3 12/17): a terminating flag that
+	// refuses allocation, SIGKILL to each pid number one at a time, a
+	// do_fork check that kills children created meanwhile, no waiting.
+	Zap2007
+)
+
+// PopulatedMode selects when an exiting task stops populating its cgroup.
+type PopulatedMode uint8
+
+// Populated modes.
+const (
+	// PopulatedAtExit: classic cgroup_exit() in do_exit, before exit_notify.
+	PopulatedAtExit PopulatedMode = iota
+	// PopulatedAtFinalSwitch: 6.19+ (d245698d727a): the unlink happens in
+	// cgroup_task_dead() after the final context switch, after exit_notify.
+	PopulatedAtFinalSwitch
+)
+
+var (
+	killModeNames  = []string{"flag", "seq", "seq-into-cgroup-bug", "atomic"}
+	zapModeNames   = []string{"current", "2007"}
+	populatedNames = []string{"at-exit", "at-final-switch"}
+)
+
+// String returns the option value's name as scenarios and flags spell it.
+func (m KillMode) String() string { return killModeNames[m] }
+
+// String returns the option value's name.
+func (m ZapMode) String() string { return zapModeNames[m] }
+
+// String returns the option value's name.
+func (m PopulatedMode) String() string { return populatedNames[m] }
+
+func parseName(names []string, s, what string) (int, error) {
+	for i, n := range names {
+		if n == s {
+			return i, nil
+		}
+	}
+	return 0, fmt.Errorf("unknown %s %q (want one of %s)", what, s, strings.Join(names, ", "))
+}
+
+// ParseKillMode parses "flag", "seq", "seq-into-cgroup-bug" or "atomic".
+func ParseKillMode(s string) (KillMode, error) {
+	i, err := parseName(killModeNames, s, "kill mode")
+	return KillMode(i), err
+}
+
+// ParseZapMode parses "current" or "2007".
+func ParseZapMode(s string) (ZapMode, error) {
+	i, err := parseName(zapModeNames, s, "zap mode")
+	return ZapMode(i), err
+}
+
+// ParsePopulatedMode parses "at-exit" or "at-final-switch".
+func ParsePopulatedMode(s string) (PopulatedMode, error) {
+	i, err := parseName(populatedNames, s, "populated mode")
+	return PopulatedMode(i), err
+}
+
+// KillModes, ZapModes and PopulatedModes list every value, for sweeps.
+var (
+	KillModes      = []KillMode{KillFlag, KillSeq, KillSeqIntoCgroupBug, KillAtomic}
+	ZapModes       = []ZapMode{ZapCurrent, Zap2007}
+	PopulatedModes = []PopulatedMode{PopulatedAtExit, PopulatedAtFinalSwitch}
+)
+
+// Options are the kernel behaviour options: which kernel version's
+// semantics the machine has. They are recorded in every trace.
+type Options struct {
+	Kill      KillMode
+	Zap       ZapMode
+	Populated PopulatedMode
+	// PidMax is /proc/sys/kernel/pid_max (the kernel's floor is 301; the
+	// model accepts smaller values so that pid reuse is cheap to reach).
+	PidMax int32
+	// ThreadsMax is max_threads (fork: EAGAIN when nr_threads reaches it).
+	ThreadsMax int32
+	// PostForkKillIfParentKilled is a candidate fix, not a kernel
+	// behaviour: cgroup_post_fork also SIGKILLs the child when the parent
+	// already has SIGKILL pending. It closes the residual kill_seq window.
+	PostForkKillIfParentKilled bool
+}
+
+// DefaultOptions are the semantics of current mainline (6.14+ with the
+// 2026 fix, classic populated timing) with pid_max 32768.
+func DefaultOptions() Options {
+	return Options{Kill: KillSeq, Zap: ZapCurrent, Populated: PopulatedAtExit, PidMax: 32768, ThreadsMax: 1 << 30}
+}
+
+// String renders the options as "kill=seq zap=current populated=at-exit pid_max=32768".
+func (o Options) String() string {
+	s := fmt.Sprintf("kill=%s zap=%s populated=%s pid_max=%d", o.Kill, o.Zap, o.Populated, o.PidMax)
+	if o.PostForkKillIfParentKilled {
+		s += " post_fork_kill_if_parent_killed=1"
+	}
+	return s
+}
+
+// Kernel is the whole kernel state of one simulated machine. It is a
+// plain value graph (slices of structs, indices instead of pointers), so
+// Clone is a deep copy and the state can be hashed.
+//
+// Ownership: a Kernel is used by one goroutine at a time. Every method
+// that changes state is one atomic step of the kernel (or a piece of
+// one); the caller (package sim) decides which task steps next.
+type Kernel struct {
+	Opts    Options
+	tasks   []Task
+	groups  []Group
+	ns      []PidNS
+	cgroups []Cgroup
+	// upids holds every task's pid numbers (see Task.pidOff); append-only.
+	upids []int32
+	// cgroupMutex is the owner of cgroup_mutex, or NoTask.
+	cgroupMutex TaskID
+	// tgReaders counts holders of cgroup_threadgroup_rwsem for reading
+	// (forks between cgroup_can_fork and cgroup_post_fork).
+	tgReaders int32
+	// nrThreads is the global nr_threads.
+	nrThreads int32
+	// tgWriter is the task holding (or waiting for) the threadgroup rwsem
+	// for writing: a migration. New forks wait in cgroup_can_fork.
+	tgWriter TaskID
+	// names holds mkdir arguments (Frame.Arg2 indexes it); append-only.
+	names []string
+	// lastChild is the child of the last fork that completed (setup use).
+	lastChild TaskID
+	// Panic is set when the model reaches a kernel panic (global init died).
+	Panic string
+	// iters lists the tasks whose cgroup.kill walk holds a css_task_iter,
+	// so that unlinking a task can move iterators off it.
+	iters []TaskID
+
+	// Tracing state: not part of the machine state.
+	tracing bool
+	ev      Event
+	// Cover records the coverage points reached (see Coverage).
+	Cover Coverage
+}
+
+// New returns a machine with init_pid_ns, the root cgroup and no tasks.
+func New(opts Options) *Kernel {
+	if opts.PidMax == 0 {
+		opts.PidMax = 32768
+	}
+	if opts.ThreadsMax == 0 {
+		opts.ThreadsMax = 1 << 30
+	}
+	k := &Kernel{Opts: opts, cgroupMutex: NoTask, tgWriter: NoTask}
+	k.newPidNS(NoNS)
+	k.cgroups = append(k.cgroups, Cgroup{
+		Name: "", Parent: NoCgroup, Online: true, DomCgrp: RootCG,
+		childHead: NoCgroup, childTail: NoCgroup, sibNext: NoCgroup, sibPrev: NoCgroup,
+		taskHead: NoTask, taskTail: NoTask, dyingHead: NoTask, dyingTail: NoTask,
+		PidsMax: -1, MaxDescendants: -1, MaxDepth: -1,
+	})
+	return k
+}
+
+// Clone returns an independent deep copy of the machine (tracing off).
+func (k *Kernel) Clone() *Kernel {
+	c := *k
+	c.tasks = append([]Task(nil), k.tasks...)
+	c.groups = append([]Group(nil), k.groups...)
+	c.cgroups = append([]Cgroup(nil), k.cgroups...)
+	c.upids = append([]int32(nil), k.upids...)
+	c.iters = append([]TaskID(nil), k.iters...)
+	c.names = k.names[:len(k.names):len(k.names)]
+	c.ns = append([]PidNS(nil), k.ns...)
+	for i := range c.ns {
+		c.ns[i].idr = append([]pidEntry(nil), k.ns[i].idr...)
+	}
+	c.tracing = false
+	c.ev = Event{}
+	return &c
+}
+
+// SetTracing turns event recording on or off. Exploration runs with it off.
+func (k *Kernel) SetTracing(on bool) { k.tracing = on }
+
+// Task returns the task (read-only view; do not modify).
+func (k *Kernel) Task(t TaskID) *Task { return &k.tasks[t] }
+
+// NumTasks is the number of task ids ever created.
+func (k *Kernel) NumTasks() int { return len(k.tasks) }
+
+// Group returns the thread group of t.
+func (k *Kernel) GroupOf(t TaskID) *Group { return &k.groups[k.tasks[t].Group] }
+
+// NS returns the pid namespace.
+func (k *Kernel) NS(ns NSID) *PidNS { return &k.ns[ns] }
+
+// NumNS is the number of pid namespaces ever created.
+func (k *Kernel) NumNS() int { return len(k.ns) }
+
+// Cgroup returns the cgroup.
+func (k *Kernel) Cgroup(c CgroupID) *Cgroup { return &k.cgroups[c] }
+
+// NumCgroups is the number of cgroups ever created (dead ones included).
+func (k *Kernel) NumCgroups() int { return len(k.cgroups) }
+
+// CgroupMutexOwner is the task holding cgroup_mutex, or NoTask.
+func (k *Kernel) CgroupMutexOwner() TaskID { return k.cgroupMutex }
+
+// IsLeader reports thread_group_leader(t).
+func (k *Kernel) IsLeader(t TaskID) bool { return k.groups[k.tasks[t].Group].Leader == t }
+
+// Alive reports whether t has not yet started exiting.
+func (k *Kernel) Alive(t TaskID) bool {
+	tk := &k.tasks[t]
+	return tk.Exit == ExitNone && tk.Flags&PF_EXITING == 0
+}
+
+// Event is what one step did: the acting task, the kernel function it
+// modelled, and what changed.
+type Event struct {
+	Task TaskID
+	Func string
+	What []string
+}
+
+// begin starts the event of a step.
+func (k *Kernel) begin(t TaskID, fn string) {
+	if k.tracing {
+		k.ev.Task, k.ev.Func = t, fn
+	}
+}
+
+// notef records a change in the current event. Callers on hot paths guard
+// it with k.tracing so that no arguments are boxed when tracing is off.
+func (k *Kernel) notef(format string, args ...any) {
+	if k.tracing {
+		k.ev.What = append(k.ev.What, fmt.Sprintf(format, args...))
+	}
+}
+
+// TakeEvent returns the event recorded since the last call and resets it.
+func (k *Kernel) TakeEvent() Event {
+	e := k.ev
+	k.ev = Event{}
+	return e
+}
+
+// Coverage is a set of coverage points: interleavings a run reached.
+type Coverage uint32
+
+// Coverage points.
+const (
+	// CovForkPassedSigcheckBeforeKill: a fork passed copy_process's
+	// fatal_signal_pending check, and its parent was then SIGKILLed by
+	// cgroup.kill before cgroup_post_fork.
+	CovForkPassedSigcheckBeforeKill Coverage = 1 << iota
+	// CovPostForkAfterKillWalk: cgroup_post_fork linked a child into a
+	// cgroup whose kill walk had already passed the end of its list.
+	CovPostForkAfterKillWalk
+	// CovPostForkKilledChild: cgroup_post_fork decided to SIGKILL a child.
+	CovPostForkKilledChild
+	// CovForkEINTR: a fork failed with EINTR at the fatal signal check.
+	CovForkEINTR
+	// CovZapInFlightFork: a fork was in flight when its namespace's init
+	// started the zap.
+	CovZapInFlightFork
+	// CovForkENOMEMDeadNS: a fork failed with ENOMEM in a dead namespace.
+	CovForkENOMEMDeadNS
+	// CovKillSkippedPending: cgroup.kill skipped a task with SIGKILL pending.
+	CovKillSkippedPending
+	// CovKillZombieLeader: cgroup.kill signalled a zombie (PF_EXITING)
+	// leader whose other threads were alive.
+	CovKillZombieLeader
+	numCoverage = iota
+)
+
+var coverageNames = []string{
+	"fork-passed-sigcheck-before-kill", "post_fork-after-kill-walk", "post_fork-killed-child",
+	"fork-EINTR", "zap-in-flight-fork", "fork-ENOMEM-dead-ns", "kill-skipped-pending",
+	"kill-zombie-leader",
+}
+
+// Names lists the points in the set.
+func (c Coverage) Names() []string {
+	var out []string
+	for i := 0; i < numCoverage; i++ {
+		if c&(1<<i) != 0 {
+			out = append(out, coverageNames[i])
+		}
+	}
+	return out
+}
+
+// ParseCoverage returns the point named s.
+func ParseCoverage(s string) (Coverage, bool) {
+	for i, n := range coverageNames {
+		if n == s {
+			return 1 << i, true
+		}
+	}
+	return 0, false
+}

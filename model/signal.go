@@ -1,0 +1,296 @@
+package model
+
+// sigInfo says which siginfo a sender passes; it decides "force"
+// (send_signal_locked in kernel/signal.c).
+type sigInfo uint8
+
+const (
+	// infoNoInfo is SEND_SIG_NOINFO (cgroup.kill's send_sig, post_fork's
+	// kill): forced when the sender has no pid in the target's namespace.
+	infoNoInfo sigInfo = iota
+	// infoPriv is SEND_SIG_PRIV (the namespace zap): always forced.
+	infoPriv
+	// infoUser is kill(2)'s SI_USER siginfo: forced, with si_pid zeroed,
+	// when the sender is not visible in the target's namespace.
+	infoUser
+	// infoChild is do_notify_parent's SIGCHLD: never forced.
+	infoChild
+)
+
+// isGlobalInit is is_global_init(): the thread group whose tgid is pid 1
+// of init_pid_ns.
+func (k *Kernel) isGlobalInit(t TaskID) bool {
+	g := &k.groups[k.tasks[t].Group]
+	return k.tasks[g.Leader].Level >= 0 && k.tasks[g.Leader].NS == RootNS && k.PidIn(g.Leader, RootNS) == 1
+}
+
+// sigTaskIgnored is sig_task_ignored() (kernel/signal.c).
+func (k *Kernel) sigTaskIgnored(t TaskID, sig Signal, force bool) bool {
+	g := &k.groups[k.tasks[t].Group]
+	handler := g.Action(sig)
+	if k.isGlobalInit(t) && sigKernelOnly(sig) {
+		return true
+	}
+	if g.Flags&SIGNAL_UNKILLABLE != 0 && handler == SigDefault && !(force && sigKernelOnly(sig)) {
+		return true
+	}
+	return handler == SigIgnore || (handler == SigDefault && sigKernelIgnore.Has(sig))
+}
+
+// sendSignal is send_signal_locked() → __send_signal_locked() →
+// prepare_signal() → complete_signal(). group selects the shared pending
+// set (PIDTYPE_TGID and above) over the private one (PIDTYPE_PID). It
+// reports whether the signal was queued.
+func (k *Kernel) sendSignal(sig Signal, info sigInfo, t TaskID, group bool, sender TaskID) bool {
+	force := false
+	switch info {
+	case infoNoInfo, infoUser:
+		force = sender == NoTask || k.PidIn(sender, k.tasks[t].NS) == 0
+	case infoPriv:
+		force = true
+	}
+	tk := &k.tasks[t]
+	g := &k.groups[tk.Group]
+	// prepare_signal()
+	if g.Flags&SIGNAL_GROUP_EXIT != 0 {
+		if k.tracing {
+			k.notef("%s to %s dropped: group already exiting", sig, k.Describe(t))
+		}
+		return false
+	}
+	if sigKernelStop.Has(sig) {
+		for th := g.threadHead; th != NoTask; th = k.tasks[th].thrNext {
+			k.tasks[th].Pending = k.tasks[th].Pending.Without(SIGCONT)
+		}
+		g.Shared = g.Shared.Without(SIGCONT)
+	} else if sig == SIGCONT {
+		var stops Sigset
+		for _, s := range []Signal{SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU} {
+			stops = stops.With(s)
+		}
+		g.Shared &^= stops
+		for th := g.threadHead; th != NoTask; th = k.tasks[th].thrNext {
+			k.tasks[th].Pending &^= stops
+			k.tasks[th].Stopped = false
+		}
+		g.Flags &^= SIGNAL_STOP_STOPPED
+	}
+	if k.sigTaskIgnored(t, sig, force) {
+		if k.tracing {
+			k.notef("%s to %s ignored (force=%v)", sig, k.Describe(t), force)
+		}
+		return false
+	}
+	// legacy_queue(): a non-RT signal already pending is not queued again.
+	if group {
+		if g.Shared.Has(sig) {
+			return false
+		}
+		g.Shared = g.Shared.With(sig)
+	} else {
+		if tk.Pending.Has(sig) {
+			return false
+		}
+		tk.Pending = tk.Pending.With(sig)
+	}
+	if k.tracing {
+		set := "private"
+		if group {
+			set = "shared"
+		}
+		k.notef("%s queued on %s (%s, force=%v)", sig, k.Describe(t), set, force)
+	}
+	k.completeSignal(sig, t, group)
+	return true
+}
+
+// wantsSignal is wants_signal() without the blocked mask (the model has no
+// blocked signals) and without the "currently running" refinement.
+func (k *Kernel) wantsSignal(sig Signal, t TaskID) bool {
+	tk := &k.tasks[t]
+	if tk.Flags&PF_EXITING != 0 || tk.Exit != ExitNone {
+		return false
+	}
+	if sig == SIGKILL {
+		return true
+	}
+	return !tk.Stopped
+}
+
+// sigFatal is sig_fatal(): the default action terminates the process.
+func (k *Kernel) sigFatal(t TaskID, sig Signal) bool {
+	g := &k.groups[k.tasks[t].Group]
+	return !(sigKernelIgnore | sigKernelStop).Has(sig) && g.Action(sig) == SigDefault
+}
+
+// sigKernelCoredump is SIG_KERNEL_COREDUMP_MASK: these take the slow path
+// through get_signal (do_coredump, then do_group_exit).
+var sigKernelCoredump = Sigset(0).With(SIGQUIT).With(SIGABRT).With(SIGSEGV).With(4).With(5).With(7).With(8).With(24).With(25).With(31)
+
+// completeSignal is complete_signal(): find a thread that wants the
+// signal; for PIDTYPE_PID delivery only the target itself qualifies. A
+// fatal signal starts the group exit at once: SIGNAL_GROUP_EXIT and a
+// private SIGKILL for every thread.
+func (k *Kernel) completeSignal(sig Signal, p TaskID, group bool) {
+	g := &k.groups[k.tasks[p].Group]
+	t := NoTask
+	if k.wantsSignal(sig, p) {
+		t = p
+	} else if !group || g.threadHead == g.threadTail {
+		if k.tracing && sig == SIGKILL {
+			k.notef("complete_signal: %s does not want it (PF_EXITING); no group kill", k.Describe(p))
+		}
+		return
+	} else {
+		for th := g.threadHead; th != NoTask; th = k.tasks[th].thrNext {
+			if k.wantsSignal(sig, th) {
+				t = th
+				break
+			}
+		}
+		if t == NoTask {
+			return
+		}
+	}
+	if k.sigFatal(p, sig) && g.Flags&SIGNAL_GROUP_EXIT == 0 && !sigKernelCoredump.Has(sig) {
+		k.startGroupExit(g, int32(sig), NoTask)
+		if k.tracing {
+			k.notef("complete_signal: group of %s exits (%s): SIGKILL to every thread", k.Describe(p), sig)
+		}
+	}
+}
+
+// startGroupExit sets SIGNAL_GROUP_EXIT with the exit code and queues a
+// private SIGKILL on every thread except skip and threads already zombie
+// (complete_signal's loop; zap_other_threads when skip is current).
+func (k *Kernel) startGroupExit(g *Group, code int32, skip TaskID) {
+	g.Flags = SIGNAL_GROUP_EXIT
+	g.GroupExitCode = code
+	for th := g.threadHead; th != NoTask; th = k.tasks[th].thrNext {
+		if th == skip || (skip != NoTask && k.tasks[th].Exit != ExitNone) {
+			continue
+		}
+		k.tasks[th].Pending = k.tasks[th].Pending.With(SIGKILL)
+		k.tasks[th].Stopped = false
+	}
+}
+
+// FatalSignalPending is fatal_signal_pending(t): SIGKILL in the private set.
+func (k *Kernel) FatalSignalPending(t TaskID) bool { return k.tasks[t].Pending.Has(SIGKILL) }
+
+// signalPending reports task_sigpending(): a pending signal the task would
+// have to act on (the model queues nothing that is ignored).
+func (k *Kernel) signalPending(t TaskID) bool {
+	tk := &k.tasks[t]
+	return tk.Pending != 0 || k.groups[tk.Group].Shared != 0 || k.groups[tk.Group].Flags&SIGNAL_GROUP_EXIT != 0
+}
+
+// signalWork reports whether a task about to run user code must first go
+// through get_signal: pending signals, a group exit, or the freezer trap.
+func (k *Kernel) signalWork(t TaskID) bool {
+	tk := &k.tasks[t]
+	if k.signalPending(t) {
+		return true
+	}
+	return tk.trapFreeze && !tk.Frozen
+}
+
+// getSignal is one step of get_signal() for a task returning to user mode:
+// group exit or SIGKILL first, then the freezer trap, then the lowest
+// pending signal by its disposition. It returns true when the task will
+// run user code next (a handler that returns), false if it is exiting,
+// frozen or stopped.
+func (k *Kernel) getSignal(t TaskID) {
+	tk := &k.tasks[t]
+	g := &k.groups[tk.Group]
+	if g.Flags&SIGNAL_GROUP_EXIT != 0 || tk.Pending.Has(SIGKILL) {
+		k.begin(t, "get_signal")
+		tk.Pending = tk.Pending.Without(SIGKILL)
+		if tk.Frozen {
+			tk.Frozen = false // cgroup_leave_frozen(true)
+		}
+		k.doGroupExit(t, int32(SIGKILL))
+		return
+	}
+	if tk.trapFreeze {
+		k.begin(t, "do_freezer_trap")
+		tk.Frozen = true // cgroup_enter_frozen()
+		k.cgroupUpdateFrozen(tk.Cgroup)
+		if k.tracing {
+			k.notef("%s frozen", k.Describe(t))
+		}
+		return
+	}
+	k.begin(t, "get_signal")
+	for {
+		var sig Signal
+		if tk.Pending != 0 {
+			sig = tk.Pending.lowest()
+			tk.Pending = tk.Pending.Without(sig)
+		} else if g.Shared != 0 {
+			sig = g.Shared.lowest()
+			g.Shared = g.Shared.Without(sig)
+		} else {
+			return
+		}
+		switch g.Action(sig) {
+		case SigIgnore:
+			continue
+		case HandlerReturn:
+			if k.tracing {
+				k.notef("%s runs its %s handler", k.Describe(t), sig)
+			}
+			k.handlerRan(t)
+			return
+		case HandlerExit:
+			if k.tracing {
+				k.notef("%s's %s handler calls exit_group(0)", k.Describe(t), sig)
+			}
+			k.doGroupExit(t, 0)
+			return
+		}
+		if sigKernelIgnore.Has(sig) {
+			continue
+		}
+		// Global init and namespace inits drop default-action signals they
+		// could not have been sent by force (get_signal's SIGNAL_UNKILLABLE check).
+		if g.Flags&SIGNAL_UNKILLABLE != 0 && !sigKernelOnly(sig) {
+			continue
+		}
+		if sigKernelStop.Has(sig) {
+			g.Flags |= SIGNAL_STOP_STOPPED
+			for th := g.threadHead; th != NoTask; th = k.tasks[th].thrNext {
+				if k.tasks[th].Exit == ExitNone {
+					k.tasks[th].Stopped = true
+				}
+			}
+			if k.tracing {
+				k.notef("group of %s stopped by %s", k.Describe(t), sig)
+			}
+			return
+		}
+		k.doGroupExit(t, int32(sig))
+		return
+	}
+}
+
+// handlerRan ends an interruptible wait with EINTR when a handler ran.
+func (k *Kernel) handlerRan(t TaskID) {
+	tk := &k.tasks[t]
+	if tk.Frame.Path == KPause || tk.Frame.Path == KWait {
+		k.finish(t, -1, EINTR)
+	}
+}
+
+// doGroupExit is do_group_exit(): the first thread to get here sets
+// SIGNAL_GROUP_EXIT and SIGKILLs the others (zap_other_threads); then
+// do_exit. code is a signal number for a signal death, else status<<8.
+func (k *Kernel) doGroupExit(t TaskID, code int32) {
+	g := &k.groups[k.tasks[t].Group]
+	if g.Flags&SIGNAL_GROUP_EXIT != 0 {
+		code = g.GroupExitCode
+	} else {
+		k.startGroupExit(g, code, t)
+	}
+	k.startExit(t, code)
+}

@@ -1,0 +1,412 @@
+package model
+
+import (
+	"fmt"
+	"strings"
+)
+
+// finish completes the system call t is in: it returns to user mode with
+// ret and err. The return to user mode runs get_signal first, so a task
+// that has SIGKILL pending now never runs user code again.
+func (k *Kernel) finish(t TaskID, ret int32, err Errno) {
+	tk := &k.tasks[t]
+	if tk.Frame.Path == KCgroupWrite {
+		k.dropIter(t)
+	}
+	tk.Frame = Frame{Path: KUser, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask}
+	tk.Ret, tk.Err = ret, err
+	if k.tracing {
+		if err != OK {
+			k.notef("returns -%s", err)
+		} else {
+			k.notef("returns %d", ret)
+		}
+	}
+}
+
+// InKernel reports whether t is inside a kernel path (a system call or
+// its exit) and so steps with Step.
+func (k *Kernel) InKernel(t TaskID) bool {
+	p := k.tasks[t].Frame.Path
+	return p != KUser
+}
+
+// Done reports whether t will never take another step: it has finished
+// exiting (zombie or released, final switch done) or it was never started.
+func (k *Kernel) Done(t TaskID) bool {
+	tk := &k.tasks[t]
+	if tk.Frame.Path == KExit {
+		return tk.Frame.PC > exitFinalSwitch
+	}
+	return tk.Exit != ExitNone
+}
+
+// Runnable reports whether t can take a step now. Blocked tasks (in
+// wait4 with nothing to reap, in pause with no signal, frozen, stopped,
+// waiting for cgroup_mutex or cgroup_threadgroup_rwsem) are not.
+func (k *Kernel) Runnable(t TaskID) bool {
+	tk := &k.tasks[t]
+	if k.Done(t) || tk.newTask {
+		return false
+	}
+	if tk.Flags&PF_KTHREAD != 0 {
+		return false
+	}
+	f := &tk.Frame
+	fatal := k.FatalSignalPending(t) || k.groups[tk.Group].Flags&SIGNAL_GROUP_EXIT != 0
+	switch f.Path {
+	case KUser:
+		if tk.Frozen {
+			return fatal || !k.effectiveFreeze(tk.Cgroup)
+		}
+		if tk.Stopped {
+			return fatal
+		}
+		return true
+	case KPause:
+		if tk.Frozen {
+			return fatal || !k.effectiveFreeze(tk.Cgroup)
+		}
+		return k.signalWork(t)
+	case KWait:
+		if tk.Frozen {
+			return fatal || !k.effectiveFreeze(tk.Cgroup)
+		}
+		if tk.trapFreeze || k.signalPending(t) {
+			return true
+		}
+		return k.reapable(t, f.Arg, f.Flags) != NoTask || !k.hasEligibleChild(t, f.Arg, f.Flags)
+	case KFork:
+		if f.PC == forkAlloc {
+			if f.Flags&CLONE_INTO_CGROUP != 0 && k.cgroupMutex != NoTask && k.cgroupMutex != t {
+				return false
+			}
+			return k.tgWriter == NoTask
+		}
+		return true
+	case KCgroupWrite:
+		return k.cgroupWriteRunnable(t)
+	case KExit:
+		switch f.PC {
+		case zapWait:
+			return k.reapable(t, -1, WALL) != NoTask || !k.hasEligibleChild(t, -1, WALL)
+		case zapDrain:
+			return k.ns[tk.NS].Allocated == k.initPids(t)
+		}
+		return true
+	}
+	return false
+}
+
+// NeedsKernelStep reports whether t's next step is a kernel step (it is in
+// a kernel path, or it must go through get_signal or leave the freezer
+// before running user code). Otherwise its next step is user code.
+func (k *Kernel) NeedsKernelStep(t TaskID) bool {
+	tk := &k.tasks[t]
+	return tk.Frame.Path != KUser || k.signalWork(t) || tk.Frozen || tk.Stopped
+}
+
+// Step runs one kernel step of t. Precondition: Runnable(t) and
+// NeedsKernelStep(t).
+func (k *Kernel) Step(t TaskID) {
+	tk := &k.tasks[t]
+	f := &tk.Frame
+	// Leaving the freezer: thawed, or woken by a fatal signal.
+	if tk.Frozen && (f.Path == KUser || f.Path == KPause || f.Path == KWait) {
+		fatal := k.FatalSignalPending(t) || k.groups[tk.Group].Flags&SIGNAL_GROUP_EXIT != 0
+		if !fatal {
+			k.begin(t, "cgroup_leave_frozen")
+			tk.Frozen = false
+			tk.trapFreeze = false
+			k.cgroupUpdateFrozen(tk.Cgroup)
+			return
+		}
+	}
+	switch f.Path {
+	case KUser, KPause:
+		if k.signalWork(t) {
+			k.getSignal(t)
+			return
+		}
+		if tk.Stopped {
+			return
+		}
+	case KWait:
+		if k.signalWork(t) {
+			if k.signalPending(t) {
+				k.finish(t, -1, EINTR) // -ERESTARTSYS, seen as EINTR here
+			}
+			k.getSignal(t)
+			return
+		}
+		k.stepWait(t)
+	case KFork:
+		k.stepFork(t)
+	case KExit:
+		k.stepExit(t)
+	case KCgroupWrite:
+		k.stepCgroupWrite(t)
+	}
+}
+
+// Pause is pause(2): sleep until a signal is delivered.
+func (k *Kernel) Pause(t TaskID) {
+	k.begin(t, "sys_pause")
+	k.tasks[t].Frame = Frame{Path: KPause, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask}
+}
+
+// Kill is kill(2) with pid > 0, resolved in the caller's pid namespace:
+// group_send_sig_info(sig, SI_USER, task, PIDTYPE_TGID). sig 0 only checks
+// that the pid exists.
+func (k *Kernel) Kill(t TaskID, pid int32, sig Signal) {
+	k.begin(t, "kill_pid_info")
+	if pid <= 0 || sig < 0 || sig >= NSIG {
+		k.finish(t, -1, EINVAL)
+		return
+	}
+	v := k.FindTask(k.tasks[t].NS, pid)
+	if v == NoTask {
+		k.finish(t, -1, ESRCH)
+		return
+	}
+	if sig != 0 {
+		k.sendSignal(sig, infoUser, v, true, t)
+	}
+	k.finish(t, 0, OK)
+}
+
+// UnsharePidNS is unshare(CLONE_NEWPID): only pid_ns_for_children changes
+// (copy_pid_ns: EINVAL if it already differs from the active namespace).
+func (k *Kernel) UnsharePidNS(t TaskID) {
+	k.begin(t, "unshare")
+	tk := &k.tasks[t]
+	if tk.PidNSForChildren != tk.NS {
+		k.finish(t, -1, EINVAL)
+		return
+	}
+	ns, err := k.newPidNS(tk.NS)
+	if err != OK {
+		k.finish(t, -1, err)
+		return
+	}
+	k.tasks[t].PidNSForChildren = ns
+	if k.tracing {
+		k.notef("pid_ns_for_children = new pid ns %d (level %d)", ns, k.ns[ns].Level)
+	}
+	k.finish(t, 0, OK)
+}
+
+// Setns is setns(fd, CLONE_NEWPID) → pidns_install: the target must be the
+// caller's active namespace or a descendant (EINVAL otherwise).
+func (k *Kernel) Setns(t TaskID, ns NSID) {
+	k.begin(t, "pidns_install")
+	tk := &k.tasks[t]
+	if ns < 0 || int(ns) >= len(k.ns) || !k.IsAncestorNS(tk.NS, ns) {
+		k.finish(t, -1, EINVAL)
+		return
+	}
+	tk.PidNSForChildren = ns
+	k.finish(t, 0, OK)
+}
+
+// SetChildSubreaper is prctl(PR_SET_CHILD_SUBREAPER, 1): is_child_subreaper,
+// propagated as has_child_subreaper to existing descendants.
+func (k *Kernel) SetChildSubreaper(t TaskID) {
+	k.begin(t, "prctl")
+	g := &k.groups[k.tasks[t].Group]
+	g.IsChildSubreaper = true
+	var walk func(p TaskID)
+	walk = func(p TaskID) {
+		for c := k.tasks[p].childHead; c != NoTask; c = k.tasks[c].sibNext {
+			cg := &k.groups[k.tasks[c].Group]
+			if !cg.HasChildSubreaper {
+				cg.HasChildSubreaper = true
+				walk(c)
+			}
+		}
+	}
+	gg := &k.groups[k.tasks[t].Group]
+	for th := gg.threadHead; th != NoTask; th = k.tasks[th].thrNext {
+		walk(th)
+	}
+	k.finish(t, 0, OK)
+}
+
+// Sigaction is rt_sigaction(sig, disp): EINVAL for SIGKILL and SIGSTOP.
+// Setting SIG_IGN (or SIG_DFL for a default-ignored signal) discards the
+// pending instances (do_sigaction's flush).
+func (k *Kernel) Sigaction(t TaskID, sig Signal, d Disposition, noCldWait bool) {
+	k.begin(t, "do_sigaction")
+	if sig <= 0 || sig >= NSIG || sigKernelOnly(sig) {
+		k.finish(t, -1, EINVAL)
+		return
+	}
+	g := &k.groups[k.tasks[t].Group]
+	g.setAction(sig, d)
+	if sig == SIGCHLD {
+		g.NoCldWait = noCldWait
+	}
+	if d == SigIgnore || (d == SigDefault && sigKernelIgnore.Has(sig)) {
+		g.Shared = g.Shared.Without(sig)
+		for th := g.threadHead; th != NoTask; th = k.tasks[th].thrNext {
+			k.tasks[th].Pending = k.tasks[th].Pending.Without(sig)
+		}
+	}
+	if k.tracing {
+		k.notef("%s action %s", sig, d)
+	}
+	k.finish(t, 0, OK)
+}
+
+// Describe names a task for traces: "T3[pid 5/1]" with its pid at every
+// level of its namespace chain, root first.
+func (k *Kernel) Describe(t TaskID) string {
+	if t == NoTask {
+		return "none"
+	}
+	tk := &k.tasks[t]
+	if tk.NS == NoNS {
+		return fmt.Sprintf("T%d", t)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "T%d[pid ", t)
+	for i, n := range k.Pids(t) {
+		if i > 0 {
+			b.WriteByte('/')
+		}
+		fmt.Fprintf(&b, "%d", n)
+	}
+	b.WriteByte(']')
+	return b.String()
+}
+
+// ---- Setup: building the initial machine of a scenario. ----
+
+// SetupInit creates the global init: pid 1 of init_pid_ns in the root
+// cgroup, with no parent (its parent would be the idle task).
+func (k *Kernel) SetupInit(user UserRegs) TaskID {
+	t := TaskID(len(k.tasks))
+	k.tasks = append(k.tasks, Task{
+		Group: GroupID(len(k.groups)), Parent: NoTask, childHead: NoTask, childTail: NoTask,
+		sibNext: NoTask, sibPrev: NoTask, thrNext: NoTask, thrPrev: NoTask,
+		Cgroup: NoCgroup, cgNext: NoTask, cgPrev: NoTask, ExitSignal: SIGCHLD,
+		Frame: Frame{Path: KUser, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask},
+		User:  user, NS: NoNS,
+	})
+	k.groups = append(k.groups, Group{Leader: t, threadHead: t, threadTail: t, Live: 1, NrThreads: 1, Flags: SIGNAL_UNKILLABLE})
+	if err := k.allocPid(t, RootNS); err != OK {
+		panic("SetupInit: " + err.String())
+	}
+	k.tasks[t].pidAttached = true
+	k.tasks[t].PidNSForChildren = RootNS
+	k.ns[RootNS].ChildReaper = t
+	k.cgLink(t, RootCG)
+	k.nrThreads++
+	return t
+}
+
+// SetupKthread creates a kernel thread (a child of kthreadd): PF_KTHREAD,
+// every signal ignored (ignore_signals), in the root cgroup. Movable
+// kthreads (unbound, ready) can be written to cgroup.procs; others have
+// PF_NO_SETAFFINITY and cgroup.procs writes of them fail with EINVAL.
+func (k *Kernel) SetupKthread(movable bool) TaskID {
+	t := TaskID(len(k.tasks))
+	flags := PF_KTHREAD
+	if !movable {
+		flags |= PF_NO_SETAFFINITY
+	}
+	k.tasks = append(k.tasks, Task{
+		Flags: flags, Group: GroupID(len(k.groups)), Parent: NoTask, childHead: NoTask, childTail: NoTask,
+		sibNext: NoTask, sibPrev: NoTask, thrNext: NoTask, thrPrev: NoTask,
+		Cgroup: NoCgroup, cgNext: NoTask, cgPrev: NoTask, ExitSignal: SIGCHLD,
+		Frame: Frame{Path: KIdle, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask}, NS: NoNS,
+	})
+	g := Group{Leader: t, threadHead: t, threadTail: t, Live: 1, NrThreads: 1}
+	g.ign = ^Sigset(0)
+	k.groups = append(k.groups, g)
+	if err := k.allocPid(t, RootNS); err != OK {
+		panic("SetupKthread: " + err.String())
+	}
+	k.tasks[t].pidAttached = true
+	k.tasks[t].PidNSForChildren = RootNS
+	k.cgLink(t, RootCG)
+	k.nrThreads++
+	return t
+}
+
+// SetupFork runs a whole fork of parent to completion, with no other task
+// interleaving, and returns the child (or the errno). Scenario setup uses
+// it so that the initial machine is built by the same code paths. The
+// parent's own state (a call it is blocked in) is preserved.
+func (k *Kernel) SetupFork(parent TaskID, a CloneArgs) (TaskID, Errno) {
+	var child TaskID
+	_, err := k.SetupCall(parent, func() {
+		k.Fork(parent, a)
+	})
+	child = k.lastChild
+	if err != OK {
+		return NoTask, err
+	}
+	return child, OK
+}
+
+// SetupCall runs a system call of t to completion at setup time (call
+// issues it; nothing interleaves) and restores t's frame and last result
+// afterwards, so that setup does not disturb the call t is blocked in.
+func (k *Kernel) SetupCall(t TaskID, call func()) (int32, Errno) {
+	saved := k.tasks[t].Frame
+	ret, err := k.tasks[t].Ret, k.tasks[t].Err
+	var r int32
+	var e Errno
+	call()
+	if k.tasks[t].Frame.Path == KFork {
+		for k.tasks[t].Frame.Path == KFork {
+			if !k.Runnable(t) {
+				r, e = -1, EBUSY
+				break
+			}
+			k.stepFork(t)
+		}
+		if e == OK {
+			r, e = k.tasks[t].Ret, k.tasks[t].Err
+		}
+	} else {
+		r, e = k.SetupRun(t)
+	}
+	tk := &k.tasks[t]
+	tk.Frame, tk.Ret, tk.Err = saved, ret, err
+	return r, e
+}
+
+// SetupRun runs t's current kernel path to completion with nothing
+// interleaving (for setup-time system calls) and returns its result.
+func (k *Kernel) SetupRun(t TaskID) (int32, Errno) {
+	for k.tasks[t].Frame.Path != KUser {
+		if !k.Runnable(t) {
+			return -1, EBUSY
+		}
+		k.Step(t)
+	}
+	return k.tasks[t].Ret, k.tasks[t].Err
+}
+
+// SetUser replaces t's user registers (the program interpreter's state).
+func (k *Kernel) SetUser(t TaskID, u UserRegs) { k.tasks[t].User = u }
+
+// SetUserFlag sets user register R[1] (the interpreter's call state).
+func (k *Kernel) SetUserFlag(t TaskID, v int32) { k.tasks[t].User.R[1] = v }
+
+// UserStep records a user-mode step that makes no system call.
+func (k *Kernel) UserStep(t TaskID, what string) {
+	k.begin(t, "user")
+	if k.tracing {
+		k.notef("%s", what)
+	}
+}
+
+// FailCall completes a system call that fails before entering the kernel
+// proper (for example a pid the caller cannot name).
+func (k *Kernel) FailCall(t TaskID, fn string, err Errno) {
+	k.begin(t, fn)
+	k.finish(t, -1, err)
+}

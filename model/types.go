@@ -1,0 +1,349 @@
+package model
+
+// TaskID names a task (task_struct) of one Kernel: its index in
+// Kernel.tasks. IDs are never reused, even after release_task, so a trace
+// can always name a task; pid numbers, in contrast, are reused.
+type TaskID int32
+
+// GroupID names a thread group (signal_struct together with its
+// sighand_struct; the model gives every thread group its own sighand).
+type GroupID int32
+
+// NSID names a pid namespace. NSID 0 is init_pid_ns.
+type NSID int32
+
+// CgroupID names a cgroup of the v2 hierarchy. CgroupID 0 is the root.
+type CgroupID int32
+
+// NoTask, NoGroup, NoNS and NoCgroup are the "NULL pointer" of each kind.
+const (
+	NoTask   TaskID   = -1
+	NoGroup  GroupID  = -1
+	NoNS     NSID     = -1
+	NoCgroup CgroupID = -1
+	RootNS   NSID     = 0
+	RootCG   CgroupID = 0
+)
+
+// Task flags (task_struct.flags, include/linux/sched.h), plus model flags
+// in the high bits.
+const (
+	PF_EXITING uint32 = 0x00000004
+	PF_KTHREAD uint32 = 0x00200000
+	// PF_NO_SETAFFINITY marks per-CPU and bound kthreads; cgroup.procs
+	// writes of such a task fail with EINVAL (cgroup_procs_write_start).
+	PF_NO_SETAFFINITY uint32 = 0x04000000
+	// tfNoCgroupMigration models task_struct.no_cgroup_migration (set on
+	// kthreadd and on kthreads until cgroup_kthread_ready()).
+	tfNoCgroupMigration uint32 = 1 << 31
+)
+
+// ExitState is task_struct.exit_state, plus ExitNone for a live task.
+type ExitState uint8
+
+// Exit states. A task goes ExitNone → (PF_EXITING) → ExitZombie →
+// ExitDead, or straight from exit_notify to ExitDead when autoreaped; an
+// ExitDead task has been through release_task and its pids are freed.
+const (
+	ExitNone ExitState = iota
+	ExitZombie
+	ExitDead
+)
+
+var exitStateNames = [...]string{"live", "zombie", "dead"}
+
+// String names the exit state.
+func (e ExitState) String() string { return exitStateNames[e] }
+
+// Cgroup list a task is linked on (task->cg_list on cset->tasks or
+// cset->dying_tasks; empty between cgroup_fork and cgroup_post_fork and
+// after cgroup_exit of a non-leader or of a dead group's leader).
+type cgList uint8
+
+const (
+	onNoList cgList = iota
+	onTasks
+	onDying
+)
+
+// Task is one task_struct: a thread. All fields are owned by the Kernel
+// and mutated only inside Kernel methods; the kernel lock that protects
+// the real field is named where it matters for the race model.
+type Task struct {
+	// Flags holds PF_* bits.
+	Flags uint32
+	Exit  ExitState
+	// Group is the thread group (task->signal). Immutable after fork.
+	Group GroupID
+	// Parent is task->real_parent (tasklist_lock). For a thread it is the
+	// leader's real parent.
+	Parent TaskID
+	// Children of this task (task->children, sibling list), in the order
+	// they were added: childHead..childTail linked through sibNext/sibPrev.
+	childHead, childTail TaskID
+	sibNext, sibPrev     TaskID
+	// Threads of the group are linked through thrNext/thrPrev from
+	// Group.threadHead (signal->thread_head).
+	thrNext, thrPrev TaskID
+	// ExitSignal is task->exit_signal: SIGCHLD for processes, -1 for threads.
+	ExitSignal Signal
+	// ExitCode is task->exit_code as wait(2) would report it (status<<8, or
+	// the signal number for a signal death).
+	ExitCode int32
+
+	// Pid numbers: Kernel.upids[pidOff : pidOff+Level+1], level 0 first
+	// (struct pid numbers[]). NS is the task's active pid namespace
+	// (the namespace of its deepest number); immutable.
+	pidOff int32
+	Level  int8
+	NS     NSID
+	// PidNSForChildren is nsproxy->pid_ns_for_children (unshare/setns).
+	PidNSForChildren NSID
+	// pidAttached is set once copy_process has attached the pid (step 11)
+	// and cleared by release_task: find_task_by_vpid sees the task only then.
+	pidAttached bool
+
+	// Cgroup is the cgroup of the task's css_set (task->cgroups->dfl_cgrp).
+	// It is meaningful from cgroup_post_fork on; between cgroup_fork and
+	// cgroup_post_fork the task is on no list (cgList == onNoList).
+	Cgroup         CgroupID
+	cgNext, cgPrev TaskID
+	cgList         cgList
+	// Frozen: the task sits in the freezer trap (cgroup_enter_frozen).
+	Frozen bool
+	// trapFreeze is JOBCTL_TRAP_FREEZE.
+	trapFreeze bool
+	// Stopped: the task is in a group stop (TASK_STOPPED).
+	Stopped bool
+	// newTask is TASK_NEW: committed by copy_process, not yet woken by
+	// wake_up_new_task.
+	newTask bool
+
+	// Pending is the private pending set (task->pending; siglock).
+	Pending Sigset
+
+	// Frame is the kernel code path the task is executing, if any.
+	Frame Frame
+	// User is the user-mode register state the simulator's program
+	// interpreter owns. The kernel never interprets it; fork copies it.
+	User UserRegs
+	// Ret and Err are the result of the last completed system call.
+	Ret int32
+	Err Errno
+	// WaitStatus is the status the last successful wait4 reported.
+	WaitStatus int32
+}
+
+// UserRegs is the user-mode state of a task: the program it runs and its
+// program counter and registers. fork copies it (the child's address space
+// is a copy of the parent's); the kernel does not look inside.
+type UserRegs struct {
+	Prog, PC int32
+	R        [2]int32
+}
+
+// Signal-struct flags (signal->flags, include/linux/sched/signal.h).
+const (
+	SIGNAL_STOP_STOPPED uint32 = 0x00000001
+	SIGNAL_GROUP_EXIT   uint32 = 0x00000004
+	SIGNAL_UNKILLABLE   uint32 = 0x00000040
+)
+
+// Group is a thread group: signal_struct and the sighand_struct of its
+// threads. Protected in the kernel by siglock (signal state) and
+// tasklist_lock (membership).
+type Group struct {
+	Leader     TaskID
+	threadHead TaskID
+	threadTail TaskID
+	// Live is signal->live: threads that have not yet passed exit_signals.
+	Live int32
+	// NrThreads is signal->nr_threads: threads not yet released.
+	NrThreads     int32
+	Flags         uint32
+	GroupExitCode int32
+	// Shared is signal->shared_pending.
+	Shared Sigset
+	// Dispositions (sighand->action), as one set per non-default kind:
+	// ign is SIG_IGN, hnd a handler that returns, hndExit a handler that
+	// exits. Use Action and setAction.
+	ign, hnd, hndExit Sigset
+	// NoCldWait is SA_NOCLDWAIT on the SIGCHLD action.
+	NoCldWait bool
+	// IsChildSubreaper / HasChildSubreaper: PR_SET_CHILD_SUBREAPER state.
+	IsChildSubreaper  bool
+	HasChildSubreaper bool
+}
+
+// PidNS is a pid namespace (struct pid_namespace).
+type PidNS struct {
+	Parent NSID
+	Level  int8
+	// ChildReaper is pid_ns->child_reaper (NoTask until pid 1 exists).
+	ChildReaper TaskID
+	// Allocated is pid_allocated without the PIDNS_ADDING bit.
+	Allocated int32
+	// Adding is the PIDNS_ADDING bit: pids may still be allocated.
+	Adding bool
+	// Terminating is the 2007 patch's pid_ns->terminating flag.
+	Terminating bool
+	// cursor is idr_get_cursor(&ns->idr): the next number to try.
+	cursor int32
+	// idr maps numbers to tasks, sorted by number. Freed numbers become
+	// tombstones (task NoTask) and are compacted away lazily.
+	idr     []pidEntry
+	idrDead int32
+}
+
+type pidEntry struct {
+	nr   int32
+	task TaskID
+}
+
+// Controller is a cgroup v2 controller bit.
+type Controller uint16
+
+// The controllers of the v2 hierarchy, in kernel subsystem order
+// (include/linux/cgroup_subsys.h). Threaded ones are in ThreadedControllers.
+const (
+	CtrlCpuset Controller = 1 << iota
+	CtrlCpu
+	CtrlIO
+	CtrlMemory
+	CtrlHugetlb
+	CtrlPids
+	CtrlRdma
+	CtrlMisc
+	AllControllers = CtrlCpuset | CtrlCpu | CtrlIO | CtrlMemory | CtrlHugetlb | CtrlPids | CtrlRdma | CtrlMisc
+	// ThreadedControllers is cgrp_dfl_threaded_ss_mask: controllers that
+	// work inside a threaded subtree (cpuset, cpu, pids; perf_event is
+	// implicit and not modelled).
+	ThreadedControllers = CtrlCpuset | CtrlCpu | CtrlPids
+)
+
+var ctrlNames = []string{"cpuset", "cpu", "io", "memory", "hugetlb", "pids", "rdma", "misc"}
+
+// Cgroup is one cgroup of the v2 hierarchy with its single css_set (the
+// model has no v1 hierarchies, so all tasks of a cgroup share one css_set).
+// Mutated under cgroup_mutex (topology, control files) and css_set_lock
+// (membership, kill flag and sequence).
+type Cgroup struct {
+	Name   string
+	Parent CgroupID
+	Level  int32
+	// Children in creation order (the kernel's sibling list order, which
+	// cgroup_for_each_live_descendant_pre follows).
+	childHead, childTail, sibNext, sibPrev CgroupID
+	// Online is false after rmdir (the cgroup is dead).
+	Online bool
+	// Threaded: cgroup.type was set to "threaded" (dom_cgrp != self).
+	Threaded bool
+	// DomCgrp is cgrp->dom_cgrp: itself, or the thread root for a
+	// threaded cgroup.
+	DomCgrp        CgroupID
+	SubtreeControl Controller
+	// Members: cset->tasks and cset->dying_tasks lists.
+	taskHead, taskTail   TaskID
+	dyingHead, dyingTail TaskID
+	// NrTasks counts the tasks on the tasks list (cset->nr_tasks, minus the
+	// dying ones); nrPopulatedChildren counts children whose subtree is
+	// populated (nr_populated_domain_children + nr_populated_threaded_children).
+	NrTasks             int32
+	nrPopulatedChildren int32
+	nrThreadedChildren  int32
+	// KillFlag is CGRP_KILL (5.14–6.13); KillSeq is kill_seq (6.14+).
+	KillFlag bool
+	KillSeq  uint32
+	// Freeze is the cgroup's own cgroup.freeze value.
+	Freeze bool
+	// PidsMax is pids.max (-1 is "max"); PidsCurrent the hierarchical
+	// charge; PidsEventsMax the "max" line of pids.events.
+	PidsMax, PidsCurrent, PidsEventsMax int32
+	// MaxDescendants / MaxDepth (-1 is "max"), NrDescendants live descendants.
+	MaxDescendants, MaxDepth, NrDescendants int32
+	// EventsGen counts modifications of cgroup.events (populated or frozen
+	// transitions): what an inotify/poll waiter would be woken by.
+	EventsGen uint32
+	// populatedSeen / frozenSeen are the last values cgroup.events showed.
+	populatedSeen, frozenSeen bool
+}
+
+// Action returns the disposition of sig.
+func (g *Group) Action(sig Signal) Disposition {
+	switch {
+	case g.ign.Has(sig):
+		return SigIgnore
+	case g.hnd.Has(sig):
+		return HandlerReturn
+	case g.hndExit.Has(sig):
+		return HandlerExit
+	}
+	return SigDefault
+}
+
+func (g *Group) setAction(sig Signal, d Disposition) {
+	g.ign, g.hnd, g.hndExit = g.ign.Without(sig), g.hnd.Without(sig), g.hndExit.Without(sig)
+	switch d {
+	case SigIgnore:
+		g.ign = g.ign.With(sig)
+	case HandlerReturn:
+		g.hnd = g.hnd.With(sig)
+	case HandlerExit:
+		g.hndExit = g.hndExit.With(sig)
+	}
+}
+
+// KPath is the kernel code path a task is executing.
+type KPath uint8
+
+// Kernel paths. KUser means the task is in user mode (or about to return
+// to it, with Ret/Err holding the last system call's result).
+const (
+	KUser KPath = iota
+	KFork
+	KExit
+	KWait
+	KPause
+	KCgroupWrite
+	KIdle // a kernel thread's idle loop; never runnable
+)
+
+var kpathNames = [...]string{"user", "fork", "exit", "wait4", "pause", "cgroup-write", "kthread-idle"}
+
+// String names the path.
+func (p KPath) String() string { return kpathNames[p] }
+
+// Frame is the continuation of a multi-step kernel path: where the task
+// is in it and the locals the path keeps across steps.
+type Frame struct {
+	Path KPath
+	PC   uint8
+	// Err is the errno the path will return.
+	Err Errno
+	// Flags are the clone flags (KFork) or wait options (KWait).
+	Flags uint32
+	// Child is the task being created (KFork).
+	Child TaskID
+	// Seq is the kill_seq snapshot of cgroup_css_set_fork (KFork), or the
+	// kill mode a cgroup.kill walk runs under (KCgroupWrite).
+	Seq uint32
+	// Cg is the target cgroup (CLONE_INTO_CGROUP, or the file's cgroup).
+	Cg CgroupID
+	// Cur is the cgroup a cgroup.kill walk is in; Iter is the css_task_iter
+	// position in it (the next task to yield, NoTask at the end).
+	Cur  CgroupID
+	Iter TaskID
+	// Arg/Arg2: file (KCgroupWrite), exit code (KExit), pid (KWait).
+	Arg, Arg2 int32
+	// iterList is which list Iter is on (tasks or dying).
+	iterList cgList
+	// ChildUser is the user state the child of a fork starts with.
+	ChildUser UserRegs
+	// iterSkipped is CSS_TASK_ITER_SKIPPED: the task at Iter was removed
+	// and Iter moved to its successor, which has not been filtered yet.
+	iterSkipped bool
+	// holdsMutex: the path holds cgroup_mutex; holdsRwsem: it holds
+	// cgroup_threadgroup_rwsem for reading (a fork between can_fork and
+	// post_fork).
+	holdsMutex, holdsRwsem bool
+}

@@ -1,0 +1,173 @@
+package sim
+
+import (
+	"fmt"
+
+	"cgsim/model"
+)
+
+// Op is one instruction of a built-in user program.
+type Op uint8
+
+// Instructions. System-call instructions issue the call; the task's next
+// user step sees its result (Task.Ret/Err) and moves on. Pure instructions
+// (Jump, JumpIfErr, Loop) run in the same user step as the system call
+// that follows them.
+const (
+	OpPause     Op = iota // pause(2)
+	OpExitGroup           // exit_group(A)
+	OpExit                // exit(A): this thread only
+	OpFork                // clone(flags A) with CLONE_INTO_CGROUP target Cg; the child starts at B
+	OpWait                // wait4(A, flags B)
+	OpKill                // kill(pid, sig B); pid is A, or Target's pid in the caller's namespace
+	OpWrite               // write Str to Cg/File
+	OpRead                // read Cg/File
+	OpMkdir               // mkdir Str under Cg
+	OpRmdir               // rmdir Cg
+	OpUnshare             // unshare(CLONE_NEWPID)
+	OpSetns               // setns to the pid namespace A
+	OpSubreaper           // prctl(PR_SET_CHILD_SUBREAPER, 1)
+	OpSigaction           // sigaction(A, disposition B)
+	OpSpin                // a user-mode step that does nothing
+	OpWaitCond            // block in user mode until condition A on Cg/Target holds
+	OpJump                // pc = A
+	OpJumpIfErr           // if the last call failed with errno A (0: with any errno), pc = B
+	OpLoop                // if R0 < A { R0++; pc = B }
+)
+
+var opNames = [...]string{"pause", "exit_group", "exit", "clone", "wait4", "kill", "write", "read",
+	"mkdir", "rmdir", "unshare", "setns", "prctl", "sigaction", "spin", "waitcond", "jump", "jump-if-err", "loop"}
+
+// String names the op.
+func (o Op) String() string { return opNames[o] }
+
+// Conditions for OpWaitCond (what a poller of cgroup.events or a pidfd
+// would be woken by).
+const (
+	CondUnpopulated = iota // Cg's cgroup.events says "populated 0"
+	CondFrozen             // Cg's cgroup.events says "frozen 1"
+	CondTaskGone           // Target has exited (zombie or released)
+	CondPopulated          // Cg is populated
+)
+
+// Instr is one instruction.
+type Instr struct {
+	Op     Op
+	A, B   int32
+	Cg     model.CgroupID
+	File   model.CgroupFile
+	Str    string
+	Target model.TaskID
+	// Label, if set, records the call's result in World.Log under this name.
+	Label string
+}
+
+// Program is a named list of instructions. Programs are immutable once
+// added to a World and are shared by its clones.
+type Program struct {
+	Name string
+	Code []Instr
+}
+
+func (in Instr) isSyscall() bool {
+	switch in.Op {
+	case OpSpin, OpWaitCond, OpJump, OpJumpIfErr, OpLoop:
+		return false
+	}
+	return true
+}
+
+// String renders the instruction for traces.
+func (in Instr) String() string {
+	switch in.Op {
+	case OpFork:
+		return fmt.Sprintf("clone(flags %#x) child@%d", in.A, in.B)
+	case OpWrite:
+		return fmt.Sprintf("write(%q) cgroup %d %s", in.Str, in.Cg, in.File)
+	case OpKill:
+		return fmt.Sprintf("kill(%d, %s)", in.A, model.Signal(in.B))
+	}
+	return in.Op.String()
+}
+
+// Builders for the built-in programs. Each returns the code; the caller
+// adds it with World.AddProgram.
+
+// PauseForever is `for (;;) pause();`.
+func PauseForever() []Instr {
+	return []Instr{{Op: OpPause}, {Op: OpJump, A: 0}}
+}
+
+// ExitWith is `exit(code);`.
+func ExitWith(code int32) []Instr { return []Instr{{Op: OpExitGroup, A: code}} }
+
+// ForkOnceThenPause is `fork(); for (;;) pause();` in parent and child.
+func ForkOnceThenPause(label string) []Instr {
+	return []Instr{
+		{Op: OpFork, B: 1, Label: label},
+		{Op: OpPause}, {Op: OpJump, A: 1},
+	}
+}
+
+// ForkBomb is `for (;;) fork();`: parent and child both loop forking; a
+// failed fork is retried (the pids.max case).
+func ForkBomb() []Instr {
+	return []Instr{{Op: OpFork, B: 0, Label: ""}, {Op: OpJump, A: 0}}
+}
+
+// SpawnN forks n children that pause forever, then pauses.
+func SpawnN(n int32) []Instr {
+	return []Instr{
+		{Op: OpLoop, A: n, B: 2},
+		{Op: OpJump, A: 4},
+		{Op: OpFork, B: 5},
+		{Op: OpJump, A: 0},
+		{Op: OpPause}, // 4: parent
+		{Op: OpPause}, // 5: child
+		{Op: OpJump, A: 5},
+	}
+}
+
+// SpawnThreads creates n threads that pause forever, then pauses.
+func SpawnThreads(n int32) []Instr {
+	fl := int32(model.CLONE_THREAD | model.CLONE_SIGHAND | model.CLONE_VM)
+	return []Instr{
+		{Op: OpLoop, A: n, B: 2},
+		{Op: OpJump, A: 4},
+		{Op: OpFork, A: fl, B: 5},
+		{Op: OpJump, A: 0},
+		{Op: OpPause}, {Op: OpJump, A: 4}, // 4: main thread
+	}
+}
+
+// ReapForever is an init: `for (;;) { while (wait(-1) > 0); pause(); }`
+// with a SIGCHLD handler so that pause wakes for new zombies.
+func ReapForever() []Instr {
+	return []Instr{
+		{Op: OpSigaction, A: int32(model.SIGCHLD), B: int32(model.HandlerReturn)},
+		{Op: OpWait, A: -1, B: int32(model.WALL)}, // 1
+		{Op: OpJumpIfErr, A: int32(model.ECHILD), B: 4},
+		{Op: OpJump, A: 1},
+		{Op: OpPause}, // 4
+		{Op: OpJump, A: 1},
+	}
+}
+
+// IgnoreSIGCHLDThenPause is an init that lets the kernel autoreap its
+// children (SIGCHLD set to SIG_IGN), then sleeps.
+func IgnoreSIGCHLDThenPause() []Instr {
+	return []Instr{
+		{Op: OpSigaction, A: int32(model.SIGCHLD), B: int32(model.SigIgnore)},
+		{Op: OpPause}, {Op: OpJump, A: 1},
+	}
+}
+
+// WriteThenExit writes value to cg/file (labelled), then exits 0.
+func WriteThenExit(cg model.CgroupID, file model.CgroupFile, value, label string) []Instr {
+	return []Instr{{Op: OpWrite, Cg: cg, File: file, Str: value, Label: label}, {Op: OpExitGroup, A: 0}}
+}
+
+// WriteThenPause writes value to cg/file (labelled), then pauses forever.
+func WriteThenPause(cg model.CgroupID, file model.CgroupFile, value, label string) []Instr {
+	return []Instr{{Op: OpWrite, Cg: cg, File: file, Str: value, Label: label}, {Op: OpPause}, {Op: OpJump, A: 1}}
+}

@@ -1,0 +1,153 @@
+package sim
+
+import (
+	"fmt"
+
+	"cgsim/model"
+)
+
+// LiveUserTasksIn returns the tasks of cg's subtree that are alive (not
+// exiting) and are not kernel threads, in task id order.
+func (w *World) LiveUserTasksIn(cg model.CgroupID) []model.TaskID {
+	k := w.K
+	var out []model.TaskID
+	for t := 0; t < k.NumTasks(); t++ {
+		id := model.TaskID(t)
+		tk := k.Task(id)
+		if tk.Group == model.NoGroup || !k.Alive(id) || tk.Flags&model.PF_KTHREAD != 0 || tk.Cgroup == model.NoCgroup {
+			continue
+		}
+		if w.inSubtree(tk.Cgroup, cg) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func (w *World) inSubtree(c, root model.CgroupID) bool {
+	for ; c != model.NoCgroup; c = w.K.Cgroup(c).Parent {
+		if c == root {
+			return true
+		}
+	}
+	return false
+}
+
+// EmptyAfterKill is the postcondition "the cgroup is empty except for
+// kernel threads" once the cgroup.kill write labelled label has returned
+// success: checked at quiescence.
+func EmptyAfterKill(cg model.CgroupID, label string) Property {
+	return Property{
+		Name: "empty-except-kthreads",
+		Check: func(w *World, final bool) string {
+			if !final {
+				return ""
+			}
+			ok := false
+			for _, r := range w.Records(label) {
+				if r.Err == model.OK {
+					ok = true
+				}
+			}
+			if !ok {
+				return ""
+			}
+			if live := w.LiveUserTasksIn(cg); len(live) > 0 {
+				return fmt.Sprintf("%s alive in %s after cgroup.kill returned", w.describeAll(live), w.K.Path(cg))
+			}
+			return ""
+		},
+	}
+}
+
+// NamespaceDead is the postcondition "nothing in a zapped namespace
+// survives": at quiescence, once the namespace's init has died, no task
+// with a pid in ns is alive, and the namespace refuses new pids.
+func NamespaceDead(ns model.NSID) Property {
+	return Property{
+		Name: "namespace-dead",
+		Check: func(w *World, final bool) string {
+			if !final {
+				return ""
+			}
+			k := w.K
+			if k.NS(ns).Adding {
+				return "" // init has not died
+			}
+			var live []model.TaskID
+			for t := 0; t < k.NumTasks(); t++ {
+				id := model.TaskID(t)
+				if k.Task(id).Group != model.NoGroup && k.Alive(id) && k.IsAncestorNS(ns, k.Task(id).NS) {
+					live = append(live, id)
+				}
+			}
+			if len(live) > 0 {
+				return fmt.Sprintf("%s of pid ns %d alive after its init died", w.describeAll(live), ns)
+			}
+			return ""
+		},
+	}
+}
+
+// InitOutlivesNamespace is the property of today's zap: when the
+// namespace init's exit completes (it is a zombie or released), every
+// other pid of the namespace has been freed (pid_allocated ≤ init_pids).
+// It is checked after every step.
+func InitOutlivesNamespace(ns model.NSID, init model.TaskID) Property {
+	return Property{
+		Name: "zap-waits",
+		Check: func(w *World, _ bool) string {
+			k := w.K
+			if k.Task(init).Exit == model.ExitNone {
+				return ""
+			}
+			if n := k.NS(ns).Allocated; n > 1 {
+				var live []model.TaskID
+				for t := 0; t < k.NumTasks(); t++ {
+					id := model.TaskID(t)
+					if id != init && k.Task(id).Group != model.NoGroup && k.Task(id).Exit != model.ExitDead && k.IsAncestorNS(ns, k.Task(id).NS) {
+						live = append(live, id)
+					}
+				}
+				return fmt.Sprintf("init's exit completed while pid ns %d still holds %d pids (%s)", ns, n, w.describeAll(live))
+			}
+			return ""
+		},
+	}
+}
+
+// Describe names a task for messages: "child[pid 4]" or "T7[pid 9/1]".
+func (w *World) Describe(t model.TaskID) string {
+	d := w.K.Describe(t)
+	if n := w.Name(t); n != "" {
+		return n + d[len(fmt.Sprintf("T%d", t)):]
+	}
+	return d
+}
+
+func (w *World) describeAll(ts []model.TaskID) string {
+	s := ""
+	for i, t := range ts {
+		if i > 0 {
+			s += ", "
+		}
+		s += w.Describe(t)
+	}
+	return s
+}
+
+// Settle runs t alone until it cannot step any more (setup helper: for
+// example, let an init install its signal dispositions and go to sleep).
+// It stops after limit steps.
+func (w *World) Settle(t model.TaskID, limit int) {
+	tr := w.tracing
+	w.tracing = false
+	w.K.SetTracing(false)
+	for i := 0; i < limit && w.enabled(t); i++ {
+		w.Step(int(t))
+	}
+	w.tracing = tr
+	w.K.SetTracing(tr)
+	w.Steps = 0
+	w.Log = w.Log[:0]
+}

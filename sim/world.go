@@ -1,0 +1,386 @@
+// Package sim is the world around the simulated kernel: tasks running
+// built-in programs (data, interpreted here), the deterministic scheduler
+// interface the explorer drives, the trace, and properties.
+//
+// A World is an explore.Model: its actors are the machine's tasks (actor
+// i is model.TaskID(i)), an actor is enabled when its task can take a
+// step, and one Step is one atomic kernel step or one user-mode step.
+package sim
+
+import (
+	"fmt"
+
+	"cgsim/model"
+	"cgsim/sim/explore"
+)
+
+// Record is the result of a labelled system call.
+type Record struct {
+	Step  int
+	Task  model.TaskID
+	Label string
+	Ret   int32
+	Err   model.Errno
+	// Data is what a read returned.
+	Data string
+}
+
+// Property is checked after every step (final=false) and at quiescence
+// (final=true); it returns "" or a description of the violation.
+type Property struct {
+	Name  string
+	Check func(w *World, final bool) string
+}
+
+// World is one simulated machine with its user space.
+//
+// Ownership: a World is used by one goroutine. Progs, Names and Props are
+// immutable after setup and shared by clones; K, Log and the trace are
+// owned by the World.
+type World struct {
+	K     *model.Kernel
+	Progs []Program
+	// Names are the scenario's names of the tasks created at setup.
+	Names []string
+	Props []Property
+	// CheckInvariants runs model.CheckInvariants after every step.
+	CheckInvariants bool
+	// Log holds labelled system call results, in order.
+	Log []Record
+	// Steps counts the steps taken.
+	Steps int
+
+	tracing bool
+	trace   []TraceEvent
+}
+
+// NewWorld returns a world with an empty machine.
+func NewWorld(opts model.Options) *World {
+	return &World{K: model.New(opts)}
+}
+
+// AddProgram registers a program and returns its id.
+func (w *World) AddProgram(name string, code []Instr) int32 {
+	w.Progs = append(w.Progs, Program{Name: name, Code: code})
+	return int32(len(w.Progs) - 1)
+}
+
+// SetTracing turns the trace on or off.
+func (w *World) SetTracing(on bool) {
+	w.tracing = on
+	w.K.SetTracing(on)
+}
+
+// Trace returns the recorded trace.
+func (w *World) Trace() []TraceEvent { return w.trace }
+
+// Name returns the scenario name of t, or "" for tasks created later.
+func (w *World) Name(t model.TaskID) string {
+	if int(t) < len(w.Names) {
+		return w.Names[t]
+	}
+	return ""
+}
+
+func (w *World) setName(t model.TaskID, name string) {
+	for len(w.Names) <= int(t) {
+		w.Names = append(w.Names, "")
+	}
+	w.Names[t] = name
+}
+
+// ---- Setup ----
+
+// Init creates the global init (pid 1) running prog.
+func (w *World) Init(name string, prog int32) model.TaskID {
+	t := w.K.SetupInit(model.UserRegs{Prog: prog})
+	w.setName(t, name)
+	return t
+}
+
+// Kthread creates a kernel thread in the root cgroup.
+func (w *World) Kthread(name string, movable bool) model.TaskID {
+	t := w.K.SetupKthread(movable)
+	w.setName(t, name)
+	return t
+}
+
+// Spawn forks a child of parent at setup time (nothing interleaves) that
+// will run prog. flags and cg are as for clone3.
+func (w *World) Spawn(parent model.TaskID, name string, prog int32, flags uint32, cg model.CgroupID) (model.TaskID, error) {
+	t, err := w.K.SetupFork(parent, model.CloneArgs{Flags: flags, Cgroup: cg, ChildUser: model.UserRegs{Prog: prog}})
+	if err != model.OK {
+		return model.NoTask, fmt.Errorf("spawn %s: %w", name, err)
+	}
+	w.setName(t, name)
+	return t, nil
+}
+
+// Mkdir creates a cgroup at setup time, by task t.
+func (w *World) Mkdir(t model.TaskID, parent model.CgroupID, name string) (model.CgroupID, error) {
+	r, err := w.K.SetupCall(t, func() { w.K.Mkdir(t, parent, name) })
+	if err != model.OK {
+		return model.NoCgroup, fmt.Errorf("mkdir %s: %w", name, err)
+	}
+	return model.CgroupID(r), nil
+}
+
+// Write writes a cgroup file at setup time, by task t.
+func (w *World) Write(t model.TaskID, cg model.CgroupID, f model.CgroupFile, value string) error {
+	if _, err := w.K.SetupCall(t, func() { w.K.WriteFile(t, cg, f, value) }); err != model.OK {
+		return fmt.Errorf("write %q to %s/%s: %w", value, w.K.Path(cg), f, err)
+	}
+	return nil
+}
+
+// Move moves task v's process into cg at setup time (cgroup.procs write
+// by t of v's pid as t sees it).
+func (w *World) Move(t, v model.TaskID, cg model.CgroupID) error {
+	pid := w.K.PidIn(v, w.K.Task(t).NS)
+	return w.Write(t, cg, model.FileProcs, fmt.Sprint(pid))
+}
+
+// ---- explore.Model ----
+
+// Enabled appends the runnable tasks in ascending order.
+func (w *World) Enabled(buf []int) []int {
+	n := w.K.NumTasks()
+	for t := 0; t < n; t++ {
+		if w.enabled(model.TaskID(t)) {
+			buf = append(buf, t)
+		}
+	}
+	return buf
+}
+
+func (w *World) enabled(t model.TaskID) bool {
+	k := w.K
+	if !k.Runnable(t) {
+		return false
+	}
+	if k.NeedsKernelStep(t) {
+		return true
+	}
+	tk := k.Task(t)
+	in := w.instr(tk.User)
+	if in.Op == OpWaitCond && !w.resumed(tk) {
+		return w.cond(t, in)
+	}
+	return true
+}
+
+func (w *World) resumed(tk *model.Task) bool { return tk.User.R[1] == 1 }
+
+func (w *World) instr(u model.UserRegs) Instr {
+	code := w.Progs[u.Prog].Code
+	if int(u.PC) >= len(code) {
+		return Instr{Op: OpExitGroup}
+	}
+	return code[u.PC]
+}
+
+func (w *World) cond(t model.TaskID, in Instr) bool {
+	k := w.K
+	switch in.A {
+	case CondUnpopulated:
+		return !k.Populated(in.Cg)
+	case CondPopulated:
+		return k.Populated(in.Cg)
+	case CondFrozen:
+		return k.Frozen(in.Cg)
+	case CondTaskGone:
+		return k.Done(in.Target) || k.Task(in.Target).Flags&model.PF_EXITING != 0
+	}
+	return true
+}
+
+// Step runs one step of task a.
+func (w *World) Step(a int) {
+	t := model.TaskID(a)
+	k := w.K
+	w.Steps++
+	if k.NeedsKernelStep(t) {
+		k.Step(t)
+	} else {
+		w.user(t)
+	}
+	w.afterCall(t)
+	if w.tracing {
+		ev := k.TakeEvent()
+		w.trace = append(w.trace, w.traceEvent(t, ev))
+	}
+}
+
+// afterCall logs the result of a call that completed in this step. User
+// register R[1] is the interpreter's call state: 0 no call issued, 1 a call
+// in flight, 2 a call completed and its result logged.
+func (w *World) afterCall(t model.TaskID) {
+	k := w.K
+	tk := k.Task(t)
+	if tk.Frame.Path != model.KUser || tk.User.R[1] != 1 || tk.Flags&model.PF_KTHREAD != 0 {
+		return
+	}
+	in := w.instr(tk.User)
+	if in.isSyscall() && in.Label != "" && tk.Err != model.ERESTARTNOINTR {
+		w.Log = append(w.Log, Record{Step: w.Steps, Task: t, Label: in.Label, Ret: tk.Ret, Err: tk.Err})
+	}
+	k.SetUserFlag(t, 2)
+}
+
+// user runs one user-mode step of t: consume the last call's result, run
+// pure instructions, issue the next system call.
+func (w *World) user(t model.TaskID) {
+	k := w.K
+	u := k.Task(t).User
+	code := w.Progs[u.Prog].Code
+	if u.R[1] != 0 {
+		// The call at PC has returned.
+		in := code[u.PC]
+		if k.Task(t).Err == model.ERESTARTNOINTR && in.isSyscall() {
+			u.R[1] = 0 // restart the same call
+		} else {
+			u.PC++
+			u.R[1] = 0
+		}
+	}
+	for guard := 0; ; guard++ {
+		if int(u.PC) >= len(code) {
+			k.SetUser(t, u)
+			k.ExitGroup(t, 0)
+			return
+		}
+		in := code[u.PC]
+		switch in.Op {
+		case OpJump:
+			u.PC = in.A
+			continue
+		case OpJumpIfErr:
+			e := k.Task(t).Err
+			if (in.A == 0 && e != model.OK) || (in.A != 0 && e == model.Errno(in.A)) {
+				u.PC = in.B
+			} else {
+				u.PC++
+			}
+			continue
+		case OpLoop:
+			if u.R[0] < in.A {
+				u.R[0]++
+				u.PC = in.B
+			} else {
+				u.PC++
+			}
+			continue
+		}
+		if guard > 64 {
+			// A loop of pure instructions: burn a step.
+			k.SetUser(t, u)
+			k.UserStep(t, "user: loop")
+			return
+		}
+		u.R[1] = 1
+		k.SetUser(t, u)
+		w.issue(t, in)
+		return
+	}
+}
+
+// issue starts the system call (or user action) of in for t.
+func (w *World) issue(t model.TaskID, in Instr) {
+	k := w.K
+	switch in.Op {
+	case OpPause:
+		k.Pause(t)
+	case OpExitGroup:
+		k.ExitGroup(t, in.A)
+	case OpExit:
+		k.Exit(t, in.A)
+	case OpFork:
+		u := k.Task(t).User
+		child := model.UserRegs{Prog: u.Prog, PC: in.B, R: [2]int32{u.R[0], 0}}
+		k.Fork(t, model.CloneArgs{Flags: uint32(in.A), Cgroup: in.Cg, ChildUser: child})
+	case OpWait:
+		k.Wait(t, in.A, uint32(in.B))
+	case OpKill:
+		pid := in.A
+		if in.Target != model.NoTask && in.Target >= 0 {
+			pid = k.PidIn(in.Target, k.Task(t).NS)
+			if pid == 0 {
+				k.FailCall(t, "kill", model.ESRCH)
+				return
+			}
+		}
+		k.Kill(t, pid, model.Signal(in.B))
+	case OpWrite:
+		k.WriteFile(t, in.Cg, in.File, in.Str)
+	case OpRead:
+		data, err := k.ReadFile(t, in.Cg, in.File)
+		if in.Label != "" {
+			w.Log = append(w.Log, Record{Step: w.Steps, Task: t, Label: in.Label, Ret: int32(len(data)), Err: err, Data: data})
+		}
+		k.SetUserFlag(t, 2)
+	case OpMkdir:
+		k.Mkdir(t, in.Cg, in.Str)
+	case OpRmdir:
+		k.Rmdir(t, in.Cg)
+	case OpUnshare:
+		k.UnsharePidNS(t)
+	case OpSetns:
+		k.Setns(t, model.NSID(in.A))
+	case OpSubreaper:
+		k.SetChildSubreaper(t)
+	case OpSigaction:
+		k.Sigaction(t, model.Signal(in.A), model.Disposition(in.B), false)
+	case OpSpin:
+		k.UserStep(t, "user: spin")
+	case OpWaitCond:
+		k.UserStep(t, "user: woken by condition")
+	}
+}
+
+// Clone deep-copies the world, trace included (exploration runs with
+// tracing off, so the trace is empty there).
+func (w *World) Clone() explore.Model { return w.CloneWorld() }
+
+// CloneWorld is Clone with the concrete type.
+func (w *World) CloneWorld() *World {
+	c := *w
+	c.K = w.K.Clone()
+	c.Log = append([]Record(nil), w.Log...)
+	c.trace = append([]TraceEvent(nil), w.trace...)
+	c.K.SetTracing(w.tracing)
+	return &c
+}
+
+// AppendKey is the kernel's state key (user state lives in the kernel's
+// tasks; the log is history and is left out).
+func (w *World) AppendKey(b []byte) []byte { return w.K.AppendKey(b) }
+
+// Check runs the invariants (if enabled), the kernel panic check and the
+// properties.
+func (w *World) Check(final bool) string {
+	if w.K.Panic != "" {
+		return "kernel panic: " + w.K.Panic
+	}
+	if w.CheckInvariants {
+		if err := w.K.CheckInvariants(); err != nil {
+			return "invariant: " + err.Error()
+		}
+	}
+	for _, p := range w.Props {
+		if v := p.Check(w, final); v != "" {
+			return p.Name + ": " + v
+		}
+	}
+	return ""
+}
+
+// Records returns the log entries with the given label.
+func (w *World) Records(label string) []Record {
+	var out []Record
+	for _, r := range w.Log {
+		if r.Label == label {
+			out = append(out, r)
+		}
+	}
+	return out
+}
