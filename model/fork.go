@@ -291,6 +291,9 @@ func (k *Kernel) forkPostStep(t TaskID) {
 	}
 	if kill {
 		k.Cover |= CovPostForkKilledChild
+		if f.Flags&CLONE_INTO_CGROUP != 0 {
+			k.Cover |= CovPostForkKilledIntoCgroup
+		}
 		k.sendSignal(SIGKILL, infoNoInfo, child, true, t)
 	}
 	k.tgReaders--
@@ -415,4 +418,23 @@ func cloneFlagsString(fl uint32) string {
 		return "0"
 	}
 	return s
+}
+
+// ForkPastCanFork reports whether t is in a fork that has passed
+// cgroup_can_fork (its kill_seq snapshot is taken), or has completed a
+// fork (it has a child).
+func (k *Kernel) ForkPastCanFork(t TaskID) bool {
+	f := &k.tasks[t].Frame
+	if f.Path == KFork && f.PC >= forkCommit {
+		return true
+	}
+	return k.tasks[t].childHead != NoTask
+}
+
+// ForkCommitted reports whether t is in a fork whose child is committed
+// (visible to kill, wait and the zap walk) but not yet linked into its
+// cgroup by cgroup_post_fork: the window no css_set iterator can see.
+func (k *Kernel) ForkCommitted(t TaskID) bool {
+	f := &k.tasks[t].Frame
+	return f.Path == KFork && f.PC == forkPost
 }

@@ -306,13 +306,18 @@ const (
 	// CovKillZombieLeader: cgroup.kill signalled a zombie (PF_EXITING)
 	// leader whose other threads were alive.
 	CovKillZombieLeader
+	// CovPostForkKilledIntoCgroup: cgroup_post_fork SIGKILLed a child of a
+	// CLONE_INTO_CGROUP fork. Such a fork holds cgroup_mutex from can_fork
+	// to post_fork, so no cgroup.kill can run in between: the kill is
+	// always spurious (the kill_seq snapshot bug).
+	CovPostForkKilledIntoCgroup
 	numCoverage = iota
 )
 
 var coverageNames = []string{
 	"fork-passed-sigcheck-before-kill", "post_fork-after-kill-walk", "post_fork-killed-child",
 	"fork-EINTR", "zap-in-flight-fork", "fork-ENOMEM-dead-ns", "kill-skipped-pending",
-	"kill-zombie-leader",
+	"kill-zombie-leader", "post_fork-killed-into-cgroup-child",
 }
 
 // Names lists the points in the set.

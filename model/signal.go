@@ -178,6 +178,12 @@ func (k *Kernel) startGroupExit(g *Group, code int32, skip TaskID) {
 // FatalSignalPending is fatal_signal_pending(t): SIGKILL in the private set.
 func (k *Kernel) FatalSignalPending(t TaskID) bool { return k.tasks[t].Pending.Has(SIGKILL) }
 
+// Doomed reports whether t is certain to die: SIGKILL is pending or its
+// group is exiting (nothing in the model can make it survive that).
+func (k *Kernel) Doomed(t TaskID) bool {
+	return k.FatalSignalPending(t) || k.groups[k.tasks[t].Group].Flags&SIGNAL_GROUP_EXIT != 0 || k.tasks[t].Flags&PF_EXITING != 0
+}
+
 // signalPending reports task_sigpending(): a pending signal the task would
 // have to act on (the model queues nothing that is ignored).
 func (k *Kernel) signalPending(t TaskID) bool {

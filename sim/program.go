@@ -48,6 +48,9 @@ const (
 	CondFrozen             // Cg's cgroup.events says "frozen 1"
 	CondTaskGone           // Target has exited (zombie or released)
 	CondPopulated          // Cg is populated
+	// CondForkPastCanFork: Target is in a fork past cgroup_can_fork, or has
+	// forked (used to restrict a world to one class of interleavings).
+	CondForkPastCanFork
 )
 
 // Instr is one instruction.

@@ -35,7 +35,9 @@ func (w *World) inSubtree(c, root model.CgroupID) bool {
 
 // EmptyAfterKill is the postcondition "the cgroup is empty except for
 // kernel threads" once the cgroup.kill write labelled label has returned
-// success: checked at quiescence.
+// success: checked at quiescence. A task that is certain to die (SIGKILL
+// pending, group exiting) counts as gone, so the property can also be
+// checked when a world stops early with KillSettled.
 func EmptyAfterKill(cg model.CgroupID, label string) Property {
 	return Property{
 		Name: "empty-except-kthreads",
@@ -52,7 +54,13 @@ func EmptyAfterKill(cg model.CgroupID, label string) Property {
 			if !ok {
 				return ""
 			}
-			if live := w.LiveUserTasksIn(cg); len(live) > 0 {
+			var live []model.TaskID
+			for _, t := range w.LiveUserTasksIn(cg) {
+				if !w.K.Doomed(t) {
+					live = append(live, t)
+				}
+			}
+			if len(live) > 0 {
 				return fmt.Sprintf("%s alive in %s after cgroup.kill returned", w.describeAll(live), w.K.Path(cg))
 			}
 			return ""
@@ -150,4 +158,25 @@ func (w *World) Settle(t model.TaskID, limit int) {
 	w.K.SetTracing(tr)
 	w.Steps = 0
 	w.Log = w.Log[:0]
+}
+
+// KillGate is a Gate for worlds that ask what one cgroup.kill write
+// (labelled label) leaves behind. Until the write has returned, every
+// task may run. From then on only forks between their commit and
+// cgroup_post_fork may run, and when none is left the run ends. This is
+// sound for EmptyAfterKill: after the write returns, every task it
+// signalled is certain to die (Doomed); a task with SIGKILL pending cannot
+// commit a fork (copy_process fails it with EINTR); and the decision of a
+// pending cgroup_post_fork reads only the destination cgroup's CGRP_KILL /
+// kill_seq (and, under the candidate fix, the parent's own pending set),
+// which no other task's step can change once no kill is in progress. So
+// the tasks of the cgroup that are not doomed once those forks finish are
+// exactly the ones alive at quiescence of the unrestricted world.
+func KillGate(label string) func(w *World, t model.TaskID) bool {
+	return func(w *World, t model.TaskID) bool {
+		if len(w.Records(label)) == 0 {
+			return true
+		}
+		return w.K.ForkCommitted(t)
+	}
 }

@@ -43,6 +43,11 @@ type World struct {
 	// Names are the scenario's names of the tasks created at setup.
 	Names []string
 	Props []Property
+	// Gate, if set, can withhold actors: an actor is enabled only if its
+	// task can step and Gate allows it. Worlds use it to stop exploring
+	// interleavings that cannot change the outcome a property asks about
+	// (see KillGate); when it withholds every actor, the final checks run.
+	Gate func(w *World, t model.TaskID) bool
 	// CheckInvariants runs model.CheckInvariants after every step.
 	CheckInvariants bool
 	// Log holds labelled system call results, in order.
@@ -146,7 +151,7 @@ func (w *World) Move(t, v model.TaskID, cg model.CgroupID) error {
 func (w *World) Enabled(buf []int) []int {
 	n := w.K.NumTasks()
 	for t := 0; t < n; t++ {
-		if w.enabled(model.TaskID(t)) {
+		if w.enabled(model.TaskID(t)) && (w.Gate == nil || w.Gate(w, model.TaskID(t))) {
 			buf = append(buf, t)
 		}
 	}
@@ -188,6 +193,8 @@ func (w *World) cond(t model.TaskID, in Instr) bool {
 		return k.Populated(in.Cg)
 	case CondFrozen:
 		return k.Frozen(in.Cg)
+	case CondForkPastCanFork:
+		return k.ForkPastCanFork(in.Target)
 	case CondTaskGone:
 		return k.Done(in.Target) || k.Task(in.Target).Flags&model.PF_EXITING != 0
 	}

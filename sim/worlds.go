@@ -32,6 +32,7 @@ func ForkVsKill(opts model.Options, nForkers int) (*World, model.CgroupID) {
 	_, err = w.Spawn(init, "writer", kill, 0, model.NoCgroup)
 	must(err)
 	w.Props = append(w.Props, EmptyAfterKill(test, "kill"))
+	w.Gate = KillGate("kill")
 	return w, test
 }
 

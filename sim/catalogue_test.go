@@ -1,0 +1,196 @@
+package sim_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"cgsim/model"
+	"cgsim/sim"
+	"cgsim/sim/explore"
+)
+
+func optsWith(kill model.KillMode) model.Options {
+	o := model.DefaultOptions()
+	o.Kill = kill
+	return o
+}
+
+// stepOf returns the first trace step whose task is named name and whose
+// function or notes contain what, or -1.
+func stepOf(tr []sim.TraceEvent, name, what string) int {
+	for _, e := range tr {
+		if e.Name != name {
+			continue
+		}
+		if strings.Contains(e.Func, what) {
+			return e.Step
+		}
+		for _, w := range e.What {
+			if strings.Contains(w, what) {
+				return e.Step
+			}
+		}
+	}
+	return -1
+}
+
+func traceText(w *sim.World, opts model.Options, sched explore.Schedule) string {
+	var b strings.Builder
+	sim.WriteText(&b, sim.TraceHeader{Options: opts.String(), Schedule: sched.String()}, w.Trace())
+	return b.String()
+}
+
+// explorePlain runs an unbounded exhaustive search with invariants on.
+func explorePlain(t *testing.T, w *sim.World) explore.Report {
+	t.Helper()
+	w.CheckInvariants = true
+	rep := explore.Exhaustive(w, explore.Unbounded())
+	require.False(t, rep.Truncated, "search was cut by a bound")
+	return rep
+}
+
+// restrictKillAfterSnapshot rewrites the writer of a ForkVsKill world so
+// that it starts only once the forker has taken its kill_seq snapshot:
+// the world then holds exactly the interleavings of reference 1.5, where
+// the kill begins after the fork's cgroup_can_fork.
+func restrictKillAfterSnapshot(w *sim.World, test model.CgroupID) {
+	forker, writer := taskNamed(w, "forker"), taskNamed(w, "writer")
+	code := []sim.Instr{
+		{Op: sim.OpWaitCond, A: sim.CondForkPastCanFork, Target: forker},
+		{Op: sim.OpWrite, Cg: test, File: model.FileKill, Str: "1", Label: "kill"},
+		{Op: sim.OpPause}, {Op: sim.OpJump, A: 2},
+	}
+	p := w.AddProgram("kill-after-snapshot", code)
+	u := w.K.Task(writer).User
+	u.Prog, u.PC = p, 0
+	w.K.SetUser(writer, u)
+}
+
+func taskNamed(w *sim.World, name string) model.TaskID {
+	for t := 0; t < w.K.NumTasks(); t++ {
+		if w.Name(model.TaskID(t)) == name {
+			return model.TaskID(t)
+		}
+	}
+	panic("no task " + name)
+}
+
+// TestRaceCatalogue explores, exhaustively, a world of one cgroup with
+// one forking task and one task writing cgroup.kill, under each kill
+// option (kernel-semantics.md 1.4–1.7).
+func TestRaceCatalogue(t *testing.T) {
+	t.Run("flag", func(t *testing.T) {
+		opts := optsWith(model.KillFlag)
+		w, _ := sim.ForkVsKill(opts, 1)
+		rep := explorePlain(t, w)
+		require.Contains(t, rep.Violation, "alive in /test after cgroup.kill returned")
+		fw, res := sim.Replay(w, rep.Schedule, 1000)
+		require.Equal(t, rep.Violation, res.Violation)
+		tr := fw.Trace()
+		t.Logf("states %d; escape schedule: %s\n%s", rep.States, rep.Schedule, traceText(fw, opts, rep.Schedule))
+		// The escape of 1.5: the fork commits (past its fatal-signal check),
+		// then the whole kill runs (flag set, parent signalled, flag
+		// cleared), then cgroup_post_fork links the child and sees no flag.
+		commit := stepOf(tr, "forker", "committed")
+		set := stepOf(tr, "writer", "CGRP_KILL set")
+		signalled := stepOf(tr, "writer", "SIGKILL queued on T1")
+		cleared := stepOf(tr, "writer", "CGRP_KILL cleared")
+		post := stepOf(tr, "forker", "cgroup_post_fork")
+		require.True(t, commit < set && set < signalled && signalled < cleared && cleared < post,
+			"not the 1.5 interleaving: commit %d set %d signalled %d cleared %d post_fork %d", commit, set, signalled, cleared, post)
+	})
+
+	t.Run("seq", func(t *testing.T) {
+		opts := optsWith(model.KillSeq)
+		// 1. The 1.5 escape is gone: over every interleaving in which the
+		//    kill starts after the fork's snapshot, no child escapes.
+		w, test := sim.ForkVsKill(opts, 1)
+		restrictKillAfterSnapshot(w, test)
+		rep := explorePlain(t, w)
+		require.Empty(t, rep.Violation)
+		require.True(t, rep.Complete)
+		t.Logf("kill after snapshot: %d states, no escape", rep.States)
+		// The same restricted world under kill=flag does escape: the
+		// restriction keeps the 1.5 window open.
+		wf, testf := sim.ForkVsKill(optsWith(model.KillFlag), 1)
+		restrictKillAfterSnapshot(wf, testf)
+		require.NotEmpty(t, explorePlain(t, wf).Violation)
+
+		// 2. The residual window of 1.7 remains: the increment lands before
+		//    the fork's snapshot, the iterator signals the parent after its
+		//    fatal-signal check and leaves the list before the child is linked.
+		w, _ = sim.ForkVsKill(opts, 1)
+		rep = explorePlain(t, w)
+		require.Contains(t, rep.Violation, "alive in /test after cgroup.kill returned")
+		fw, _ := sim.Replay(w, rep.Schedule, 1000)
+		tr := fw.Trace()
+		t.Logf("states %d; residual schedule: %s\n%s", rep.States, rep.Schedule, traceText(fw, opts, rep.Schedule))
+		inc := stepOf(tr, "writer", "kill_seq 1")
+		snap := stepOf(tr, "forker", "kill_seq snapshot 1")
+		commit := stepOf(tr, "forker", "committed")
+		signalled := stepOf(tr, "writer", "SIGKILL queued on T1")
+		post := stepOf(tr, "forker", "cgroup_post_fork")
+		require.True(t, inc < snap && snap < commit && commit < signalled && signalled < post,
+			"not the 1.7 interleaving: inc %d snapshot %d commit %d signalled %d post_fork %d", inc, snap, commit, signalled, post)
+		require.Contains(t, strings.Join(tr[post-1].What, "\n"), "kill=false")
+
+		// 3. The candidate fix (post_fork also kills when the parent has
+		//    SIGKILL pending) closes the residual window.
+		fix := opts
+		fix.PostForkKillIfParentKilled = true
+		w, _ = sim.ForkVsKill(fix, 1)
+		rep = explorePlain(t, w)
+		require.Empty(t, rep.Violation)
+		t.Logf("with post_fork_kill_if_parent_killed: %d states, no escape", rep.States)
+	})
+
+	t.Run("seq-into-cgroup-bug", func(t *testing.T) {
+		// A child cloned with CLONE_INTO_CGROUP into a cgroup that was
+		// killed earlier is SIGKILLed at birth: the snapshot is the
+		// parent's cgroup counter, the comparison the target's.
+		for _, mode := range []model.KillMode{model.KillSeqIntoCgroupBug, model.KillSeq} {
+			opts := optsWith(mode)
+			w, test := sim.ForkVsKill(opts, 0)
+			fp := w.AddProgram("clone-into", []sim.Instr{
+				{Op: sim.OpFork, A: int32(model.CLONE_INTO_CGROUP), Cg: test, B: 1, Label: "clone"},
+				{Op: sim.OpPause}, {Op: sim.OpJump, A: 1},
+			})
+			_, err := w.Spawn(0, "cloner", fp, 0, model.NoCgroup)
+			require.NoError(t, err)
+			w.Gate = nil
+			w.Props = []sim.Property{{Name: "no-spurious-kill", Check: func(w *sim.World, _ bool) string {
+				if w.K.Cover&model.CovPostForkKilledIntoCgroup != 0 {
+					return "cgroup_post_fork SIGKILLed a CLONE_INTO_CGROUP child, though cgroup_mutex excludes any concurrent kill"
+				}
+				return ""
+			}}}
+			rep := explorePlain(t, w)
+			if mode == model.KillSeqIntoCgroupBug {
+				require.Contains(t, rep.Violation, "no-spurious-kill")
+				fw, _ := sim.Replay(w, rep.Schedule, 1000)
+				t.Logf("states %d; spurious kill: %s\n%s", rep.States, rep.Schedule, traceText(fw, opts, rep.Schedule))
+				require.Less(t, stepOf(fw.Trace(), "writer", "returns 1"), stepOf(fw.Trace(), "cloner", "cgroup_post_fork"),
+					"the kill completed before the clone")
+			} else {
+				require.Empty(t, rep.Violation, "kill=seq (fixed) must not kill the child")
+				t.Logf("kill=seq: %d states, no spurious kill", rep.States)
+			}
+		}
+	})
+
+	t.Run("atomic", func(t *testing.T) {
+		n := 3
+		if testing.Short() {
+			n = 2
+		}
+		for forkers := 1; forkers <= n; forkers++ {
+			w, _ := sim.ForkVsKill(optsWith(model.KillAtomic), forkers)
+			rep := explorePlain(t, w)
+			require.Empty(t, rep.Violation)
+			require.True(t, rep.Complete)
+			t.Logf("atomic, %d forking task(s): no escape; exhaustive, %d states, %d transitions", forkers, rep.States, rep.Transitions)
+		}
+	})
+}
