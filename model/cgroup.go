@@ -88,7 +88,12 @@ func (k *Kernel) Populated(c CgroupID) bool {
 }
 
 // cgLink appends t to c's tasks list (css_set_move_task(t, NULL, cset)).
-func (k *Kernel) cgLink(t TaskID, c CgroupID) {
+// update says whether to re-evaluate the frozen state: cgroup_post_fork
+// skips it for a child of a freezing cgroup (the child freezes a moment
+// later in do_freezer_trap), so the cgroup does not flicker to frozen 0.
+func (k *Kernel) cgLink(t TaskID, c CgroupID) { k.cgLinkUpdate(t, c, true) }
+
+func (k *Kernel) cgLinkUpdate(t TaskID, c CgroupID, update bool) {
 	tk := &k.tasks[t]
 	cg := &k.cgroups[c]
 	was := k.Populated(c)
@@ -105,7 +110,9 @@ func (k *Kernel) cgLink(t TaskID, c CgroupID) {
 	if !was {
 		k.populatedChanged(c, true)
 	}
-	k.cgroupUpdateFrozen(c)
+	if update {
+		k.cgroupUpdateFrozen(c)
+	}
 }
 
 // cgUnlink removes t from whichever list of its cgroup it is on, moving
@@ -289,22 +296,27 @@ func (k *Kernel) effectiveFreeze(c CgroupID) bool {
 	return false
 }
 
-// Frozen is the "frozen" line of cgroup.events (CGRP_FROZEN): the cgroup
-// is freezing, every task linked in it has entered the freezer trap, and
-// every live descendant is frozen. A kthread never freezes, so a cgroup
-// holding one never reports frozen.
-func (k *Kernel) Frozen(c CgroupID) bool {
+// Frozen is the "frozen" line of cgroup.events: the CGRP_FROZEN bit that
+// cgroup_update_frozen() maintains (not a recount: a child forked into a
+// frozen cgroup does not flip it to 0 before it freezes itself).
+func (k *Kernel) Frozen(c CgroupID) bool { return k.cgroups[c].frozenSeen }
+
+// computeFrozen is the condition cgroup_update_frozen() evaluates: the
+// cgroup is freezing, every task linked in it is frozen (or stopped:
+// do_signal_stop calls cgroup_enter_frozen), and every live descendant is
+// frozen. A kthread never freezes, so a cgroup holding one never does.
+func (k *Kernel) computeFrozen(c CgroupID) bool {
 	if !k.effectiveFreeze(c) {
 		return false
 	}
 	cg := &k.cgroups[c]
 	for t := cg.taskHead; t != NoTask; t = k.tasks[t].cgNext {
-		if !k.tasks[t].Frozen {
+		if !k.tasks[t].Frozen && !k.tasks[t].Stopped {
 			return false
 		}
 	}
 	for _, ch := range k.Children(c) {
-		if !k.Frozen(ch) {
+		if !k.cgroups[ch].frozenSeen {
 			return false
 		}
 	}
@@ -319,7 +331,7 @@ func (k *Kernel) cgroupUpdateFrozen(c CgroupID) {
 		if !cg.Freeze && !k.effectiveFreeze(c) && !cg.frozenSeen {
 			continue
 		}
-		f := k.Frozen(c)
+		f := k.computeFrozen(c)
 		if f != cg.frozenSeen {
 			cg.frozenSeen = f
 			cg.EventsGen++

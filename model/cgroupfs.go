@@ -150,7 +150,8 @@ const (
 	cgwMigrate           // cgroup.procs/threads: holding the mutex, waiting for the threadgroup rwsem
 	killStart            // __cgroup_kill: set CGRP_KILL / kill_seq++ under css_set_lock
 	killIterStart        // css_task_iter_start
-	killIterate          // css_task_iter_next + send_sig, one task a step
+	killIterate          // css_task_iter_next: yield a task, advance (css_set_lock)
+	killSignal           // send_sig(SIGKILL) to the yielded task (siglock only)
 	killClear            // clear CGRP_KILL (flag mode), then the next cgroup
 )
 
@@ -449,10 +450,25 @@ func (k *Kernel) stepCgroupWrite(t TaskID) {
 			k.stepCgroupWrite(t)
 			return
 		}
-		// css_task_iter_next: yield v and advance at once.
+		// css_task_iter_next: yield v and advance at once, under
+		// css_set_lock. The lock is dropped before send_sig: in between,
+		// v may commit a fork and even run cgroup_post_fork.
 		f.Iter, f.iterList = k.rawNext(v)
 		k.iterFilter(f)
-		k.killOne(t, v)
+		if k.tracing {
+			k.notef("css_task_iter_next yields %s", k.Describe(v))
+		}
+		if k.Opts.KillSignalUnderCssSetLock {
+			k.killOne(t, v)
+			return
+		}
+		f.Child = v
+		f.PC = killSignal
+	case killSignal:
+		k.begin(t, "__cgroup_kill")
+		k.killOne(t, f.Child)
+		f.Child = NoTask
+		f.PC = killIterate
 	case killClear:
 		k.begin(t, "__cgroup_kill")
 		if KillMode(f.Seq) == KillFlag {
@@ -592,7 +608,12 @@ func (k *Kernel) enableThreaded(c CgroupID, _ int32) Errno {
 		return EOPNOTSUPP
 	}
 	cg.Threaded = true
-	cg.DomCgrp = dom
+	// The cgroup and its threaded descendants join the parent's domain.
+	for d := c; d != NoCgroup; d = k.nextPre(d, c) {
+		if d == c || k.cgroups[d].Threaded {
+			k.cgroups[d].DomCgrp = dom
+		}
+	}
 	k.cgroups[parent].nrThreadedChildren++
 	return OK
 }
@@ -707,15 +728,17 @@ func (k *Kernel) procsWriteLocked(t TaskID) Errno {
 		v = k.groups[k.tasks[v].Group].Leader
 	}
 	vk := &k.tasks[v]
-	if vk.Flags&PF_NO_SETAFFINITY != 0 || vk.Flags&tfNoCgroupMigration != 0 {
+	if vk.Flags&PF_NO_SETAFFINITY != 0 {
 		return EINVAL
 	}
+	// cgroup_attach_permissions: cgroup_migrate_vet_dst, then the
+	// same-threaded-domain rule for single threads.
 	src := vk.Cgroup
-	if !threadgroup && k.cgroups[src].DomCgrp != k.cgroups[dst].DomCgrp {
-		return EOPNOTSUPP
-	}
 	if err := k.migrateVetDst(dst); err != OK {
 		return err
+	}
+	if !threadgroup && k.cgroups[src].DomCgrp != k.cgroups[dst].DomCgrp {
+		return EOPNOTSUPP
 	}
 	move := []TaskID{v}
 	if threadgroup {
@@ -858,6 +881,9 @@ func (k *Kernel) ReadFile(t TaskID, c CgroupID, f CgroupFile) (string, Errno) {
 func (k *Kernel) readFile(t TaskID, c CgroupID, f CgroupFile) (string, Errno) {
 	if c < 0 || int(c) >= len(k.cgroups) || !k.fileExists(c, f) {
 		return "", ENOENT
+	}
+	if !k.cgroups[c].Online {
+		return "", ENODEV // kernfs node deactivated by rmdir (probe Q1)
 	}
 	cg := &k.cgroups[c]
 	ns := RootNS

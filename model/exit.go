@@ -265,6 +265,7 @@ func (k *Kernel) findNewReaper(father, childReaper TaskID) TaskID {
 // children (forget_original_parent), become a zombie, notify the parent,
 // and release the task at once if it is autoreaped.
 func (k *Kernel) exitNotifyRest(t TaskID) {
+	k.begin(t, "exit_notify")
 	tk := &k.tasks[t]
 	f := &tk.Frame
 	reaper := k.ns[tk.NS].ChildReaper
@@ -380,8 +381,8 @@ func (k *Kernel) releaseTask(t TaskID) {
 		tk := &k.tasks[t]
 		tk.Exit = ExitDead
 		k.pidsUncharge(tk.Cgroup)
-		if k.Opts.Populated == PopulatedAtExit {
-			k.cgUnlink(t) // only ever on the dying list here
+		if tk.cgList == onDying {
+			k.cgUnlink(t) // cgroup_release: off the dying list
 		}
 		g := &k.groups[tk.Group]
 		// list_del_rcu(&p->thread_node)
@@ -475,7 +476,11 @@ func (k *Kernel) stepWait(t TaskID) {
 	pid, flags := f.Arg, f.Flags
 	if c := k.reapable(t, pid, flags); c != NoTask {
 		nr := k.PidIn(c, k.tasks[t].NS)
+		// wait_task_zombie: a group that exited reports group_exit_code.
 		status := k.tasks[c].ExitCode
+		if g := &k.groups[k.tasks[c].Group]; g.Flags&SIGNAL_GROUP_EXIT != 0 {
+			status = g.GroupExitCode
+		}
 		if k.tracing {
 			k.notef("reaps %s, status %#x", k.Describe(c), status)
 		}

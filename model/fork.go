@@ -74,8 +74,8 @@ func (k *Kernel) stepFork(t TaskID) {
 		if k.tracing {
 			k.notef("flags %s", cloneFlagsString(fl))
 		}
-		if fl&CLONE_INTO_CGROUP != 0 && k.cgroupMutex != NoTask {
-			return // will block on cgroup_mutex in cgroup_can_fork
+		if !k.Runnable(t) {
+			return // blocks in cgroup_can_fork (cgroup_mutex, threadgroup rwsem)
 		}
 		k.stepFork(t)
 	case forkAlloc:
@@ -145,7 +145,9 @@ func (k *Kernel) forkAllocStep(t TaskID) {
 		dc := &k.cgroups[dst]
 		switch {
 		case !dc.Online:
-			k.forkCancel(t, ENODEV)
+			// css_tryget_online_from_dir fails for a removed cgroup
+			// (reference 2.1 step 8; not yet probed).
+			k.forkCancel(t, ENOENT)
 			return
 		case !k.IsValidDomain(dc.DomCgrp):
 			k.forkCancel(t, EOPNOTSUPP)
@@ -237,10 +239,16 @@ func (k *Kernel) forkCommitStep(t TaskID) {
 		g.Live++
 	} else {
 		pg := &k.groups[tk.Group]
+		// has_child_subreaper comes from the real parent (CLONE_PARENT: the
+		// caller's parent), the dispositions from the caller.
+		rg := pg
+		if parent != NoTask {
+			rg = &k.groups[k.tasks[parent].Group]
+		}
 		ng := Group{
 			Leader: child, threadHead: child, threadTail: child, Live: 1, NrThreads: 1,
 			ign: pg.ign, hnd: pg.hnd, hndExit: pg.hndExit, NoCldWait: pg.NoCldWait,
-			HasChildSubreaper: pg.HasChildSubreaper || pg.IsChildSubreaper,
+			HasChildSubreaper: rg.HasChildSubreaper || rg.IsChildSubreaper,
 		}
 		k.groups = append(k.groups, ng)
 		ck = &k.tasks[child]
@@ -268,7 +276,7 @@ func (k *Kernel) forkPostStep(t TaskID) {
 	f := &tk.Frame
 	child := f.Child
 	dst := f.Cg
-	k.cgLink(child, dst)
+	k.cgLinkUpdate(child, dst, !k.effectiveFreeze(dst))
 	dc := &k.cgroups[dst]
 	kill := false
 	switch k.Opts.Kill {
@@ -321,7 +329,7 @@ func (k *Kernel) forkPostStep(t TaskID) {
 func (k *Kernel) walkPassed(c CgroupID) bool {
 	for _, it := range k.killIters() {
 		f := &k.tasks[it].Frame
-		if f.Cur == c && f.PC == killIterate && f.Iter == NoTask {
+		if f.Cur == c && (f.PC == killIterate || f.PC == killSignal || f.PC == killClear) && f.Iter == NoTask {
 			return true
 		}
 	}

@@ -118,6 +118,12 @@ type Options struct {
 	// behaviour: cgroup_post_fork also SIGKILLs the child when the parent
 	// already has SIGKILL pending. It closes the residual kill_seq window.
 	PostForkKillIfParentKilled bool
+	// KillSignalUnderCssSetLock is a candidate fix, not a kernel behaviour:
+	// __cgroup_kill sends each SIGKILL inside the css_task_iter_next
+	// critical section (css_set_lock → siglock is the lock order
+	// cgroup_do_freeze already uses), closing the gap in which a yielded
+	// task can commit a fork and run cgroup_post_fork before it is signalled.
+	KillSignalUnderCssSetLock bool
 }
 
 // DefaultOptions are the semantics of current mainline (6.14+ with the
@@ -131,6 +137,9 @@ func (o Options) String() string {
 	s := fmt.Sprintf("kill=%s zap=%s populated=%s pid_max=%d", o.Kill, o.Zap, o.Populated, o.PidMax)
 	if o.PostForkKillIfParentKilled {
 		s += " post_fork_kill_if_parent_killed=1"
+	}
+	if o.KillSignalUnderCssSetLock {
+		s += " kill_signal_under_css_set_lock=1"
 	}
 	return s
 }

@@ -163,6 +163,9 @@ func (k *Kernel) allocPid(t TaskID, ns NSID) Errno {
 		cur := k.nsAt(ns, l)
 		p := &k.ns[cur]
 		if k.Opts.Zap == Zap2007 && p.Terminating {
+			for l2 := level; l2 > l; l2-- {
+				k.ns[k.nsAt(ns, l2)].idrRemove(nrs[l2])
+			}
 			return ENOMEM
 		}
 		nr := k.allocNr(p) // a new namespace's cursor is 1: its first pid is 1

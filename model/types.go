@@ -33,9 +33,6 @@ const (
 	// PF_NO_SETAFFINITY marks per-CPU and bound kthreads; cgroup.procs
 	// writes of such a task fail with EINVAL (cgroup_procs_write_start).
 	PF_NO_SETAFFINITY uint32 = 0x04000000
-	// tfNoCgroupMigration models task_struct.no_cgroup_migration (set on
-	// kthreadd and on kthreads until cgroup_kthread_ready()).
-	tfNoCgroupMigration uint32 = 1 << 31
 )
 
 // ExitState is task_struct.exit_state, plus ExitNone for a live task.

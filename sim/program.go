@@ -46,7 +46,7 @@ func (o Op) String() string { return opNames[o] }
 const (
 	CondUnpopulated = iota // Cg's cgroup.events says "populated 0"
 	CondFrozen             // Cg's cgroup.events says "frozen 1"
-	CondTaskGone           // Target has exited (zombie or released)
+	CondTaskGone           // Target has finished exiting (zombie or released)
 	CondPopulated          // Cg is populated
 	// CondForkPastCanFork: Target is in a fork past cgroup_can_fork, or has
 	// forked (used to restrict a world to one class of interleavings).

@@ -109,7 +109,11 @@ func InitOutlivesNamespace(ns model.NSID, init model.TaskID) Property {
 			if k.Task(init).Exit == model.ExitNone {
 				return ""
 			}
-			if n := k.NS(ns).Allocated; n > 1 {
+			own := int32(0)
+			if k.Task(init).Exit != model.ExitDead {
+				own = 1 // init's own pid, until it is reaped
+			}
+			if n := k.NS(ns).Allocated - own; n > 0 {
 				var live []model.TaskID
 				for t := 0; t < k.NumTasks(); t++ {
 					id := model.TaskID(t)
@@ -117,7 +121,7 @@ func InitOutlivesNamespace(ns model.NSID, init model.TaskID) Property {
 						live = append(live, id)
 					}
 				}
-				return fmt.Sprintf("init's exit completed while pid ns %d still holds %d pids (%s)", ns, n, w.describeAll(live))
+				return fmt.Sprintf("init's exit completed while pid ns %d still holds %d other pid(s) (%s)", ns, n, w.describeAll(live))
 			}
 			return ""
 		},

@@ -138,6 +138,16 @@ func (w *World) Write(t model.TaskID, cg model.CgroupID, f model.CgroupFile, val
 	return nil
 }
 
+// Call runs a system call of t at setup time (call issues it through the
+// kernel API; nothing interleaves) and returns its result.
+func (w *World) Call(t model.TaskID, call func(k *model.Kernel)) (int32, error) {
+	r, err := w.K.SetupCall(t, func() { call(w.K) })
+	if err != model.OK {
+		return r, err
+	}
+	return r, nil
+}
+
 // Move moves task v's process into cg at setup time (cgroup.procs write
 // by t of v's pid as t sees it).
 func (w *World) Move(t, v model.TaskID, cg model.CgroupID) error {
@@ -196,7 +206,7 @@ func (w *World) cond(t model.TaskID, in Instr) bool {
 	case CondForkPastCanFork:
 		return k.ForkPastCanFork(in.Target)
 	case CondTaskGone:
-		return k.Done(in.Target) || k.Task(in.Target).Flags&model.PF_EXITING != 0
+		return k.Done(in.Target)
 	}
 	return true
 }
