@@ -353,6 +353,18 @@ func (k *Kernel) forkCancel(t TaskID, err Errno) {
 	if child != NoTask && k.tasks[child].NS != NoNS {
 		k.freePid(child)
 	}
+	// The child never became visible. If it is the newest task slot, give
+	// the slot (and its pid numbers) back, so that a task retrying a
+	// failing fork does not grow the machine state step after step.
+	if child != NoTask && int(child) == len(k.tasks)-1 {
+		ck := &k.tasks[child]
+		if ck.NS != NoNS && int(ck.pidOff)+int(ck.Level)+1 == len(k.upids) {
+			k.upids = k.upids[:ck.pidOff]
+		}
+		k.tasks = k.tasks[:child]
+		f = &k.tasks[t].Frame
+		f.Child = NoTask
+	}
 	if f.PC == forkCommit {
 		k.pidsUncharge(f.Cg)
 	}

@@ -113,9 +113,10 @@ func ForkOnceThenPause(label string) []Instr {
 }
 
 // ForkBomb is `for (;;) fork();`: parent and child both loop forking; a
-// failed fork is retried (the pids.max case).
-func ForkBomb() []Instr {
-	return []Instr{{Op: OpFork, B: 0, Label: ""}, {Op: OpJump, A: 0}}
+// failed fork is retried (the pids.max case). label names the fork's
+// results in the log ("" for none).
+func ForkBomb(label string) []Instr {
+	return []Instr{{Op: OpFork, B: 0, Label: label}, {Op: OpJump, A: 0}}
 }
 
 // SpawnN forks n children that pause forever, then pauses.
