@@ -36,7 +36,8 @@ const (
 // Fork starts fork/clone for t. The first step runs at once.
 func (k *Kernel) Fork(t TaskID, a CloneArgs) {
 	tk := &k.tasks[t]
-	tk.Frame = Frame{Path: KFork, PC: forkStart, Flags: a.Flags, Cg: a.Cgroup, Child: NoTask, Cur: NoCgroup, Iter: NoTask, ChildUser: a.ChildUser}
+	tk.Frame = Frame{Path: KFork, PC: forkStart, Flags: a.Flags, Cg: a.Cgroup, Child: NoTask}
+	tk.Frame.setChildUser(a.ChildUser)
 	k.stepFork(t)
 }
 
@@ -226,7 +227,7 @@ func (k *Kernel) forkCommitStep(t TaskID) {
 	ck.pidAttached = true
 	ck.PidNSForChildren = ck.NS
 	ck.Flags = 0
-	ck.User = f.ChildUser
+	ck.User = f.childUser()
 	ck.Frame = Frame{Path: KUser, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask}
 	ck.newTask = true
 	if fl&CLONE_THREAD != 0 {
@@ -359,7 +360,7 @@ func (k *Kernel) forkCancel(t TaskID, err Errno) {
 	if child != NoTask && int(child) == len(k.tasks)-1 {
 		ck := &k.tasks[child]
 		if ck.NS != NoNS && int(ck.pidOff)+int(ck.Level)+1 == len(k.upids) {
-			k.upids = k.upids[:ck.pidOff]
+			k.upids = k.upids[:ck.pidOff:ck.pidOff] // capped: clones may share the array
 		}
 		k.tasks = k.tasks[:child]
 		f = &k.tasks[t].Frame

@@ -205,13 +205,27 @@ func New(opts Options) *Kernel {
 	return k
 }
 
+// Reserve grows the kernel's tables for n more tasks (and their thread
+// groups and pid numbers), as make() with a capacity would: for setups
+// that know their size, so that append growth leaves no slack.
+func (k *Kernel) Reserve(n int) {
+	k.tasks = append(make([]Task, 0, len(k.tasks)+n), k.tasks...)
+	k.groups = append(make([]Group, 0, len(k.groups)+n), k.groups...)
+	k.upids = append(make([]int32, 0, len(k.upids)+n), k.upids...)
+	for i := range k.ns {
+		k.ns[i].idr = append(make([]pidEntry, 0, len(k.ns[i].idr)+n), k.ns[i].idr...)
+	}
+}
+
 // Clone returns an independent deep copy of the machine (tracing off).
 func (k *Kernel) Clone() *Kernel {
 	c := *k
 	c.tasks = append([]Task(nil), k.tasks...)
 	c.groups = append([]Group(nil), k.groups...)
 	c.cgroups = append([]Cgroup(nil), k.cgroups...)
-	c.upids = append([]int32(nil), k.upids...)
+	// upids is append-only (a failed fork's numbers are cut off with a
+	// capped reslice), so clones share it copy-on-write.
+	c.upids = k.upids[:len(k.upids):len(k.upids)]
 	c.iters = append([]TaskID(nil), k.iters...)
 	c.names = k.names[:len(k.names):len(k.names)]
 	c.ns = append([]PidNS(nil), k.ns...)

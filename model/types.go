@@ -67,9 +67,10 @@ const (
 // and mutated only inside Kernel methods; the kernel lock that protects
 // the real field is named where it matters for the race model.
 type Task struct {
+	// Pending is the private pending set (task->pending; siglock).
+	Pending Sigset
 	// Flags holds PF_* bits.
 	Flags uint32
-	Exit  ExitState
 	// Group is the thread group (task->signal). Immutable after fork.
 	Group GroupID
 	// Parent is task->real_parent (tasklist_lock). For a thread it is the
@@ -82,43 +83,21 @@ type Task struct {
 	// Threads of the group are linked through thrNext/thrPrev from
 	// Group.threadHead (signal->thread_head).
 	thrNext, thrPrev TaskID
-	// ExitSignal is task->exit_signal: SIGCHLD for processes, -1 for threads.
-	ExitSignal Signal
 	// ExitCode is task->exit_code as wait(2) would report it (status<<8, or
 	// the signal number for a signal death).
 	ExitCode int32
-
 	// Pid numbers: Kernel.upids[pidOff : pidOff+Level+1], level 0 first
 	// (struct pid numbers[]). NS is the task's active pid namespace
 	// (the namespace of its deepest number); immutable.
 	pidOff int32
-	Level  int8
 	NS     NSID
 	// PidNSForChildren is nsproxy->pid_ns_for_children (unshare/setns).
 	PidNSForChildren NSID
-	// pidAttached is set once copy_process has attached the pid (step 11)
-	// and cleared by release_task: find_task_by_vpid sees the task only then.
-	pidAttached bool
-
 	// Cgroup is the cgroup of the task's css_set (task->cgroups->dfl_cgrp).
 	// It is meaningful from cgroup_post_fork on; between cgroup_fork and
 	// cgroup_post_fork the task is on no list (cgList == onNoList).
 	Cgroup         CgroupID
 	cgNext, cgPrev TaskID
-	cgList         cgList
-	// Frozen: the task sits in the freezer trap (cgroup_enter_frozen).
-	Frozen bool
-	// trapFreeze is JOBCTL_TRAP_FREEZE.
-	trapFreeze bool
-	// Stopped: the task is in a group stop (TASK_STOPPED).
-	Stopped bool
-	// newTask is TASK_NEW: committed by copy_process, not yet woken by
-	// wake_up_new_task.
-	newTask bool
-
-	// Pending is the private pending set (task->pending; siglock).
-	Pending Sigset
-
 	// Frame is the kernel code path the task is executing, if any.
 	Frame Frame
 	// User is the user-mode register state the simulator's program
@@ -129,6 +108,23 @@ type Task struct {
 	Err Errno
 	// WaitStatus is the status the last successful wait4 reported.
 	WaitStatus int32
+	Exit       ExitState
+	// ExitSignal is task->exit_signal: SIGCHLD for processes, -1 for threads.
+	ExitSignal Signal
+	Level      int8
+	cgList     cgList
+	// pidAttached is set once copy_process has attached the pid (step 11)
+	// and cleared by release_task: find_task_by_vpid sees the task only then.
+	pidAttached bool
+	// Frozen: the task sits in the freezer trap (cgroup_enter_frozen).
+	Frozen bool
+	// trapFreeze is JOBCTL_TRAP_FREEZE.
+	trapFreeze bool
+	// Stopped: the task is in a group stop (TASK_STOPPED).
+	Stopped bool
+	// newTask is TASK_NEW: committed by copy_process, not yet woken by
+	// wake_up_new_task.
+	newTask bool
 }
 
 // UserRegs is the user-mode state of a task: the program it runs and its
@@ -150,21 +146,21 @@ const (
 // threads. Protected in the kernel by siglock (signal state) and
 // tasklist_lock (membership).
 type Group struct {
-	Leader     TaskID
-	threadHead TaskID
-	threadTail TaskID
-	// Live is signal->live: threads that have not yet passed exit_signals.
-	Live int32
-	// NrThreads is signal->nr_threads: threads not yet released.
-	NrThreads     int32
-	Flags         uint32
-	GroupExitCode int32
 	// Shared is signal->shared_pending.
 	Shared Sigset
 	// Dispositions (sighand->action), as one set per non-default kind:
 	// ign is SIG_IGN, hnd a handler that returns, hndExit a handler that
 	// exits. Use Action and setAction.
 	ign, hnd, hndExit Sigset
+	Leader            TaskID
+	threadHead        TaskID
+	threadTail        TaskID
+	// Live is signal->live: threads that have not yet passed exit_signals.
+	Live int32
+	// NrThreads is signal->nr_threads: threads not yet released.
+	NrThreads     int32
+	Flags         uint32
+	GroupExitCode int32
 	// NoCldWait is SA_NOCLDWAIT on the SIGCHLD action.
 	NoCldWait bool
 	// IsChildSubreaper / HasChildSubreaper: PR_SET_CHILD_SUBREAPER state.
@@ -313,13 +309,12 @@ func (p KPath) String() string { return kpathNames[p] }
 // Frame is the continuation of a multi-step kernel path: where the task
 // is in it and the locals the path keeps across steps.
 type Frame struct {
-	Path KPath
-	PC   uint8
 	// Err is the errno the path will return.
 	Err Errno
 	// Flags are the clone flags (KFork) or wait options (KWait).
 	Flags uint32
-	// Child is the task being created (KFork).
+	// Child is the task being created (KFork), or the task a cgroup.kill
+	// walk has yielded and not yet signalled (KCgroupWrite).
 	Child TaskID
 	// Seq is the kill_seq snapshot of cgroup_css_set_fork (KFork), or the
 	// kill mode a cgroup.kill walk runs under (KCgroupWrite).
@@ -328,14 +323,16 @@ type Frame struct {
 	Cg CgroupID
 	// Cur is the cgroup a cgroup.kill walk is in; Iter is the css_task_iter
 	// position in it (the next task to yield, NoTask at the end).
-	Cur  CgroupID
-	Iter TaskID
 	// Arg/Arg2: file (KCgroupWrite), exit code (KExit), pid (KWait).
+	// A fork uses these four words for the child's start registers
+	// (childUser/setChildUser): no path needs both.
+	Cur       CgroupID
+	Iter      TaskID
 	Arg, Arg2 int32
+	Path      KPath
+	PC        uint8
 	// iterList is which list Iter is on (tasks or dying).
 	iterList cgList
-	// ChildUser is the user state the child of a fork starts with.
-	ChildUser UserRegs
 	// iterSkipped is CSS_TASK_ITER_SKIPPED: the task at Iter was removed
 	// and Iter moved to its successor, which has not been filtered yet.
 	iterSkipped bool
@@ -343,4 +340,13 @@ type Frame struct {
 	// cgroup_threadgroup_rwsem for reading (a fork between can_fork and
 	// post_fork).
 	holdsMutex, holdsRwsem bool
+}
+
+// childUser returns the child's start registers of a fork frame.
+func (f *Frame) childUser() UserRegs {
+	return UserRegs{Prog: f.Arg, PC: f.Arg2, R: [2]int32{int32(f.Cur), int32(f.Iter)}}
+}
+
+func (f *Frame) setChildUser(u UserRegs) {
+	f.Arg, f.Arg2, f.Cur, f.Iter = u.Prog, u.PC, CgroupID(u.R[0]), TaskID(u.R[1])
 }

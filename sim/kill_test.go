@@ -190,9 +190,12 @@ func forkBomb(t *testing.T, opts model.Options) (*sim.World, model.CgroupID) {
 		{Op: sim.OpPause}, {Op: sim.OpJump, A: 5}, // 5
 	})
 	m.spawn(m.init, "killer", killer, 0, model.NoCgroup)
-	m.w.Props = append(m.w.Props, sim.Property{Name: "pids.max", Check: func(w *sim.World, _ bool) string {
+	m.w.Props = append(m.w.Props, sim.Property{Name: "pids.max", Check: func(w *sim.World, final bool) string {
 		if c := w.K.Cgroup(bomb).PidsCurrent; c > 8 {
 			return fmt.Sprintf("pids.current %d > pids.max 8", c)
+		}
+		if !final {
+			return ""
 		}
 		for _, r := range w.Records("fork") {
 			if r.Err != model.OK && r.Err != model.EAGAIN && r.Err != model.EINTR {

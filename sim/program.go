@@ -63,6 +63,8 @@ type Instr struct {
 	Target model.TaskID
 	// Label, if set, records the call's result in World.Log under this name.
 	Label string
+	// labelID is Label interned by World.AddProgram (-1 for none).
+	labelID int32
 }
 
 // Program is a named list of instructions. Programs are immutable once

@@ -162,6 +162,9 @@ func (w *World) Settle(t model.TaskID, limit int) {
 	w.K.SetTracing(tr)
 	w.Steps = 0
 	w.Log = w.Log[:0]
+	for i := range w.counts {
+		w.counts[i] = 0
+	}
 }
 
 // KillGate is a Gate for worlds that ask what one cgroup.kill write
@@ -178,7 +181,7 @@ func (w *World) Settle(t model.TaskID, limit int) {
 // exactly the ones alive at quiescence of the unrestricted world.
 func KillGate(label string) func(w *World, t model.TaskID) bool {
 	return func(w *World, t model.TaskID) bool {
-		if len(w.Records(label)) == 0 {
+		if w.Count(label) == 0 {
 			return true
 		}
 		return w.K.ForkCommitted(t)

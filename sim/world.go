@@ -52,6 +52,10 @@ type World struct {
 	CheckInvariants bool
 	// Log holds labelled system call results, in order.
 	Log []Record
+	// labels interns the programs' labels (shared by clones); counts[i] is
+	// how many records labels[i] has in Log.
+	labels []string
+	counts []int32
 	// Steps counts the steps taken.
 	Steps int
 
@@ -66,8 +70,43 @@ func NewWorld(opts model.Options) *World {
 
 // AddProgram registers a program and returns its id.
 func (w *World) AddProgram(name string, code []Instr) int32 {
+	code = append([]Instr(nil), code...)
+	for i := range code {
+		code[i].labelID = -1
+		if code[i].Label != "" {
+			code[i].labelID = w.intern(code[i].Label)
+		}
+	}
 	w.Progs = append(w.Progs, Program{Name: name, Code: code})
 	return int32(len(w.Progs) - 1)
+}
+
+func (w *World) intern(label string) int32 {
+	for i, l := range w.labels {
+		if l == label {
+			return int32(i)
+		}
+	}
+	w.labels = append(w.labels, label)
+	w.counts = append(w.counts, 0)
+	return int32(len(w.labels) - 1)
+}
+
+// Count is the number of results logged under label.
+func (w *World) Count(label string) int {
+	for i, l := range w.labels {
+		if l == label {
+			return int(w.counts[i])
+		}
+	}
+	return 0
+}
+
+func (w *World) logRecord(in Instr, r Record) {
+	w.Log = append(w.Log, r)
+	if in.labelID >= 0 {
+		w.counts[in.labelID]++
+	}
 }
 
 // SetTracing turns the trace on or off.
@@ -239,7 +278,7 @@ func (w *World) afterCall(t model.TaskID) {
 	}
 	in := w.instr(tk.User)
 	if in.isSyscall() && in.Label != "" && tk.Err != model.ERESTARTNOINTR {
-		w.Log = append(w.Log, Record{Step: w.Steps, Task: t, Label: in.Label, Ret: tk.Ret, Err: tk.Err})
+		w.logRecord(in, Record{Step: w.Steps, Task: t, Label: in.Label, Ret: tk.Ret, Err: tk.Err})
 	}
 	k.SetUserFlag(t, 2)
 }
@@ -332,7 +371,7 @@ func (w *World) issue(t model.TaskID, in Instr) {
 	case OpRead:
 		data, err := k.ReadFile(t, in.Cg, in.File)
 		if in.Label != "" {
-			w.Log = append(w.Log, Record{Step: w.Steps, Task: t, Label: in.Label, Ret: int32(len(data)), Err: err, Data: data})
+			w.logRecord(in, Record{Step: w.Steps, Task: t, Label: in.Label, Ret: int32(len(data)), Err: err, Data: data})
 		}
 		k.SetUserFlag(t, 2)
 	case OpMkdir:
@@ -362,7 +401,9 @@ func (w *World) Clone() explore.Model { return w.CloneWorld() }
 func (w *World) CloneWorld() *World {
 	c := *w
 	c.K = w.K.Clone()
-	c.Log = append([]Record(nil), w.Log...)
+	c.Log = w.Log[:len(w.Log):len(w.Log)] // append-only: shared copy-on-write
+	c.counts = append([]int32(nil), w.counts...)
+	c.labels = w.labels[:len(w.labels):len(w.labels)]
 	c.trace = append([]TraceEvent(nil), w.trace...)
 	c.K.SetTracing(w.tracing)
 	return &c
