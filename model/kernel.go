@@ -363,3 +363,41 @@ func ParseCoverage(s string) (Coverage, bool) {
 	}
 	return 0, false
 }
+
+// ParseOptions parses the form Options.String writes ("kill=seq
+// zap=current populated=at-exit pid_max=32768", plus the candidate-fix
+// switches), starting from DefaultOptions for fields it does not name.
+func ParseOptions(s string) (Options, error) {
+	o := DefaultOptions()
+	for _, f := range strings.Fields(s) {
+		k, v, ok := strings.Cut(f, "=")
+		if !ok {
+			return o, fmt.Errorf("option %q: want key=value", f)
+		}
+		var err error
+		switch k {
+		case "kill":
+			o.Kill, err = ParseKillMode(v)
+		case "zap":
+			o.Zap, err = ParseZapMode(v)
+		case "populated":
+			o.Populated, err = ParsePopulatedMode(v)
+		case "pid_max":
+			var n int
+			if _, err = fmt.Sscanf(v, "%d", &n); err == nil && (n < 2 || n > 1<<22) {
+				err = fmt.Errorf("pid_max %d out of range [2, 4194304]", n)
+			}
+			o.PidMax = int32(n)
+		case "post_fork_kill_if_parent_killed":
+			o.PostForkKillIfParentKilled = v == "1"
+		case "kill_signal_under_css_set_lock":
+			o.KillSignalUnderCssSetLock = v == "1"
+		default:
+			err = fmt.Errorf("unknown option %q", k)
+		}
+		if err != nil {
+			return o, err
+		}
+	}
+	return o, nil
+}

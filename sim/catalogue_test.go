@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"cgsim/model"
+	"cgsim/scenarios"
 	"cgsim/sim"
 	"cgsim/sim/explore"
 )
@@ -172,20 +173,8 @@ func TestRaceCatalogue(t *testing.T) {
 		// parent's cgroup counter, the comparison the target's.
 		for _, mode := range []model.KillMode{model.KillSeqIntoCgroupBug, model.KillSeq} {
 			opts := optsWith(mode)
-			w, test := sim.ForkVsKill(opts, 0)
-			fp := w.AddProgram("clone-into", []sim.Instr{
-				{Op: sim.OpFork, A: int32(model.CLONE_INTO_CGROUP), Cg: test, B: 1, Label: "clone"},
-				{Op: sim.OpPause}, {Op: sim.OpJump, A: 1},
-			})
-			_, err := w.Spawn(0, "cloner", fp, 0, model.NoCgroup)
+			w, err := scenarios.CloneIntoKilled(opts)
 			require.NoError(t, err)
-			w.Gate = nil
-			w.Props = []sim.Property{{Name: "no-spurious-kill", Check: func(w *sim.World, _ bool) string {
-				if w.K.Cover&model.CovPostForkKilledIntoCgroup != 0 {
-					return "cgroup_post_fork SIGKILLed a CLONE_INTO_CGROUP child, though cgroup_mutex excludes any concurrent kill"
-				}
-				return ""
-			}}}
 			rep := explorePlain(t, w)
 			if mode == model.KillSeqIntoCgroupBug {
 				require.Contains(t, rep.Violation, "no-spurious-kill")

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"cgsim/model"
+	"cgsim/scenarios"
 	"cgsim/sim"
 	"cgsim/sim/explore"
 )
@@ -170,42 +171,12 @@ func TestKillFrozenCgroup(t *testing.T) {
 	require.Equal(t, "populated 0\nfrozen 1\n", w.Records("events")[0].Data)
 }
 
-// forkBomb builds /bomb with pids.max 8, a fork bomb in it, and a killer
-// in the root cgroup that lets the bomb run for a while and then writes
-// /bomb/cgroup.kill. The run ends once the kill's outcome is decided
-// (KillGate); EmptyAfterKill reports an escape.
 func forkBomb(t *testing.T, opts model.Options) (*sim.World, model.CgroupID) {
-	m := newMachine(t, opts)
-	require.NoError(t, m.w.Write(m.init, model.RootCG, model.FileSubtreeControl, "+pids"))
-	bomb := m.mkdir(model.RootCG, "bomb")
-	require.NoError(t, m.w.Write(m.init, bomb, model.FilePidsMax, "8"))
-	fb := m.w.AddProgram("forkbomb", sim.ForkBomb("fork"))
-	m.spawn(m.init, "bomb", fb, model.CLONE_INTO_CGROUP, bomb)
-	killer := m.w.AddProgram("killer", []sim.Instr{
-		{Op: sim.OpLoop, A: 60, B: 3}, // 0: spin 60 steps first
-		{Op: sim.OpWrite, Cg: bomb, File: model.FileKill, Str: "1", Label: "kill"},
-		{Op: sim.OpJump, A: 5},
-		{Op: sim.OpSpin}, // 3
-		{Op: sim.OpJump, A: 0},
-		{Op: sim.OpPause}, {Op: sim.OpJump, A: 5}, // 5
-	})
-	m.spawn(m.init, "killer", killer, 0, model.NoCgroup)
-	m.w.Props = append(m.w.Props, sim.Property{Name: "pids.max", Check: func(w *sim.World, final bool) string {
-		if c := w.K.Cgroup(bomb).PidsCurrent; c > 8 {
-			return fmt.Sprintf("pids.current %d > pids.max 8", c)
-		}
-		if !final {
-			return ""
-		}
-		for _, r := range w.Records("fork") {
-			if r.Err != model.OK && r.Err != model.EAGAIN && r.Err != model.EINTR {
-				return "fork returned " + r.Err.String()
-			}
-		}
-		return ""
-	}}, sim.EmptyAfterKill(bomb, "kill"))
-	m.w.Gate = sim.KillGate("kill")
-	return m.w, bomb
+	t.Helper()
+	w, err := scenarios.ForkBomb(opts)
+	require.NoError(t, err)
+	bomb, _ := w.K.Lookup("/bomb")
+	return w, bomb
 }
 
 func TestPidsMaxStopsForkBomb(t *testing.T) {
