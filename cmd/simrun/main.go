@@ -116,6 +116,25 @@ func (kf kernelFlags) apply(o model.Options) (model.Options, error) {
 	return o, nil
 }
 
+// load parses a subcommand's flags, looks up the scenario, applies the
+// kernel option flags to its options and builds its machine.
+func (kf kernelFlags) load(fs *flag.FlagSet, args []string) (string, *scenarios.Scenario, model.Options, *sim.World, error) {
+	name, err := parse(fs, args)
+	if err != nil {
+		return "", nil, model.Options{}, nil, err
+	}
+	s, err := scenario(name)
+	if err != nil {
+		return "", nil, model.Options{}, nil, err
+	}
+	opts, err := kf.apply(s.Options)
+	if err != nil {
+		return "", nil, model.Options{}, nil, err
+	}
+	w, err := s.Build(opts)
+	return name, s, opts, w, err
+}
+
 // parse parses a subcommand's flags; the scenario name may come before or
 // after them.
 func parse(fs *flag.FlagSet, args []string) (string, error) {
@@ -154,19 +173,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	maxSteps := fs.Int("max-steps", 100000, "stop after this many steps")
 	asJSON := fs.Bool("json", false, "write the trace as JSON Lines")
 	traceFile := fs.String("trace", "", "write the trace to this file instead of standard output")
-	name, err := parse(fs, args)
-	if err != nil {
-		return 2, err
-	}
-	s, err := scenario(name)
-	if err != nil {
-		return 2, err
-	}
-	opts, err := kf.apply(s.Options)
-	if err != nil {
-		return 2, err
-	}
-	w, err := s.Build(opts)
+	name, _, opts, w, err := kf.load(fs, args)
 	if err != nil {
 		return 2, err
 	}
@@ -228,19 +235,7 @@ func cmdExplore(args []string, stdout, stderr io.Writer) (int, error) {
 	seeds := fs.String("seeds", "", "random mode: seeds to try, as N or N-M (default: the scenario's, else 1-100)")
 	maxSteps := fs.Int("max-steps", 0, "random mode: steps per run (0: the scenario's, else 100000)")
 	outFile := fs.String("o", "", "write a violating schedule to this file (default NAME.schedule)")
-	name, err := parse(fs, args)
-	if err != nil {
-		return 2, err
-	}
-	s, err := scenario(name)
-	if err != nil {
-		return 2, err
-	}
-	opts, err := kf.apply(s.Options)
-	if err != nil {
-		return 2, err
-	}
-	w, err := s.Build(opts)
+	name, s, opts, w, err := kf.load(fs, args)
 	if err != nil {
 		return 2, err
 	}
