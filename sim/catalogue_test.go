@@ -101,6 +101,7 @@ func TestRaceCatalogue(t *testing.T) {
 		post := stepOf(tr, "forker", "cgroup_post_fork")
 		require.True(t, commit < set && set < signalled && signalled < cleared && cleared < post,
 			"not the 1.5 interleaving: commit %d set %d signalled %d cleared %d post_fork %d", commit, set, signalled, cleared, post)
+		require.NotZero(t, fw.K.Cover&model.CovForkPassedSigcheckBeforeKill, "coverage: the parent was signalled after its fork's fatal-signal check")
 	})
 
 	t.Run("seq", func(t *testing.T) {
@@ -154,6 +155,7 @@ func TestRaceCatalogue(t *testing.T) {
 		post = stepOf(tr, "forker", "cgroup_post_fork")
 		signalled = stepOf(tr, "writer", "SIGKILL queued on T1")
 		require.True(t, yield < post && post < signalled, "the escape goes through the iterator gap: yield %d post_fork %d signal %d", yield, post, signalled)
+		require.NotZero(t, fw.K.Cover&model.CovPostForkAfterKillWalk, "coverage: the child was linked after the walk passed the end of the list")
 
 		//    Together with signalling inside the iterator's css_set_lock
 		//    section, it closes every window, for up to 2 forking tasks.
