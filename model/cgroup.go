@@ -311,7 +311,9 @@ func (k *Kernel) computeFrozen(c CgroupID) bool {
 	}
 	cg := &k.cgroups[c]
 	for t := cg.taskHead; t != NoTask; t = k.tasks[t].cgNext {
-		if !k.tasks[t].Frozen && !k.tasks[t].Stopped {
+		tk := &k.tasks[t]
+		stopped := tk.Stopped && tk.Frame.Path == KUser // stopped in do_signal_stop, not still in a call
+		if !tk.Frozen && !stopped {
 			return false
 		}
 	}

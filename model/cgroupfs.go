@@ -664,6 +664,17 @@ func (k *Kernel) subtreeControlWrite(c CgroupID, enable, disable Controller) Err
 		return err
 	}
 	cg.SubtreeControl = (cg.SubtreeControl | enable) &^ disable
+	if (enable|disable)&CtrlPids != 0 {
+		// The children gain or lose their pids css; the tasks below are
+		// migrated to the new csets and charged or uncharged there
+		// (cgroup_apply_control → pids_can_attach / pids_cancel_attach).
+		for _, ch := range k.Children(c) {
+			k.cgroups[ch].PidsCurrent = 0
+			if enable&CtrlPids != 0 {
+				k.cgroups[ch].PidsCurrent = k.pidsRecount(ch)
+			}
+		}
+	}
 	return OK
 }
 
@@ -689,6 +700,22 @@ func (k *Kernel) vetSubtreeControlEnable(c CgroupID, enable Controller) Errno {
 		return EBUSY
 	}
 	return OK
+}
+
+// pidsRecount counts the pids charged to c's subtree: tasks not yet
+// released, and forks between cgroup_can_fork and their commit or cancel.
+func (k *Kernel) pidsRecount(c CgroupID) int32 {
+	n := int32(0)
+	for i := range k.tasks {
+		tk := &k.tasks[i]
+		if tk.Group != NoGroup && tk.Exit != ExitDead && tk.Cgroup != NoCgroup && (tk.Cgroup == c || k.isDescendant(tk.Cgroup, c)) {
+			n++
+		}
+		if f := &tk.Frame; f.Path == KFork && (f.PC == forkCommit || f.PC == forkPost) && (f.Cg == c || k.isDescendant(f.Cg, c)) {
+			n++
+		}
+	}
+	return n
 }
 
 // migrateVetDst is cgroup_migrate_vet_dst().

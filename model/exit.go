@@ -52,9 +52,13 @@ func (k *Kernel) stepExit(t TaskID) {
 	case exitSignals:
 		k.begin(t, "do_exit")
 		tk.Flags |= PF_EXITING
+		wasFrozen := tk.Frozen || tk.Stopped
 		tk.trapFreeze = false
 		tk.Frozen = false
 		tk.Stopped = false
+		if wasFrozen && tk.Cgroup != NoCgroup {
+			k.cgroupUpdateFrozen(tk.Cgroup)
+		}
 		g := &k.groups[tk.Group]
 		g.Live--
 		groupDead := g.Live == 0
@@ -158,8 +162,9 @@ func (k *Kernel) stepExit(t TaskID) {
 		k.begin(t, "zap_pid_ns_processes")
 		nr := k.nextPidmap(tk.NS, int32(f.Seq))
 		if nr == 0 {
-			// pid_ns->child_reaper = init_pid_ns.child_reaper
-			k.ns[tk.NS].ChildReaper = k.ns[RootNS].ChildReaper
+			// pid_ns->child_reaper = init_pid_ns.child_reaper: orphans of
+			// the terminating namespace go to the global init (looked up
+			// when they are orphaned, see exitNotifyRest).
 			k.exitNotifyRest(t)
 			return
 		}
@@ -269,8 +274,8 @@ func (k *Kernel) exitNotifyRest(t TaskID) {
 	tk := &k.tasks[t]
 	f := &tk.Frame
 	reaper := k.ns[tk.NS].ChildReaper
-	if reaper == t {
-		reaper = t // find_child_reaper returned father after the zap
+	if k.ns[tk.NS].Terminating {
+		reaper = k.ns[RootNS].ChildReaper // the 2007 patch's handover
 	}
 	var dead []TaskID
 	if tk.childHead != NoTask {

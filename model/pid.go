@@ -166,6 +166,7 @@ func (k *Kernel) allocPid(t TaskID, ns NSID) Errno {
 			for l2 := level; l2 > l; l2-- {
 				k.ns[k.nsAt(ns, l2)].idrRemove(nrs[l2])
 			}
+			k.resetCursorIfFirst(ns)
 			return ENOMEM
 		}
 		nr := k.allocNr(p) // a new namespace's cursor is 1: its first pid is 1
@@ -174,6 +175,7 @@ func (k *Kernel) allocPid(t TaskID, ns NSID) Errno {
 			for l2 := level; l2 > l; l2-- {
 				k.ns[k.nsAt(ns, l2)].idrRemove(nrs[l2])
 			}
+			k.resetCursorIfFirst(ns)
 			return EAGAIN
 		}
 		nrs[l] = nr
@@ -184,6 +186,7 @@ func (k *Kernel) allocPid(t TaskID, ns NSID) Errno {
 		for l := level; l >= 0; l-- {
 			k.ns[k.nsAt(ns, l)].idrRemove(nrs[l])
 		}
+		k.resetCursorIfFirst(ns)
 		return ENOMEM
 	}
 	for l := level; l >= 0; l-- {
@@ -195,6 +198,15 @@ func (k *Kernel) allocPid(t TaskID, ns NSID) Errno {
 	tk.NS = ns
 	k.upids = append(k.upids, nrs...)
 	return OK
+}
+
+// resetCursorIfFirst is alloc_pid's out_free: "On failure to allocate the
+// first pid, reset the state" (idr_set_cursor(&ns->idr, 0)), so that the
+// namespace's next process still gets pid 1.
+func (k *Kernel) resetCursorIfFirst(ns NSID) {
+	if p := &k.ns[ns]; p.Adding && p.Allocated == 0 {
+		p.cursor = 1
+	}
 }
 
 // freePid is free_pid() (kernel/pid.c): remove the numbers from every

@@ -214,6 +214,7 @@ func (k *Kernel) getSignal(t TaskID) {
 		tk.Pending = tk.Pending.Without(SIGKILL)
 		if tk.Frozen {
 			tk.Frozen = false // cgroup_leave_frozen(true)
+			k.cgroupUpdateFrozen(tk.Cgroup)
 		}
 		k.doGroupExit(t, int32(SIGKILL))
 		return

@@ -215,20 +215,21 @@ func (k *Kernel) SetChildSubreaper(t TaskID) {
 	k.begin(t, "prctl")
 	g := &k.groups[k.tasks[t].Group]
 	g.IsChildSubreaper = true
+	// walk_process_tree: the children of every thread of each process.
 	var walk func(p TaskID)
 	walk = func(p TaskID) {
-		for c := k.tasks[p].childHead; c != NoTask; c = k.tasks[c].sibNext {
-			cg := &k.groups[k.tasks[c].Group]
-			if !cg.HasChildSubreaper {
-				cg.HasChildSubreaper = true
-				walk(c)
+		g := &k.groups[k.tasks[p].Group]
+		for th := g.threadHead; th != NoTask; th = k.tasks[th].thrNext {
+			for c := k.tasks[th].childHead; c != NoTask; c = k.tasks[c].sibNext {
+				cg := &k.groups[k.tasks[c].Group]
+				if !cg.HasChildSubreaper {
+					cg.HasChildSubreaper = true
+					walk(c)
+				}
 			}
 		}
 	}
-	gg := &k.groups[k.tasks[t].Group]
-	for th := gg.threadHead; th != NoTask; th = k.tasks[th].thrNext {
-		walk(th)
-	}
+	walk(t)
 	k.finish(t, 0, OK)
 }
 
