@@ -203,16 +203,26 @@ func (k *Kernel) AppendKey(b []byte) []byte {
 	b = binary.AppendUvarint(b, uint64(len(k.tasks)))
 	for i := range k.tasks {
 		tk := &k.tasks[i]
+		if tk.Exit == ExitDead && tk.Frame.Path != KExit {
+			// Released (or never committed): it takes no further step and
+			// links to nothing; only what it left behind can matter.
+			b = append(b, 0xff, byte(tk.ExitSignal))
+			b = appendInt(b, int64(tk.ExitCode), int64(tk.Group))
+			continue
+		}
 		b = binary.AppendUvarint(b, uint64(tk.Flags))
 		b = append(b, byte(tk.Exit), byte(tk.cgList), bools(tk.Frozen, tk.trapFreeze, tk.Stopped, tk.newTask, tk.pidAttached))
 		b = appendInt(b, int64(tk.Group), int64(tk.Parent), int64(tk.childHead), int64(tk.sibNext),
 			int64(tk.thrNext), int64(tk.ExitSignal), int64(tk.ExitCode), int64(tk.pidOff), int64(tk.Level),
 			int64(tk.NS), int64(tk.PidNSForChildren), int64(tk.Cgroup), int64(tk.cgNext))
-		b = binary.LittleEndian.AppendUint64(b, uint64(tk.Pending))
+		b = binary.AppendUvarint(b, uint64(tk.Pending))
 		f := &tk.Frame
-		b = append(b, byte(f.Path), f.PC, bools(f.iterSkipped, f.holdsMutex, f.holdsRwsem), byte(f.iterList))
-		b = appendInt(b, int64(f.Err), int64(f.Flags), int64(f.Child), int64(f.Seq), int64(f.Cg), int64(f.Cur),
-			int64(f.Iter), int64(f.Arg), int64(f.Arg2))
+		b = append(b, byte(f.Path))
+		if f.Path != KUser {
+			b = append(b, f.PC, bools(f.iterSkipped, f.holdsMutex, f.holdsRwsem), byte(f.iterList))
+			b = appendInt(b, int64(f.Err), int64(f.Flags), int64(f.Child), int64(f.Seq), int64(f.Cg), int64(f.Cur),
+				int64(f.Iter), int64(f.Arg), int64(f.Arg2))
+		}
 		b = appendInt(b, int64(tk.User.Prog), int64(tk.User.PC), int64(tk.User.R[0]), int64(tk.User.R[1]),
 			int64(tk.Ret), int64(tk.Err), int64(tk.WaitStatus))
 	}
@@ -240,7 +250,7 @@ func (k *Kernel) AppendKey(b []byte) []byte {
 	}
 	b = appendInt(b, int64(k.cgroupMutex), int64(k.tgReaders), int64(k.tgWriter), int64(len(k.upids)))
 	for _, nr := range k.upids {
-		b = binary.LittleEndian.AppendUint32(b, uint32(nr))
+		b = binary.AppendVarint(b, int64(nr))
 	}
 	for _, it := range k.iters {
 		b = appendInt(b, int64(it))
@@ -248,12 +258,11 @@ func (k *Kernel) AppendKey(b []byte) []byte {
 	return b
 }
 
-// appendInt appends each value as a fixed-width 32-bit little-endian word
-// (every field keyed fits in 32 bits); fixed width is faster to encode than
-// varints and the key stays canonical.
+// appendInt appends each value as a zig-zag varint: most fields are small
+// ids and counters, so keys stay short for the visited set.
 func appendInt(b []byte, vs ...int64) []byte {
 	for _, v := range vs {
-		b = binary.LittleEndian.AppendUint32(b, uint32(v))
+		b = binary.AppendVarint(b, v)
 	}
 	return b
 }

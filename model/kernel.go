@@ -175,6 +175,8 @@ type Kernel struct {
 	lastChild TaskID
 	// Panic is set when the model reaches a kernel panic (global init died).
 	Panic string
+	// spareIdr keeps idr buffers for CloneInto to reuse.
+	spareIdr [][]pidEntry
 	// iters lists the tasks whose cgroup.kill walk holds a css_task_iter,
 	// so that unlinking a task can move iterators off it.
 	iters []TaskID
@@ -234,7 +236,37 @@ func (k *Kernel) Clone() *Kernel {
 	}
 	c.tracing = false
 	c.ev = Event{}
+	c.spareIdr = nil
 	return &c
+}
+
+// CloneInto makes the same copy as Clone into d, reusing the memory of d's
+// own tables; d must be a kernel no one else uses. Slices that clones share
+// copy-on-write (upids, names) are shared, never reused.
+func (k *Kernel) CloneInto(d *Kernel) *Kernel {
+	tasks := append(d.tasks[:0], k.tasks...)
+	groups := append(d.groups[:0], k.groups...)
+	cgroups := append(d.cgroups[:0], k.cgroups...)
+	iters := append(d.iters[:0], k.iters...)
+	spare := d.spareIdr[:0]
+	for i := range d.ns {
+		spare = append(spare, d.ns[i].idr[:0])
+	}
+	ns := append(d.ns[:0], k.ns...)
+	for i := range ns {
+		var buf []pidEntry
+		if i < len(spare) {
+			buf = spare[i]
+		}
+		ns[i].idr = append(buf, k.ns[i].idr...)
+	}
+	*d = *k
+	d.tasks, d.groups, d.cgroups, d.iters, d.ns, d.spareIdr = tasks, groups, cgroups, iters, ns, spare
+	d.upids = k.upids[:len(k.upids):len(k.upids)]
+	d.names = k.names[:len(k.names):len(k.names)]
+	d.tracing = false
+	d.ev = Event{}
+	return d
 }
 
 // SetTracing turns event recording on or off. Exploration runs with it off.

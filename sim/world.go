@@ -409,6 +409,21 @@ func (w *World) CloneWorld() *World {
 	return &c
 }
 
+// CloneInto is Clone into dst, a discarded world of the same setup, reusing
+// its memory (explore.Recycler).
+func (w *World) CloneInto(dst explore.Model) explore.Model {
+	d := dst.(*World)
+	k := w.K.CloneInto(d.K)
+	counts := append(d.counts[:0], w.counts...)
+	*d = *w
+	d.K, d.counts = k, counts
+	d.Log = w.Log[:len(w.Log):len(w.Log)]
+	d.labels = w.labels[:len(w.labels):len(w.labels)]
+	d.trace = append([]TraceEvent(nil), w.trace...)
+	d.K.SetTracing(w.tracing)
+	return d
+}
+
 // AppendKey is the kernel's state key (user state lives in the kernel's
 // tasks; the log is history and is left out).
 func (w *World) AppendKey(b []byte) []byte { return w.K.AppendKey(b) }

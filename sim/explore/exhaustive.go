@@ -155,6 +155,13 @@ func Exhaustive(m Model, b Bounds) Report {
 	// push puts the (already deduplicated and checked) state c on the stack
 	// unless it is a leaf, performing the final check when it is quiescent
 	// and new (revisit false). It reports whether the search must stop.
+	// free holds discarded states for a Recycler model to reuse.
+	var free []Model
+	discard := func(c Model) {
+		if _, ok := c.(Recycler); ok {
+			free = append(free, c)
+		}
+	}
 	push := func(c Model, prev, pre, depth int, revisit bool) bool {
 		if depth > rep.MaxDepthSeen {
 			rep.MaxDepthSeen = depth
@@ -168,6 +175,7 @@ func Exhaustive(m Model, b Bounds) Report {
 		f.en = c.Enabled(f.en[:0])
 		if len(f.en) == 0 {
 			stack = stack[:len(stack)-1]
+			defer discard(c)
 			if revisit {
 				return false // checked and counted on the first visit
 			}
@@ -179,6 +187,7 @@ func Exhaustive(m Model, b Bounds) Report {
 		}
 		if depthBound && depth >= b.MaxDepth {
 			stack = stack[:len(stack)-1]
+			discard(c)
 			rep.Truncated = true
 			return false
 		}
@@ -221,6 +230,9 @@ func Exhaustive(m Model, b Bounds) Report {
 		var c Model
 		if f.next == len(f.en) {
 			c, f.m = f.m, nil
+		} else if r, ok := f.m.(Recycler); ok && len(free) > 0 {
+			c = r.CloneInto(free[len(free)-1])
+			free = free[:len(free)-1]
 		} else {
 			c = f.m.Clone()
 		}
@@ -233,6 +245,7 @@ func Exhaustive(m Model, b Bounds) Report {
 		slot, found := vis.find(h, key)
 		if found {
 			if dominated(vis.aux[slot], aux) {
+				discard(c)
 				continue
 			}
 			vis.aux[slot] = aux // reached with fewer preemptions or steps
@@ -245,6 +258,7 @@ func Exhaustive(m Model, b Bounds) Report {
 			rep.States++
 		}
 		if v := c.Check(false); v != "" {
+			discard(c)
 			if found {
 				continue // already counted when first visited
 			}

@@ -38,6 +38,15 @@ type Model interface {
 	Check(final bool) string
 }
 
+// Recycler is an optional interface of a Model: CloneInto makes the same
+// copy as Clone, but into dst, a state the search has discarded (one that
+// came from this model's Clone or CloneInto and is referenced nowhere
+// else), reusing its memory. Exhaustive uses it to avoid allocating a new
+// state for every explored edge.
+type Recycler interface {
+	CloneInto(dst Model) Model
+}
+
 // Schedule is a sequence of scheduler choices: element i is the actor chosen
 // at step i.
 type Schedule []int
