@@ -205,3 +205,24 @@ func TestRaceCatalogue(t *testing.T) {
 		}
 	})
 }
+
+// TestKillGateAgreesWithUngated cross-checks KillGate's soundness argument
+// by experiment: for 1 and 2 forking tasks under every kill mode, the
+// gated search and the full search to quiescence reach the same verdict.
+func TestKillGateAgreesWithUngated(t *testing.T) {
+	forkers := 2
+	if testing.Short() {
+		forkers = 1
+	}
+	for n := 1; n <= forkers; n++ {
+		for _, mode := range model.KillModes {
+			gated, _ := sim.ForkVsKill(optsWith(mode), n)
+			full, _ := sim.ForkVsKill(optsWith(mode), n)
+			full.Gate = nil
+			g := explore.Exhaustive(gated, explore.Bounds{MaxPreemptions: -1, NoShrink: true})
+			f := explore.Exhaustive(full, explore.Bounds{MaxPreemptions: -1, NoShrink: true})
+			require.Equal(t, g.Violation != "", f.Violation != "", "kill=%s, %d forkers: gated %q, full %q", mode, n, g.Violation, f.Violation)
+			t.Logf("kill=%s, %d forker(s): gated %d states, full %d states, violation %v", mode, n, g.States, f.States, f.Violation != "")
+		}
+	}
+}
