@@ -311,9 +311,7 @@ func (k *Kernel) computeFrozen(c CgroupID) bool {
 	}
 	cg := &k.cgroups[c]
 	for t := cg.taskHead; t != NoTask; t = k.tasks[t].cgNext {
-		tk := &k.tasks[t]
-		stopped := tk.Stopped && tk.Frame.Path == KUser // stopped in do_signal_stop, not still in a call
-		if !tk.Frozen && !stopped {
+		if !k.frozenOrStopped(t) {
 			return false
 		}
 	}
@@ -323,6 +321,20 @@ func (k *Kernel) computeFrozen(c CgroupID) bool {
 		}
 	}
 	return true
+}
+
+// frozenOrStopped reports whether t counts as frozen for its cgroup: it
+// sits in the freezer trap, or it has stopped in do_signal_stop (which
+// calls cgroup_enter_frozen) — in user mode or in an interruptible sleep
+// (pause, wait4) that the stop interrupted, not while still finishing a
+// system call.
+func (k *Kernel) frozenOrStopped(t TaskID) bool {
+	tk := &k.tasks[t]
+	if tk.Frozen {
+		return true
+	}
+	p := tk.Frame.Path
+	return tk.Stopped && (p == KUser || p == KPause || p == KWait)
 }
 
 // cgroupUpdateFrozen is cgroup_update_frozen(): notify cgroup.events when

@@ -668,7 +668,7 @@ func (k *Kernel) subtreeControlWrite(c CgroupID, enable, disable Controller) Err
 		// The children gain or lose their pids css; the tasks below are
 		// migrated to the new csets and charged or uncharged there
 		// (cgroup_apply_control → pids_can_attach / pids_cancel_attach).
-		for _, ch := range k.Children(c) {
+		for _, ch := range k.allChildren(c) { // removed ones too: their zombies still uncharge
 			k.cgroups[ch].PidsCurrent = 0
 			if enable&CtrlPids != 0 {
 				k.cgroups[ch].PidsCurrent = k.pidsRecount(ch)

@@ -74,6 +74,11 @@ func (k *Kernel) sendSignal(sig Signal, info sigInfo, t TaskID, group bool, send
 			k.tasks[th].Stopped = false
 		}
 		g.Flags &^= SIGNAL_STOP_STOPPED
+		for th := g.threadHead; th != NoTask; th = k.tasks[th].thrNext {
+			if c := k.tasks[th].Cgroup; c != NoCgroup {
+				k.cgroupUpdateFrozen(c)
+			}
+		}
 	}
 	if k.sigTaskIgnored(t, sig, force) {
 		if k.tracing {
@@ -171,7 +176,14 @@ func (k *Kernel) startGroupExit(g *Group, code int32, skip TaskID) {
 			continue
 		}
 		k.tasks[th].Pending = k.tasks[th].Pending.With(SIGKILL)
-		k.tasks[th].Stopped = false
+		if k.tasks[th].Stopped {
+			// signal_wake_up(t, 1) ends the stop; a stopped task counted
+			// as frozen (cgroup_leave_frozen on its way to exit).
+			k.tasks[th].Stopped = false
+			if c := k.tasks[th].Cgroup; c != NoCgroup {
+				k.cgroupUpdateFrozen(c)
+			}
+		}
 	}
 }
 
@@ -269,6 +281,11 @@ func (k *Kernel) getSignal(t TaskID) {
 			for th := g.threadHead; th != NoTask; th = k.tasks[th].thrNext {
 				if k.tasks[th].Exit == ExitNone {
 					k.tasks[th].Stopped = true
+				}
+			}
+			for th := g.threadHead; th != NoTask; th = k.tasks[th].thrNext {
+				if c := k.tasks[th].Cgroup; c != NoCgroup {
+					k.cgroupUpdateFrozen(c)
 				}
 			}
 			if k.tracing {

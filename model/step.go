@@ -15,6 +15,9 @@ func (k *Kernel) finish(t TaskID, ret int32, err Errno) {
 	}
 	tk.Frame = Frame{Path: KUser, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask}
 	tk.Ret, tk.Err = ret, err
+	if tk.Stopped && tk.Cgroup != NoCgroup {
+		k.cgroupUpdateFrozen(tk.Cgroup) // it now stops for real: do_signal_stop
+	}
 	if k.tracing {
 		if err != OK {
 			k.notef("returns -%s", err)
