@@ -2,7 +2,11 @@ module cgsim
 
 go 1.26
 
-require github.com/stretchr/testify v1.11.1
+require (
+	github.com/google/go-cmp v0.7.0
+	github.com/stretchr/testify v1.11.1
+	pgregory.net/rapid v1.3.0
+)
 
 require (
 	github.com/davecgh/go-spew v1.1.1 // indirect
