@@ -20,7 +20,7 @@ func BenchmarkExhaustiveForkKill(b *testing.B) {
 		forkers int
 	}{{"atomic-3", model.KillAtomic, 3}, {"seq-1", model.KillSeq, 1}} {
 		b.Run(c.name, func(b *testing.B) {
-			var states int
+			var states, visited int
 			var ms0, ms1 runtime.MemStats
 			runtime.ReadMemStats(&ms0)
 			for i := 0; i < b.N; i++ {
@@ -30,11 +30,13 @@ func BenchmarkExhaustiveForkKill(b *testing.B) {
 				}
 				rep := explore.Exhaustive(w, explore.Unbounded())
 				states += rep.States
+				visited += rep.VisitedBytes
 			}
 			runtime.ReadMemStats(&ms1)
 			b.ReportMetric(float64(states)/b.Elapsed().Seconds(), "states/s")
 			b.ReportMetric(float64(ms1.TotalAlloc-ms0.TotalAlloc)/float64(states), "allocB/state")
 			b.ReportMetric(float64(states)/float64(b.N), "states/op")
+			b.ReportMetric(float64(visited)/float64(states), "visitedB/state")
 		})
 	}
 }
