@@ -125,7 +125,7 @@ func (k *Kernel) cgUnlink(t TaskID) {
 	}
 	c := tk.Cgroup
 	cg := &k.cgroups[c]
-	for _, it := range k.killIters() {
+	for _, it := range k.iters {
 		f := &k.tasks[it].Frame
 		if f.Iter == t {
 			f.Iter, f.iterList = k.rawNext(t)

@@ -381,7 +381,6 @@ func (k *Kernel) stepCgroupWrite(t TaskID) {
 				return
 			}
 			f.Cur = c
-			f.Seq = uint32(k.Opts.Kill)
 			f.PC = killStart
 			k.iters = append(k.iters, t)
 			k.stepCgroupWrite(t)
@@ -402,7 +401,7 @@ func (k *Kernel) stepCgroupWrite(t TaskID) {
 			k.unlockFinish(t, f.Arg2, OK)
 		case FileType:
 			k.begin(t, "cgroup_type_write")
-			k.unlockFinish(t, f.Arg2, k.enableThreaded(c, f.Arg2))
+			k.unlockFinish(t, f.Arg2, k.enableThreaded(c))
 		case FileSubtreeControl:
 			k.begin(t, "cgroup_subtree_control_write")
 			k.unlockFinish(t, f.Arg2, k.subtreeControlWrite(c, Controller(f.Flags&0xffff), Controller(f.Flags>>16)))
@@ -419,7 +418,7 @@ func (k *Kernel) stepCgroupWrite(t TaskID) {
 	case killStart:
 		k.begin(t, "__cgroup_kill")
 		cg := &k.cgroups[f.Cur]
-		if KillMode(f.Seq) == KillFlag {
+		if k.Opts.Kill == KillFlag {
 			cg.KillFlag = true
 			if k.tracing {
 				k.notef("%s CGRP_KILL set", k.Path(f.Cur))
@@ -471,7 +470,7 @@ func (k *Kernel) stepCgroupWrite(t TaskID) {
 		f.PC = killIterate
 	case killClear:
 		k.begin(t, "__cgroup_kill")
-		if KillMode(f.Seq) == KillFlag {
+		if k.Opts.Kill == KillFlag {
 			k.cgroups[f.Cur].KillFlag = false
 			if k.tracing {
 				k.notef("%s CGRP_KILL cleared", k.Path(f.Cur))
@@ -554,7 +553,6 @@ func (k *Kernel) dropIter(t TaskID) {
 	}
 }
 
-func (k *Kernel) killIters() []TaskID { return k.iters }
 
 // cgroupFreeze is cgroup_freeze(): set the cgroup's own freeze value and,
 // for every live descendant whose effective state flips, trap or release
@@ -594,7 +592,7 @@ func (k *Kernel) cgroupFreeze(c CgroupID, freeze bool) {
 }
 
 // enableThreaded is cgroup_enable_threaded().
-func (k *Kernel) enableThreaded(c CgroupID, _ int32) Errno {
+func (k *Kernel) enableThreaded(c CgroupID) Errno {
 	cg := &k.cgroups[c]
 	if cg.Threaded {
 		return OK

@@ -328,7 +328,7 @@ func (k *Kernel) forkPostStep(t TaskID) {
 // walkPassed reports whether a cgroup.kill walk is in progress on c and
 // its iterator has already passed the end of c's lists.
 func (k *Kernel) walkPassed(c CgroupID) bool {
-	for _, it := range k.killIters() {
+	for _, it := range k.iters {
 		f := &k.tasks[it].Frame
 		if f.Cur == c && (f.PC == killIterate || f.PC == killSignal || f.PC == killClear) && f.Iter == NoTask {
 			return true

@@ -317,7 +317,7 @@ type Frame struct {
 	// walk has yielded and not yet signalled (KCgroupWrite).
 	Child TaskID
 	// Seq is the kill_seq snapshot of cgroup_css_set_fork (KFork), or the
-	// kill mode a cgroup.kill walk runs under (KCgroupWrite).
+	// parsed value of a cgroup file write (KCgroupWrite).
 	Seq uint32
 	// Cg is the target cgroup (CLONE_INTO_CGROUP, or the file's cgroup).
 	Cg CgroupID
