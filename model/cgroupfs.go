@@ -553,7 +553,6 @@ func (k *Kernel) dropIter(t TaskID) {
 	}
 }
 
-
 // cgroupFreeze is cgroup_freeze(): set the cgroup's own freeze value and,
 // for every live descendant whose effective state flips, trap or release
 // its tasks (cgroup_do_freeze).
