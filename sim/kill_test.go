@@ -2,6 +2,7 @@ package sim_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -274,4 +275,41 @@ func TestKillZombieLeader(t *testing.T) {
 	require.Equal(t, model.OK, w.Records("kill(2)")[0].Err)
 	require.Equal(t, "populated 0\nfrozen 0\n", w.Records("events-after")[0].Data)
 	require.NotZero(t, w.K.Cover&model.CovKillZombieLeader)
+}
+
+func TestKillTree(t *testing.T) {
+	// test_kill.c test_cgkill_tree: A with children B (C, D), E (F (G (H))),
+	// I and K; one process in C, one in H, three in K; writing A's
+	// cgroup.kill kills all five. The walk is pre-order (cgroup_kill →
+	// cgroup_for_each_live_descendant_pre): A, B, C, D, E, F, G, H, I, K.
+	m := newMachine(t, model.DefaultOptions())
+	a := m.mkdir(model.RootCG, "A")
+	b := m.mkdir(a, "B")
+	c := m.mkdir(b, "C")
+	m.mkdir(b, "D")
+	e := m.mkdir(a, "E")
+	f := m.mkdir(e, "F")
+	g := m.mkdir(f, "G")
+	h := m.mkdir(g, "H")
+	m.mkdir(a, "I")
+	kc := m.mkdir(a, "K")
+	victims := []model.TaskID{m.sleeper(m.init, "c", c), m.sleeper(m.init, "h", h)}
+	for i := 0; i < 3; i++ {
+		victims = append(victims, m.sleeper(m.init, fmt.Sprintf("k%d", i), kc))
+	}
+	m.spawn(m.init, "writer", m.w.AddProgram("kill", sim.WriteThenPause(a, model.FileKill, "1", "kill")), 0, model.NoCgroup)
+	w := m.run()
+	for _, v := range victims {
+		require.True(t, diedOf(w, v, model.SIGKILL), "%s", w.Describe(v))
+	}
+	require.False(t, w.K.Populated(a))
+	var order []string
+	for _, ev := range w.Trace() {
+		for _, what := range ev.What {
+			if strings.HasSuffix(what, " kill_seq 1") {
+				order = append(order, strings.TrimSuffix(what, " kill_seq 1"))
+			}
+		}
+	}
+	require.Equal(t, []string{"/A", "/A/B", "/A/B/C", "/A/B/D", "/A/E", "/A/E/F", "/A/E/F/G", "/A/E/F/G/H", "/A/I", "/A/K"}, order)
 }

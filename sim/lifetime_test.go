@@ -123,3 +123,26 @@ func TestPopulatedAtFinalSwitch(t *testing.T) {
 		t.Logf("populated=%s: %d states, %q", mode, rep.States, rep.Violation)
 	}
 }
+
+func TestRegressionENOMEM(t *testing.T) {
+	// tools/testing/selftests/pid_namespace/regression_enomem.c:
+	// unshare(CLONE_NEWPID); fork a child (pid 1 there) that exits at once;
+	// reap it; the next fork must fail with ENOMEM.
+	m := newMachine(t, model.DefaultOptions())
+	code := append(sim.UnshareForkInit(6, "first"),
+		sim.Instr{Op: sim.OpWait, A: -1, Label: "reap"},             // 2
+		sim.Instr{Op: sim.OpFork, B: 6, Label: "second"},            // 3
+		sim.Instr{Op: sim.OpPause}, sim.Instr{Op: sim.OpJump, A: 4}, // 4
+		sim.Instr{Op: sim.OpExitGroup, A: 0}, // 6: the child exits
+	)
+	prog := m.w.AddProgram("regression_enomem", code)
+	p := m.spawn(m.init, "parent", prog, 0, model.NoCgroup)
+	_, err := m.w.Call(p, func(k *model.Kernel) { k.Sigaction(p, model.SIGCHLD, model.SigDefault, false) })
+	require.NoError(t, err)
+	w := m.run()
+	require.Equal(t, model.OK, w.Records("first")[0].Err)
+	require.Equal(t, model.OK, w.Records("reap")[0].Err)
+	require.Equal(t, model.ENOMEM, w.Records("second")[0].Err)
+	first := model.TaskID(p + 1)
+	require.Equal(t, int32(1), w.K.Pids(first)[1], "the first child was pid 1 of the new namespace")
+}

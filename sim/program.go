@@ -177,3 +177,11 @@ func WriteThenExit(cg model.CgroupID, file model.CgroupFile, value, label string
 func WriteThenPause(cg model.CgroupID, file model.CgroupFile, value, label string) []Instr {
 	return []Instr{{Op: OpWrite, Cg: cg, File: file, Str: value, Label: label}, {Op: OpPause}, {Op: OpJump, A: 1}}
 }
+
+// UnshareForkInit is `unshare(CLONE_NEWPID); fork();` — the child is pid 1
+// of the new namespace and runs childPC; the parent then runs on (the
+// pid_namespace selftest regression_enomem starts this way). label names
+// the fork's result.
+func UnshareForkInit(childPC int32, label string) []Instr {
+	return []Instr{{Op: OpUnshare}, {Op: OpFork, B: childPC, Label: label}}
+}
