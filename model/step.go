@@ -414,3 +414,44 @@ func (k *Kernel) FailCall(t TaskID, fn string, err Errno) {
 	k.begin(t, fn)
 	k.finish(t, -1, err)
 }
+
+// Threads returns the threads of t's group, leader first, in list order.
+func (k *Kernel) Threads(t TaskID) []TaskID {
+	var out []TaskID
+	g := &k.groups[k.tasks[t].Group]
+	for th := g.threadHead; th != NoTask; th = k.tasks[th].thrNext {
+		out = append(out, th)
+	}
+	return out
+}
+
+var stepNames = map[KPath][]string{
+	KFork: {"copy_process: flag and signal checks", "copy_process: alloc_pid, cgroup_can_fork",
+		"copy_process: re-checks and commit", "cgroup_post_fork"},
+	KCgroupWrite: {"waiting for cgroup_mutex", "waiting for cgroup_threadgroup_rwsem",
+		"__cgroup_kill: set CGRP_KILL / kill_seq++", "css_task_iter_start", "css_task_iter_next",
+		"send_sig(SIGKILL)", "__cgroup_kill: clear CGRP_KILL, next cgroup"},
+	KExit: {"exit_signals", "cgroup_exit", "exit_notify", "zap_pid_ns_processes: disable_pid_allocation",
+		"zap_pid_ns_processes: SIGKILL every pid", "zap_pid_ns_processes: kernel_wait4 loop",
+		"zap_pid_ns_processes: wait for pid_allocated == init_pids", "zap (2007): terminating = 1",
+		"zap (2007): kill_proc one pid a step", "exit_notify: reparent, zombie, notify", "final context switch"},
+	KWait: {"do_wait"}, KPause: {"sys_pause"}, KIdle: {"kthread idle"},
+}
+
+// StepName describes, in kernel terms, the step t takes next ("user" in
+// user mode; "TASK_NEW" for a child not yet woken by wake_up_new_task).
+// It is for explanations; the step table is not kept in the machine state.
+func (k *Kernel) StepName(t TaskID) string {
+	tk := &k.tasks[t]
+	if tk.newTask {
+		return "TASK_NEW (not yet woken by wake_up_new_task)"
+	}
+	f := &tk.Frame
+	if f.Path == KUser {
+		return "user"
+	}
+	if names := stepNames[f.Path]; int(f.PC) < len(names) {
+		return names[f.PC]
+	}
+	return fmt.Sprintf("%s step %d", f.Path, f.PC)
+}

@@ -35,6 +35,8 @@ Usage:
   simrun run NAME [flags]             one run: the trace, then the verdict
   simrun explore NAME [flags]         search the interleavings for a violation
   simrun replay FILE                  replay a schedule file written by explore
+  simrun explain NAME [flags]         the machine at a step: process tree, pid
+                                      namespaces, cgroup tree (-dot for Graphviz)
 
 Kernel options (run, explore):
   -kill=flag|seq|seq-into-cgroup-bug|atomic   cgroup.kill mechanism (5.14–6.13 flag,
@@ -72,8 +74,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		code, err = cmdExplore(args[1:], stdout, stderr)
 	case "replay":
 		code, err = cmdReplay(args[1:], stdout, stderr)
+	case "explain":
+		code, err = cmdExplain(args[1:], stdout, stderr)
 	default:
-		err = fmt.Errorf("unknown command %q (want list, run, explore or replay)", args[0])
+		err = fmt.Errorf("unknown command %q (want list, run, explore, replay or explain)", args[0])
 	}
 	if err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
@@ -410,4 +414,42 @@ func cmdReplay(args []string, stdout, stderr io.Writer) (int, error) {
 		return 2, err
 	}
 	return report(w, sim.TraceHeader{Scenario: name, Options: opts.String()}, sched, 100000, *asJSON, "", stdout)
+}
+
+func cmdExplain(args []string, stdout, stderr io.Writer) (int, error) {
+	fs := flag.NewFlagSet("explain", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	kf := addKernelFlags(fs)
+	step := fs.Int("step", -1, "show the machine after this many steps (-1: at the end of the run)")
+	seed := fs.Uint64("seed", 0, "follow the random schedule of this seed (0: the default schedule)")
+	sched := fs.String("schedule", "", "follow this schedule (task ids separated by spaces)")
+	dot := fs.Bool("dot", false, "write Graphviz instead of text")
+	name, _, opts, w, err := kf.load(fs, args)
+	if err != nil {
+		return 2, err
+	}
+	var schedule explore.Schedule
+	if *sched != "" {
+		if schedule, err = explore.ParseSchedule(*sched); err != nil {
+			return 2, err
+		}
+	} else if *seed != 0 {
+		schedule = explore.Random(w, *seed, 100000).Schedule
+	}
+	max := 100000
+	if *step >= 0 {
+		max = *step
+	}
+	var fw *sim.World
+	if max == 0 {
+		fw = w
+	} else {
+		fw, _ = sim.Replay(w, schedule, max)
+	}
+	if *dot {
+		return 0, fw.Dot(stdout)
+	}
+	fmt.Fprintf(stdout, "scenario: %s\n", name)
+	_ = opts
+	return 0, fw.Explain(stdout)
 }

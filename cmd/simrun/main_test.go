@@ -78,3 +78,30 @@ func TestReplayBadFile(t *testing.T) {
 	require.Equal(t, 2, code)
 	require.Contains(t, errs, "bad.schedule:2: unknown key \"frobnicate\"")
 }
+
+func TestExplain(t *testing.T) {
+	// After 5 steps of the 1.5 schedule under kill=flag: the forker has
+	// committed its child, which is on no cgroup list yet, and the writer
+	// holds cgroup_mutex with CGRP_KILL set.
+	code, out, _ := run("explain", "fork-vs-kill", "-kill=flag", "-schedule", "1 1 2 2 2", "-step", "5")
+	require.Equal(t, 0, code)
+	for _, want := range []string{
+		"forker[pid 2]  cgroup_post_fork, cgroup /test",
+		"T3[pid 4]  TASK_NEW (not yet woken by wake_up_new_task), blocked, no cgroup yet",
+		"/test  type domain, populated 1, frozen 0, kill_seq 0, CGRP_KILL set",
+		"cgroup_mutex held by writer[pid 3]",
+	} {
+		require.Contains(t, out, want)
+	}
+	code, out, _ = run("explain", "zap", "-step", "0")
+	require.Equal(t, 0, code)
+	require.Contains(t, out, "ns 2 (level 2): child_reaper ninit[pid 4/3/1], 2 pid(s) allocated, live")
+	code, out, _ = run("explain", "zap", "-dot")
+	require.Equal(t, 0, code)
+	require.True(t, strings.HasPrefix(out, "digraph cgsim {"))
+	require.Contains(t, out, "shape=box")
+	// At the end of the zap the container's namespaces are dead.
+	code, out, _ = run("explain", "zap")
+	require.Equal(t, 0, code)
+	require.Contains(t, out, "ns 1 (level 1): child_reaper cinit[pid 2/1], 0 pid(s) allocated, dead (PIDNS_ADDING cleared: forks get ENOMEM)")
+}
