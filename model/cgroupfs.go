@@ -983,22 +983,10 @@ func (k *Kernel) ProcsOfOwn(c CgroupID) []TaskID {
 // while its group has live threads), then those of c's threaded descendants.
 func (k *Kernel) ProcsOf(c CgroupID) []TaskID {
 	var out []TaskID
-	add := func(d CgroupID) {
-		for v := k.cgroups[d].taskHead; v != NoTask; v = k.tasks[v].cgNext {
-			if k.IsLeader(v) {
-				out = append(out, v)
-			}
-		}
-		for v := k.cgroups[d].dyingHead; v != NoTask; v = k.tasks[v].cgNext {
-			if k.IsLeader(v) && k.groups[k.tasks[v].Group].Live > 0 {
-				out = append(out, v)
-			}
-		}
-	}
-	add(c)
+	out = append(out, k.ProcsOfOwn(c)...)
 	for d := k.nextPre(c, c); d != NoCgroup; d = k.nextPre(d, c) {
 		if k.cgroups[d].Threaded && k.cgroups[d].DomCgrp == c {
-			add(d)
+			out = append(out, k.ProcsOfOwn(d)...)
 		}
 	}
 	return out

@@ -181,16 +181,24 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return 2, err
 	}
-	var schedule explore.Schedule
-	if *sched != "" {
-		if schedule, err = explore.ParseSchedule(*sched); err != nil {
-			return 2, err
-		}
-	} else if *seed != 0 {
-		schedule = explore.Random(w, *seed, *maxSteps).Schedule
+	schedule, err := pickSchedule(w, *sched, *seed, *maxSteps)
+	if err != nil {
+		return 2, err
 	}
 	h := sim.TraceHeader{Scenario: name, Options: opts.String(), Seed: *seed}
 	return report(w, h, schedule, *maxSteps, *asJSON, *traceFile, stdout)
+}
+
+// pickSchedule is the schedule a run follows: the one given, else the
+// random schedule of seed, else none (the default policy).
+func pickSchedule(w *sim.World, sched string, seed uint64, maxSteps int) (explore.Schedule, error) {
+	switch {
+	case sched != "":
+		return explore.ParseSchedule(sched)
+	case seed != 0:
+		return explore.Random(w, seed, maxSteps).Schedule, nil
+	}
+	return nil, nil
 }
 
 // report replays schedule on w, writes the trace and the verdict.
@@ -428,13 +436,9 @@ func cmdExplain(args []string, stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return 2, err
 	}
-	var schedule explore.Schedule
-	if *sched != "" {
-		if schedule, err = explore.ParseSchedule(*sched); err != nil {
-			return 2, err
-		}
-	} else if *seed != 0 {
-		schedule = explore.Random(w, *seed, 100000).Schedule
+	schedule, err := pickSchedule(w, *sched, *seed, 100000)
+	if err != nil {
+		return 2, err
 	}
 	max := 100000
 	if *step >= 0 {
