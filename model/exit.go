@@ -7,10 +7,10 @@ const (
 	exitSignals     = iota // exit_signals(): PF_EXITING, signal->live--
 	exitCgroup             // cgroup_exit() (populated=at-exit)
 	exitNotify             // exit_notify(): find_child_reaper, maybe the zap
-	zapStart               // zap (current): disable_pid_allocation, SIGCHLD ignored
-	zapKill                // zap (current): SIGKILL every pid under tasklist_lock
-	zapWait                // zap (current): kernel_wait4 until ECHILD
-	zapDrain               // zap (current): sleep until pid_allocated == init_pids
+	zapStart               // zap (current, v3.3): disable_pid_allocation (current only), SIGCHLD ignored
+	zapKill                // zap (current, v3.3): SIGKILL every pid under tasklist_lock
+	zapWait                // zap (current, v3.3): kernel_wait4 until ECHILD
+	zapDrain               // zap (current): sleep until pid_allocated == init_pids (not in v3.3)
 	zap07Start             // zap (2007): terminating = 1
 	zap07Kill              // zap (2007): kill_proc(nr, SIGKILL, 1), one number a step
 	exitNotifyRest         // exit_notify after find_child_reaper: reparent, zombie, notify
@@ -95,10 +95,10 @@ func (k *Kernel) stepExit(t TaskID) {
 				if k.tracing {
 					k.notef("find_child_reaper: last thread of the init of pid ns %d exits: zap_pid_ns_processes", ns)
 				}
-				if k.Opts.Zap == ZapCurrent {
-					f.PC = zapStart
-				} else {
+				if k.Opts.Zap == Zap2007 {
 					f.PC = zap07Start
+				} else {
+					f.PC = zapStart
 				}
 				k.coverInFlight(ns)
 				k.stepExit(t)
@@ -108,10 +108,15 @@ func (k *Kernel) stepExit(t TaskID) {
 		k.exitNotifyRest(t)
 	case zapStart:
 		k.begin(t, "zap_pid_ns_processes")
-		k.disablePidAllocation(tk.NS)
+		if k.Opts.Zap == ZapCurrent {
+			k.disablePidAllocation(tk.NS)
+			if k.tracing {
+				k.notef("disable_pid_allocation(pid ns %d)", tk.NS)
+			}
+		}
 		k.groups[tk.Group].setAction(SIGCHLD, SigIgnore)
 		if k.tracing {
-			k.notef("disable_pid_allocation(pid ns %d); SIGCHLD set to SIG_IGN", tk.NS)
+			k.notef("SIGCHLD set to SIG_IGN")
 		}
 		f.PC = zapKill
 	case zapKill:
@@ -123,7 +128,9 @@ func (k *Kernel) stepExit(t TaskID) {
 			if k.FatalSignalPending(e.task) {
 				continue
 			}
-			k.sendSignal(SIGKILL, infoPriv, e.task, true, t)
+			// current: group_send_sig_info(SIGKILL, SEND_SIG_PRIV, task,
+			// PIDTYPE_MAX); v3.3: send_sig_info(SIGKILL, SEND_SIG_FORCED, task).
+			k.sendSignal(SIGKILL, infoPriv, e.task, k.Opts.Zap == ZapCurrent, t)
 		}
 		f.PC = zapWait
 	case zapWait:
@@ -139,6 +146,12 @@ func (k *Kernel) stepExit(t TaskID) {
 		if k.hasEligibleChild(t, -1, WALL) {
 			return // blocked (Runnable is false until a child changes state)
 		}
+		if k.Opts.Zap == ZapV33 {
+			// No drain: pids whose parent is outside stay behind.
+			k.ns[tk.NS].ReaperToInit = true
+			k.exitNotifyRest(t)
+			return
+		}
 		f.PC = zapDrain
 		k.stepExit(t)
 	case zapDrain:
@@ -153,6 +166,7 @@ func (k *Kernel) stepExit(t TaskID) {
 	case zap07Start:
 		k.begin(t, "zap_pid_ns_processes")
 		k.ns[tk.NS].Terminating = true
+		k.ns[tk.NS].ReaperToInit = true
 		f.Seq = 1 // next_pidmap(pid_ns, 1)
 		f.PC = zap07Kill
 		if k.tracing {
@@ -274,8 +288,8 @@ func (k *Kernel) exitNotifyRest(t TaskID) {
 	tk := &k.tasks[t]
 	f := &tk.Frame
 	reaper := k.ns[tk.NS].ChildReaper
-	if k.ns[tk.NS].Terminating {
-		reaper = k.ns[RootNS].ChildReaper // the 2007 patch's handover
+	if k.ns[tk.NS].ReaperToInit {
+		reaper = k.ns[RootNS].ChildReaper // child_reaper = init_pid_ns.child_reaper
 	}
 	var dead []TaskID
 	if tk.childHead != NoTask {

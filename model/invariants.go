@@ -239,7 +239,7 @@ func (k *Kernel) AppendKey(b []byte) []byte {
 	for i := range k.ns {
 		p := &k.ns[i]
 		b = appendInt(b, int64(p.ChildReaper), int64(p.Allocated), int64(p.cursor))
-		b = append(b, bools(p.Adding, p.Terminating))
+		b = append(b, bools(p.Adding, p.Terminating, p.ReaperToInit))
 	}
 	for i := range k.cgroups {
 		c := &k.cgroups[i]

@@ -40,6 +40,13 @@ const (
 	// refuses allocation, SIGKILL to each pid number one at a time, a
 	// do_fork check that kills children created meanwhile, no waiting.
 	Zap2007
+	// ZapV33: what was merged in v2.6.24 and lasted to about v3.3, after
+	// Pavel Emelianov's objection: SIGCHLD ignored, a forced SIGKILL to
+	// every task under tasklist_lock, then sys_wait4 until ECHILD; but no
+	// allocation disable and no wait for pids it cannot reap (children of
+	// outside parents), and the orphans go to the global init
+	// (pid_ns->child_reaper = init_pid_ns.child_reaper).
+	ZapV33
 )
 
 // PopulatedMode selects when an exiting task stops populating its cgroup.
@@ -56,7 +63,7 @@ const (
 
 var (
 	killModeNames  = []string{"flag", "seq", "seq-into-cgroup-bug", "atomic"}
-	zapModeNames   = []string{"current", "2007"}
+	zapModeNames   = []string{"current", "2007", "v3.3"}
 	populatedNames = []string{"at-exit", "at-final-switch"}
 )
 
@@ -84,7 +91,7 @@ func ParseKillMode(s string) (KillMode, error) {
 	return KillMode(i), err
 }
 
-// ParseZapMode parses "current" or "2007".
+// ParseZapMode parses "current", "2007" or "v3.3".
 func ParseZapMode(s string) (ZapMode, error) {
 	i, err := parseName(zapModeNames, s, "zap mode")
 	return ZapMode(i), err
@@ -99,7 +106,7 @@ func ParsePopulatedMode(s string) (PopulatedMode, error) {
 // KillModes, ZapModes and PopulatedModes list every value, for sweeps.
 var (
 	KillModes      = []KillMode{KillFlag, KillSeq, KillSeqIntoCgroupBug, KillAtomic}
-	ZapModes       = []ZapMode{ZapCurrent, Zap2007}
+	ZapModes       = []ZapMode{ZapCurrent, Zap2007, ZapV33}
 	PopulatedModes = []PopulatedMode{PopulatedAtExit, PopulatedAtFinalSwitch}
 )
 

@@ -222,8 +222,10 @@ func (k *Kernel) freePid(t TaskID) {
 		p := &k.ns[ns]
 		p.idrRemove(k.upids[tk.pidOff+int32(l)])
 		p.Allocated--
-		if p.Allocated == 0 && p.Adding {
-			// case PIDNS_ADDING: /* Handle a fork failure of the first process */
+		if p.Allocated == 0 && p.Adding && k.Opts.Zap == ZapCurrent {
+			// case PIDNS_ADDING: /* Handle a fork failure of the first
+			// process */ (v4.15+; the zap=2007 and zap=v3.3 eras had no
+			// PIDNS_ADDING, and an emptied namespace stayed usable).
 			p.Adding = false
 		}
 	}

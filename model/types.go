@@ -180,6 +180,10 @@ type PidNS struct {
 	Adding bool
 	// Terminating is the 2007 patch's pid_ns->terminating flag.
 	Terminating bool
+	// ReaperToInit: the namespace's init has died and, as in the 2007
+	// patch and v2.6.24–v3.3, its orphans go to the global init
+	// (pid_ns->child_reaper = init_pid_ns.child_reaper).
+	ReaperToInit bool
 	// cursor is idr_get_cursor(&ns->idr): the next number to try.
 	cursor int32
 	// idr maps numbers to tasks, sorted by number. Freed numbers become

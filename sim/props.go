@@ -79,7 +79,7 @@ func NamespaceDead(ns model.NSID) Property {
 				return ""
 			}
 			k := w.K
-			if k.NS(ns).Adding {
+			if r := k.NS(ns).ChildReaper; r == model.NoTask || !k.Done(r) {
 				return "" // init has not died
 			}
 			var live []model.TaskID

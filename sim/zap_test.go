@@ -86,3 +86,28 @@ func TestZap2007(t *testing.T) {
 	fw, _ := sim.Replay(w, rep.Schedule, 1000)
 	t.Logf("%d states; a task outlives init's exit: %s\n%s", rep.States, rep.Schedule, traceText(fw, opts, rep.Schedule))
 }
+
+func TestZapV33(t *testing.T) {
+	// zap=v3.3 (merged in 2.6.24): init kills and waits for its own
+	// children, but not for a task whose parent is outside the namespace
+	// (setns+fork), and pid allocation is never disabled. So init's exit
+	// completes while the injected task still holds its pid, and a fork
+	// into the dead namespace succeeds: what disable_pid_allocation and the
+	// pid_allocated drain of today's zap fixed.
+	opts := model.DefaultOptions()
+	opts.Zap = model.ZapV33
+	w, _, ns := container(t, opts, scenarios.ContainerParts{Worker: true, Injected: true})
+	rep := explore.Exhaustive(w, explore.Unbounded())
+	require.Contains(t, rep.Violation, "zap-waits")
+	require.Contains(t, rep.Violation, "injected")
+	t.Logf("%d states; init's exit completes before the injected task is reaped: %s", rep.States, rep.Schedule)
+
+	w.Props = []sim.Property{sim.NamespaceDead(ns)}
+	fw, res := sim.Replay(w, nil, 10000)
+	require.True(t, res.Final)
+	r := fw.Records("late-fork")
+	require.Len(t, r, 1)
+	require.Equal(t, model.OK, r[0].Err, "v3.3 lets a fork into the dead namespace succeed")
+	require.Contains(t, res.Violation, "namespace-dead")
+	require.True(t, fw.K.NS(ns).ReaperToInit)
+}

@@ -42,7 +42,8 @@ Kernel options (run, explore):
   -kill=flag|seq|seq-into-cgroup-bug|atomic   cgroup.kill mechanism (5.14–6.13 flag,
                                               6.14+ kill_seq, 6.14–6.18 with the
                                               CLONE_INTO_CGROUP bug, gVisor-style atomic)
-  -zap=current|2007                           pid namespace zap of a dying init
+  -zap=current|v3.3|2007                      pid namespace zap of a dying init (today's;
+                                              2.6.24–3.3; the 2007 patch)
   -populated=at-exit|at-final-switch          when an exiting task stops populating
 
 Run 'simrun COMMAND -h' for a command's flags. Exit status: 0 nothing was
@@ -95,7 +96,7 @@ type kernelFlags struct{ kill, zap, populated *string }
 func addKernelFlags(fs *flag.FlagSet) kernelFlags {
 	return kernelFlags{
 		kill:      fs.String("kill", "", "cgroup.kill mechanism: flag, seq, seq-into-cgroup-bug or atomic (default: the scenario's)"),
-		zap:       fs.String("zap", "", "pid namespace zap: current or 2007 (default: the scenario's)"),
+		zap:       fs.String("zap", "", "pid namespace zap: current, v3.3 or 2007 (default: the scenario's)"),
 		populated: fs.String("populated", "", "populated timing: at-exit or at-final-switch (default: the scenario's)"),
 	}
 }
