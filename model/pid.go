@@ -222,10 +222,12 @@ func (k *Kernel) freePid(t TaskID) {
 		p := &k.ns[ns]
 		p.idrRemove(k.upids[tk.pidOff+int32(l)])
 		p.Allocated--
-		if p.Allocated == 0 && p.Adding && k.Opts.Zap == ZapCurrent {
+		if p.Allocated == 0 && p.Adding && p.ChildReaper == NoTask {
 			// case PIDNS_ADDING: /* Handle a fork failure of the first
-			// process */ (v4.15+; the zap=2007 and zap=v3.3 eras had no
-			// PIDNS_ADDING, and an emptied namespace stayed usable).
+			// process */ — the namespace never had an init, so it becomes
+			// unusable. (Under zap=current a namespace whose init died has
+			// PIDNS_ADDING cleared already; under zap=v3.3 and 2007 it keeps
+			// it, and an emptied namespace stays usable, as it did then.)
 			p.Adding = false
 		}
 	}
