@@ -37,27 +37,8 @@
 #include "probe.h"
 #include <sched.h>
 
-struct msg {
-	char tag;
-	long a, b;
-};
-static int rep[2]; /* -> host */
 static int cmd[2]; /* host -> helper H (part 3) */
 
-static void say(char tag, long a, long b)
-{
-	struct msg m = { tag, a, b };
-	if (write(rep[1], &m, sizeof m) != sizeof m)
-		_exit(3);
-}
-
-static int hear(struct msg *m, int ms)
-{
-	struct pollfd p = { rep[0], POLLIN, 0 };
-	if (poll(&p, 1, ms) != 1)
-		return 0;
-	return read(rep[0], m, sizeof *m) == sizeof *m;
-}
 
 static void sleep60(void)
 {
