@@ -39,6 +39,9 @@ var fileNames = []string{
 // String is the file name ("cgroup.kill").
 func (f CgroupFile) String() string { return fileNames[f] }
 
+// CgroupFileNames lists the interface files the model has.
+func CgroupFileNames() []string { return append([]string(nil), fileNames[:fileMkdir]...) }
+
 // ParseCgroupFile maps a file name to a CgroupFile.
 func ParseCgroupFile(s string) (CgroupFile, bool) {
 	for i, n := range fileNames[:fileMkdir] {

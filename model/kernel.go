@@ -393,6 +393,9 @@ func (c Coverage) Names() []string {
 	return out
 }
 
+// CoverageNames lists every coverage point's name.
+func CoverageNames() []string { return append([]string(nil), coverageNames...) }
+
 // ParseCoverage returns the point named s.
 func ParseCoverage(s string) (Coverage, bool) {
 	for i, n := range coverageNames {

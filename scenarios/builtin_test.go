@@ -8,11 +8,12 @@ import (
 
 	"cgsim/model"
 	"cgsim/scenarios"
-	"cgsim/sim/explore"
 )
 
 // TestBundledScenarios explores every bundled scenario under every kill
 // and zap mode and checks the result against the scenario's expectation.
+// Runs check the model's invariants after every step. With -short, random
+// scenarios try a quarter of their seeds.
 func TestBundledScenarios(t *testing.T) {
 	require.NotEmpty(t, scenarios.All())
 	for _, s := range scenarios.All() {
@@ -21,28 +22,23 @@ func TestBundledScenarios(t *testing.T) {
 				opts := s.Options
 				opts.Kill, opts.Zap = kill, zap
 				t.Run(fmt.Sprintf("%s/kill=%s/zap=%s", s.Name, kill, zap), func(t *testing.T) {
-					w, err := s.Build(opts)
+					t.Parallel()
+					x := scenarios.Exploration{CheckInvariants: true, NoShrink: true}
+					if s.ExploreMode() == "random" && testing.Short() {
+						lo, hi := s.Seeds()
+						x.FirstSeed, x.LastSeed = lo, lo+(hi-lo)/4
+					}
+					out, err := s.Explore(opts, x)
 					require.NoError(t, err)
-					w.CheckInvariants = true
-					violation := ""
-					if s.Seeds > 0 {
-						seeds := s.Seeds
-						if testing.Short() {
-							seeds /= 4
-						}
-						for seed := 1; seed <= seeds && violation == ""; seed++ {
-							violation = explore.Random(w, uint64(seed), s.MaxSteps).Violation
-						}
-					} else {
-						rep := explore.Exhaustive(w, s.Bounds)
-						require.False(t, rep.Truncated)
-						violation = rep.Violation
+					if out.Mode == "exhaustive" {
+						require.False(t, out.Report.Truncated, "the bounds cut the search")
 					}
 					if s.Expectation(opts) == scenarios.ExpectViolation {
-						require.NotEmpty(t, violation, "the scenario's race must be found")
-						require.NotContains(t, violation, "invariant")
+						require.NotEmpty(t, out.Violation, "the scenario's race must be found")
+						require.NotContains(t, out.Violation, "invariant")
+						require.NotContains(t, out.Violation, "kernel panic")
 					} else {
-						require.Empty(t, violation)
+						require.Empty(t, out.Violation)
 					}
 				})
 			}

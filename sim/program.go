@@ -33,10 +33,11 @@ const (
 	OpJump                // pc = A
 	OpJumpIfErr           // if the last call failed with errno A (0: with any errno), pc = B
 	OpLoop                // if R0 < A { R0++; pc = B }
+	OpSet                 // R0 = A (starts a counted loop)
 )
 
 var opNames = [...]string{"pause", "exit_group", "exit", "clone", "wait4", "kill", "write", "read",
-	"mkdir", "rmdir", "unshare", "setns", "prctl", "sigaction", "spin", "waitcond", "jump", "jump-if-err", "loop"}
+	"mkdir", "rmdir", "unshare", "setns", "prctl", "sigaction", "spin", "waitcond", "jump", "jump-if-err", "loop", "set"}
 
 // String names the op.
 func (o Op) String() string { return opNames[o] }
@@ -51,6 +52,9 @@ const (
 	// CondForkPastCanFork: Target is in a fork past cgroup_can_fork, or has
 	// forked (used to restrict a world to one class of interleavings).
 	CondForkPastCanFork
+	// CondProcs: Cg's cgroup.procs lists at least B processes (the
+	// selftests' cg_wait_for_proc_count).
+	CondProcs
 )
 
 // Instr is one instruction.
@@ -61,6 +65,11 @@ type Instr struct {
 	File   model.CgroupFile
 	Str    string
 	Target model.TaskID
+	// Path, if set, names the cgroup instead of Cg: it is resolved when the
+	// call is issued, as a program opens a cgroup file by path (a missing
+	// cgroup fails the call with ENOENT). For mkdir it is the new
+	// cgroup's path.
+	Path string
 	// Label, if set, records the call's result in World.Log under this name.
 	Label string
 	// labelID is Label interned by World.AddProgram (-1 for none).
@@ -76,7 +85,7 @@ type Program struct {
 
 func (in Instr) isSyscall() bool {
 	switch in.Op {
-	case OpSpin, OpWaitCond, OpJump, OpJumpIfErr, OpLoop:
+	case OpSpin, OpWaitCond, OpJump, OpJumpIfErr, OpLoop, OpSet:
 		return false
 	}
 	return true

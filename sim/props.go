@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"strings"
 
 	"cgsim/model"
 )
@@ -185,5 +186,86 @@ func KillGate(label string) func(w *World, t model.TaskID) bool {
 			return true
 		}
 		return w.K.ForkCommitted(t)
+	}
+}
+
+// PidsWithinMax is the property of the pids controller: cg's pids.current
+// never exceeds its pids.max (pids_try_charge), checked after every step.
+func PidsWithinMax(cg model.CgroupID) Property {
+	return Property{
+		Name: "pids-within-max",
+		Check: func(w *World, _ bool) string {
+			c := w.K.Cgroup(cg)
+			if c.PidsMax >= 0 && c.PidsCurrent > c.PidsMax {
+				return fmt.Sprintf("%s: pids.current %d > pids.max %d", w.K.Path(cg), c.PidsCurrent, c.PidsMax)
+			}
+			return ""
+		},
+	}
+}
+
+// Fate is the postcondition that each of ts is alive at quiescence
+// (alive=true: it has not begun to exit and no fatal signal is pending) or
+// is gone or certain to die (alive=false).
+func Fate(ts []model.TaskID, alive bool) Property {
+	name := "dead"
+	if alive {
+		name = "alive"
+	}
+	return Property{
+		Name: name,
+		Check: func(w *World, final bool) string {
+			if !final {
+				return ""
+			}
+			for _, t := range ts {
+				live := w.K.Alive(t) && !w.K.Doomed(t)
+				if live != alive {
+					if alive {
+						return fmt.Sprintf("%s is dead or dying at the end", w.Describe(t))
+					}
+					return fmt.Sprintf("%s is alive at the end", w.Describe(t))
+				}
+			}
+			return ""
+		},
+	}
+}
+
+// CgroupState is the postcondition that each cgroup of cgs is
+// unpopulated (state "unpopulated": cgroup.events says "populated 0") or
+// frozen ("frozen": "frozen 1") at quiescence.
+func CgroupState(cgs []model.CgroupID, state string) Property {
+	return Property{
+		Name: state,
+		Check: func(w *World, final bool) string {
+			if !final {
+				return ""
+			}
+			for _, cg := range cgs {
+				switch {
+				case state == "unpopulated" && w.K.Populated(cg):
+					return fmt.Sprintf("%s is populated at the end (%s)", w.K.Path(cg), w.describeAll(w.LiveUserTasksIn(cg)))
+				case state == "frozen" && !w.K.Frozen(cg):
+					return fmt.Sprintf("%s is not frozen at the end", w.K.Path(cg))
+				}
+			}
+			return ""
+		},
+	}
+}
+
+// NotReached is the property that no run reaches the coverage points of
+// cov (an interleaving that must never happen, such as a spurious SIGKILL
+// of a CLONE_INTO_CGROUP child); checked after every step.
+func NotReached(cov model.Coverage) Property {
+	return Property{
+		Name: "not-reached",
+		Check: func(w *World, _ bool) string {
+			if hit := w.K.Cover & cov; hit != 0 {
+				return "reached " + strings.Join(hit.Names(), ", ")
+			}
+			return ""
+		},
 	}
 }

@@ -9,6 +9,7 @@ package sim
 
 import (
 	"fmt"
+	"strings"
 
 	"cgsim/model"
 	"cgsim/sim/explore"
@@ -70,6 +71,17 @@ func NewWorld(opts model.Options) *World {
 
 // AddProgram registers a program and returns its id.
 func (w *World) AddProgram(name string, code []Instr) int32 {
+	w.Progs = append(w.Progs, Program{Name: name})
+	id := int32(len(w.Progs) - 1)
+	w.SetProgram(id, code)
+	return id
+}
+
+// SetProgram replaces the code of program id. It is for setup only (a
+// scenario adds placeholder programs, creates its tasks, then compiles the
+// programs once every task it names exists); programs are immutable once
+// the world runs.
+func (w *World) SetProgram(id int32, code []Instr) {
 	code = append([]Instr(nil), code...)
 	for i := range code {
 		code[i].labelID = -1
@@ -77,8 +89,7 @@ func (w *World) AddProgram(name string, code []Instr) int32 {
 			code[i].labelID = w.intern(code[i].Label)
 		}
 	}
-	w.Progs = append(w.Progs, Program{Name: name, Code: code})
-	return int32(len(w.Progs) - 1)
+	w.Progs[id].Code = code
 }
 
 func (w *World) intern(label string) int32 {
@@ -126,7 +137,8 @@ func (w *World) Name(t model.TaskID) string {
 	return ""
 }
 
-func (w *World) setName(t model.TaskID, name string) {
+// SetName names task t (setup: tasks a scenario creates itself).
+func (w *World) SetName(t model.TaskID, name string) {
 	for len(w.Names) <= int(t) {
 		w.Names = append(w.Names, "")
 	}
@@ -138,14 +150,14 @@ func (w *World) setName(t model.TaskID, name string) {
 // Init creates the global init (pid 1) running prog.
 func (w *World) Init(name string, prog int32) model.TaskID {
 	t := w.K.SetupInit(model.UserRegs{Prog: prog})
-	w.setName(t, name)
+	w.SetName(t, name)
 	return t
 }
 
 // Kthread creates a kernel thread in the root cgroup.
 func (w *World) Kthread(name string, movable bool) model.TaskID {
 	t := w.K.SetupKthread(movable)
-	w.setName(t, name)
+	w.SetName(t, name)
 	return t
 }
 
@@ -156,7 +168,7 @@ func (w *World) Spawn(parent model.TaskID, name string, prog int32, flags uint32
 	if err != model.OK {
 		return model.NoTask, fmt.Errorf("spawn %s: %w", name, err)
 	}
-	w.setName(t, name)
+	w.SetName(t, name)
 	return t, nil
 }
 
@@ -235,17 +247,27 @@ func (w *World) instr(u model.UserRegs) Instr {
 
 func (w *World) cond(t model.TaskID, in Instr) bool {
 	k := w.K
+	cg := in.Cg
+	if in.Path != "" {
+		var ok bool
+		if cg, ok = k.Lookup(in.Path); !ok {
+			// A removed cgroup is not populated; nothing else holds of it.
+			return in.A == CondUnpopulated
+		}
+	}
 	switch in.A {
 	case CondUnpopulated:
-		return !k.Populated(in.Cg)
+		return !k.Populated(cg)
 	case CondPopulated:
-		return k.Populated(in.Cg)
+		return k.Populated(cg)
 	case CondFrozen:
-		return k.Frozen(in.Cg)
+		return k.Frozen(cg)
 	case CondForkPastCanFork:
 		return k.ForkPastCanFork(in.Target)
 	case CondTaskGone:
 		return k.Done(in.Target)
+	case CondProcs:
+		return len(k.ProcsOfOwn(cg)) >= int(in.B)
 	}
 	return true
 }
@@ -326,6 +348,10 @@ func (w *World) user(t model.TaskID) {
 				u.PC++
 			}
 			continue
+		case OpSet:
+			u.R[0] = in.A
+			u.PC++
+			continue
 		}
 		if guard > 64 {
 			// A loop of pure instructions: burn a step.
@@ -343,6 +369,19 @@ func (w *World) user(t model.TaskID) {
 // issue starts the system call (or user action) of in for t.
 func (w *World) issue(t model.TaskID, in Instr) {
 	k := w.K
+	if in.Path != "" && in.Op != OpMkdir {
+		// open(2) of the cgroup directory or file comes first.
+		cg, ok := k.Lookup(in.Path)
+		if !ok {
+			k.FailCall(t, "openat", model.ENOENT)
+			if in.Op == OpRead && in.Label != "" {
+				w.logRecord(in, Record{Step: w.Steps, Task: t, Label: in.Label, Err: model.ENOENT})
+				k.SetUserFlag(t, 2)
+			}
+			return
+		}
+		in.Cg = cg
+	}
 	switch in.Op {
 	case OpPause:
 		k.Pause(t)
@@ -375,6 +414,16 @@ func (w *World) issue(t model.TaskID, in Instr) {
 		}
 		k.SetUserFlag(t, 2)
 	case OpMkdir:
+		if in.Path != "" {
+			i := strings.LastIndexByte(in.Path, '/')
+			parent, ok := k.Lookup(in.Path[:i])
+			if !ok {
+				k.FailCall(t, "mkdir", model.ENOENT)
+				return
+			}
+			k.Mkdir(t, parent, in.Path[i+1:])
+			return
+		}
 		k.Mkdir(t, in.Cg, in.Str)
 	case OpRmdir:
 		k.Rmdir(t, in.Cg)

@@ -13,13 +13,14 @@ package main
 
 import (
 	"bufio"
+	"crypto/sha256"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
+	"time"
 
 	"cgsim/model"
 	"cgsim/scenarios"
@@ -161,10 +162,15 @@ func parse(fs *flag.FlagSet, args []string) (string, error) {
 	return name, nil
 }
 
+// scenario resolves NAME|FILE: a bundled scenario's name, or the path of a
+// scenario file (anything with a '/' or ending in .yaml or .yml).
 func scenario(name string) (*scenarios.Scenario, error) {
+	if strings.ContainsRune(name, '/') || strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml") {
+		return scenarios.LoadFile(name)
+	}
 	s, ok := scenarios.Lookup(name)
 	if !ok {
-		return nil, fmt.Errorf("unknown scenario %q (see 'simrun list')", name)
+		return nil, fmt.Errorf("unknown scenario %q (see 'simrun list'; a scenario file's path must contain '/' or end in .yaml)", name)
 	}
 	return s, nil
 }
@@ -173,7 +179,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	kf := addKernelFlags(fs)
-	seed := fs.Uint64("seed", 0, "random schedule from this seed (0: the default schedule: keep running the last task, else the lowest-numbered one)")
+	seed := fs.Uint64("seed", 0, "random schedule from this seed (0: round robin: each step goes to the next runnable task after the previous one, by task id)")
 	sched := fs.String("schedule", "", "schedule to replay, task ids separated by spaces")
 	maxSteps := fs.Int("max-steps", 100000, "stop after this many steps")
 	asJSON := fs.Bool("json", false, "write the trace as JSON Lines")
@@ -191,7 +197,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 }
 
 // pickSchedule is the schedule a run follows: the one given, else the
-// random schedule of seed, else none (the default policy).
+// random schedule of seed, else round robin.
 func pickSchedule(w *sim.World, sched string, seed uint64, maxSteps int) (explore.Schedule, error) {
 	switch {
 	case sched != "":
@@ -199,7 +205,7 @@ func pickSchedule(w *sim.World, sched string, seed uint64, maxSteps int) (explor
 	case seed != 0:
 		return explore.Random(w, seed, maxSteps).Schedule, nil
 	}
-	return nil, nil
+	return explore.RoundRobin(w, maxSteps).Schedule, nil
 }
 
 // report replays schedule on w, writes the trace and the verdict.
@@ -246,85 +252,87 @@ func cmdExplore(args []string, stdout, stderr io.Writer) (int, error) {
 	kf := addKernelFlags(fs)
 	mode := fs.String("mode", "", "exhaustive (every interleaving, within the scenario's bounds) or random (default: the scenario's)")
 	seeds := fs.String("seeds", "", "random mode: seeds to try, as N or N-M (default: the scenario's, else 1-100)")
-	maxSteps := fs.Int("max-steps", 0, "random mode: steps per run (0: the scenario's, else 100000)")
+	maxSteps := fs.Int("max-steps", 0, "random mode: steps per run (default: the scenario's, else 100000)")
 	outFile := fs.String("o", "", "write a violating schedule to this file (default NAME.schedule)")
-	name, s, opts, w, err := kf.load(fs, args)
+	quiet := fs.Bool("q", false, "no progress lines on stderr")
+	name, s, opts, _, err := kf.load(fs, args)
 	if err != nil {
 		return 2, err
 	}
-	steps := *maxSteps
-	if steps == 0 {
-		steps = s.MaxSteps
-	}
-	if steps == 0 {
-		steps = 100000
-	}
-	if *mode == "" {
-		*mode = "exhaustive"
-		if s.Seeds > 0 {
-			*mode = "random"
+	x := scenarios.Exploration{Mode: *mode, MaxSteps: *maxSteps}
+	if *seeds != "" {
+		if x.FirstSeed, x.LastSeed, err = scenarios.ParseSeedRange(*seeds); err != nil {
+			return 2, fmt.Errorf("-seeds: %v", err)
 		}
 	}
-	if *seeds == "" {
-		*seeds = "1-100"
-		if s.Seeds > 0 {
-			*seeds = fmt.Sprintf("1-%d", s.Seeds)
-		}
+	if x.Mode != "" && x.Mode != "exhaustive" && x.Mode != "random" {
+		return 2, fmt.Errorf("-mode %q: want exhaustive or random", x.Mode)
 	}
-	fmt.Fprintf(stdout, "scenario %s, %s, mode %s\n", name, opts, *mode)
-	var violation string
-	var schedule explore.Schedule
-	switch *mode {
+	if !*quiet {
+		x.Progress = progress(stderr)
+	}
+	if x.Mode == "" {
+		x.Mode = s.ExploreMode()
+	}
+	fmt.Fprintf(stdout, "scenario %s, %s, mode %s\n", s.Name, opts, x.Mode)
+	out, err := s.Explore(opts, x)
+	if err != nil {
+		return 2, err
+	}
+	switch out.Mode {
 	case "exhaustive":
-		rep := explore.Exhaustive(w, s.Bounds)
+		rep := out.Report
 		fmt.Fprintf(stdout, "explored %d states, %d transitions, max depth %d", rep.States, rep.Transitions, rep.MaxDepthSeen)
 		if rep.Truncated {
 			fmt.Fprintf(stdout, " (cut by the bounds: %s)", boundsString(s.Bounds))
 		}
 		fmt.Fprintln(stdout)
-		violation, schedule = rep.Violation, rep.Schedule
 	case "random":
-		lo, hi, err := parseRange(*seeds)
-		if err != nil {
-			return 2, err
+		if out.Violation != "" {
+			fmt.Fprintf(stdout, "seed %d violates after %d steps\n", out.Seed, out.Steps)
+		} else {
+			fmt.Fprintf(stdout, "seeds %d-%d: no violation\n", out.FirstSeed, out.LastSeed)
 		}
-		for seed := lo; seed <= hi; seed++ {
-			res := explore.Random(w, seed, steps)
-			if res.Violation != "" {
-				fmt.Fprintf(stdout, "seed %d violates after %d steps\n", seed, res.Steps)
-				violation = res.Violation
-				schedule = explore.Shrink(w, res.Schedule, steps, nil)
-				break
-			}
-		}
-		if violation == "" {
-			fmt.Fprintf(stdout, "seeds %d-%d: no violation\n", lo, hi)
-		}
-	default:
-		return 2, fmt.Errorf("-mode %q: want exhaustive or random", *mode)
 	}
 	expected := s.Expectation(opts) == scenarios.ExpectViolation
-	if violation == "" {
+	if out.Violation == "" {
 		fmt.Fprintln(stdout, "verdict: no violation found")
 		if expected {
-			fmt.Fprintln(stdout, "note: this scenario's race is expected under these options; the search did not reach it")
+			fmt.Fprintln(stdout, "note: this scenario expects a violation under these options, and the search did not find one")
+			return 1, nil
 		}
 		return 0, nil
 	}
-	fmt.Fprintf(stdout, "VIOLATION: %s\n", violation)
-	fmt.Fprintf(stdout, "shortest schedule found (%d steps): %s\n", len(schedule), schedule)
+	fmt.Fprintf(stdout, "VIOLATION: %s\n", out.Violation)
+	fmt.Fprintf(stdout, "shortest schedule found (%d steps): %s\n", len(out.Schedule), out.Schedule)
 	if expected {
 		fmt.Fprintln(stdout, "note: this is the race this scenario teaches under these options")
 	}
 	file := *outFile
 	if file == "" {
-		file = name + ".schedule"
+		file = s.Name + ".schedule"
 	}
-	if err := writeSchedule(file, name, opts, schedule); err != nil {
+	if err := writeSchedule(file, name, s, opts, out.Schedule); err != nil {
 		return 2, err
 	}
 	fmt.Fprintf(stdout, "schedule written to %s; replay it with:\n  simrun replay %s\n", file, file)
 	return 1, nil
+}
+
+// progress returns a Progress function that writes to w once the search
+// has run for a second, then at most once a second. The wall clock only
+// paces these lines on stderr; it never reaches a trace or a verdict.
+func progress(w io.Writer) func(string) {
+	start := time.Now()
+	last := start
+	return func(msg string) {
+		now := time.Now()
+		if now.Sub(start) < time.Second || now.Sub(last) < time.Second {
+			return
+		}
+		last = now
+		fmt.Fprintf(w, "simrun: %s (%.0fs)\n", msg, now.Sub(start).Seconds())
+	}
 }
 
 func boundsString(b explore.Bounds) string {
@@ -341,30 +349,35 @@ func boundsString(b explore.Bounds) string {
 	return strings.Join(parts, ", ")
 }
 
-func parseRange(s string) (uint64, uint64, error) {
-	lo, hi, found := strings.Cut(s, "-")
-	a, err := strconv.ParseUint(lo, 10, 64)
-	if err != nil {
-		return 0, 0, fmt.Errorf("-seeds %q: want N or N-M", s)
-	}
-	b := a
-	if found {
-		if b, err = strconv.ParseUint(hi, 10, 64); err != nil || b < a {
-			return 0, 0, fmt.Errorf("-seeds %q: want N or N-M with N <= M", s)
-		}
-	}
-	return a, b, nil
-}
-
 // A schedule file:
 //
 //	# cgsim schedule
 //	scenario fork-vs-kill
 //	options kill=flag zap=current populated=at-exit pid_max=32768
 //	schedule 1 1 2 2 2 2 1
-func writeSchedule(file, name string, opts model.Options, s explore.Schedule) error {
-	text := fmt.Sprintf("# cgsim schedule\nscenario %s\noptions %s\nschedule %s\n", name, opts, s)
+//
+// For a scenario file, "scenario" is the path as given and a line
+// "sha256 HEX" records the file's contents, so that a replay of an edited
+// file is refused instead of silently diverging.
+func writeSchedule(file, name string, s *scenarios.Scenario, opts model.Options, sched explore.Schedule) error {
+	text := fmt.Sprintf("# cgsim schedule\nscenario %s\n", name)
+	if s.File != "" && !strings.HasPrefix(s.File, "scenarios/bundled/") {
+		sum, err := fileSum(s.File)
+		if err != nil {
+			return err
+		}
+		text += "sha256 " + sum + "\n"
+	}
+	text += fmt.Sprintf("options %s\nschedule %s\n", opts, sched)
 	return os.WriteFile(file, []byte(text), 0o644)
+}
+
+func fileSum(file string) (string, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%x", sha256.Sum256(data)), nil
 }
 
 func cmdReplay(args []string, stdout, stderr io.Writer) (int, error) {
@@ -380,7 +393,7 @@ func cmdReplay(args []string, stdout, stderr io.Writer) (int, error) {
 		return 2, err
 	}
 	defer f.Close()
-	var name, optText, schedText string
+	var name, optText, schedText, sum string
 	haveSched := false
 	sc := bufio.NewScanner(f)
 	for line := 1; sc.Scan(); line++ {
@@ -394,10 +407,12 @@ func cmdReplay(args []string, stdout, stderr io.Writer) (int, error) {
 			name = val
 		case "options":
 			optText = val
+		case "sha256":
+			sum = val
 		case "schedule":
 			schedText, haveSched = val, true
 		default:
-			return 2, fmt.Errorf("%s:%d: unknown key %q (want scenario, options or schedule)", file, line, key)
+			return 2, fmt.Errorf("%s:%d: unknown key %q (want scenario, sha256, options or schedule)", file, line, key)
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -409,6 +424,11 @@ func cmdReplay(args []string, stdout, stderr io.Writer) (int, error) {
 	s, err := scenario(name)
 	if err != nil {
 		return 2, fmt.Errorf("%s: %w", file, err)
+	}
+	if sum != "" {
+		if got, err := fileSum(s.File); err != nil || got != sum {
+			return 2, fmt.Errorf("%s: scenario file %s has changed since the schedule was written (sha256 %s, now %s)", file, name, sum, got)
+		}
 	}
 	opts, err := model.ParseOptions(optText)
 	if err != nil {
@@ -430,7 +450,7 @@ func cmdExplain(args []string, stdout, stderr io.Writer) (int, error) {
 	fs.SetOutput(stderr)
 	kf := addKernelFlags(fs)
 	step := fs.Int("step", -1, "show the machine after this many steps (-1: at the end of the run)")
-	seed := fs.Uint64("seed", 0, "follow the random schedule of this seed (0: the default schedule)")
+	seed := fs.Uint64("seed", 0, "follow the random schedule of this seed (0: round robin)")
 	sched := fs.String("schedule", "", "follow this schedule (task ids separated by spaces)")
 	dot := fs.Bool("dot", false, "write Graphviz instead of text")
 	name, _, opts, w, err := kf.load(fs, args)

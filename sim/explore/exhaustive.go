@@ -33,6 +33,10 @@ type Bounds struct {
 	// found it, skipping the [Shrink] pass (whose cost grows quadratically
 	// with the path length).
 	NoShrink bool
+	// Progress, if set, is called with the number of states visited so far
+	// every 65,536 new states (simrun prints it for long searches). It
+	// must not touch the model.
+	Progress func(states int)
 }
 
 // Unbounded returns the Bounds of a complete search: no depth, preemption
@@ -256,6 +260,9 @@ func Exhaustive(m Model, b Bounds) Report {
 			}
 			vis.insert(slot, h, key, aux)
 			rep.States++
+			if b.Progress != nil && rep.States&0xffff == 0 {
+				b.Progress(rep.States)
+			}
 		}
 		if v := c.Check(false); v != "" {
 			discard(c)

@@ -41,3 +41,43 @@ func Random(m Model, seed uint64, maxSteps int) Result {
 		}
 	}
 }
+
+// RoundRobin runs a clone of m under a fair deterministic policy: each
+// step goes to the first enabled actor after the one that took the
+// previous step, in actor order, wrapping around. It is the schedule of a
+// single run when no seed or schedule is given: unlike the default policy
+// of Run (keep running the last actor), it never starves an actor behind
+// one that never blocks, such as a fork bomb.
+func RoundRobin(m Model, maxSteps int) Result {
+	var res Result
+	c := m.Clone()
+	en := make([]int, 0, 8)
+	last := -1
+	for {
+		en = c.Enabled(en[:0])
+		if len(en) == 0 {
+			res.Final = true
+			res.Violation = c.Check(true)
+			return res
+		}
+		if maxSteps > 0 && res.Steps >= maxSteps {
+			res.Truncated = true
+			return res
+		}
+		a := en[0]
+		for _, x := range en {
+			if x > last {
+				a = x
+				break
+			}
+		}
+		c.Step(a)
+		last = a
+		res.Schedule = append(res.Schedule, a)
+		res.Steps++
+		if v := c.Check(false); v != "" {
+			res.Violation = v
+			return res
+		}
+	}
+}

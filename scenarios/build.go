@@ -1,0 +1,311 @@
+package scenarios
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"go.yaml.in/yaml/v4"
+
+	"cgsim/model"
+	"cgsim/sim"
+)
+
+// builder makes one machine from a spec. The spec is shared by every build
+// (and by goroutines building concurrently); the builder holds what one
+// build resolves: task ids, program ids, expectations.
+type builder struct {
+	d      *decoder
+	sp     *spec
+	w      *sim.World
+	ids    map[string]model.TaskID
+	progs  map[string]int32
+	expect []*callExpect
+	byLbl  map[string]*callExpect
+	auto   int
+}
+
+// callExpect is what a labelled call must return.
+type callExpect struct {
+	label  string
+	node   *yaml.Node
+	what   string
+	errnos []model.Errno
+	data   *string
+}
+
+// build makes the machine of the scenario under opts: the global init,
+// the cgroups (created and configured by init, in file order), the other
+// tasks (forked at setup by their parents, in file order; nothing
+// interleaves), their programs, then the tasks marked to settle run alone
+// until they sleep. Errors carry the position of what caused them.
+func (sp *spec) build(opts model.Options) (*sim.World, error) {
+	d := &decoder{file: sp.file}
+	w := sim.NewWorld(opts)
+	b := &builder{d: d, sp: sp, w: w, ids: map[string]model.TaskID{}, progs: map[string]int32{}, byLbl: map[string]*callExpect{}}
+	init := sp.tasks[0]
+	b.progs[init.name] = w.AddProgram(init.name, nil)
+	b.ids[init.name] = w.Init(init.name, b.progs[init.name])
+	for _, c := range sp.cgroups {
+		b.mkCgroup(c)
+	}
+	for _, t := range sp.tasks[1:] {
+		b.mkTask(t)
+	}
+	for _, t := range sp.tasks {
+		if !t.kthread && d.err == nil {
+			c := &compiler{b: b}
+			c.program(t.program)
+			w.SetProgram(b.progs[t.name], c.code)
+		}
+	}
+	for _, t := range sp.tasks {
+		if d.err != nil {
+			break
+		}
+		settle := t.sleeper
+		if t.settle != nil {
+			settle = d.bool(t.settle, "settle")
+		}
+		if settle && !t.kthread {
+			w.Settle(b.ids[t.name], 16)
+		}
+	}
+	for _, n := range sp.props {
+		b.property(n)
+	}
+	for _, e := range b.expect {
+		w.Props = append(w.Props, e.property())
+	}
+	if sp.gate != nil && d.err == nil {
+		if label := sp.explore.KillGate; !b.hasLabel(label) {
+			d.failf(sp.gate, "kill-gate: no call is labelled %q (want the label of the cgroup.kill write)", label)
+		} else {
+			w.Gate = sim.KillGate(label)
+		}
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	return w, nil
+}
+
+func (b *builder) initID() model.TaskID { return b.ids[b.sp.tasks[0].name] }
+
+// cgroupAtSetup resolves a cgroup path that must exist once the cgroups
+// section has been set up.
+func (b *builder) cgroupAtSetup(n *yaml.Node, what string) model.CgroupID {
+	p := b.d.cgroupPath(n, what)
+	if b.d.err != nil {
+		return model.NoCgroup
+	}
+	cg, ok := b.w.K.Lookup(p)
+	if !ok {
+		b.d.failf(n, "%s: cgroup %s does not exist at setup (list it under cgroups)", what, p)
+		return model.NoCgroup
+	}
+	return cg
+}
+
+// task resolves a task name: any task of the file.
+func (b *builder) task(n *yaml.Node, what string) model.TaskID {
+	name := b.d.checkName(n, what)
+	if b.d.err != nil {
+		return model.NoTask
+	}
+	id, ok := b.ids[name]
+	if !ok {
+		if _, later := b.sp.byName[name]; later {
+			b.d.failf(n, "%s: task %q is created later; name a task defined above this one", what, name)
+		} else {
+			b.d.failf(n, "%s: unknown task %q (want the name of a task under tasks)", what, name)
+		}
+		return model.NoTask
+	}
+	return id
+}
+
+func (b *builder) mkCgroup(c cgroupSpec) {
+	d, w := b.d, b.w
+	if d.err != nil {
+		return
+	}
+	cg := model.RootCG
+	if c.path != "/" {
+		i := strings.LastIndexByte(c.path, '/')
+		parent, ok := w.K.Lookup(c.path[:i])
+		if i == 0 {
+			parent, ok = model.RootCG, true
+		}
+		if !ok {
+			d.failf(c.node, "cgroup %s: its parent %s is not listed above it", c.path, c.path[:i])
+			return
+		}
+		var err error
+		if cg, err = w.Mkdir(b.initID(), parent, c.path[i+1:]); err != nil {
+			d.failf(c.node, "cgroup %s: mkdir: %v", c.path, unwrapErrno(err))
+			return
+		}
+	}
+	for _, wr := range c.writes {
+		if err := w.Write(b.initID(), cg, wr.file, wr.value); err != nil {
+			d.failf(wr.node, "cgroup %s: write %q to %s: %v", c.path, wr.value, wr.file, unwrapErrno(err))
+			return
+		}
+	}
+}
+
+// unwrapErrno reduces a setup error to its errno name where it has one.
+func unwrapErrno(err error) string {
+	var e model.Errno
+	if errors.As(err, &e) {
+		return e.String()
+	}
+	return err.Error()
+}
+
+func (b *builder) mkTask(t *taskSpec) {
+	d, w := b.d, b.w
+	if d.err != nil {
+		return
+	}
+	if t.kthread {
+		id := w.Kthread(t.name, t.movable)
+		b.ids[t.name] = id
+		if t.cgroup != nil {
+			cg := b.cgroupAtSetup(t.cgroup, "cgroup")
+			if d.err == nil {
+				if err := w.Move(b.initID(), id, cg); err != nil {
+					d.failf(t.cgroup, "kernel thread %q: cannot be moved to %s: %v (only movable kernel threads can leave the root cgroup)", t.name, w.K.Path(cg), unwrapErrno(err))
+				}
+			}
+		}
+		return
+	}
+	parent := b.initID()
+	if t.parent != nil {
+		parent = b.task(t.parent, "parent")
+	}
+	var flags uint32
+	if t.pidns != nil {
+		switch v := d.str(t.pidns, "pidns"); v {
+		case "new":
+			flags |= model.CLONE_NEWPID
+		default:
+			other := b.task(t.pidns, "pidns")
+			if d.err != nil {
+				return
+			}
+			ns := w.K.Task(other).NS
+			if _, err := w.Call(parent, func(k *model.Kernel) { k.Setns(parent, ns) }); err != nil {
+				d.failf(t.pidns, "task %q: its parent's setns() into the pid namespace of %q failed: %v", t.name, v, unwrapErrno(err))
+				return
+			}
+		}
+	}
+	cg := model.NoCgroup
+	if t.cgroup != nil {
+		cg = b.cgroupAtSetup(t.cgroup, "cgroup")
+		flags |= model.CLONE_INTO_CGROUP
+	}
+	if d.err != nil {
+		return
+	}
+	prog := w.AddProgram(t.name, nil)
+	id, err := w.Spawn(parent, t.name, prog, flags, cg)
+	if err != nil {
+		d.failf(t.node, "task %q: clone3 by %s at setup: %v", t.name, w.Describe(parent), unwrapErrno(err))
+		return
+	}
+	b.ids[t.name], b.progs[t.name] = id, prog
+	if t.threads > 0 {
+		pause := b.pauseProgram()
+		fl := model.CLONE_THREAD | model.CLONE_SIGHAND | model.CLONE_VM
+		for i := 1; i <= t.threads; i++ {
+			th, errno := w.K.SetupFork(id, model.CloneArgs{Flags: fl, ChildUser: model.UserRegs{Prog: pause}})
+			if errno != model.OK {
+				d.failf(t.node, "task %q: creating thread %d at setup: %v", t.name, i, errno)
+				return
+			}
+			w.SetName(th, fmt.Sprintf("%s.t%d", t.name, i))
+		}
+	}
+}
+
+func (b *builder) pauseProgram() int32 {
+	if id, ok := b.progs["\x00pause"]; ok {
+		return id
+	}
+	id := b.w.AddProgram("thread-pause", sim.PauseForever())
+	b.progs["\x00pause"] = id
+	return id
+}
+
+// expectCall registers what the call at n must return, under label (an
+// automatic one if the file gives none).
+func (b *builder) expectCall(n, labelNode, errNode, dataNode *yaml.Node, what string) string {
+	label := ""
+	if labelNode != nil {
+		label = b.d.checkName(labelNode, "label")
+	}
+	if errNode == nil && dataNode == nil {
+		return label
+	}
+	if label == "" {
+		b.auto++
+		label = fmt.Sprintf("line%d.%d", n.Line, b.auto)
+	}
+	if prev, dup := b.byLbl[label]; dup {
+		b.d.failf(labelNode, "label %q already has an expectation (line %d): give this call its own label", label, prev.node.Line)
+		return label
+	}
+	e := &callExpect{label: label, node: n, what: what}
+	if errNode != nil {
+		e.errnos = b.d.errnos(errNode, "expect")
+	}
+	if dataNode != nil {
+		s := b.d.str(dataNode, "data")
+		e.data = &s
+	}
+	b.byLbl[label] = e
+	b.expect = append(b.expect, e)
+	return label
+}
+
+func (e *callExpect) property() sim.Property {
+	return sim.Property{Name: "expect " + e.label, Check: func(w *sim.World, final bool) string {
+		if !final {
+			return ""
+		}
+		recs := w.Records(e.label)
+		if len(recs) == 0 {
+			return fmt.Sprintf("%s (line %d) never returned", e.what, e.node.Line)
+		}
+		for _, r := range recs {
+			if len(e.errnos) > 0 && !hasErrno(e.errnos, r.Err) {
+				return fmt.Sprintf("%s (line %d) by %s returned %s at step %d, want %s", e.what, e.node.Line, w.Describe(r.Task), r.Err, r.Step, errnoList(e.errnos))
+			}
+			if e.data != nil && r.Err == model.OK && r.Data != *e.data {
+				return fmt.Sprintf("%s (line %d) by %s read %q at step %d, want %q", e.what, e.node.Line, w.Describe(r.Task), r.Data, r.Step, *e.data)
+			}
+		}
+		return ""
+	}}
+}
+
+func hasErrno(list []model.Errno, e model.Errno) bool {
+	for _, x := range list {
+		if x == e {
+			return true
+		}
+	}
+	return false
+}
+
+func errnoList(list []model.Errno) string {
+	s := make([]string, len(list))
+	for i, e := range list {
+		s[i] = e.String()
+	}
+	return strings.Join(s, " or ")
+}

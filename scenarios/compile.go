@@ -1,0 +1,396 @@
+package scenarios
+
+import (
+	"fmt"
+
+	"go.yaml.in/yaml/v4"
+
+	"cgsim/model"
+	"cgsim/sim"
+)
+
+// Built-in programs a task may name instead of listing actions.
+var builtinPrograms = []string{"pause", "ignore-sigchld", "reaper", "fork-bomb", "exit"}
+
+// Actions of a program.
+var actionNames = []string{"pause", "exit", "exit-thread", "fork", "write", "read", "mkdir", "rmdir",
+	"kill", "wait", "reap", "unshare-pidns", "setns", "subreaper", "sigaction", "spin", "await",
+	"repeat", "forever"}
+
+// Keys of the actions that take a mapping.
+var (
+	forkKeys      = []string{"label", "expect", "into", "flags", "child"}
+	writeKeys     = []string{"file", "value", "label", "expect"}
+	readKeys      = []string{"file", "label", "expect", "data"}
+	dirKeys       = []string{"path", "label", "expect"}
+	killKeys      = []string{"task", "pid", "signal", "label", "expect"}
+	waitKeys      = []string{"pid", "flags", "label", "expect"}
+	sigactionKeys = []string{"signal", "action"}
+	awaitKeys     = []string{"unpopulated", "populated", "frozen", "exited", "procs", "fork-past-can-fork"}
+	procsKeys     = []string{"cgroup", "count"}
+	repeatKeys    = []string{"times", "do"}
+)
+
+// compiler turns a program (a built-in name or a list of actions) into
+// sim instructions. Jumps are absolute; a counted loop keeps its counter
+// in user register R0, which the program has only one of, so counted
+// loops (repeat, spin N) do not nest.
+type compiler struct {
+	b       *builder
+	code    []sim.Instr
+	counted bool
+}
+
+func (c *compiler) pc() int32 { return int32(len(c.code)) }
+
+func (c *compiler) emit(in sim.Instr) int32 {
+	c.code = append(c.code, in)
+	return int32(len(c.code) - 1)
+}
+
+func (c *compiler) program(n *yaml.Node) {
+	d := c.b.d
+	if n.Kind == yaml.ScalarNode {
+		name := d.str(n, "program")
+		switch name {
+		case "pause":
+			c.code = sim.PauseForever()
+		case "ignore-sigchld":
+			c.code = sim.IgnoreSIGCHLDThenPause()
+		case "reaper":
+			c.code = sim.ReapForever()
+		case "fork-bomb":
+			c.code = sim.ForkBomb("")
+		case "exit":
+			c.code = sim.ExitWith(0)
+		default:
+			d.failf(n, "program: unknown built-in %q (want one of %v, or a list of actions)", name, builtinPrograms)
+		}
+		return
+	}
+	c.actions(n, "program")
+	c.emit(sim.Instr{Op: sim.OpExitGroup}) // falling off the end is exit(0)
+}
+
+func (c *compiler) actions(n *yaml.Node, what string) {
+	items := c.b.d.list(n, what)
+	if n != nil && n.Kind == yaml.SequenceNode && len(items) == 0 {
+		c.b.d.failf(n, "%s: empty list of actions", what)
+	}
+	for _, a := range items {
+		c.action(a)
+	}
+}
+
+func (c *compiler) action(n *yaml.Node) {
+	b, d := c.b, c.b.d
+	name, arg := d.single(n, "action", actionNames)
+	if d.err != nil {
+		return
+	}
+	needArg := func() bool {
+		if arg == nil {
+			d.failf(n, "%s: want arguments (%s: ...)", name, name)
+			return false
+		}
+		return true
+	}
+	switch name {
+	case "pause":
+		pc := c.emit(sim.Instr{Op: sim.OpPause})
+		c.emit(sim.Instr{Op: sim.OpJump, A: pc})
+	case "exit", "exit-thread":
+		code := int64(0)
+		if arg != nil {
+			code = d.int(arg, name, 0, 255)
+		}
+		op := sim.OpExitGroup
+		if name == "exit-thread" {
+			op = sim.OpExit
+		}
+		c.emit(sim.Instr{Op: op, A: int32(code)})
+	case "fork":
+		c.fork(n, arg)
+	case "write":
+		if !needArg() {
+			return
+		}
+		f := d.fields(arg, "write", writeKeys)
+		if f["file"] == nil || f["value"] == nil {
+			d.failf(arg, "write: want file and value")
+			return
+		}
+		dir, file := d.cgroupFile(f["file"], "file")
+		val := d.str(f["value"], "value")
+		label := b.expectCall(n, f["label"], f["expect"], nil, fmt.Sprintf("write %q to %s", val, d.str(f["file"], "file")))
+		c.emit(sim.Instr{Op: sim.OpWrite, Path: dir, File: file, Str: val, Label: label})
+	case "read":
+		if !needArg() {
+			return
+		}
+		f := d.fields(arg, "read", readKeys)
+		if f["file"] == nil {
+			d.failf(arg, "read: want file")
+			return
+		}
+		dir, file := d.cgroupFile(f["file"], "file")
+		label := b.expectCall(n, f["label"], f["expect"], f["data"], "read of "+d.str(f["file"], "file"))
+		if label == "" {
+			b.auto++
+			label = fmt.Sprintf("line%d.%d", n.Line, b.auto)
+		}
+		c.emit(sim.Instr{Op: sim.OpRead, Path: dir, File: file, Label: label})
+	case "mkdir", "rmdir":
+		if !needArg() {
+			return
+		}
+		var p string
+		var label string
+		if arg.Kind == yaml.ScalarNode {
+			p = d.cgroupPath(arg, name)
+		} else {
+			f := d.fields(arg, name, dirKeys)
+			if f["path"] == nil {
+				d.failf(arg, "%s: want path", name)
+				return
+			}
+			p = d.cgroupPath(f["path"], "path")
+			label = b.expectCall(n, f["label"], f["expect"], nil, name+" "+p)
+		}
+		if p == "/" {
+			d.failf(arg, "%s: not the root cgroup", name)
+			return
+		}
+		op := sim.OpMkdir
+		if name == "rmdir" {
+			op = sim.OpRmdir
+		}
+		c.emit(sim.Instr{Op: op, Path: p, Label: label})
+	case "kill":
+		c.kill(n, arg)
+	case "wait":
+		in := sim.Instr{Op: sim.OpWait, A: -1, B: int32(model.WALL)}
+		if arg != nil {
+			f := d.fields(arg, "wait", waitKeys)
+			if v := f["pid"]; v != nil {
+				in.A = int32(d.int(v, "pid", -1, 1<<22))
+			}
+			if v := f["flags"]; v != nil {
+				in.B = 0
+				for _, fl := range d.listOrOne(v, "flags") {
+					switch s := d.str(fl, "flags"); s {
+					case "WNOHANG":
+						in.B |= int32(model.WNOHANG)
+					case "__WALL":
+						in.B |= int32(model.WALL)
+					default:
+						d.failf(fl, "flags: want WNOHANG or __WALL, got %q", s)
+					}
+				}
+			}
+			in.Label = b.expectCall(n, f["label"], f["expect"], nil, "wait4")
+		}
+		c.emit(in)
+	case "reap":
+		// while (wait4(-1, NULL, __WALL, NULL) != -1 || errno != ECHILD);
+		top := c.emit(sim.Instr{Op: sim.OpWait, A: -1, B: int32(model.WALL)})
+		c.emit(sim.Instr{Op: sim.OpJumpIfErr, A: int32(model.ECHILD), B: top + 3})
+		c.emit(sim.Instr{Op: sim.OpJump, A: top})
+	case "unshare-pidns":
+		c.emit(sim.Instr{Op: sim.OpUnshare})
+	case "setns":
+		if !needArg() {
+			return
+		}
+		t := b.task(arg, "setns")
+		if d.err == nil {
+			c.emit(sim.Instr{Op: sim.OpSetns, A: int32(b.w.K.Task(t).NS)})
+		}
+	case "subreaper":
+		c.emit(sim.Instr{Op: sim.OpSubreaper})
+	case "sigaction":
+		if !needArg() {
+			return
+		}
+		f := d.fields(arg, "sigaction", sigactionKeys)
+		if f["signal"] == nil || f["action"] == nil {
+			d.failf(arg, "sigaction: want signal and action")
+			return
+		}
+		sig := d.signal(f["signal"], "signal")
+		var disp model.Disposition
+		switch a := d.str(f["action"], "action"); a {
+		case "default":
+			disp = model.SigDefault
+		case "ignore":
+			disp = model.SigIgnore
+		case "handler":
+			disp = model.HandlerReturn
+		case "handler-exit":
+			disp = model.HandlerExit
+		default:
+			d.failf(f["action"], "action: want default, ignore, handler (returns) or handler-exit (calls exit_group), got %q", a)
+		}
+		if sig == model.SIGKILL || sig == model.SIGSTOP {
+			d.failf(f["signal"], "sigaction: %s cannot be caught or ignored (the kernel returns EINVAL)", sig)
+		}
+		c.emit(sim.Instr{Op: sim.OpSigaction, A: int32(sig), B: int32(disp)})
+	case "spin":
+		times := int64(1)
+		if arg != nil {
+			times = d.int(arg, "spin", 1, 1<<20)
+		}
+		if times == 1 {
+			c.emit(sim.Instr{Op: sim.OpSpin})
+			return
+		}
+		c.counted_(n, int32(times), func() { c.emit(sim.Instr{Op: sim.OpSpin}) })
+	case "await":
+		c.await(n, arg)
+	case "repeat":
+		if !needArg() {
+			return
+		}
+		f := d.fields(arg, "repeat", repeatKeys)
+		if f["times"] == nil || f["do"] == nil {
+			d.failf(arg, "repeat: want times and do")
+			return
+		}
+		times := d.int(f["times"], "times", 1, 1<<20)
+		c.counted_(n, int32(times), func() { c.actions(f["do"], "do") })
+	case "forever":
+		if !needArg() {
+			return
+		}
+		top := c.pc()
+		c.actions(arg, "forever")
+		c.emit(sim.Instr{Op: sim.OpJump, A: top})
+	}
+}
+
+// counted_ emits `for (R0 = 0; R0 < times; R0++) body`.
+func (c *compiler) counted_(n *yaml.Node, times int32, body func()) {
+	if c.counted {
+		c.b.d.failf(n, "counted loops (repeat, spin N) cannot nest: a program has one loop counter")
+		return
+	}
+	c.counted = true
+	c.emit(sim.Instr{Op: sim.OpSet, A: 0})
+	loop := c.emit(sim.Instr{Op: sim.OpLoop, A: times})
+	jump := c.emit(sim.Instr{Op: sim.OpJump})
+	c.code[loop].B = c.pc()
+	body()
+	c.emit(sim.Instr{Op: sim.OpJump, A: loop})
+	c.code[jump].A = c.pc()
+	c.counted = false
+}
+
+func (c *compiler) fork(n, arg *yaml.Node) {
+	b, d := c.b, c.b.d
+	in := sim.Instr{Op: sim.OpFork}
+	var child *yaml.Node
+	if arg != nil {
+		f := d.fields(arg, "fork", forkKeys)
+		for _, fl := range d.listOrOne(f["flags"], "flags") {
+			switch s := d.str(fl, "flags"); s {
+			case "CLONE_NEWPID":
+				in.A |= int32(model.CLONE_NEWPID)
+			case "CLONE_THREAD":
+				in.A |= int32(model.CLONE_THREAD | model.CLONE_SIGHAND | model.CLONE_VM)
+			case "CLONE_PARENT":
+				in.A |= int32(model.CLONE_PARENT)
+			default:
+				d.failf(fl, "flags: want CLONE_NEWPID, CLONE_THREAD (with CLONE_SIGHAND|CLONE_VM) or CLONE_PARENT, got %q", s)
+			}
+		}
+		if v := f["into"]; v != nil {
+			in.Path = d.cgroupPath(v, "into")
+			in.A |= int32(model.CLONE_INTO_CGROUP)
+		}
+		in.Label = b.expectCall(n, f["label"], f["expect"], nil, "clone")
+		child = f["child"]
+	}
+	if child == nil {
+		// The child returns from fork() where the parent does.
+		pc := c.emit(in)
+		c.code[pc].B = pc + 1
+		return
+	}
+	pc := c.emit(in)
+	jump := c.emit(sim.Instr{Op: sim.OpJump})
+	c.code[pc].B = c.pc()
+	saved := c.counted
+	c.counted = false // the child's R0 is its own copy, but its loops start fresh
+	c.actions(child, "child")
+	c.counted = saved
+	c.emit(sim.Instr{Op: sim.OpExitGroup}) // the child block ends with exit(0)
+	c.code[jump].A = c.pc()
+}
+
+func (c *compiler) kill(n, arg *yaml.Node) {
+	b, d := c.b, c.b.d
+	if arg == nil {
+		d.failf(n, "kill: want a task name or {task|pid, signal}")
+		return
+	}
+	in := sim.Instr{Op: sim.OpKill, Target: model.NoTask, B: int32(model.SIGKILL)}
+	if arg.Kind == yaml.ScalarNode {
+		in.Target = b.task(arg, "kill")
+		c.emit(in)
+		return
+	}
+	f := d.fields(arg, "kill", killKeys)
+	switch {
+	case f["task"] != nil && f["pid"] != nil:
+		d.failf(arg, "kill: give task or pid, not both")
+	case f["task"] != nil:
+		in.Target = b.task(f["task"], "task")
+	case f["pid"] != nil:
+		in.A = int32(d.int(f["pid"], "pid", -(1 << 22), 1<<22))
+	default:
+		d.failf(arg, "kill: want task (a task's name) or pid (a number as the caller sees it)")
+	}
+	if v := f["signal"]; v != nil {
+		in.B = int32(d.signal(v, "signal"))
+	}
+	in.Label = b.expectCall(n, f["label"], f["expect"], nil, "kill")
+	c.emit(in)
+}
+
+func (c *compiler) await(n, arg *yaml.Node) {
+	b, d := c.b, c.b.d
+	if arg == nil {
+		d.failf(n, "await: want one of %v", awaitKeys)
+		return
+	}
+	f := d.fields(arg, "await", awaitKeys)
+	if len(f) != 1 {
+		if d.err == nil {
+			d.failf(arg, "await: want exactly one condition (one of %v)", awaitKeys)
+		}
+		return
+	}
+	in := sim.Instr{Op: sim.OpWaitCond, Target: model.NoTask}
+	for _, k := range sortedKeys(f) {
+		v := f[k]
+		switch k {
+		case "unpopulated", "populated", "frozen":
+			in.Path = d.cgroupPath(v, k)
+			in.A = map[string]int32{"unpopulated": sim.CondUnpopulated, "populated": sim.CondPopulated, "frozen": sim.CondFrozen}[k]
+		case "exited":
+			in.A, in.Target = sim.CondTaskGone, b.task(v, k)
+		case "fork-past-can-fork":
+			in.A, in.Target = sim.CondForkPastCanFork, b.task(v, k)
+		case "procs":
+			pf := d.fields(v, "procs", procsKeys)
+			if pf["cgroup"] == nil || pf["count"] == nil {
+				d.failf(v, "procs: want cgroup and count")
+				return
+			}
+			in.A = sim.CondProcs
+			in.Path = d.cgroupPath(pf["cgroup"], "cgroup")
+			in.B = int32(d.int(pf["count"], "count", 0, 1<<20))
+		}
+	}
+	c.emit(in)
+}
