@@ -228,14 +228,11 @@ func (w *World) enabled(t model.TaskID) bool {
 		return true
 	}
 	tk := k.Task(t)
-	in := w.instr(tk.User)
-	if in.Op == OpWaitCond && !w.resumed(tk) {
+	if _, in, burn := w.next(tk.User, tk.Err); !burn && in.Op == OpWaitCond {
 		return w.cond(t, in)
 	}
 	return true
 }
-
-func (w *World) resumed(tk *model.Task) bool { return tk.User.R[1] == 1 }
 
 func (w *World) instr(u model.UserRegs) Instr {
 	code := w.Progs[u.Prog].Code
@@ -305,41 +302,38 @@ func (w *World) afterCall(t model.TaskID) {
 	k.SetUserFlag(t, 2)
 }
 
-// user runs one user-mode step of t: consume the last call's result, run
-// pure instructions, issue the next system call.
-func (w *World) user(t model.TaskID) {
-	k := w.K
-	u := k.Task(t).User
+// next computes what t's next user step does, without changing anything:
+// the registers once the last call's result is consumed and the pure
+// instructions (Jump, JumpIfErr, Loop, Set) before the next call have run,
+// and that call. burn is true when 64 pure instructions ran without
+// reaching a call: the step then only burns time (a loop with no call in
+// it must still yield to the scheduler).
+func (w *World) next(u model.UserRegs, err model.Errno) (model.UserRegs, Instr, bool) {
 	code := w.Progs[u.Prog].Code
 	if u.R[1] != 0 {
-		// The call at PC has returned.
-		in := code[u.PC]
-		if k.Task(t).Err == model.ERESTARTNOINTR && in.isSyscall() {
-			u.R[1] = 0 // restart the same call
-		} else {
+		// The call at PC has returned; ERESTARTNOINTR restarts it.
+		if !(err == model.ERESTARTNOINTR && code[u.PC].isSyscall()) {
 			u.PC++
-			u.R[1] = 0
 		}
+		u.R[1] = 0
 	}
 	for guard := 0; ; guard++ {
 		if int(u.PC) >= len(code) {
-			k.SetUser(t, u)
-			k.ExitGroup(t, 0)
-			return
+			return u, Instr{Op: OpExitGroup}, false
+		}
+		if guard > 64 {
+			return u, code[u.PC], true
 		}
 		in := code[u.PC]
 		switch in.Op {
 		case OpJump:
 			u.PC = in.A
-			continue
 		case OpJumpIfErr:
-			e := k.Task(t).Err
-			if (in.A == 0 && e != model.OK) || (in.A != 0 && e == model.Errno(in.A)) {
+			if (in.A == 0 && err != model.OK) || (in.A != 0 && err == model.Errno(in.A)) {
 				u.PC = in.B
 			} else {
 				u.PC++
 			}
-			continue
 		case OpLoop:
 			if u.R[0] < in.A {
 				u.R[0]++
@@ -347,23 +341,34 @@ func (w *World) user(t model.TaskID) {
 			} else {
 				u.PC++
 			}
-			continue
 		case OpSet:
 			u.R[0] = in.A
 			u.PC++
-			continue
+		default:
+			return u, in, false
 		}
-		if guard > 64 {
-			// A loop of pure instructions: burn a step.
-			k.SetUser(t, u)
-			k.UserStep(t, "user: loop")
-			return
-		}
-		u.R[1] = 1
+	}
+}
+
+// user runs one user-mode step of t: consume the last call's result, run
+// pure instructions, issue the next system call.
+func (w *World) user(t model.TaskID) {
+	k := w.K
+	tk := k.Task(t)
+	u, in, burn := w.next(tk.User, tk.Err)
+	if burn {
 		k.SetUser(t, u)
-		w.issue(t, in)
+		k.UserStep(t, "user: loop")
 		return
 	}
+	if int(u.PC) >= len(w.Progs[u.Prog].Code) {
+		k.SetUser(t, u)
+		k.ExitGroup(t, 0)
+		return
+	}
+	u.R[1] = 1
+	k.SetUser(t, u)
+	w.issue(t, in)
 }
 
 // issue starts the system call (or user action) of in for t.
