@@ -32,6 +32,8 @@ type callExpect struct {
 	what   string
 	errnos []model.Errno
 	data   *string
+	// progs are the programs that make the call.
+	progs []int32
 }
 
 // build makes the machine of the scenario under opts: the global init,
@@ -75,6 +77,14 @@ func (sp *spec) build(opts model.Options) (*sim.World, error) {
 		b.property(n)
 	}
 	for _, e := range b.expect {
+		for id, p := range w.Progs {
+			for _, in := range p.Code {
+				if in.Label == e.label {
+					e.progs = append(e.progs, int32(id))
+					break
+				}
+			}
+		}
 		w.Props = append(w.Props, e.property())
 	}
 	if sp.gate != nil && d.err == nil {
@@ -279,7 +289,10 @@ func (e *callExpect) property() sim.Property {
 		}
 		recs := w.Records(e.label)
 		if len(recs) == 0 {
-			return fmt.Sprintf("%s (line %d) never returned", e.what, e.node.Line)
+			// Vacuous unless the callers all died first.
+			if t := e.liveCaller(w); t != model.NoTask {
+				return fmt.Sprintf("%s (line %d) never returned, and %s, which runs it, is alive at the end", e.what, e.node.Line, w.Describe(t))
+			}
 		}
 		for _, r := range recs {
 			if len(e.errnos) > 0 && !hasErrno(e.errnos, r.Err) {
@@ -291,6 +304,25 @@ func (e *callExpect) property() sim.Property {
 		}
 		return ""
 	}}
+}
+
+// liveCaller returns a task running a program that makes the call which
+// is alive and not certain to die at the end, or NoTask.
+func (e *callExpect) liveCaller(w *sim.World) model.TaskID {
+	k := w.K
+	for t := 0; t < k.NumTasks(); t++ {
+		id := model.TaskID(t)
+		tk := k.Task(id)
+		if tk.Group == model.NoGroup || tk.Flags&model.PF_KTHREAD != 0 || !k.Alive(id) || k.Doomed(id) {
+			continue
+		}
+		for _, p := range e.progs {
+			if tk.User.Prog == p {
+				return id
+			}
+		}
+	}
+	return model.NoTask
 }
 
 func hasErrno(list []model.Errno, e model.Errno) bool {

@@ -15,6 +15,7 @@ import (
 // Runs check the model's invariants after every step. With -short, random
 // scenarios try a quarter of their seeds.
 func TestBundledScenarios(t *testing.T) {
+	require.Empty(t, scenarios.BundledErrors)
 	require.NotEmpty(t, scenarios.All())
 	for _, s := range scenarios.All() {
 		for _, kill := range model.KillModes {

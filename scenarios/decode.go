@@ -58,6 +58,9 @@ func (d *decoder) parseYAML(data []byte) *yaml.Node {
 			if le.ContextMsg != "" {
 				msg += " (" + le.ContextMsg + ")"
 			}
+			if strings.Contains(msg, "mapping values are not allowed") {
+				msg += `: a value containing ": " must be quoted`
+			}
 			if strings.Contains(msg, "no documents") {
 				msg = "empty file: want a scenario (a mapping with version, tasks, ...)"
 			}

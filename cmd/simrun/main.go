@@ -63,6 +63,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
+	for _, err := range scenarios.BundledErrors {
+		fmt.Fprintln(stderr, "simrun: warning: bundled scenario not loaded:", err)
+	}
 	var err error
 	code := 0
 	switch args[0] {

@@ -42,7 +42,7 @@ func TestExploreAtomicHolds(t *testing.T) {
 }
 
 func TestRunForkBomb(t *testing.T) {
-	code, out, _ := run("run", "test_kill_forkbomb", "-seed", "3")
+	code, out, _ := run("run", "fork-bomb", "-seed", "3")
 	require.Equal(t, 0, code, out)
 	require.Contains(t, out, "verdict: every property held")
 	require.Contains(t, out, "pids_can_fork: /bomb over pids.max")
@@ -59,7 +59,7 @@ func TestRunJSON(t *testing.T) {
 func TestUsageErrors(t *testing.T) {
 	for _, args := range [][]string{
 		{}, {"bogus"}, {"run"}, {"run", "no-such-scenario"}, {"run", "fork-vs-kill", "-kill=maybe"},
-		{"explore", "fork-vs-kill", "-mode=sideways"}, {"explore", "test_kill_forkbomb", "-seeds=9-1"},
+		{"explore", "fork-vs-kill", "-mode=sideways"}, {"explore", "fork-bomb", "-seeds=9-1"},
 		{"replay", "/nonexistent/file"},
 	} {
 		code, _, errs := run(args...)
