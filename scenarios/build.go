@@ -69,8 +69,14 @@ func (sp *spec) build(opts model.Options) (*sim.World, error) {
 		if t.settle != nil {
 			settle = d.bool(t.settle, "settle")
 		}
-		if settle && !t.kthread {
-			w.Settle(b.ids[t.name], 16)
+		if t.kthread {
+			continue
+		}
+		// The extra threads only pause: they always settle.
+		for _, th := range w.K.Threads(b.ids[t.name]) {
+			if th != b.ids[t.name] || settle {
+				w.Settle(th, 16)
+			}
 		}
 	}
 	for _, n := range sp.props {

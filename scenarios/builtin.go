@@ -165,6 +165,9 @@ type Exploration struct {
 	// NoShrink reports a violating schedule as found, without shrinking it
 	// (shrinking a long random schedule costs far more than finding it).
 	NoShrink bool
+	// ShrinkBudget bounds the steps shrinking a random schedule may run
+	// (0: DefaultShrinkBudget).
+	ShrinkBudget int
 	// Progress, if set, is called now and then with a line saying how far
 	// the search is (simrun prints it on stderr for long runs).
 	Progress func(msg string)
@@ -182,7 +185,14 @@ type Outcome struct {
 	// reproduces it.
 	Violation string
 	Schedule  explore.Schedule
+	// ShrinkCut is true when shrinking stopped at its budget: Schedule
+	// reproduces the violation but may not be the shortest.
+	ShrinkCut bool
 }
+
+// DefaultShrinkBudget is the shrinking budget of a random exploration, in
+// steps: a few seconds.
+const DefaultShrinkBudget = 3_000_000
 
 // Explore builds the scenario's machine under opts and explores it.
 func (s *Scenario) Explore(opts model.Options, x Exploration) (*Outcome, error) {
@@ -218,7 +228,11 @@ func (s *Scenario) Explore(opts model.Options, x Exploration) (*Outcome, error) 
 				out.Seed, out.Steps, out.Violation = seed, res.Steps, res.Violation
 				out.Schedule = res.Schedule
 				if !x.NoShrink {
-					out.Schedule = explore.Shrink(w, res.Schedule, x.MaxSteps, nil)
+					budget := x.ShrinkBudget
+					if budget == 0 {
+						budget = DefaultShrinkBudget
+					}
+					out.Schedule, out.ShrinkCut = explore.ShrinkWithin(w, res.Schedule, x.MaxSteps, nil, budget)
 				}
 				break
 			}

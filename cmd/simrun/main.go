@@ -70,8 +70,12 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	code := 0
 	switch args[0] {
 	case "list":
+		width := 0
 		for _, s := range scenarios.All() {
-			fmt.Fprintf(stdout, "%-26s %s\n", s.Name, s.Summary)
+			width = max(width, len(s.Name))
+		}
+		for _, s := range scenarios.All() {
+			fmt.Fprintf(stdout, "%-*s  %s\n", width, s.Name, s.Summary)
 		}
 	case "run":
 		code, err = cmdRun(args[1:], stdout, stderr)
@@ -307,7 +311,15 @@ func cmdExplore(args []string, stdout, stderr io.Writer) (int, error) {
 		return 0, nil
 	}
 	fmt.Fprintf(stdout, "VIOLATION: %s\n", out.Violation)
-	fmt.Fprintf(stdout, "shortest schedule found (%d steps): %s\n", len(out.Schedule), out.Schedule)
+	shown := out.Schedule.String()
+	if len(out.Schedule) > 64 {
+		shown = "(in the schedule file)"
+	}
+	if out.ShrinkCut {
+		fmt.Fprintf(stdout, "schedule (%d steps; shrinking stopped at its budget, a shorter one may exist): %s\n", len(out.Schedule), shown)
+	} else {
+		fmt.Fprintf(stdout, "shortest schedule found (%d steps): %s\n", len(out.Schedule), shown)
+	}
 	if expected {
 		fmt.Fprintln(stdout, "note: this is the race this scenario teaches under these options")
 	}

@@ -17,18 +17,35 @@ package explore
 // schedule of length n, so keep maxSteps tight: it also bounds how far the
 // default policy may continue after a candidate's explicit choices.
 func Shrink(m Model, sched Schedule, maxSteps int, still func(Result) bool) Schedule {
+	s, _ := ShrinkWithin(m, sched, maxSteps, still, 0)
+	return s
+}
+
+// ShrinkWithin is Shrink that stops once its candidate runs have taken
+// budget steps in all (0: no limit), returning the shortest schedule found
+// so far and whether the budget cut it short. A random schedule of a fork
+// bomb is thousands of steps long, and shrinking it completely can take
+// minutes; a budget keeps a command-line search responsive.
+func ShrinkWithin(m Model, sched Schedule, maxSteps int, still func(Result) bool, budget int) (Schedule, bool) {
 	cur := append(Schedule{}, sched...)
+	spent := 0
+	cut := false
 	if still == nil {
 		want := Run(m, sched, maxSteps).Violation
 		if want == "" {
-			return cur
+			return cur, false
 		}
 		still = func(r Result) bool { return r.Violation == want }
 	}
 	// test runs cand and, if it still qualifies, returns it trimmed to the
 	// prefix that Run consumed (the rest cannot influence the run).
 	test := func(cand Schedule) (Schedule, bool) {
+		if budget > 0 && spent >= budget {
+			cut = true
+			return nil, false
+		}
 		r, used := run(m, cand, maxSteps, nil)
+		spent += r.Steps
 		if !still(r) {
 			return nil, false
 		}
@@ -36,11 +53,11 @@ func Shrink(m Model, sched Schedule, maxSteps int, still func(Result) bool) Sche
 	}
 	t, ok := test(cur)
 	if !ok {
-		return cur
+		return cur, false
 	}
 	cur = t
 	buf := make(Schedule, 0, len(cur))
-	for changed := true; changed; {
+	for changed := true; changed && !cut; {
 		changed = false
 		size := max(len(cur)/2, 1)
 		for {
@@ -70,5 +87,5 @@ func Shrink(m Model, sched Schedule, maxSteps int, still func(Result) bool) Sche
 			}
 		}
 	}
-	return cur
+	return cur, cut
 }
