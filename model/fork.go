@@ -146,8 +146,9 @@ func (k *Kernel) forkAllocStep(t TaskID) {
 		dc := &k.cgroups[dst]
 		switch {
 		case !dc.Online:
-			// css_tryget_online_from_dir fails for a removed cgroup
-			// (reference 2.1 step 8; not yet probed).
+			// css_tryget_online_from_dir fails for a removed cgroup:
+			// ENOENT, confirmed on 6.18 (kernel-probes.md Q6,
+			// clone3_into_removed_cgroup_fd).
 			k.forkCancel(t, ENOENT)
 			return
 		case !k.IsValidDomain(dc.DomCgrp):

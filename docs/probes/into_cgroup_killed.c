@@ -142,6 +142,38 @@ int main(void)
 	trial("T8 clone3_into_A(killed 2x) from_helper_in_B2(killed 1x)", B2, A);
 	trial("T9 clone3_into_B2(killed 1x) from_helper_in_A(killed 2x)", A, B2);
 	trial("T10 clone3_into_A(killed 2x) from_helper_in_A", A, A);
+
+	/* clone3 with the O_PATH fd of a cgroup removed after the open (the last
+	 * step of test_core.c test_cgcore_populated): which errno? */
+	{
+		char D[PATHSZ];
+		struct clone_args a;
+		int fd;
+		pid_t c;
+		sub(D, BASE, "D");
+		mkcg(D);
+		fd = open(D, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0 || rmdir(D)) {
+			printf("FACT clone3_into_removed_cgroup_fd: setup failed: %s\n", res(-errno));
+		} else {
+			memset(&a, 0, sizeof a);
+			a.flags = CLONE_INTO_CGROUP;
+			a.exit_signal = SIGCHLD;
+			a.cgroup = fd;
+			fflush(stdout);
+			c = syscall(SYS_clone3, &a, sizeof a);
+			if (c == 0)
+				_exit(0);
+			if (c > 0) {
+				reap(c, 2000, &st);
+				printf("FACT clone3_into_removed_cgroup_fd: succeeded\n");
+			} else {
+				printf("FACT clone3_into_removed_cgroup_fd: %s\n", res(-errno));
+			}
+		}
+		if (fd >= 0)
+			close(fd);
+	}
 	cleanup();
 	return 0;
 }
