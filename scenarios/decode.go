@@ -304,7 +304,7 @@ func (d *decoder) cgroupFile(n *yaml.Node, what string) (string, model.CgroupFil
 	return path.Clean(dir), f
 }
 
-// seedRange parses "N" (meaning 1-N) or "N-M".
+// seedRange parses "N" (the one seed N) or "N-M".
 func (d *decoder) seedRange(n *yaml.Node, what string) (uint64, uint64) {
 	s, ok := d.scalar(n, what)
 	if !ok {

@@ -3,12 +3,14 @@
 // replay of a schedule a search found.
 //
 //	simrun list
-//	simrun run NAME [-seed N] [-kill=…] [-zap=…] [-json] [-trace FILE]
-//	simrun explore NAME [-mode exhaustive|random] [-seeds 1-1000] [-o FILE]
+//	simrun run NAME|FILE [-seed N] [-kill=…] [-zap=…] [-json] [-trace FILE]
+//	simrun explore NAME|FILE [-mode exhaustive|random] [-seeds 1-1000] [-o FILE]
 //	simrun replay FILE
+//	simrun explain NAME|FILE [-step N] [-dot]
 //
-// Exit status: 0 when no property was violated, 1 when one was, 2 for bad
-// input or usage. Output is deterministic.
+// Exit status: 0 when every expectation held, 1 when a property or
+// expectation was violated, 2 for bad input or usage. Output is
+// deterministic (progress lines on stderr are paced by the clock).
 package main
 
 import (
@@ -33,13 +35,16 @@ the pid namespace zap and fork race, explored step by step.
 
 Usage:
   simrun list                         bundled scenarios, one line each
-  simrun run NAME [flags]             one run: the trace, then the verdict
-  simrun explore NAME [flags]         search the interleavings for a violation
+  simrun run NAME|FILE [flags]        one run: the trace, then the verdict
+  simrun explore NAME|FILE [flags]    search the interleavings for a violation
   simrun replay FILE                  replay a schedule file written by explore
-  simrun explain NAME [flags]         the machine at a step: process tree, pid
+  simrun explain NAME|FILE [flags]    the machine at a step: process tree, pid
                                       namespaces, cgroup tree (-dot for Graphviz)
 
-Kernel options (run, explore):
+NAME is a bundled scenario (simrun list); FILE a scenario file (YAML, a
+path with a '/' or ending in .yaml; the format is in docs/scenarios.md).
+
+Kernel options (run, explore, explain):
   -kill=flag|seq|seq-into-cgroup-bug|atomic   cgroup.kill mechanism (5.14–6.13 flag,
                                               6.14+ kill_seq, 6.14–6.18 with the
                                               CLONE_INTO_CGROUP bug, gVisor-style atomic)
@@ -47,8 +52,9 @@ Kernel options (run, explore):
                                               2.6.24–3.3; the 2007 patch)
   -populated=at-exit|at-final-switch          when an exiting task stops populating
 
-Run 'simrun COMMAND -h' for a command's flags. Exit status: 0 nothing was
-violated, 1 a property was violated, 2 bad input or usage.
+Run 'simrun COMMAND -h' for a command's flags. Exit status: 0 every
+expectation held, 1 a property or expectation was violated, 2 bad input or
+usage (a scenario file's errors as file:line:col).
 `
 
 func main() { os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -96,6 +102,15 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	return code
+}
+
+// commandUsage returns a FlagSet.Usage that teaches: what the command does,
+// then its flags.
+func commandUsage(fs *flag.FlagSet, text string) func() {
+	return func() {
+		fmt.Fprint(fs.Output(), text, "\nflags:\n")
+		fs.PrintDefaults()
+	}
 }
 
 // kernelFlags registers the kernel option flags on fs.
@@ -185,6 +200,14 @@ func scenario(name string) (*scenarios.Scenario, error) {
 func cmdRun(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = commandUsage(fs, `usage: simrun run NAME|FILE [flags]
+
+One run of a scenario: the trace (one entry per step: the step number, the
+task with its pid in every namespace it is visible in, the kernel function
+modelled, and what changed), then the verdict. Without -seed or -schedule
+the run is round robin. Exit status 1 if a property or expectation was
+violated.
+`)
 	kf := addKernelFlags(fs)
 	seed := fs.Uint64("seed", 0, "random schedule from this seed (0: round robin: each step goes to the next runnable task after the previous one, by task id)")
 	sched := fs.String("schedule", "", "schedule to replay, task ids separated by spaces")
@@ -256,6 +279,15 @@ func report(w *sim.World, h sim.TraceHeader, schedule explore.Schedule, maxSteps
 func cmdExplore(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := flag.NewFlagSet("explore", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = commandUsage(fs, `usage: simrun explore NAME|FILE [flags]
+
+Search the scenario's interleavings for a violation: every one
+(-mode exhaustive, within the scenario's bounds) or many random ones
+(-mode random, one run per seed). A violation is shrunk to a short
+schedule, written to a file and printed with the command that replays it.
+Exit status 1 if a violation was found, or if the scenario expects one
+under these options and none was found.
+`)
 	kf := addKernelFlags(fs)
 	mode := fs.String("mode", "", "exhaustive (every interleaving, within the scenario's bounds) or random (default: the scenario's)")
 	seeds := fs.String("seeds", "", "random mode: seeds to try, as N or N-M (default: the scenario's, else 1-100)")
@@ -398,6 +430,12 @@ func fileSum(file string) (string, error) {
 func cmdReplay(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = commandUsage(fs, `usage: simrun replay FILE [flags]
+
+Replay a schedule file written by explore: the same trace and verdict,
+byte for byte. A schedule of a scenario file is refused if the file has
+changed since (its sha256 is recorded).
+`)
 	asJSON := fs.Bool("json", false, "write the trace as JSON Lines")
 	file, err := parse(fs, args)
 	if err != nil {
@@ -463,6 +501,13 @@ func cmdReplay(args []string, stdout, stderr io.Writer) (int, error) {
 func cmdExplain(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := flag.NewFlagSet("explain", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = commandUsage(fs, `usage: simrun explain NAME|FILE [flags]
+
+The machine after a number of steps: every task with its pid in each pid
+namespace, its parent and what it does next; the pid namespaces with
+their child_reaper; the cgroup tree with its members, type, populated and
+frozen. -dot writes Graphviz instead.
+`)
 	kf := addKernelFlags(fs)
 	step := fs.Int("step", -1, "show the machine after this many steps (-1: at the end of the run)")
 	seed := fs.Uint64("seed", 0, "follow the random schedule of this seed (0: round robin)")

@@ -13,33 +13,13 @@ const seedMix = 0x9e3779b97f4a7c15
 // no limit). The same model and seed always give the same Result;
 // Result.Schedule replays the run with [Run].
 func Random(m Model, seed uint64, maxSteps int) Result {
-	var res Result
 	rng := rand.New(rand.NewPCG(seed, seed^seedMix))
-	c := m.Clone()
-	en := make([]int, 0, 8)
-	for {
-		en = c.Enabled(en[:0])
-		if len(en) == 0 {
-			res.Final = true
-			res.Violation = c.Check(true)
-			return res
+	return runPolicy(m, maxSteps, func(en []int) int {
+		if len(en) == 1 {
+			return en[0]
 		}
-		if maxSteps > 0 && res.Steps >= maxSteps {
-			res.Truncated = true
-			return res
-		}
-		a := en[0]
-		if len(en) > 1 {
-			a = en[rng.IntN(len(en))]
-		}
-		c.Step(a)
-		res.Schedule = append(res.Schedule, a)
-		res.Steps++
-		if v := c.Check(false); v != "" {
-			res.Violation = v
-			return res
-		}
-	}
+		return en[rng.IntN(len(en))]
+	})
 }
 
 // RoundRobin runs a clone of m under a fair deterministic policy: each
@@ -49,10 +29,27 @@ func Random(m Model, seed uint64, maxSteps int) Result {
 // of Run (keep running the last actor), it never starves an actor behind
 // one that never blocks, such as a fork bomb.
 func RoundRobin(m Model, maxSteps int) Result {
+	last := -1
+	return runPolicy(m, maxSteps, func(en []int) int {
+		a := en[0]
+		for _, x := range en {
+			if x > last {
+				a = x
+				break
+			}
+		}
+		last = a
+		return a
+	})
+}
+
+// runPolicy runs a clone of m, letting choose pick each step's actor among
+// the enabled ones (a non-empty ascending list), until a violation,
+// quiescence or maxSteps steps.
+func runPolicy(m Model, maxSteps int, choose func(en []int) int) Result {
 	var res Result
 	c := m.Clone()
 	en := make([]int, 0, 8)
-	last := -1
 	for {
 		en = c.Enabled(en[:0])
 		if len(en) == 0 {
@@ -64,15 +61,8 @@ func RoundRobin(m Model, maxSteps int) Result {
 			res.Truncated = true
 			return res
 		}
-		a := en[0]
-		for _, x := range en {
-			if x > last {
-				a = x
-				break
-			}
-		}
+		a := choose(en)
 		c.Step(a)
-		last = a
 		res.Schedule = append(res.Schedule, a)
 		res.Steps++
 		if v := c.Check(false); v != "" {
