@@ -34,7 +34,8 @@ const usage = `simrun runs cgsim scenarios: simulated Linux machines where cgrou
 the pid namespace zap and fork race, explored step by step.
 
 Usage:
-  simrun list                         bundled scenarios, one line each
+  simrun list [NAME|FILE...]          bundled scenarios, one line each; or what
+                                      the ones named teach and expect
   simrun run NAME|FILE [flags]        one run: the trace, then the verdict
   simrun explore NAME|FILE [flags]    search the interleavings for a violation
   simrun replay FILE                  replay a schedule file written by explore
@@ -76,13 +77,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	code := 0
 	switch args[0] {
 	case "list":
-		width := 0
-		for _, s := range scenarios.All() {
-			width = max(width, len(s.Name))
-		}
-		for _, s := range scenarios.All() {
-			fmt.Fprintf(stdout, "%-*s  %s\n", width, s.Name, s.Summary)
-		}
+		code, err = cmdList(args[1:], stdout)
 	case "run":
 		code, err = cmdRun(args[1:], stdout, stderr)
 	case "explore":
@@ -102,6 +97,72 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	return code
+}
+
+// cmdList lists the bundled scenarios, or describes the ones named.
+func cmdList(args []string, stdout io.Writer) (int, error) {
+	if len(args) == 0 {
+		width := 0
+		for _, s := range scenarios.All() {
+			width = max(width, len(s.Name))
+		}
+		for _, s := range scenarios.All() {
+			fmt.Fprintf(stdout, "%-*s  %s\n", width, s.Name, s.Summary)
+		}
+		return 0, nil
+	}
+	for i, name := range args {
+		s, err := scenario(name)
+		if err != nil {
+			return 2, err
+		}
+		if i > 0 {
+			fmt.Fprintln(stdout)
+		}
+		describe(stdout, s)
+	}
+	return 0, nil
+}
+
+// describe writes what a scenario is: its summary, what it teaches, where
+// it comes from, the options it runs under and what exploring must find.
+func describe(w io.Writer, s *scenarios.Scenario) {
+	fmt.Fprintf(w, "%s: %s\n", s.Name, s.Summary)
+	if s.File != "" {
+		fmt.Fprintf(w, "file: %s\n", s.File)
+	}
+	if s.Teaches != "" {
+		fmt.Fprintf(w, "\n%s\n", s.Teaches)
+	}
+	if s.Source != "" {
+		fmt.Fprintf(w, "\nsource: %s\n", s.Source)
+	}
+	fmt.Fprintf(w, "\noptions: %s\n", s.Options)
+	fmt.Fprintf(w, "exploration: %s", s.ExploreMode())
+	if s.ExploreMode() == "random" {
+		lo, hi := s.Seeds()
+		fmt.Fprintf(w, ", seeds %d-%d, %d steps each", lo, hi, s.Steps())
+	}
+	if s.KillGate != "" {
+		fmt.Fprintf(w, ", stopping once the kill %q is decided", s.KillGate)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprint(w, "a violation is expected under:")
+	none := true
+	for _, kill := range model.KillModes {
+		for _, zap := range model.ZapModes {
+			o := s.Options
+			o.Kill, o.Zap = kill, zap
+			if s.Expectation(o) == scenarios.ExpectViolation {
+				fmt.Fprintf(w, " kill=%s/zap=%s", kill, zap)
+				none = false
+			}
+		}
+	}
+	if none {
+		fmt.Fprint(w, " none (every property must hold)")
+	}
+	fmt.Fprintln(w)
 }
 
 // commandUsage returns a FlagSet.Usage that teaches: what the command does,
