@@ -272,6 +272,21 @@ func (k *Kernel) forkCommitStep(t TaskID) {
 
 // forkPostStep is cgroup_post_fork (link into the css_set, the kill and
 // freeze decisions, SIGKILL to the child) and wake_up_new_task.
+// CgroupOf is the cgroup t belongs to, or, for a child between
+// copy_process's commit and cgroup_post_fork (its pid is visible, it is on
+// no css_set list yet), the cgroup it is being forked into.
+func (k *Kernel) CgroupOf(t TaskID) CgroupID {
+	if c := k.tasks[t].Cgroup; c != NoCgroup {
+		return c
+	}
+	for p := range k.tasks {
+		if f := &k.tasks[p].Frame; f.Path == KFork && f.Child == t {
+			return f.Cg
+		}
+	}
+	return NoCgroup
+}
+
 func (k *Kernel) forkPostStep(t TaskID) {
 	k.begin(t, "cgroup_post_fork")
 	tk := &k.tasks[t]

@@ -415,6 +415,57 @@ func (k *Kernel) FailCall(t TaskID, fn string, err Errno) {
 	k.finish(t, -1, err)
 }
 
+// ReturnCall completes, in one step, a system call whose work the caller
+// did without changing kernel state (getdents64 of a cgroup directory).
+func (k *Kernel) ReturnCall(t TaskID, fn string, ret int32) {
+	k.begin(t, fn)
+	k.finish(t, ret, OK)
+}
+
+// PidfdOpen is pidfd_open(pid, 0) with pid in the caller's namespace. The
+// model returns the pinned task's id as the "file descriptor": a pidfd
+// pins the struct pid, so it names that process for ever, even after the
+// number is freed and reused (pidfd_open → pidfd_create). ESRCH if no
+// process has the number; EINVAL if it names a thread that is not a
+// thread-group leader (no PIDFD_THREAD).
+func (k *Kernel) PidfdOpen(t TaskID, pid int32) {
+	k.begin(t, "pidfd_open")
+	if pid <= 0 {
+		k.finish(t, -1, EINVAL)
+		return
+	}
+	v := k.FindTask(k.tasks[t].NS, pid)
+	switch {
+	case v == NoTask:
+		k.finish(t, -1, ESRCH)
+	case !k.IsLeader(v):
+		k.finish(t, -1, EINVAL)
+	default:
+		k.finish(t, int32(v), OK)
+	}
+}
+
+// PidfdSendSignal is pidfd_send_signal(pidfd, sig, NULL, 0) for a pidfd of
+// the thread group led by v: group delivery as kill(2) does
+// (kill_pid_info_type with PIDTYPE_TGID). Once the pinned pid has been
+// released (release_task), the pidfd names no task: ESRCH, never another
+// process that got the number since.
+func (k *Kernel) PidfdSendSignal(t, v TaskID, sig Signal) {
+	k.begin(t, "pidfd_send_signal")
+	if v < 0 || int(v) >= len(k.tasks) || sig < 0 || sig >= NSIG {
+		k.finish(t, -1, EINVAL)
+		return
+	}
+	if k.tasks[v].Exit == ExitDead || !k.tasks[v].pidAttached {
+		k.finish(t, -1, ESRCH)
+		return
+	}
+	if sig != 0 {
+		k.sendSignal(sig, infoUser, v, true, t)
+	}
+	k.finish(t, 0, OK)
+}
+
 // Threads returns the threads of t's group, leader first, in list order.
 func (k *Kernel) Threads(t TaskID) []TaskID {
 	var out []TaskID

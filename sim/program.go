@@ -34,10 +34,13 @@ const (
 	OpJumpIfErr           // if the last call failed with errno A (0: with any errno), pc = B
 	OpLoop                // if R0 < A { R0++; pc = B }
 	OpSet                 // R0 = A (starts a counted loop)
+	OpReaddir             // getdents64 of the cgroup directory (driven tasks)
+	OpPidfdOpen           // pidfd_open(A) (driven tasks)
+	OpPidfdSend           // pidfd_send_signal(pidfd of Target, sig B) (driven tasks)
 )
 
 var opNames = [...]string{"pause", "exit_group", "exit", "clone", "wait4", "kill", "write", "read",
-	"mkdir", "rmdir", "unshare", "setns", "prctl", "sigaction", "spin", "waitcond", "jump", "jump-if-err", "loop", "set"}
+	"mkdir", "rmdir", "unshare", "setns", "prctl", "sigaction", "spin", "waitcond", "jump", "jump-if-err", "loop", "set", "getdents64", "pidfd_open", "pidfd_send_signal"}
 
 // String names the op.
 func (o Op) String() string { return opNames[o] }

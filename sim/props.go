@@ -153,6 +153,9 @@ func (w *World) describeAll(ts []model.TaskID) string {
 // example, let an init install its signal dispositions and go to sleep).
 // It stops after limit steps.
 func (w *World) Settle(t model.TaskID, limit int) {
+	if w.driven(t) >= 0 {
+		return // driven tasks start with the run
+	}
 	tr := w.tracing
 	w.tracing = false
 	w.K.SetTracing(false)
@@ -162,6 +165,9 @@ func (w *World) Settle(t model.TaskID, limit int) {
 	w.tracing = tr
 	w.K.SetTracing(tr)
 	w.Steps = 0
+	if w.drv != nil {
+		w.drv.origin, w.drv.hist = nil, nil // setup is not history
+	}
 	w.Log = w.Log[:0]
 	for i := range w.counts {
 		w.counts[i] = 0

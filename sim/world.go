@@ -62,6 +62,9 @@ type World struct {
 
 	tracing bool
 	trace   []TraceEvent
+
+	// drv holds the tasks driven by Go code (Drive), nil if none.
+	drv *drivers
 }
 
 // NewWorld returns a world with an empty machine.
@@ -224,7 +227,7 @@ func (w *World) enabled(t model.TaskID) bool {
 	if !k.Runnable(t) {
 		return false
 	}
-	if k.NeedsKernelStep(t) {
+	if k.NeedsKernelStep(t) || w.driven(t) >= 0 {
 		return true
 	}
 	tk := k.Task(t)
@@ -273,9 +276,19 @@ func (w *World) cond(t model.TaskID, in Instr) bool {
 func (w *World) Step(a int) {
 	t := model.TaskID(a)
 	k := w.K
+	if w.drv != nil {
+		if w.drv.origin == nil {
+			o := w.cloneState()
+			o.drv.origin = o
+			w.drv.origin = o
+		}
+		w.drv.hist = append(w.drv.hist, int32(a))
+	}
 	w.Steps++
 	if k.NeedsKernelStep(t) {
 		k.Step(t)
+	} else if i := w.driven(t); i >= 0 {
+		w.driveStep(t, i)
 	} else {
 		w.user(t)
 	}
@@ -293,6 +306,10 @@ func (w *World) afterCall(t model.TaskID) {
 	k := w.K
 	tk := k.Task(t)
 	if tk.Frame.Path != model.KUser || tk.User.R[1] != 1 || tk.Flags&model.PF_KTHREAD != 0 {
+		return
+	}
+	if w.driven(t) >= 0 {
+		k.SetUserFlag(t, 2) // the code reads the result when it resumes
 		return
 	}
 	in := w.instr(tk.User)
@@ -371,8 +388,9 @@ func (w *World) user(t model.TaskID) {
 	w.issue(t, in)
 }
 
-// issue starts the system call (or user action) of in for t.
-func (w *World) issue(t model.TaskID, in Instr) {
+// issue starts the system call (or user action) of in for t. For a read
+// it returns what was read (reads complete at once).
+func (w *World) issue(t model.TaskID, in Instr) (data string, isRead bool) {
 	k := w.K
 	if in.Path != "" && in.Op != OpMkdir {
 		// open(2) of the cgroup directory or file comes first.
@@ -418,6 +436,20 @@ func (w *World) issue(t model.TaskID, in Instr) {
 			w.logRecord(in, Record{Step: w.Steps, Task: t, Label: in.Label, Ret: int32(len(data)), Err: err, Data: data})
 		}
 		k.SetUserFlag(t, 2)
+		return data, true
+	case OpReaddir:
+		// getdents64 of the cgroup directory: its live children.
+		var names []string
+		for _, c := range k.Children(in.Cg) {
+			names = append(names, k.Cgroup(c).Name)
+		}
+		k.ReturnCall(t, "getdents64", int32(len(names)))
+		k.SetUserFlag(t, 2)
+		return strings.Join(names, "\n"), true
+	case OpPidfdOpen:
+		k.PidfdOpen(t, in.A)
+	case OpPidfdSend:
+		k.PidfdSendSignal(t, in.Target, model.Signal(in.B))
 	case OpMkdir:
 		if in.Path != "" {
 			i := strings.LastIndexByte(in.Path, '/')
@@ -445,6 +477,7 @@ func (w *World) issue(t model.TaskID, in Instr) {
 	case OpWaitCond:
 		k.UserStep(t, "user: woken by condition")
 	}
+	return "", false
 }
 
 // Clone deep-copies the world, trace included (exploration runs with
@@ -453,6 +486,9 @@ func (w *World) Clone() explore.Model { return w.CloneWorld() }
 
 // CloneWorld is Clone with the concrete type.
 func (w *World) CloneWorld() *World {
+	if w.drv != nil {
+		return w.cloneDriven()
+	}
 	c := *w
 	c.K = w.K.Clone()
 	c.Log = w.Log[:len(w.Log):len(w.Log)] // append-only: shared copy-on-write
@@ -466,6 +502,9 @@ func (w *World) CloneWorld() *World {
 // CloneInto is Clone into dst, a discarded world of the same setup, reusing
 // its memory (explore.Recycler).
 func (w *World) CloneInto(dst explore.Model) explore.Model {
+	if w.drv != nil {
+		return w.cloneDriven()
+	}
 	d := dst.(*World)
 	k := w.K.CloneInto(d.K)
 	counts := append(d.counts[:0], w.counts...)
@@ -480,7 +519,13 @@ func (w *World) CloneInto(dst explore.Model) explore.Model {
 
 // AppendKey is the kernel's state key (user state lives in the kernel's
 // tasks; the log is history and is left out).
-func (w *World) AppendKey(b []byte) []byte { return w.K.AppendKey(b) }
+func (w *World) AppendKey(b []byte) []byte {
+	b = w.K.AppendKey(b)
+	if w.drv != nil {
+		b = w.appendDrivenKey(b)
+	}
+	return b
+}
 
 // Check runs the invariants (if enabled), the kernel panic check and the
 // properties.
@@ -499,6 +544,12 @@ func (w *World) Check(final bool) string {
 		}
 	}
 	return ""
+}
+
+// Note records an observation of the harness (not a system call) in the
+// log under label, at the current step, for properties to read.
+func (w *World) Note(t model.TaskID, label, data string) {
+	w.Log = append(w.Log, Record{Step: w.Steps, Task: t, Label: label, Data: data})
 }
 
 // Records returns the log entries with the given label.

@@ -13,6 +13,13 @@ const seedMix = 0x9e3779b97f4a7c15
 // no limit). The same model and seed always give the same Result;
 // Result.Schedule replays the run with [Run].
 func Random(m Model, seed uint64, maxSteps int) Result {
+	res, _ := RandomFinal(m, seed, maxSteps)
+	return res
+}
+
+// RandomFinal is Random that also returns the model in its final state
+// (a clone of m), for callers that classify the end of a run.
+func RandomFinal(m Model, seed uint64, maxSteps int) (Result, Model) {
 	rng := rand.New(rand.NewPCG(seed, seed^seedMix))
 	return runPolicy(m, maxSteps, func(en []int) int {
 		if len(en) == 1 {
@@ -30,7 +37,7 @@ func Random(m Model, seed uint64, maxSteps int) Result {
 // one that never blocks, such as a fork bomb.
 func RoundRobin(m Model, maxSteps int) Result {
 	last := -1
-	return runPolicy(m, maxSteps, func(en []int) int {
+	res, _ := runPolicy(m, maxSteps, func(en []int) int {
 		a := en[0]
 		for _, x := range en {
 			if x > last {
@@ -41,12 +48,13 @@ func RoundRobin(m Model, maxSteps int) Result {
 		last = a
 		return a
 	})
+	return res
 }
 
 // runPolicy runs a clone of m, letting choose pick each step's actor among
 // the enabled ones (a non-empty ascending list), until a violation,
 // quiescence or maxSteps steps.
-func runPolicy(m Model, maxSteps int, choose func(en []int) int) Result {
+func runPolicy(m Model, maxSteps int, choose func(en []int) int) (Result, Model) {
 	var res Result
 	c := m.Clone()
 	en := make([]int, 0, 8)
@@ -55,11 +63,11 @@ func runPolicy(m Model, maxSteps int, choose func(en []int) int) Result {
 		if len(en) == 0 {
 			res.Final = true
 			res.Violation = c.Check(true)
-			return res
+			return res, c
 		}
 		if maxSteps > 0 && res.Steps >= maxSteps {
 			res.Truncated = true
-			return res
+			return res, c
 		}
 		a := choose(en)
 		c.Step(a)
@@ -67,7 +75,7 @@ func runPolicy(m Model, maxSteps int, choose func(en []int) int) Result {
 		res.Steps++
 		if v := c.Check(false); v != "" {
 			res.Violation = v
-			return res
+			return res, c
 		}
 	}
 }

@@ -1,0 +1,187 @@
+package killer
+
+import (
+	"strings"
+
+	"cgsim/model"
+)
+
+// systemd's killers, after src/basic/cgroup-util.c and src/core/unit.c
+// (upstream main c00fea9db1, 262~devel; userspace-killers.md §2).
+
+// cgroupFlags are systemd's CGroupFlags.
+type cgroupFlags uint8
+
+const (
+	cgroupSigcont    cgroupFlags = 1 << iota // CGROUP_SIGCONT
+	cgroupIgnoreSelf                         // CGROUP_IGNORE_SELF
+)
+
+// cgKill is cg_kill(): repeat passes over cgroup.procs until a pass meets
+// no pid number outside killed (the "done" set of pid NUMBERS). From v255
+// each pid is pinned with pidfd_open right after it is read and signalled
+// through the pidfd (pidref_set_pid, pidref_kill); before, kill(2).
+func cgKill(h Host, path string, sig model.Signal, flags cgroupFlags, killed map[int32]bool, pidfd bool) (int, error) {
+	if sig == model.SIGCONT || sig == model.SIGKILL {
+		flags &^= cgroupSigcont // a frozen or stopped task dies of SIGKILL anyway
+	}
+	self := h.Getpid()
+	n := 0
+	var firstErr error
+	for {
+		done := true
+		procs, err := h.ReadFile(join(path, "cgroup.procs"))
+		if err == model.ENOENT || err == model.ENODEV {
+			return n, firstErr // the cgroup is gone
+		}
+		if err != nil {
+			return n, err
+		}
+		for _, pid := range ParsePids(procs) {
+			if pid == 0 {
+				continue // not mapped into our pid namespace
+			}
+			if flags&cgroupIgnoreSelf != 0 && pid == self {
+				continue
+			}
+			if killed[pid] {
+				continue
+			}
+			var err error
+			if pidfd {
+				fd, oerr := h.PidfdOpen(pid)
+				if oerr == model.ESRCH {
+					continue // gone since the read
+				}
+				if oerr == nil {
+					err = h.PidfdSendSignal(fd, sig)
+				} else {
+					err = h.Kill(pid, sig) // pidref falls back to a bare pid
+				}
+			} else {
+				err = h.Kill(pid, sig)
+			}
+			if err == nil {
+				n++
+				if flags&cgroupSigcont != 0 {
+					_ = h.Kill(pid, model.SIGCONT)
+				}
+			} else if err != model.ESRCH && firstErr == nil {
+				firstErr = err
+			}
+			done = false
+			killed[pid] = true
+		}
+		if done {
+			return n, firstErr
+		}
+	}
+}
+
+// cgKillRecursive is cg_kill_recursive(): cg_kill on the cgroup, then on
+// every child read by one readdir pass, pre-order, one shared set.
+func cgKillRecursive(h Host, path string, sig model.Signal, flags cgroupFlags, killed map[int32]bool, pidfd bool) (int, error) {
+	n, err := cgKill(h, path, sig, flags, killed, pidfd)
+	children, derr := h.ReadDir(path)
+	if derr == model.ENOENT {
+		return n, err
+	}
+	for _, c := range children {
+		m, cerr := cgKillRecursive(h, join(path, c), sig, flags, killed, pidfd)
+		n += m
+		if err == nil {
+			err = cerr
+		}
+	}
+	return n, err
+}
+
+// waitEmpty polls cgroup.events until it says "populated 0" (systemd
+// watches it with inotify) for at most budget steps.
+func waitEmpty(h Host, path string, budget int) bool {
+	for i := 0; i < budget; i++ {
+		ev, err := h.ReadFile(join(path, "cgroup.events"))
+		if err == model.ENOENT || err == model.ENODEV || (err == nil && strings.HasPrefix(ev, "populated 0")) {
+			return true
+		}
+		h.Sleep(1)
+	}
+	return false
+}
+
+// SystemdCgKill is cg_kill_recursive(path, SIGKILL, CGROUP_IGNORE_SELF)
+// with pidfds (v255+), the loop under the stop path and the fallbacks of
+// systemd-oomd and udev.
+var SystemdCgKill = Killer{
+	Name:     "systemd cg_kill_recursive",
+	Source:   "systemd src/basic/cgroup-util.c cg_kill, cg_kill_recursive (v255+: pidfd per pid)",
+	Weakness: "done set of pid numbers (a recycled pid in the cgroup is skipped); migration into a visited subgroup; no pass limit",
+	Run: func(h Host, t Target) error {
+		_, err := cgKillRecursive(h, t.Cgroup, t.sig(), cgroupIgnoreSelf, map[int32]bool{}, true)
+		return err
+	},
+}
+
+// SystemdCgKillOld is the same loop before v255: kill(2) on the number.
+var SystemdCgKillOld = Killer{
+	Name:     "systemd cg_kill_recursive (<v255)",
+	Source:   "systemd src/basic/cgroup-util.c cg_kill before 4d1b2df199 (v255): kill(pid)",
+	Weakness: "as cg_kill, and a pid recycled between the read and kill(2) reaches a stranger",
+	Run: func(h Host, t Target) error {
+		_, err := cgKillRecursive(h, t.Cgroup, t.sig(), cgroupIgnoreSelf, map[int32]bool{}, false)
+		return err
+	},
+}
+
+// SystemdStop is the stop path of a service with KillMode=control-group
+// (unit_kill_context, service_enter_signal): a SIGTERM pass with SIGCONT,
+// wait for the cgroup to empty (TimeoutStopSec), then a SIGKILL pass
+// (262~devel: with pids.max set to 0 for the pass) and a last wait. The
+// service's processes here ignore nothing, so SIGTERM ends them; the
+// scenarios use SIGKILL-worthy adversaries.
+var SystemdStop = Killer{
+	Name:     "systemd stop (KillMode=control-group)",
+	Source:   "systemd src/core/unit.c unit_kill_context, src/core/service.c service_enter_signal (262~devel)",
+	Weakness: "the cg_kill weaknesses per pass; gives up after the timeouts and leaves the cgroup",
+	Run: func(h Host, t Target) error {
+		_, err := cgKillRecursive(h, t.Cgroup, model.SIGTERM, cgroupSigcont|cgroupIgnoreSelf, map[int32]bool{}, true)
+		if err != nil {
+			return err
+		}
+		if waitEmpty(h, t.Cgroup, 40) {
+			return nil
+		}
+		old, rerr := h.ReadFile(t.file("pids.max"))
+		if rerr == nil {
+			_ = h.WriteFile(t.file("pids.max"), "0")
+		}
+		_, err = cgKillRecursive(h, t.Cgroup, model.SIGKILL, cgroupIgnoreSelf, map[int32]bool{}, true)
+		if rerr == nil {
+			_ = h.WriteFile(t.file("pids.max"), strings.TrimSpace(old))
+		}
+		if err != nil {
+			return err
+		}
+		if !waitEmpty(h, t.Cgroup, 40) {
+			return model.EBUSY // "Processes still around after SIGKILL. Ignoring."
+		}
+		return nil
+	},
+}
+
+// SystemctlKill is `systemctl kill -s KILL UNIT` (unit_kill, v257+):
+// cgroup.kill through cg_kill_kernel_sigkill, and on EOPNOTSUPP the
+// userspace loop without IGNORE_SELF and SIGCONT.
+var SystemctlKill = Killer{
+	Name:     "systemctl kill -s KILL",
+	Source:   "systemd src/core/unit.c unit_kill, cg_kill_kernel_sigkill (v257+)",
+	Weakness: "asynchronous: returns before the tasks die; falls back to the loop in a threaded cgroup",
+	Run: func(h Host, t Target) error {
+		err := h.WriteFile(t.file("cgroup.kill"), "1")
+		if err != model.EOPNOTSUPP {
+			return err
+		}
+		_, err = cgKillRecursive(h, t.Cgroup, model.SIGKILL, 0, map[int32]bool{}, true)
+		return err
+	},
+}
