@@ -86,6 +86,7 @@ func crunRmdirAll(h Host, path string, killFile bool) error {
 
 // Crun is `crun delete --force` on a 5.14+ kernel.
 var Crun = Killer{
+	ID:       "crun",
 	Name:     "crun delete --force",
 	Source:   "crun container_delete_internal, cgroup_killall_path, destroy_cgroup_path (ba38286f7d23)",
 	Weakness: "the freeze of the fallback is not awaited; the killall uses plain pids",
@@ -95,6 +96,7 @@ var Crun = Killer{
 
 // CrunFallback is crun delete --force where cgroup.kill is missing.
 var CrunFallback = Killer{
+	ID:       "crun-freezer",
 	Name:     "crun delete --force (<5.14)",
 	Source:   "crun cgroup_killall_path fallback: freeze (not awaited), read, kill, thaw; destroy retries",
 	Weakness: "a fork in the FREEZING window is missed by one pass, but the destroy loop re-kills until rmdir succeeds",

@@ -9,6 +9,7 @@ import "cgsim/model"
 // gone (ESRCH is "process done"); then RemovePath. A failed Destroy is
 // retried by a later housekeeping pass, which is not modelled.
 var Kubelet = Killer{
+	ID:       "kubelet",
 	Name:     "kubelet pod cgroup Destroy",
 	Source:   "kubernetes pkg/kubelet/cm/pod_container_manager_linux.go tryKillingCgroupProcesses, Destroy",
 	Weakness: "one read per call: children forked after it are never seen; the 5 rounds re-kill stale numbers",

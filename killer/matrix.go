@@ -94,15 +94,38 @@ func cellText(cell Cell, seeds uint64) string {
 }
 
 // WriteWhy writes one line per cell that is not "contained": the killer,
-// the race, the outcome, the seed that shows it and what was seen.
-func WriteWhy(w io.Writer, m [][]Cell) {
+// the race, the outcome with how many seeds ended so, a seed that shows
+// it and what was seen there, and why (Why).
+func WriteWhy(w io.Writer, c Campaign, m [][]Cell) {
 	for i, k := range Killers {
 		for j, r := range Races {
 			cell := m[i][j]
 			if cell.Outcome == Contained {
 				continue
 			}
-			fmt.Fprintf(w, "- %s × %s: %s (seed %d): %s.\n", k.Name, r.Name, cell.Outcome, cell.Seed, cell.Detail)
+			fmt.Fprintf(w, "- **%s × %s: %s** (%d/%d; seed %d: %s): %s.\n", k.Name, r.Name, cell.Outcome,
+				cell.Counts[cell.Outcome], c.Seeds, cell.Seed, cell.Detail, Why(k, r, cell.Outcome))
 		}
+	}
+}
+
+// WriteDoc writes the generated part of docs/killers.md: the killers and
+// the races, then for each campaign its settings, the table and the
+// explanations.
+func WriteDoc(w io.Writer, cs []Campaign, ms [][][]Cell) {
+	fmt.Fprintf(w, "### The killers\n\n| id | killer | follows | known weakness |\n|---|---|---|---|\n")
+	for _, k := range Killers {
+		fmt.Fprintf(w, "| `%s` | %s | %s | %s |\n", k.ID, k.Name, k.Source, k.Weakness)
+	}
+	fmt.Fprintf(w, "\n### The races\n\n")
+	for _, r := range Races {
+		fmt.Fprintf(w, "- `%s`: %s\n", r.Name, r.Teaches)
+	}
+	for i, c := range cs {
+		fmt.Fprintln(w)
+		fmt.Fprintf(w, "### %s, seeds 1-%d, at most %d steps a run\n\n", c.Options, c.Seeds, c.MaxSteps)
+		WriteTable(w, c, ms[i])
+		fmt.Fprintln(w)
+		WriteWhy(w, c, ms[i])
 	}
 }

@@ -8,6 +8,7 @@ import "cgsim/model"
 // and wait for it, read the pids, SIGKILL them all, thaw, wait until every
 // killed pid is gone, and fail if the cgroup still holds processes.
 var Mesos = Killer{
+	ID:       "mesos",
 	Name:     "Mesos TasksKiller",
 	Source:   "apache/mesos src/linux/cgroups.cpp TasksKiller (freeze, kill, thaw, reap, verify)",
 	Weakness: "a task migrated in after the read survives, but the final check reports it",

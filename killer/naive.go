@@ -10,6 +10,7 @@ import "cgsim/model"
 // cg_killall fallback (tools/testing/selftests/cgroup/lib/cgroup_util.c)
 // does exactly this when cgroup.kill is missing.
 var Naive = Killer{
+	ID:       "naive",
 	Name:     "naive one pass",
 	Source:   "a shell loop over cgroup.procs; selftests cg_killall without cgroup.kill",
 	Weakness: "one snapshot: a child forked after the read survives; a recycled pid kills a stranger",
@@ -32,6 +33,7 @@ var Naive = Killer{
 // forks racing the kill (kill_seq) and excluding kernel threads. It
 // returns before the tasks have died.
 var CgroupKill = Killer{
+	ID:       "cgroup.kill",
 	Name:     "cgroup.kill",
 	Source:   "echo 1 > cgroup.kill (kernel/cgroup/cgroup.c cgroup_kill_write, 5.14+)",
 	Weakness: "kills the writer if it is inside; EOPNOTSUPP in a threaded cgroup; returns before the tasks are gone",

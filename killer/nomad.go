@@ -12,6 +12,7 @@ import "cgsim/model"
 // each pid ignoring errors, thaw. Cleanup retries removal in the
 // background, so Kill itself reports success.
 var NomadV1 = Killer{
+	ID:       "nomad-v1",
 	Name:     "Nomad v1 freezer",
 	Source:   "nomad client/lib/cgroupslib/editor.go lifeCG1.Kill (aa026cc99cfb)",
 	Weakness: "the freeze is not awaited: a task still running forks a child that is not in the one snapshot, and the thaw frees it; not recursive",
@@ -35,6 +36,7 @@ var NomadV1 = Killer{
 // tasks have exited, so the rmdir can fail with EBUSY; Wranglers.Destroy
 // ignores both errors.
 var NomadV2 = Killer{
+	ID:       "nomad-v2",
 	Name:     "Nomad v2 cgroup.kill + teardown",
 	Source:   "nomad client/lib/cgroupslib/editor.go lifeCG2.Kill, Teardown; proclib/wrangler.go Destroy",
 	Weakness: "rmdir right after cgroup.kill races the dying tasks (EBUSY), and the error is dropped: the cgroup leaks",

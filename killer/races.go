@@ -110,7 +110,7 @@ var Races = []Race{
 	{
 		Name: "fork-during-snapshot",
 		Teaches: "A task in /t forks once while the killer runs. A killer that reads cgroup.procs once and " +
-			"then signals the pids misses a child forked after its read (§9.1); a loop that re-reads sees it.",
+			"then signals the pids misses a child forked after its read; a loop that re-reads sees it.",
 		Build: func(o model.Options, k Killer) (*Machine, error) {
 			b := newBench(o, "/t")
 			b.spawn(b.init, "forker", "/t", 0, forkOnce)
@@ -120,8 +120,8 @@ var Races = []Race{
 	{
 		Name: "pid-reuse-outside",
 		Teaches: "pid_max is 10. Four sleepers and a task that soon exits live in /t; a task outside the " +
-			"target forks until pids run out and keeps trying, so the number the exiting task frees goes to a stranger. A killer that signals a number " +
-			"read earlier (kill(2)), or pins it with pidfd_open only after the exit, hits the stranger (§9.3, Nomad#17960).",
+			"target forks while pids are exhausted and keeps trying, so the number the exiting task frees goes to a stranger. A killer that signals a number " +
+			"read earlier (kill(2)), or pins it with pidfd_open only after the exit, hits the stranger (Nomad#17960).",
 		Build: func(o model.Options, k Killer) (*Machine, error) {
 			o.PidMax = 10
 			b := newBench(o, "/t")
@@ -133,10 +133,14 @@ var Races = []Race{
 				spin[i] = sim.Instr{Op: sim.OpSpin}
 			}
 			b.spawn(b.init, "short-lived", "/t", 0, append(spin, sim.Instr{Op: sim.OpExitGroup}))
-			// The spawner forks sleeping children until pids run out, and
-			// keeps trying: the next number freed is the next it gets.
+			// The spawner forks two sleeping children, retrying while pids
+			// are exhausted: the first gets the last free number, the
+			// second the number the exiting task frees.
 			b.spawn(b.init, "spawner", "", 0, []sim.Instr{
-				{Op: sim.OpFork, B: 2}, {Op: sim.OpJump, A: 0}, {Op: sim.OpPause}, {Op: sim.OpJump, A: 2},
+				{Op: sim.OpLoop, A: 2, B: 2}, {Op: sim.OpJump, A: 5},
+				{Op: sim.OpFork, B: 7}, {Op: sim.OpJumpIfErr, A: int32(model.EAGAIN), B: 2}, {Op: sim.OpJump, A: 0},
+				{Op: sim.OpPause}, {Op: sim.OpJump, A: 5},
+				{Op: sim.OpPause}, {Op: sim.OpJump, A: 7},
 			})
 			return b.killer(k, "", Target{Cgroup: "/t"}, 4)
 		},
@@ -144,7 +148,7 @@ var Races = []Race{
 	{
 		Name: "migration-into-visited",
 		Teaches: "/t/a and /t/b; a task in /t/b moves itself into /t/a (a delegated subtree may). A walk that " +
-			"has finished /t/a before the move and reaches /t/b after it never sees the task (§9.4, R-SD5). " +
+			"has finished /t/a before the move and reaches /t/b after it never sees the task. " +
 			"cgroup.kill holds cgroup_mutex, which excludes migration.",
 		Build: func(o model.Options, k Killer) (*Machine, error) {
 			b := newBench(o, "/t", "/t/a", "/t/b")
@@ -161,7 +165,7 @@ var Races = []Race{
 		Name: "zombie-leader",
 		Teaches: "The main thread of a process in /t has exited (pthread_exit) and another thread runs. " +
 			"cgroup.kill signals the zombie leader only and the process survives (confirmed on 6.18, " +
-			"docs/kernel-probes.md Q2); kill(2) and pidfd_send_signal of the pid are group-wide and work (§9.5).",
+			"docs/kernel-probes.md Q2); kill(2) and pidfd_send_signal of the pid are group-wide and work.",
 		Build: func(o model.Options, k Killer) (*Machine, error) {
 			b := newBench(o, "/t")
 			fl := int32(model.CLONE_THREAD | model.CLONE_SIGHAND | model.CLONE_VM)
@@ -176,7 +180,7 @@ var Races = []Race{
 		Name: "kthread-in-target",
 		Teaches: "A movable kernel thread sits in /t with a user task. Every killer skips or cannot kill it, so " +
 			"the cgroup stays populated: killers that wait for empty or remove the cgroup give up with EBUSY, " +
-			"though \"empty except kernel threads\" holds (§9.6).",
+			"though \"empty except kernel threads\" holds.",
 		Build: func(o model.Options, k Killer) (*Machine, error) {
 			b := newBench(o, "/t")
 			kt := b.w.Kthread("kworker", true)
@@ -191,7 +195,7 @@ var Races = []Race{
 		Name: "killer-inside-target",
 		Teaches: "The killer itself lives in /t. cgroup.kill kills the writer too; systemd's IGNORE_SELF skips " +
 			"itself; a freezer killer freezes itself and never runs again, which is why Nomad moved its executor " +
-			"out first (§9.7).",
+			"out first.",
 		Build: func(o model.Options, k Killer) (*Machine, error) {
 			b := newBench(o, "/t")
 			b.spawn(b.init, "worker", "/t", 0, pause)
@@ -201,7 +205,7 @@ var Races = []Race{
 	{
 		Name: "threaded-target",
 		Teaches: "The target /d/t is a threaded cgroup holding a process. cgroup.kill and reads of cgroup.procs " +
-			"fail with EOPNOTSUPP there; runc falls back to cgroup.threads (§9.8).",
+			"fail with EOPNOTSUPP there; runc falls back to cgroup.threads.",
 		Build: func(o model.Options, k Killer) (*Machine, error) {
 			b := newBench(o, "/d", "/d/t")
 			b.write("/d/t", model.FileType, "threaded")
@@ -213,7 +217,7 @@ var Races = []Race{
 		Name: "private-pidns-outsider",
 		Teaches: "The container /t has its own pid namespace (cinit, a worker) and also holds \"visitor\", a " +
 			"host task that joined the cgroup but not the namespace. Killing the init zaps the namespace only; " +
-			"the visitor survives and /t stays populated (§9.9, R-RC1). The runtimes that kill the init are told " +
+			"the visitor survives and /t stays populated. The runtimes that kill the init are told " +
 			"its pid.",
 		Build: func(o model.Options, k Killer) (*Machine, error) {
 			b := newBench(o, "/t")
@@ -234,7 +238,7 @@ var Races = []Race{
 	{
 		Name: "rmdir-after-kill",
 		Teaches: "/t holds three sleepers. cgroup.kill returns before they have exited, so an rmdir right " +
-			"after it fails with EBUSY; a killer that drops that error leaks the cgroup (§9.11, R-NO3).",
+			"after it fails with EBUSY; a killer that drops that error leaks the cgroup.",
 		Build: func(o model.Options, k Killer) (*Machine, error) {
 			b := newBench(o, "/t")
 			for i := 1; i <= 3; i++ {
@@ -245,16 +249,17 @@ var Races = []Race{
 	},
 	{
 		Name: "freeze-not-awaited",
-		Teaches: "A task in /t forks again and again. A killer that writes cgroup.freeze and reads cgroup.procs " +
+		Teaches: "A task in /t forks four times in a row. A killer that writes cgroup.freeze and reads cgroup.procs " +
 			"without waiting for \"frozen 1\" can read while a fork is in flight; the child, born frozen but not " +
-			"in the snapshot, runs again after the thaw (§9.12, R-NO1, R-CR1). pids.max 6 bounds the forker.",
+			"in the snapshot, runs again after the thaw.",
 		Build: func(o model.Options, k Killer) (*Machine, error) {
 			b := newBench(o, "/t")
-			b.write("/", model.FileSubtreeControl, "+pids")
-			b.write("/t", model.FilePidsMax, "6") // a bounded forker: failed forks retry
+			// The forker forks four times, as fast as it can; every child sleeps.
 			b.spawn(b.init, "forker", "/t", 0, []sim.Instr{
-				{Op: sim.OpFork, B: 2}, {Op: sim.OpJump, A: 0},
-				{Op: sim.OpPause}, {Op: sim.OpJump, A: 2},
+				{Op: sim.OpLoop, A: 4, B: 2}, {Op: sim.OpJump, A: 4},
+				{Op: sim.OpFork, B: 6}, {Op: sim.OpJump, A: 0},
+				{Op: sim.OpPause}, {Op: sim.OpJump, A: 4},
+				{Op: sim.OpPause}, {Op: sim.OpJump, A: 6},
 			})
 			return b.killer(k, "", Target{Cgroup: "/t"}, 0)
 		},

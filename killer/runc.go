@@ -46,6 +46,7 @@ func runcSignal(h Host, t Target, killFile bool) error {
 
 // Runc is `runc kill CONTAINER KILL` on a 5.14+ kernel.
 var Runc = Killer{
+	ID:       "runc",
 	Name:     "runc kill",
 	Source:   "runc libcontainer Container.signal, signalAllProcesses (runc 1.2+, 76d9cf5da568)",
 	Weakness: "with a private pid namespace it kills the init only: cgroup members outside the namespace survive",
@@ -55,6 +56,7 @@ var Runc = Killer{
 // RuncFallback is runc kill where cgroup.kill is missing (kernels before
 // 5.14): freeze, one snapshot, kill, thaw.
 var RuncFallback = Killer{
+	ID:       "runc-freezer",
 	Name:     "runc kill (<5.14: freezer)",
 	Source:   "runc signalAllProcesses fallback: Freeze, GetAllPids, kill, Thaw",
 	Weakness: "one snapshot: a task migrated in after the read, or any fork if the freeze failed, survives",

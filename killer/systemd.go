@@ -113,6 +113,7 @@ func waitEmpty(h Host, path string, budget int) bool {
 // with pidfds (v255+), the loop under the stop path and the fallbacks of
 // systemd-oomd and udev.
 var SystemdCgKill = Killer{
+	ID:       "systemd-cg-kill",
 	Name:     "systemd cg_kill_recursive",
 	Source:   "systemd src/basic/cgroup-util.c cg_kill, cg_kill_recursive (v255+: pidfd per pid)",
 	Weakness: "done set of pid numbers (a recycled pid in the cgroup is skipped); migration into a visited subgroup; no pass limit",
@@ -124,6 +125,7 @@ var SystemdCgKill = Killer{
 
 // SystemdCgKillOld is the same loop before v255: kill(2) on the number.
 var SystemdCgKillOld = Killer{
+	ID:       "systemd-cg-kill-old",
 	Name:     "systemd cg_kill_recursive (<v255)",
 	Source:   "systemd src/basic/cgroup-util.c cg_kill before 4d1b2df199 (v255): kill(pid)",
 	Weakness: "as cg_kill, and a pid recycled between the read and kill(2) reaches a stranger",
@@ -140,6 +142,7 @@ var SystemdCgKillOld = Killer{
 // service's processes here ignore nothing, so SIGTERM ends them; the
 // scenarios use SIGKILL-worthy adversaries.
 var SystemdStop = Killer{
+	ID:       "systemd-stop",
 	Name:     "systemd stop (KillMode=control-group)",
 	Source:   "systemd src/core/unit.c unit_kill_context, src/core/service.c service_enter_signal (262~devel)",
 	Weakness: "the cg_kill weaknesses per pass; gives up after the timeouts and leaves the cgroup",
@@ -173,6 +176,7 @@ var SystemdStop = Killer{
 // cgroup.kill through cg_kill_kernel_sigkill, and on EOPNOTSUPP the
 // userspace loop without IGNORE_SELF and SIGCONT.
 var SystemctlKill = Killer{
+	ID:       "systemctl-kill",
 	Name:     "systemctl kill -s KILL",
 	Source:   "systemd src/core/unit.c unit_kill, cg_kill_kernel_sigkill (v257+)",
 	Weakness: "asynchronous: returns before the tasks die; falls back to the loop in a threaded cgroup",

@@ -34,6 +34,8 @@ func join(dir, name string) string {
 // A Killer takes down a target from a host. It returns nil when it
 // believes it succeeded, else the error it would report.
 type Killer struct {
+	// ID names it on the command line ("systemd-cg-kill").
+	ID string
 	// Name is the row of the matrix ("systemd cg_kill_recursive").
 	Name string
 	// Source says what the code follows (project, file, function, version).
@@ -44,4 +46,24 @@ type Killer struct {
 	Removes bool
 	// Run is the algorithm.
 	Run func(h Host, t Target) error
+}
+
+// Lookup returns the killer with the given ID.
+func Lookup(id string) (Killer, bool) {
+	for _, k := range Killers {
+		if k.ID == id {
+			return k, true
+		}
+	}
+	return Killer{}, false
+}
+
+// LookupRace returns the race with the given name.
+func LookupRace(name string) (Race, bool) {
+	for _, r := range Races {
+		if r.Name == name {
+			return r, true
+		}
+	}
+	return Race{}, false
 }

@@ -24,6 +24,7 @@ import (
 	"strings"
 	"time"
 
+	"cgsim/killer"
 	"cgsim/model"
 	"cgsim/scenarios"
 	"cgsim/sim"
@@ -41,6 +42,10 @@ Usage:
   simrun replay FILE                  replay a schedule file written by explore
   simrun explain NAME|FILE [flags]    the machine at a step: process tree, pid
                                       namespaces, cgroup tree (-dot for Graphviz)
+  simrun matrix [flags]               every userspace killer against every race:
+                                      contained, escaped, wrong process killed, ...
+  simrun race [RACE KILLER] [flags]   one run of a killer against a race, with its
+                                      trace and outcome (no arguments: the lists)
 
 NAME is a bundled scenario (simrun list); FILE a scenario file (YAML, a
 path with a '/' or ending in .yaml; the format is in docs/scenarios.md).
@@ -86,8 +91,12 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		code, err = cmdReplay(args[1:], stdout, stderr)
 	case "explain":
 		code, err = cmdExplain(args[1:], stdout, stderr)
+	case "matrix":
+		code, err = cmdMatrix(args[1:], stdout, stderr)
+	case "race":
+		code, err = cmdRace(args[1:], stdout, stderr)
 	default:
-		err = fmt.Errorf("unknown command %q (want list, run, explore, replay or explain)", args[0])
+		err = fmt.Errorf("unknown command %q (want list, run, explore, replay, explain, matrix or race)", args[0])
 	}
 	if err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
@@ -598,4 +607,123 @@ frozen. -dot writes Graphviz instead.
 	fmt.Fprintf(stdout, "scenario: %s\n", name)
 	_ = opts
 	return 0, fw.Explain(stdout)
+}
+
+func cmdMatrix(args []string, stdout, stderr io.Writer) (int, error) {
+	fs := flag.NewFlagSet("matrix", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = commandUsage(fs, `usage: simrun matrix [flags]
+
+Run every userspace killer (systemd, Nomad, runc, crun, kubelet, Mesos, a
+naive loop, plain cgroup.kill) against every race class, seeds 1..N of
+random exploration each, and print the worst outcome of each pair as a
+Markdown table, then one line per pair that was not contained: how many
+seeds, a seed that shows it (replay it with simrun race), and why.
+docs/killers.md holds this output for kill=seq and kill=atomic.
+`)
+	kf := addKernelFlags(fs)
+	seeds := fs.Uint64("seeds", 0, "seeds per pair (default 100)")
+	maxSteps := fs.Int("max-steps", 0, "steps per run before it is cut off (default 10000)")
+	if err := fs.Parse(args); err != nil {
+		return 2, err
+	}
+	if fs.NArg() > 0 {
+		return 2, fmt.Errorf("matrix: unexpected argument %q", fs.Arg(0))
+	}
+	c := killer.DefaultCampaign()
+	var err error
+	if c.Options, err = kf.apply(c.Options); err != nil {
+		return 2, err
+	}
+	if *seeds > 0 {
+		c.Seeds = *seeds
+	}
+	if *maxSteps > 0 {
+		c.MaxSteps = *maxSteps
+	}
+	m, err := c.Matrix()
+	if err != nil {
+		return 2, err
+	}
+	killer.WriteDoc(stdout, []killer.Campaign{c}, [][][]killer.Cell{m})
+	return 0, nil
+}
+
+func cmdRace(args []string, stdout, stderr io.Writer) (int, error) {
+	fs := flag.NewFlagSet("race", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = commandUsage(fs, `usage: simrun race RACE KILLER [flags]
+
+One run of a userspace killer against a race class: the trace (the
+killer is the task named "killer"; each of its system calls is a step),
+then how it ended: contained, escaped, wrong process killed, killer died,
+did not terminate, cgroup leaked or gave up. Exit status 1 unless
+contained. Without arguments, list the races and the killers.
+`)
+	kf := addKernelFlags(fs)
+	seed := fs.Uint64("seed", 1, "random schedule of this seed")
+	maxSteps := fs.Int("max-steps", 10000, "cut the run off after this many steps")
+	asJSON := fs.Bool("json", false, "write the trace as JSON Lines")
+	var pos []string
+	for len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		pos, args = append(pos, args[0]), args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2, err
+	}
+	pos = append(pos, fs.Args()...)
+	if len(pos) == 0 {
+		fmt.Fprintln(stdout, "races:")
+		for _, r := range killer.Races {
+			fmt.Fprintf(stdout, "  %s\n", r.Name)
+		}
+		fmt.Fprintln(stdout, "killers:")
+		for _, k := range killer.Killers {
+			fmt.Fprintf(stdout, "  %-20s %s\n", k.ID, k.Name)
+		}
+		return 0, nil
+	}
+	if len(pos) != 2 {
+		return 2, fmt.Errorf("race: want RACE KILLER (run 'simrun race' for the lists)")
+	}
+	r, ok := killer.LookupRace(pos[0])
+	if !ok {
+		return 2, fmt.Errorf("race: unknown race %q (run 'simrun race' for the list)", pos[0])
+	}
+	k, ok := killer.Lookup(pos[1])
+	if !ok {
+		return 2, fmt.Errorf("race: unknown killer %q (run 'simrun race' for the list)", pos[1])
+	}
+	opts, err := kf.apply(killer.DefaultCampaign().Options)
+	if err != nil {
+		return 2, err
+	}
+	m, err := r.Build(opts, k)
+	if err != nil {
+		return 2, err
+	}
+	sched := explore.Random(m.W, *seed, *maxSteps).Schedule
+	fw, res := sim.Replay(m.W, sched, len(sched))
+	h := sim.TraceHeader{Scenario: r.Name + " × " + k.ID, Options: opts.String(), Seed: *seed, Schedule: res.Schedule.String()}
+	if *asJSON {
+		err = sim.WriteJSONL(stdout, h, fw.Trace())
+	} else {
+		err = sim.WriteText(stdout, h, fw.Trace())
+	}
+	if err != nil {
+		return 2, err
+	}
+	out, detail := killer.Classify(fw, m.Killer, k, m.Target, res.Truncated)
+	fmt.Fprintf(stdout, "steps: %d\noutcome: %s", res.Steps, out)
+	if detail != "" {
+		fmt.Fprintf(stdout, " (%s)", detail)
+	}
+	fmt.Fprintln(stdout)
+	if why := killer.Why(k, r, out); why != "" {
+		fmt.Fprintf(stdout, "why: %s\n", why)
+	}
+	if out != killer.Contained {
+		return 1, nil
+	}
+	return 0, nil
 }
