@@ -704,7 +704,7 @@ contained. Without arguments, list the races and the killers.
 	}
 	sched := explore.Random(m.W, *seed, *maxSteps).Schedule
 	fw, res := sim.Replay(m.W, sched, len(sched))
-	h := sim.TraceHeader{Scenario: r.Name + " × " + k.ID, Options: opts.String(), Seed: *seed, Schedule: res.Schedule.String()}
+	h := sim.TraceHeader{Scenario: r.Name + " × " + k.ID, Options: m.W.K.Opts.String(), Seed: *seed, Schedule: res.Schedule.String()}
 	if *asJSON {
 		err = sim.WriteJSONL(stdout, h, fw.Trace())
 	} else {
