@@ -7,6 +7,7 @@ import (
 
 	"go.yaml.in/yaml/v4"
 
+	"cgsim/killer"
 	"cgsim/model"
 	"cgsim/sim"
 )
@@ -55,7 +56,12 @@ func (sp *spec) build(opts model.Options) (*sim.World, error) {
 		b.mkTask(t)
 	}
 	for _, t := range sp.tasks {
-		if !t.kthread && d.err == nil {
+		switch {
+		case d.err != nil || t.kthread:
+		case t.killer != nil:
+			w.SetProgram(b.progs[t.name], sim.PauseForever()) // never runs: the killer drives the task
+			b.driveKiller(t)
+		default:
 			c := &compiler{b: b}
 			c.program(t.program)
 			w.SetProgram(b.progs[t.name], c.code)
@@ -346,4 +352,60 @@ func errnoList(list []model.Errno) string {
 		s[i] = e.String()
 	}
 	return strings.Join(s, " or ")
+}
+
+// driveKiller makes task t run the userspace killer its file names
+// (package killer), and adds the property that the killer contains its
+// target: at the end, it reported success and nothing of the target
+// survived, it signalled nothing outside the target, and it is alive
+// (killer.Classify).
+func (b *builder) driveKiller(t *taskSpec) {
+	d := b.d
+	f := d.fields(t.killer, "killer", killerKeys)
+	if f["name"] == nil || f["target"] == nil {
+		d.failf(t.killer, "killer: want name (one of %s) and target (the cgroup to kill)", strings.Join(killerIDs(), ", "))
+		return
+	}
+	id := d.str(f["name"], "name")
+	k, ok := killer.Lookup(id)
+	if !ok && d.err == nil {
+		d.failf(f["name"], "killer: unknown killer %q (want one of %s)", id, strings.Join(killerIDs(), ", "))
+	}
+	target := killer.Target{Cgroup: d.cgroupPath(f["target"], "target")}
+	cg := b.cgroupAtSetup(f["target"], "target")
+	if v := f["init"]; v != nil {
+		it := b.task(v, "init")
+		if d.err == nil {
+			target.InitPid = b.w.K.PidIn(it, b.w.K.Task(b.ids[t.name]).NS)
+		}
+	}
+	warmup := 0
+	if v := f["warmup"]; v != nil {
+		warmup = int(d.int(v, "warmup", 0, 1<<20))
+	}
+	if d.err != nil {
+		return
+	}
+	kt := b.ids[t.name]
+	killer.Drive(b.w, kt, k, target, warmup)
+	b.w.Props = append(b.w.Props, sim.Property{Name: "killer " + k.ID, Check: func(w *sim.World, final bool) string {
+		if r := w.Records("wrong-kill"); len(r) > 0 {
+			return "wrong process killed: " + r[0].Data
+		}
+		if !final {
+			return ""
+		}
+		if o, detail := killer.Classify(w, kt, k, cg, false); o != killer.Contained {
+			return o.String() + ": " + detail
+		}
+		return ""
+	}})
+}
+
+func killerIDs() []string {
+	var out []string
+	for _, k := range killer.Killers {
+		out = append(out, k.ID)
+	}
+	return out
 }

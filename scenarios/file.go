@@ -21,7 +21,8 @@ var (
 	topKeys     = []string{"version", "name", "summary", "teaches", "source", "kernel", "cgroups", "tasks", "expect", "explore"}
 	kernelKeys  = []string{"kill", "zap", "populated", "pid_max"}
 	cgroupKeys  = []string{"path", "type", "subtree_control", "pids.max", "cgroup.max.depth", "cgroup.max.descendants", "freeze"}
-	taskKeys    = []string{"name", "parent", "cgroup", "pidns", "threads", "program", "kthread", "movable", "settle"}
+	taskKeys    = []string{"name", "parent", "cgroup", "pidns", "threads", "program", "killer", "kthread", "movable", "settle"}
+	killerKeys  = []string{"name", "target", "init", "warmup"}
 	expectKeys  = []string{"violation", "under", "properties"}
 	underKeys   = []string{"kill", "zap", "populated", "violation"}
 	exploreKeys = []string{"mode", "seeds", "max-steps", "max-depth", "max-preemptions", "max-states", "kill-gate"}
@@ -65,6 +66,7 @@ type taskSpec struct {
 	movable  bool
 	settle   *yaml.Node
 	program  *yaml.Node
+	killer   *yaml.Node
 	sleeper  bool // the program is a built-in that goes to sleep
 	id       model.TaskID
 	progID   int32
@@ -241,7 +243,7 @@ func (d *decoder) task(n *yaml.Node, index int) *taskSpec {
 		return nil
 	}
 	t := &taskSpec{node: n, index: index, parent: f["parent"], cgroup: f["cgroup"], pidns: f["pidns"],
-		settle: f["settle"], program: f["program"]}
+		settle: f["settle"], program: f["program"], killer: f["killer"]}
 	if f["name"] == nil {
 		d.failf(n, "task: missing key \"name\"")
 		return nil
@@ -271,14 +273,16 @@ func (d *decoder) task(n *yaml.Node, index int) *taskSpec {
 		d.failf(t.pidns, "the first task is the global init of the initial pid namespace")
 	case t.kthread && t.parent != nil:
 		d.failf(t.parent, "a kernel thread's parent is kthreadd: leave parent out")
+	case t.killer != nil && (t.program != nil || t.kthread || index == 0):
+		d.failf(t.killer, "killer: a killer runs in place of a program, in a user task other than init")
 	case t.kthread && t.program != nil:
 		d.failf(t.program, "a kernel thread runs no user program")
 	case t.kthread && t.pidns != nil:
 		d.failf(t.pidns, "kernel threads live in the initial pid namespace")
 	case t.kthread && t.threads > 0:
 		d.failf(f["threads"], "threads: not for kernel threads")
-	case !t.kthread && t.program == nil:
-		d.failf(n, "task %q: missing key \"program\" (a built-in name such as pause, or a list of actions)", t.name)
+	case !t.kthread && t.program == nil && t.killer == nil:
+		d.failf(n, "task %q: missing key \"program\" (a built-in name such as pause, or a list of actions) or \"killer\"", t.name)
 	}
 	if t.program != nil && t.program.Kind == yaml.ScalarNode {
 		switch t.program.Value {

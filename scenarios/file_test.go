@@ -57,6 +57,9 @@ func TestParseErrors(t *testing.T) {
 		{"bad mode", "version: 1\n" + tasks + "explore: {mode: sideways}\n", `f.yaml:5:17: mode: want exhaustive or random, got "sideways"`},
 		{"bad seeds", "version: 1\n" + tasks + "explore: {seeds: 9-1}\n", `f.yaml:5:18: seeds: want seeds as N or N-M with 1 <= N <= M, got "9-1"`},
 		{"gate label", "version: 1\n" + tasks + "explore: {kill-gate: kill}\n", `f.yaml:5:22: kill-gate: no call is labelled "kill"`},
+		{"unknown killer", "version: 1\ncgroups: [{path: /t}]\n" + tasks + "  - {name: k, killer: {name: pkill, target: /t}}\n", `f.yaml:6:30: killer: unknown killer "pkill" (want one of cgroup.kill, naive,`},
+		{"killer and program", "version: 1\ncgroups: [{path: /t}]\n" + tasks + "  - {name: k, program: pause, killer: {name: naive, target: /t}}\n", "f.yaml:6:39: killer: a killer runs in place of a program"},
+		{"killer target missing", "version: 1\n" + tasks + "  - {name: k, killer: {name: naive, target: /gone}}\n", "f.yaml:5:45: target: cgroup /gone does not exist at setup"},
 		{"kthread not movable", "version: 1\ncgroups: [{path: /t}]\n" + tasks + "  - {name: kw, kthread: true, cgroup: /t}\n", `f.yaml:6:39: kernel thread "kw": cannot be moved to /t: EINVAL`},
 	} {
 		t.Run(c.name, func(t *testing.T) {

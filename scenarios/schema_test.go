@@ -46,6 +46,7 @@ func TestSchemaMatchesLoader(t *testing.T) {
 		{"expect", def("expect"), expectKeys},
 		{"under", def("under"), underKeys},
 		{"explore", def("explore"), exploreKeys},
+		{"killer", def("killer"), killerKeys},
 	} {
 		require.Equal(t, sorted(c.want), keys(c.obj), c.name)
 	}
@@ -111,4 +112,9 @@ func TestSchemaMatchesLoader(t *testing.T) {
 		cov = append(cov, c.(string))
 	}
 	require.Equal(t, sorted(model.CoverageNames()), sorted(cov), "coverage points")
+	var ids []string
+	for _, id := range def("killer")["properties"].(map[string]any)["name"].(map[string]any)["enum"].([]any) {
+		ids = append(ids, id.(string))
+	}
+	require.Equal(t, sorted(killerIDs()), sorted(ids), "killer names")
 }
