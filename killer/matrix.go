@@ -14,6 +14,8 @@ import (
 // the worst outcome over the seeds, a seed that shows it, and how many
 // seeds ended each way.
 type Cell struct {
+	// Seeds is how many seeds were explored.
+	Seeds   uint64
 	Outcome Outcome
 	Detail  string
 	Seed    uint64
@@ -40,8 +42,16 @@ func (c Campaign) Run(r Race, k Killer) (Cell, error) {
 		return Cell{}, fmt.Errorf("%s/%s: %w", r.Name, k.Name, err)
 	}
 	cell := Cell{Outcome: numOutcomes}
-	for seed := uint64(1); seed <= c.Seeds; seed++ {
-		res, fm := explore.RandomFinal(m.W, seed, c.MaxSteps)
+	seeds, steps := c.Seeds, c.MaxSteps
+	if r.Seeds > 0 && r.Seeds < seeds {
+		seeds = r.Seeds
+	}
+	if r.MaxSteps > 0 && r.MaxSteps < steps {
+		steps = r.MaxSteps
+	}
+	cell.Seeds = seeds
+	for seed := uint64(1); seed <= seeds; seed++ {
+		res, fm := explore.RandomFinal(m.W, seed, steps)
 		out, detail := Classify(fm.(*sim.World), m.Killer, k, m.Target, res.Truncated)
 		cell.Counts[out]++
 		if out < cell.Outcome {
@@ -80,17 +90,17 @@ func WriteTable(w io.Writer, c Campaign, m [][]Cell) {
 	for i, k := range Killers {
 		fmt.Fprintf(w, "| %s |", k.Name)
 		for _, cell := range m[i] {
-			fmt.Fprintf(w, " %s |", cellText(cell, c.Seeds))
+			fmt.Fprintf(w, " %s |", cellText(cell))
 		}
 		fmt.Fprintln(w)
 	}
 }
 
-func cellText(cell Cell, seeds uint64) string {
+func cellText(cell Cell) string {
 	if cell.Outcome == Contained {
 		return "contained"
 	}
-	return fmt.Sprintf("**%s** (%d/%d)", cell.Outcome, cell.Counts[cell.Outcome], seeds)
+	return fmt.Sprintf("**%s** (%d/%d)", cell.Outcome, cell.Counts[cell.Outcome], cell.Seeds)
 }
 
 // WriteWhy writes one line per cell that is not "contained": the killer,
@@ -104,7 +114,7 @@ func WriteWhy(w io.Writer, c Campaign, m [][]Cell) {
 				continue
 			}
 			fmt.Fprintf(w, "- **%s × %s: %s** (%d/%d; seed %d: %s): %s.\n", k.Name, r.Name, cell.Outcome,
-				cell.Counts[cell.Outcome], c.Seeds, cell.Seed, cell.Detail, Why(k, r, cell.Outcome))
+				cell.Counts[cell.Outcome], cell.Seeds, cell.Seed, cell.Detail, Why(k, r, cell.Outcome))
 		}
 	}
 }

@@ -47,3 +47,37 @@ var NomadV2 = Killer{
 		return nil
 	},
 }
+
+// NomadGroupKiller is the historical group_killer.go (client/lib/cgutil,
+// 2022, before a9447e2a0a moved v2 to cgroup.kill): move the executor
+// itself out of the task cgroup first (into the root here, "init.scope"
+// there) so that freezing does not freeze the killer, freeze through the
+// runc fs2 manager (which waits for "frozen 1"; errors ignored), read this
+// cgroup's pids once, SIGKILL each, thaw, wait4 each (ECHILD for
+// non-children is "normal"), and sleep a little so that rmdir does not see
+// a transient EBUSY.
+var NomadGroupKiller = Killer{
+	ID:       "nomad-group-killer",
+	Name:     "Nomad group_killer (2022)",
+	Source:   "nomad client/lib/cgutil/group_killer.go (a9447e2a0a^), copied from runc's old signalAllProcesses",
+	Weakness: "one snapshot of this cgroup only (not recursive); a task migrated in after the read survives",
+	Run: func(h Host, t Target) error {
+		_ = h.WriteFile("/cgroup.procs", "0") // move self out
+		_ = freezeAndWait(h, t.Cgroup, 1000)
+		procs, err := h.ReadFile(t.file("cgroup.procs"))
+		if err != nil {
+			_ = thaw(h, t.Cgroup)
+			return err
+		}
+		pids := ParsePids(procs)
+		for _, pid := range pids {
+			_ = h.Kill(pid, model.SIGKILL)
+		}
+		_ = thaw(h, t.Cgroup)
+		for _, pid := range pids {
+			_, _ = h.Waitpid(pid, 0)
+		}
+		h.Sleep(1)
+		return nil
+	},
+}

@@ -2,6 +2,7 @@ package killer
 
 import (
 	"fmt"
+	"strings"
 
 	"cgsim/model"
 	"cgsim/sim"
@@ -13,6 +14,10 @@ import (
 type Race struct {
 	Name    string
 	Teaches string
+	// Seeds and MaxSteps, if set, lower the campaign's for this race (a
+	// fork bomb that escapes runs to the step limit).
+	Seeds    uint64
+	MaxSteps int
 	// Build makes the machine with the killer's task driven by k.
 	Build func(o model.Options, k Killer) (*Machine, error)
 }
@@ -31,6 +36,14 @@ type bench struct {
 	init model.TaskID
 	cgs  map[string]model.CgroupID
 	err  error
+	// placed lists the tasks spawned into a cgroup, with its path: the
+	// first one in the target is the service's "main process".
+	placed []placed
+}
+
+type placed struct {
+	t    model.TaskID
+	path string
 }
 
 func newBench(o model.Options, paths ...string) *bench {
@@ -80,6 +93,9 @@ func (b *bench) spawn(parent model.TaskID, name, cgroup string, flags uint32, co
 	}
 	t, err := b.w.Spawn(parent, name, b.w.AddProgram(name, code), flags, cg)
 	b.err = err
+	if err == nil && cgroup != "" {
+		b.placed = append(b.placed, placed{t, cgroup})
+	}
 	return t
 }
 
@@ -89,6 +105,12 @@ func (b *bench) killer(k Killer, cgroup string, target Target, warmup int) (*Mac
 	kt := b.spawn(b.init, "killer", cgroup, 0, sim.PauseForever())
 	if b.err != nil {
 		return nil, b.err
+	}
+	for _, p := range b.placed {
+		if p.t != kt && (p.path == target.Cgroup || strings.HasPrefix(p.path, target.Cgroup+"/")) {
+			target.MainPid = b.w.K.PidIn(p.t, model.RootNS)
+			break
+		}
 	}
 	Drive(b.w, kt, k, target, warmup)
 	return &Machine{W: b.w, Killer: kt, Target: b.cgs[target.Cgroup]}, nil
@@ -115,6 +137,21 @@ var Races = []Race{
 			b := newBench(o, "/t")
 			b.spawn(b.init, "forker", "/t", 0, forkOnce)
 			return b.killer(k, "", Target{Cgroup: "/t"}, 0)
+		},
+	},
+	{
+		Name: "fork-bomb-small-pid-space",
+		Teaches: "pid_max is 24 and /t holds a fork bomb: every process forks again and again, and the numbers " +
+			"of killed and reaped children come back at once. A killer that keeps a done set of pid numbers " +
+			"skips a new process that got a number it already signalled; a loop may not finish while the bomb " +
+			"outpaces it; each SIGKILLed process can no longer fork. Runs stop after 3,000 steps, 30 seeds.",
+		Seeds:    30,
+		MaxSteps: 3000,
+		Build: func(o model.Options, k Killer) (*Machine, error) {
+			o.PidMax = 24
+			b := newBench(o, "/t")
+			b.spawn(b.init, "bomb", "/t", 0, sim.ForkBomb(""))
+			return b.killer(k, "", Target{Cgroup: "/t"}, 4)
 		},
 	},
 	{
@@ -268,6 +305,6 @@ var Races = []Race{
 
 // Killers lists the killers, in the order of the matrix.
 var Killers = []Killer{
-	CgroupKill, Naive, SystemdCgKill, SystemdCgKillOld, SystemdStop, SystemctlKill,
-	NomadV1, NomadV2, Runc, RuncFallback, Crun, CrunFallback, Kubelet, Mesos,
+	CgroupKill, Naive, SystemdCgKill, SystemdCgKillOld, SystemdStop, SystemdStopMixed, SystemdStopProcess, SystemctlKill,
+	NomadV1, NomadGroupKiller, NomadV2, Runc, RuncFallback, Crun, CrunFallback, Kubelet, Mesos,
 }

@@ -112,6 +112,9 @@ func Classify(w *sim.World, killerTask model.TaskID, k Killer, target model.Cgro
 func describeAll(w *sim.World, ts []model.TaskID) string {
 	s := ""
 	for i, t := range ts {
+		if i == 3 {
+			return fmt.Sprintf("%s and %d more", s, len(ts)-3)
+		}
 		if i > 0 {
 			s += ", "
 		}

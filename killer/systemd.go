@@ -135,41 +135,134 @@ var SystemdCgKillOld = Killer{
 	},
 }
 
-// SystemdStop is the stop path of a service with KillMode=control-group
-// (unit_kill_context, service_enter_signal): a SIGTERM pass with SIGCONT,
-// wait for the cgroup to empty (TimeoutStopSec), then a SIGKILL pass
-// (262~devel: with pids.max set to 0 for the pass) and a last wait. The
-// service's processes here ignore nothing, so SIGTERM ends them; the
-// scenarios use SIGKILL-worthy adversaries.
+// killMode is systemd's KillMode=.
+type killMode uint8
+
+const (
+	killControlGroup killMode = iota
+	killMixed
+	killProcess
+)
+
+// systemdStop is stopping a service with no ExecStop= (service.c
+// service_enter_signal; unit.c unit_kill_context): STOP_SIGTERM,
+// STOP_SIGKILL, then (STOP_POST, with no ExecStopPost=) FINAL_SIGTERM and
+// FINAL_SIGKILL. Each state runs unit_kill_context and, if it signalled
+// something worth waiting for, waits for the cgroup to empty, for the main
+// process to exit (STOP_* only: the leftovers are then the FINAL_* states'
+// business) or for the timeout (TimeoutStopSec=; here 40 polls), which
+// moves on to the next state. A timeout in FINAL_SIGKILL is "Processes
+// still around after final SIGKILL. Entering failed mode." (EBUSY here).
+//
+// unit_kill_context signals the main process through its pidref (and
+// SIGCONT after a catchable signal), then, for KillMode=control-group, or
+// mixed when the signal is SIGKILL, cg_kill_recursive over the cgroup with
+// SIGCONT|IGNORE_SELF and the main pid excluded; 262~devel sets pids.max
+// to 0 around a SIGKILL pass. There is no control process here.
+func systemdStop(h Host, t Target, mode killMode) error {
+	var main Pidfd
+	haveMain := false
+	if t.MainPid != 0 {
+		if fd, err := h.PidfdOpen(t.MainPid); err == nil {
+			main, haveMain = fd, true
+		}
+	}
+	mainGone := func() bool { return !haveMain || h.PidfdSendSignal(main, 0) == model.ESRCH }
+	killContext := func(sig model.Signal) bool {
+		wait := false
+		set := map[int32]bool{}
+		if haveMain {
+			if h.PidfdSendSignal(main, sig) == nil {
+				wait = true
+				if sig != model.SIGKILL && sig != model.SIGCONT {
+					_ = h.PidfdSendSignal(main, model.SIGCONT)
+				}
+			}
+			set[t.MainPid] = true
+		}
+		if mode == killControlGroup || (mode == killMixed && sig == model.SIGKILL) {
+			old, rerr := "", error(model.ENOENT)
+			if sig == model.SIGKILL {
+				if old, rerr = h.ReadFile(t.file("pids.max")); rerr == nil {
+					_ = h.WriteFile(t.file("pids.max"), "0")
+				}
+			}
+			if n, _ := cgKillRecursive(h, t.Cgroup, sig, cgroupSigcont|cgroupIgnoreSelf, set, true); n > 0 {
+				wait = true
+			}
+			if rerr == nil {
+				_ = h.WriteFile(t.file("pids.max"), strings.TrimSpace(old))
+			}
+		}
+		return wait
+	}
+	const (
+		empty = iota
+		mainExited
+		timeout
+		nothing
+	)
+	state := func(sig model.Signal, final bool) int {
+		if !killContext(sig) {
+			return nothing // skip ahead at once
+		}
+		for i := 0; i < 40; i++ {
+			if waitEmpty(h, t.Cgroup, 1) {
+				return empty
+			}
+			if !final && mainGone() {
+				return mainExited
+			}
+		}
+		return timeout
+	}
+	switch state(model.SIGTERM, false) { // STOP_SIGTERM
+	case empty:
+		return nil
+	case timeout, nothing:
+		if state(model.SIGKILL, false) == empty { // STOP_SIGKILL
+			return nil
+		}
+	}
+	switch state(model.SIGTERM, true) { // FINAL_SIGTERM
+	case empty:
+		return nil
+	case timeout, nothing:
+		if state(model.SIGKILL, true) == timeout { // FINAL_SIGKILL
+			return model.EBUSY
+		}
+	}
+	return nil
+}
+
+// SystemdStop is `systemctl stop` of a service with the default
+// KillMode=control-group.
 var SystemdStop = Killer{
 	ID:       "systemd-stop",
 	Name:     "systemd stop (KillMode=control-group)",
-	Source:   "systemd src/core/unit.c unit_kill_context, src/core/service.c service_enter_signal (262~devel)",
-	Weakness: "the cg_kill weaknesses per pass; gives up after the timeouts and leaves the cgroup",
-	Run: func(h Host, t Target) error {
-		_, err := cgKillRecursive(h, t.Cgroup, model.SIGTERM, cgroupSigcont|cgroupIgnoreSelf, map[int32]bool{}, true)
-		if err != nil {
-			return err
-		}
-		if waitEmpty(h, t.Cgroup, 40) {
-			return nil
-		}
-		old, rerr := h.ReadFile(t.file("pids.max"))
-		if rerr == nil {
-			_ = h.WriteFile(t.file("pids.max"), "0")
-		}
-		_, err = cgKillRecursive(h, t.Cgroup, model.SIGKILL, cgroupIgnoreSelf, map[int32]bool{}, true)
-		if rerr == nil {
-			_ = h.WriteFile(t.file("pids.max"), strings.TrimSpace(old))
-		}
-		if err != nil {
-			return err
-		}
-		if !waitEmpty(h, t.Cgroup, 40) {
-			return model.EBUSY // "Processes still around after SIGKILL. Ignoring."
-		}
-		return nil
-	},
+	Source:   "systemd src/core/service.c service_enter_signal, src/core/unit.c unit_kill_context (262~devel)",
+	Weakness: "the cg_kill weaknesses in each pass; after the final timeout it gives up (failed) and leaves the cgroup",
+	Run:      func(h Host, t Target) error { return systemdStop(h, t, killControlGroup) },
+}
+
+// SystemdStopMixed is the same with KillMode=mixed: SIGTERM to the main
+// process only, SIGKILL to the whole cgroup.
+var SystemdStopMixed = Killer{
+	ID:       "systemd-stop-mixed",
+	Name:     "systemd stop (KillMode=mixed)",
+	Source:   "systemd unit_kill_context with KillMode=mixed",
+	Weakness: "the rest of the cgroup sees only the SIGKILL phase, with the cg_kill weaknesses",
+	Run:      func(h Host, t Target) error { return systemdStop(h, t, killMixed) },
+}
+
+// SystemdStopProcess is the same with KillMode=process: only the main
+// process is ever signalled; the rest of the cgroup is left, by design.
+var SystemdStopProcess = Killer{
+	ID:       "systemd-stop-process",
+	Name:     "systemd stop (KillMode=process)",
+	Source:   "systemd unit_kill_context with KillMode=process",
+	Weakness: "by design it signals the main process only: every other process of the cgroup is left running",
+	Run:      func(h Host, t Target) error { return systemdStop(h, t, killProcess) },
 }
 
 // SystemctlKill is `systemctl kill -s KILL UNIT` (unit_kill, v257+):

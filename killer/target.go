@@ -11,6 +11,9 @@ type Target struct {
 	// containerd then kill the init and rely on zap_pid_ns_processes); 0
 	// otherwise.
 	InitPid int32
+	// MainPid is the pid of the service's main process (systemd's MainPID),
+	// 0 if none.
+	MainPid int32
 	// Signal is the signal to send (SIGKILL where zero).
 	Signal model.Signal
 }

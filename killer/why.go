@@ -23,6 +23,8 @@ func contains(list []string, s string) bool {
 	return false
 }
 
+const processMode = "KillMode=process signals the main process only, by design: every other process of the cgroup is left running, and the stop still succeeds"
+
 type why struct {
 	race    string
 	killers []string // empty: any killer
@@ -33,12 +35,20 @@ type why struct {
 // The killer families, by mechanism.
 var (
 	viaCgroupKill = []string{CgroupKill.Name, SystemctlKill.Name, NomadV2.Name, Runc.Name}
-	oneSnapshot   = []string{Naive.Name, NomadV1.Name}
-	cgKillLoop    = []string{SystemdCgKill.Name, SystemdCgKillOld.Name}
+	oneSnapshot   = []string{Naive.Name, NomadV1.Name, NomadGroupKiller.Name}
+	cgKillLoop    = []string{SystemdCgKill.Name, SystemdCgKillOld.Name, SystemdStop.Name, SystemdStopMixed.Name}
 	freezers      = []string{NomadV1.Name, RuncFallback.Name, CrunFallback.Name, Mesos.Name}
 )
 
 var whys = []why{
+	// KillMode=process, whatever the race
+	{"fork-during-snapshot", []string{SystemdStopProcess.Name}, Escaped, processMode},
+	{"pid-reuse-outside", []string{SystemdStopProcess.Name}, Escaped, processMode},
+	{"migration-into-visited", []string{SystemdStopProcess.Name}, Escaped, processMode},
+	{"private-pidns-outsider", []string{SystemdStopProcess.Name}, Escaped, processMode},
+	{"rmdir-after-kill", []string{SystemdStopProcess.Name}, Escaped, processMode},
+	{"freeze-not-awaited", []string{SystemdStopProcess.Name}, Escaped, processMode},
+
 	// fork-during-snapshot
 	{"fork-during-snapshot", viaCgroupKill, Escaped, "one of the kernel's own kill_seq windows (kill=seq, docs/model.md): the increment came before the fork's snapshot in cgroup_can_fork while the walk had already passed the parent, or the whole fork fit between css_task_iter_next and send_sig; kill=atomic closes both"},
 	{"fork-during-snapshot", oneSnapshot, Escaped, "it reads cgroup.procs once (Nomad's freeze is not awaited, so the task still runs), and the child forked after the read is never signalled"},
@@ -46,13 +56,21 @@ var whys = []why{
 	{"fork-during-snapshot", []string{Kubelet.Name}, GaveUp, "one read per call: the child forked after it keeps the cgroup populated and RemovePath fails with EBUSY (a later housekeeping pass would read again)"},
 	{"fork-during-snapshot", []string{NomadV2.Name}, Leaked, "cgroup.kill returns before its victims have exited, so the immediate rmdir fails with EBUSY and Nomad drops the error"},
 
+	// fork-bomb-small-pid-space
+	{"fork-bomb-small-pid-space", viaCgroupKill, Escaped, "the kernel's own kill_seq windows (kill=seq), which a bomb forking without pause keeps hitting; kill=atomic closes them"},
+	{"fork-bomb-small-pid-space", viaCgroupKill, Leaked, "cgroup.kill returns before its victims have exited, so the immediate rmdir fails with EBUSY and Nomad drops the error"},
+	{"fork-bomb-small-pid-space", oneSnapshot, Escaped, "it signals the processes of one read of cgroup.procs, and the bomb's children forked after that read are never signalled"},
+	{"fork-bomb-small-pid-space", cgKillLoop, Escaped, "with numbers recycled at once, a new child can get a number already in its done set and be skipped, or sit between commit and cgroup_post_fork when a pass finds nothing new: either way the loop ends with children alive"},
+	{"fork-bomb-small-pid-space", nil, NoTermination, "it had not returned after 3,000 steps: its passes, timeouts or rmdir retries need more steps than it gets while the bomb's tasks take most of them"},
+	{"fork-bomb-small-pid-space", []string{SystemdStopProcess.Name}, Escaped, processMode},
+
 	// pid-reuse-outside
 	{"pid-reuse-outside", nil, WrongKill, "between its read of cgroup.procs and its signal (or its pidfd_open, which pins whoever has the number then), the listed task exited and its number went to a task outside the target"},
 	{"pid-reuse-outside", []string{NomadV2.Name}, Leaked, "cgroup.kill returns before its victims have exited, so the immediate rmdir fails with EBUSY and Nomad drops the error"},
 
 	// migration-into-visited
 	{"migration-into-visited", cgKillLoop, Escaped, "the task moved from /t/b into /t/a after cg_kill had finished /t/a and before it read /t/b, so no pass ever listed it"},
-	{"migration-into-visited", []string{Naive.Name, NomadV1.Name}, Escaped, "it reads /t's own cgroup.procs only, which is empty: the tasks in /t/a and /t/b are never listed (not recursive)"},
+	{"migration-into-visited", []string{Naive.Name, NomadV1.Name, NomadGroupKiller.Name}, Escaped, "it reads /t's own cgroup.procs only, which is empty: the tasks in /t/a and /t/b are never listed (not recursive)"},
 	{"migration-into-visited", []string{Kubelet.Name}, GaveUp, "its one recursive read listed /t/a before the task moved in and /t/b after it left, so the task was never signalled and the rmdir failed with EBUSY"},
 	{"migration-into-visited", []string{NomadV2.Name}, Leaked, "rmdir of /t fails while its child cgroups /t/a and /t/b exist, and Nomad drops the error"},
 
@@ -61,7 +79,7 @@ var whys = []why{
 	{"zombie-leader", []string{Crun.Name}, GaveUp, "cgroup.kill misses the live thread (the zombie-leader gap), so every rmdir fails with EBUSY and its 500 retries, each with another cgroup.kill, never succeed"},
 
 	// kthread-in-target
-	{"kthread-in-target", []string{SystemdStop.Name, Kubelet.Name, Mesos.Name, Crun.Name, CrunFallback.Name}, GaveUp, "the kernel thread cannot be killed and keeps the cgroup populated, so waiting for empty or rmdir fails with EBUSY, although only a kernel thread is left"},
+	{"kthread-in-target", []string{SystemdStop.Name, SystemdStopMixed.Name, Kubelet.Name, Mesos.Name, Crun.Name, CrunFallback.Name}, GaveUp, "the kernel thread cannot be killed and keeps the cgroup populated, so waiting for empty or rmdir fails with EBUSY, although only a kernel thread is left"},
 	{"kthread-in-target", []string{NomadV2.Name}, Leaked, "the kernel thread keeps the cgroup populated, the rmdir fails with EBUSY, and Nomad drops the error"},
 
 	// killer-inside-target
