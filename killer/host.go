@@ -47,8 +47,16 @@ type Host interface {
 }
 
 // Pidfd is an open pidfd: it names one process for ever, whatever number
-// that process had.
-type Pidfd struct{ task model.TaskID }
+// that process had. Its handle is the Host's own (a task id in the
+// simulator, a file descriptor on the real kernel).
+type Pidfd struct{ h int64 }
+
+// NewPidfd wraps a Host's handle; Handle returns it. They are for Host
+// implementations.
+func NewPidfd(h int64) Pidfd { return Pidfd{h} }
+
+// Handle is the Host's handle of the pidfd.
+func (p Pidfd) Handle() int64 { return p.h }
 
 // ParsePids parses the contents of cgroup.procs or cgroup.threads.
 func ParsePids(s string) []int32 {
@@ -151,20 +159,20 @@ func (h *simHost) Kill(pid int32, sig model.Signal) error {
 func (h *simHost) PidfdOpen(pid int32) (Pidfd, error) {
 	r := h.sys.Call(sim.Instr{Op: sim.OpPidfdOpen, A: pid})
 	if r.Err != model.OK {
-		return Pidfd{model.NoTask}, r.Err
+		return Pidfd{int64(model.NoTask)}, r.Err
 	}
-	return Pidfd{model.TaskID(r.Ret)}, nil
+	return Pidfd{int64(r.Ret)}, nil
 }
 
 func (h *simHost) PidfdSendSignal(fd Pidfd, sig model.Signal) error {
 	if h.onSignal != nil && sig != 0 {
-		v := fd.task
+		v := model.TaskID(fd.h)
 		if k := h.sys.Kernel(); v >= 0 && k.Task(v).Exit == model.ExitDead {
 			v = model.NoTask
 		}
 		h.onSignal(v, sig)
 	}
-	return res(h.sys.Call(sim.Instr{Op: sim.OpPidfdSend, Target: fd.task, B: int32(sig)}))
+	return res(h.sys.Call(sim.Instr{Op: sim.OpPidfdSend, Target: model.TaskID(fd.h), B: int32(sig)}))
 }
 
 func (h *simHost) Waitpid(pid int32, flags uint32) (int32, error) {

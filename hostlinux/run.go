@@ -1,0 +1,267 @@
+// Package hostlinux runs cgsim's workloads on the real kernel of the
+// machine: a killer.Host on real cgroup files and system calls, helper
+// processes that execute simple programs, and the probes that tell which
+// kernel behaviour options the machine has. It is the judge of the model.
+//
+// Safety. Everything a Run creates lives under one uniquely named cgroup,
+// <cgroup2 mount>/cgsim-<tag>-<pid>-<n>, created by the Run; nothing outside
+// it is written. The Host refuses to signal or move a process that is not
+// inside the Run's cgroup (it pins the process with a pidfd first, then
+// checks /proc/PID/cgroup, then signals through the pidfd). Close kills
+// the whole subtree through its own cgroup.kill and removes it leaves
+// first; SweepStale does the same for runs whose creating process has
+// died (a run killed in the middle).
+package hostlinux
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"cgsim/model"
+)
+
+// Mount returns the mount point of the cgroup v2 hierarchy, read from
+// /proc/self/mountinfo (it need not be /sys/fs/cgroup).
+func Mount() (string, error) {
+	f, err := os.Open("/proc/self/mountinfo")
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		for i, fl := range fields {
+			if fl == "-" && i+1 < len(fields) && fields[i+1] == "cgroup2" && len(fields) > 4 {
+				return fields[4], nil
+			}
+		}
+	}
+	return "", errors.New("no cgroup2 mount in /proc/self/mountinfo")
+}
+
+// Check returns nil when real-kernel runs can happen here, else what is
+// missing, in words fit for a test's skip message.
+func Check() error {
+	if os.Geteuid() != 0 {
+		return errors.New("real-kernel runs need root (cgroup writes, clone3 into cgroups, pid namespaces)")
+	}
+	mnt, err := Mount()
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(mnt, "cgroup.procs")); err != nil {
+		return fmt.Errorf("cgroup2 at %s is not usable: %v", mnt, err)
+	}
+	probe := filepath.Join(mnt, fmt.Sprintf("cgsim-check-%d", os.Getpid()))
+	if err := os.Mkdir(probe, 0o755); err != nil {
+		return fmt.Errorf("cgroup2 at %s is not writable: %v", mnt, err)
+	}
+	defer os.Remove(probe)
+	if _, err := os.Stat(filepath.Join(probe, "cgroup.kill")); err != nil {
+		return fmt.Errorf("cgroup2 at %s has no cgroup.kill (kernel older than 5.14)", mnt)
+	}
+	return nil
+}
+
+// Run is one real-kernel run: its own parent cgroup and the helper
+// processes it started.
+type Run struct {
+	Mount string
+	// Base is the absolute path of the run's cgroup; Rel the same path
+	// from the mount ("/cgsim-…"), as /proc/PID/cgroup shows it.
+	Base, Rel string
+
+	mu     sync.Mutex // guards procs and closed
+	procs  []*os.Process
+	closed bool
+}
+
+var runSeq atomic.Int64
+
+var (
+	liveMu sync.Mutex // guards live
+	live   = map[*Run]bool{}
+)
+
+// NewRun creates a run's cgroup. tag names it ("conform", "hunt").
+func NewRun(tag string) (*Run, error) {
+	mnt, err := Mount()
+	if err != nil {
+		return nil, err
+	}
+	SweepStale(mnt)
+	rel := fmt.Sprintf("/cgsim-%s-%d-%d", tag, os.Getpid(), runSeq.Add(1))
+	r := &Run{Mount: mnt, Base: mnt + rel, Rel: rel}
+	if err := os.Mkdir(r.Base, 0o755); err != nil {
+		return nil, err
+	}
+	liveMu.Lock()
+	live[r] = true
+	liveMu.Unlock()
+	return r, nil
+}
+
+// Path maps a scenario's cgroup path ("/", "/t", "/t/cgroup.procs") into
+// the run's cgroup.
+func (r *Run) Path(p string) string {
+	if p == "/" || p == "" {
+		return r.Base
+	}
+	return r.Base + p
+}
+
+// Contains reports whether a cgroup path as /proc/PID/cgroup shows it
+// ("/cgsim-…/t") is the run's cgroup or inside it.
+func (r *Run) Contains(rel string) bool {
+	return rel == r.Rel || strings.HasPrefix(rel, r.Rel+"/")
+}
+
+// Track records a process the run started, to be killed and reaped by
+// Close.
+func (r *Run) Track(p *os.Process) {
+	r.mu.Lock()
+	r.procs = append(r.procs, p)
+	r.mu.Unlock()
+}
+
+// Close kills everything in the run's cgroup (its own cgroup.kill),
+// reaps the processes it started, waits for the subtree to empty and
+// removes it, leaves first. It is safe to call twice.
+func (r *Run) Close() error {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return nil
+	}
+	r.closed = true
+	procs := r.procs
+	r.mu.Unlock()
+	err := destroy(r.Base)
+	for _, p := range procs {
+		_ = p.Kill()
+		_, _ = p.Wait()
+	}
+	if err == nil {
+		err = destroy(r.Base) // the reaped zombies no longer hold it
+	}
+	liveMu.Lock()
+	delete(live, r)
+	liveMu.Unlock()
+	return err
+}
+
+// CloseAll closes every run of this process (for a signal handler).
+func CloseAll() {
+	liveMu.Lock()
+	var rs []*Run
+	for r := range live {
+		rs = append(rs, r)
+	}
+	liveMu.Unlock()
+	sort.Slice(rs, func(i, j int) bool { return rs[i].Base < rs[j].Base })
+	for _, r := range rs {
+		_ = r.Close()
+	}
+}
+
+// destroy kills a cgroup subtree through its cgroup.kill, waits up to 5 s
+// for it to empty, and removes its directories leaves first.
+func destroy(base string) error {
+	if _, err := os.Stat(base); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	_ = os.WriteFile(filepath.Join(base, "cgroup.kill"), []byte("1"), 0)
+	for i := 0; i < 500; i++ {
+		ev, err := os.ReadFile(filepath.Join(base, "cgroup.events"))
+		if err != nil || strings.HasPrefix(string(ev), "populated 0") {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	var dirs []string
+	_ = filepath.WalkDir(base, func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			dirs = append(dirs, p)
+		}
+		return nil
+	})
+	sort.Slice(dirs, func(i, j int) bool { return len(dirs[i]) > len(dirs[j]) })
+	var first error
+	for _, d := range dirs {
+		var err error
+		for i := 0; i < 100; i++ {
+			if err = syscall.Rmdir(d); err == nil || err == syscall.ENOENT {
+				err = nil
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		if err != nil && first == nil {
+			first = fmt.Errorf("rmdir %s: %w", d, err)
+		}
+	}
+	return first
+}
+
+// SweepStale destroys the cgroups of runs whose creating process is gone
+// (killed in the middle of a run), and returns their paths.
+func SweepStale(mnt string) []string {
+	entries, err := os.ReadDir(mnt)
+	if err != nil {
+		return nil
+	}
+	var swept []string
+	for _, e := range entries {
+		name := e.Name()
+		if !e.IsDir() || !strings.HasPrefix(name, "cgsim-") {
+			continue
+		}
+		parts := strings.Split(name, "-")
+		if len(parts) < 4 {
+			continue
+		}
+		pid, err := strconv.Atoi(parts[len(parts)-2])
+		if err != nil || pid <= 0 || syscall.Kill(pid, 0) != syscall.ESRCH {
+			continue // its creator lives (or the name is not ours)
+		}
+		if destroy(filepath.Join(mnt, name)) == nil {
+			swept = append(swept, name)
+		}
+	}
+	return swept
+}
+
+// Leftovers lists the run cgroups under the mount created by process pid.
+func Leftovers(mnt string, pid int) []string {
+	entries, _ := os.ReadDir(mnt)
+	var out []string
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "cgsim-") && strings.Contains(e.Name(), fmt.Sprintf("-%d-", pid)) {
+			out = append(out, e.Name())
+		}
+	}
+	return out
+}
+
+// errno converts an error of a system call to the kernel's errno.
+func errno(err error) error {
+	if err == nil {
+		return nil
+	}
+	var en syscall.Errno
+	if errors.As(err, &en) {
+		return model.Errno(en)
+	}
+	return err
+}
