@@ -31,6 +31,9 @@ type Host struct {
 	// Refused lists the signals refused because their target was outside
 	// the run (a recycled pid).
 	Refused []string
+	// RefusedMoves lists the cgroup.procs writes refused because they would
+	// move a process from outside the run (this one included).
+	RefusedMoves []string
 
 	fds []int // pidfds opened for the killer, closed by Close
 }
@@ -62,7 +65,7 @@ func (h *Host) WriteFile(path, value string) error {
 	if base == "cgroup.procs" || base == "cgroup.threads" {
 		pid, err := strconv.Atoi(strings.TrimSpace(value))
 		if err == nil && (pid == 0 || !h.inRun(pid)) {
-			h.Refused = append(h.Refused, "move of pid "+value+" into "+path)
+			h.RefusedMoves = append(h.RefusedMoves, "move of pid "+value+" into "+path)
 			return model.EPERM
 		}
 	}
