@@ -48,9 +48,6 @@ func helper(prog string) int {
 		return n
 	case "fork", "fork-wait":
 		n, _ := strconv.Atoi(arg)
-		if n <= 0 {
-			n = 1
-		}
 		if name == "fork-wait" {
 			var b [1]byte
 			_, _ = os.NewFile(3, "go").Read(b[:])
