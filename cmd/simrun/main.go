@@ -21,9 +21,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
+	"cgsim/hostlinux"
 	"cgsim/killer"
 	"cgsim/model"
 	"cgsim/scenarios"
@@ -46,6 +49,8 @@ Usage:
                                       contained, escaped, wrong process killed, ...
   simrun race [RACE KILLER] [flags]   one run of a killer against a race, with its
                                       trace and outcome (no arguments: the lists)
+  simrun hunt NAME [-n N]             try N times on this machine's real kernel to
+                                      hit a race the simulator found (root)
 
 NAME is a bundled scenario (simrun list); FILE a scenario file (YAML, a
 path with a '/' or ending in .yaml; the format is in docs/scenarios.md).
@@ -63,7 +68,10 @@ expectation held, 1 a property or expectation was violated, 2 bad input or
 usage (a scenario file's errors as file:line:col).
 `
 
-func main() { os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr)) }
+func main() {
+	hostlinux.MaybeHelper() // simrun re-executes itself as helper processes for real-kernel runs
+	os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr))
+}
 
 // Main is simrun with its arguments and output streams; it returns the
 // exit status.
@@ -95,8 +103,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		code, err = cmdMatrix(args[1:], stdout, stderr)
 	case "race":
 		code, err = cmdRace(args[1:], stdout, stderr)
+	case "hunt":
+		code, err = cmdHunt(args[1:], stdout, stderr)
 	default:
-		err = fmt.Errorf("unknown command %q (want list, run, explore, replay, explain, matrix or race)", args[0])
+		err = fmt.Errorf("unknown command %q (want list, run, explore, replay, explain, matrix, race or hunt)", args[0])
 	}
 	if err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
@@ -726,4 +736,61 @@ contained. Without arguments, list the races and the killers.
 		return 1, nil
 	}
 	return 0, nil
+}
+
+func cmdHunt(args []string, stdout, stderr io.Writer) (int, error) {
+	fs := flag.NewFlagSet("hunt", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = commandUsage(fs, `usage: simrun hunt NAME [-n N]
+
+Try N times, on this machine's real kernel, to hit the window of a race
+of the catalogue that the simulator found, arranging the tasks and the
+timing to widen it, and report "reproduced k of N" or "not reproduced in
+N" (never "passed": a race not seen may still be there). Needs root and a
+writable cgroup v2 hierarchy with cgroup.kill; everything runs in one
+new cgroup that is removed at the end, also on interrupt. Races:
+fork-vs-kill, clone-into-killed-cgroup.
+`)
+	n := fs.Int("n", 1000, "tries")
+	name, err := parse(fs, args)
+	if err != nil {
+		return 2, err
+	}
+	hunt, ok := hostlinux.Hunters[name]
+	if !ok {
+		return 2, fmt.Errorf("hunt: no real-kernel hunt for %q (want fork-vs-kill or clone-into-killed-cgroup)", name)
+	}
+	if err := hostlinux.Check(); err != nil {
+		return 2, fmt.Errorf("hunt: %v", err)
+	}
+	stop := cleanupOnSignal()
+	defer stop()
+	tick := progress(stderr)
+	rep, err := hunt(*n, func(done int) { tick(fmt.Sprintf("%d of %d tries", done, *n)) })
+	if err != nil {
+		return 2, err
+	}
+	fmt.Fprintln(stdout, rep)
+	if len(rep.Hits) > 0 {
+		fmt.Fprintf(stdout, "delays of the hits (µs): %v\n", rep.Hits)
+	}
+	return 0, nil
+}
+
+// cleanupOnSignal removes every real-kernel run of this process if it is
+// interrupted, then exits; the returned function stops watching.
+func cleanupOnSignal() func() {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case sig := <-ch:
+			hostlinux.CloseAll()
+			fmt.Fprintf(os.Stderr, "simrun: %v: removed this run's cgroups\n", sig)
+			os.Exit(2)
+		case <-done:
+		}
+	}()
+	return func() { signal.Stop(ch); close(done) }
 }

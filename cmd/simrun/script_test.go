@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"flag"
 	"os"
 	"os/exec"
@@ -9,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"cgsim/hostlinux"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files of testdata/script from the output")
@@ -16,6 +19,7 @@ var update = flag.Bool("update", false, "rewrite the golden files of testdata/sc
 // TestMain lets the scripts run simrun as a command ("exec simrun ...")
 // without building it first.
 func TestMain(m *testing.M) {
+	hostlinux.MaybeHelper() // real-kernel runs re-execute this binary as helpers
 	testscript.Main(m, map[string]func(){
 		"simrun": func() { os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr)) },
 	})
@@ -30,6 +34,14 @@ func TestScripts(t *testing.T) {
 		Dir:                 "testdata/script",
 		UpdateScripts:       *update,
 		RequireExplicitExec: true,
+		// [realkernel]: root and a writable cgroup v2 hierarchy with
+		// cgroup.kill, so that real-kernel commands can run.
+		Condition: func(cond string) (bool, error) {
+			if cond == "realkernel" {
+				return hostlinux.Check() == nil, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			// status N cmd args...: run cmd and require exit status N
 			// (exec only tells zero from non-zero; simrun's 1 and 2 mean

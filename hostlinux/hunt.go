@@ -1,0 +1,166 @@
+package hostlinux
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"time"
+)
+
+// HuntReport is what hunting a race of the catalogue on the real kernel
+// found. It never says "passed": a race not reproduced in N tries may
+// still be there.
+type HuntReport struct {
+	Race       string
+	Tries      int
+	Reproduced int
+	// Hits are the delays in microseconds (between releasing the forker
+	// and writing cgroup.kill) of the tries that reproduced it.
+	Hits []int
+	// What the tries saw, by kind, for the report.
+	Seen map[string]int
+}
+
+// String is "fork-vs-kill: reproduced k of N (…)" or "not reproduced in N".
+func (h HuntReport) String() string {
+	var kinds []string
+	for k := range h.Seen {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	var seen []string
+	for _, k := range kinds {
+		seen = append(seen, fmt.Sprintf("%s %d", k, h.Seen[k]))
+	}
+	if h.Reproduced == 0 {
+		return fmt.Sprintf("%s: not reproduced in %d tries (%s)", h.Race, h.Tries, strings.Join(seen, ", "))
+	}
+	return fmt.Sprintf("%s: reproduced %d of %d tries (%s)", h.Race, h.Reproduced, h.Tries, strings.Join(seen, ", "))
+}
+
+// Hunters are the races `simrun hunt` can try on the real kernel.
+var Hunters = map[string]func(n int, progress func(done int)) (HuntReport, error){
+	"fork-vs-kill":             HuntForkVsKill,
+	"clone-into-killed-cgroup": HuntCloneIntoKilled,
+}
+
+// HuntForkVsKill tries n times to make a child escape cgroup.kill: a
+// helper in /t, blocked on a pipe, is released to fork one child while
+// this process busy-waits a varying delay (0 to 400 µs, stepping through
+// the range so that the write lands at different points of the fork: the
+// helper's clone comes some tens of microseconds after its release) and
+// writes "1" to /t/cgroup.kill. A try reproduces the race when, 200 ms
+// after the helper has died, /t is still populated: the child was never
+// killed.
+func HuntForkVsKill(n int, progress func(done int)) (HuntReport, error) {
+	rep := HuntReport{Race: "fork-vs-kill", Seen: map[string]int{}}
+	r, err := NewRun("hunt")
+	if err != nil {
+		return rep, err
+	}
+	defer r.Close()
+	for i := 0; i < n; i++ {
+		spin := (i * 7919) % 400
+		kind, err := forkVsKillOnce(r, fmt.Sprintf("/t%d", i), time.Duration(spin)*time.Microsecond)
+		if err != nil {
+			return rep, err
+		}
+		rep.Tries++
+		rep.Seen[kind]++
+		if kind == "child escaped" {
+			rep.Reproduced++
+			rep.Hits = append(rep.Hits, spin)
+		}
+		if progress != nil {
+			progress(i + 1)
+		}
+	}
+	return rep, nil
+}
+
+func forkVsKillOnce(r *Run, cg string, delay time.Duration) (string, error) {
+	if err := os.Mkdir(r.Path(cg), 0o755); err != nil {
+		return "", err
+	}
+	defer destroy(r.Path(cg))
+	rd, wr, err := os.Pipe()
+	if err != nil {
+		return "", err
+	}
+	defer wr.Close()
+	p, err := r.Start(cg, "fork-wait:1", rd)
+	rd.Close()
+	if err != nil {
+		return "", err
+	}
+	// Let the helper reach its read of the pipe.
+	time.Sleep(2 * time.Millisecond)
+	kill, err := os.OpenFile(r.Path(cg+"/cgroup.kill"), os.O_WRONLY, 0)
+	if err != nil {
+		return "", err
+	}
+	defer kill.Close()
+	if _, err := wr.Write([]byte("g")); err != nil {
+		return "", err
+	}
+	for start := time.Now(); time.Since(start) < delay; {
+	}
+	if _, err := kill.Write([]byte("1")); err != nil {
+		return "", err
+	}
+	st, _ := p.Wait()
+	empty := false
+	for t := 0; t < 100 && !empty; t++ {
+		ev, _ := os.ReadFile(r.Path(cg + "/cgroup.events"))
+		empty = strings.HasPrefix(string(ev), "populated 0")
+		if !empty {
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+	switch {
+	case !empty:
+		return "child escaped", nil
+	case st != nil && st.ExitCode() == -1:
+		return "killed with its child, or before it forked", nil
+	}
+	return "helper exited", nil
+}
+
+// HuntCloneIntoKilled tries n times the spurious SIGKILL of a child
+// cloned with CLONE_INTO_CGROUP into a cgroup killed once while empty
+// (kill=seq-into-cgroup-bug). It is deterministic where the bug exists.
+func HuntCloneIntoKilled(n int, progress func(done int)) (HuntReport, error) {
+	rep := HuntReport{Race: "clone-into-killed-cgroup", Seen: map[string]int{}}
+	r, err := NewRun("hunt")
+	if err != nil {
+		return rep, err
+	}
+	defer r.Close()
+	for i := 0; i < n; i++ {
+		a, b := fmt.Sprintf("/a%d", i), fmt.Sprintf("/b%d", i)
+		for _, cg := range []string{a, b} {
+			if err := os.Mkdir(r.Path(cg), 0o755); err != nil {
+				return rep, err
+			}
+		}
+		if err := os.WriteFile(r.Path(a+"/cgroup.kill"), []byte("1"), 0); err != nil {
+			return rep, err
+		}
+		out, err := helperOutput(r, b, "clone-into:"+r.Path(a))
+		if err != nil {
+			return rep, err
+		}
+		rep.Tries++
+		rep.Seen["child "+out]++
+		if out == "signal 9" {
+			rep.Reproduced++
+		}
+		_ = destroy(r.Path(a))
+		_ = destroy(r.Path(b))
+		if progress != nil {
+			progress(i + 1)
+		}
+	}
+	return rep, nil
+}
