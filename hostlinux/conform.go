@@ -169,8 +169,8 @@ func RunReal(r *Run, s Setup, k killer.Killer) (Verdict, string, error) {
 	return Verdict{Outcome: killer.Contained}, "", nil
 }
 
-// countProcs counts the threads in the setup's cgroups (cgroup.threads
-// reads work in threaded cgroups too, and list what cgroup.procs would).
+// countProcs counts the processes listed in the setup's cgroups (in a
+// threaded cgroup, where cgroup.procs cannot be read, its threads).
 func countProcs(r *Run, s Setup) int {
 	n := 0
 	for _, p := range s.Cgroups {

@@ -50,7 +50,7 @@ func Detect() (Detected, error) {
 	if err := os.WriteFile(r.Path("/a/cgroup.kill"), []byte("1"), 0); err != nil {
 		return d, fmt.Errorf("cgroup.kill: %w", err)
 	}
-	out, err := helperOutput(r, "/b", "clone-into:"+r.Path("/a"))
+	out, err := cloneStatus(r, "/b", "/a")
 	if err != nil {
 		return d, err
 	}
@@ -83,6 +83,20 @@ func Detect() (Detected, error) {
 		d.Options.Populated = model.PopulatedAtFinalSwitch
 	}
 	return d, nil
+}
+
+// cloneStatus runs the clone-into helper and returns the child's wait
+// status ("exited N" or "signal N"); any other answer is the helper's
+// failure, an error.
+func cloneStatus(r *Run, from, into string) (string, error) {
+	out, err := helperOutput(r, from, "clone-into:"+r.Path(into))
+	if err != nil {
+		return "", err
+	}
+	if !strings.HasPrefix(out, "exited ") && !strings.HasPrefix(out, "signal ") {
+		return "", fmt.Errorf("clone-into helper: %q", out)
+	}
+	return out, nil
 }
 
 // helperOutput runs helper prog in cgroup cg and returns its output.

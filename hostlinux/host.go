@@ -63,8 +63,14 @@ func (h *Host) ReadFile(path string) (string, error) {
 func (h *Host) WriteFile(path, value string) error {
 	base := filepath.Base(path)
 	if base == "cgroup.procs" || base == "cgroup.threads" {
-		pid, err := strconv.Atoi(strings.TrimSpace(value))
-		if err == nil && (pid == 0 || !h.inRun(pid)) {
+		// The kernel parses the pid with kstrtoint(…, 0): decimal, 0x hex
+		// or 0 octal. Anything that is not a pid of a process inside the
+		// run (0 is the writer itself) is refused. The check is by number;
+		// the run's processes are reaped only by this process or, once
+		// orphaned, by init, so a number is not recycled under the check
+		// unless a killer reaps one concurrently.
+		pid, err := strconv.ParseInt(strings.TrimSpace(value), 0, 32)
+		if err != nil || pid <= 0 || !h.inRun(int(pid)) {
 			h.RefusedMoves = append(h.RefusedMoves, "move of pid "+value+" into "+path)
 			return model.EPERM
 		}

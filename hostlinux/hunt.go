@@ -147,7 +147,7 @@ func HuntCloneIntoKilled(n int, progress func(done int)) (HuntReport, error) {
 		if err := os.WriteFile(r.Path(a+"/cgroup.kill"), []byte("1"), 0); err != nil {
 			return rep, err
 		}
-		out, err := helperOutput(r, b, "clone-into:"+r.Path(a))
+		out, err := cloneStatus(r, b, a)
 		if err != nil {
 			return rep, err
 		}

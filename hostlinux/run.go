@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -101,7 +102,10 @@ func NewRun(tag string) (*Run, error) {
 		return nil, err
 	}
 	SweepStale(mnt)
-	rel := fmt.Sprintf("/cgsim-%s-%d-%d", tag, os.Getpid(), runSeq.Add(1))
+	if !tagRE.MatchString(tag) {
+		return nil, fmt.Errorf("run tag %q: want lower-case letters", tag)
+	}
+	rel := fmt.Sprintf("/cgsim-%s-%d-%d-%d", tag, pidNS(), os.Getpid(), runSeq.Add(1))
 	r := &Run{Mount: mnt, Base: mnt + rel, Rel: rel}
 	if err := os.Mkdir(r.Base, 0o755); err != nil {
 		return nil, err
@@ -114,9 +118,14 @@ func NewRun(tag string) (*Run, error) {
 
 // Path maps a scenario's cgroup path ("/", "/t", "/t/cgroup.procs") into
 // the run's cgroup.
+// Anything but a clean absolute path maps to a path that cannot exist,
+// so that no call can reach outside the run.
 func (r *Run) Path(p string) string {
 	if p == "/" || p == "" {
 		return r.Base
+	}
+	if !strings.HasPrefix(p, "/") || filepath.Clean(p) != p {
+		return r.Base + "/.invalid-path"
 	}
 	return r.Base + p
 }
@@ -129,10 +138,18 @@ func (r *Run) Contains(rel string) bool {
 
 // Track records a process the run started, to be killed and reaped by
 // Close.
+// A process started after Close began is killed and reaped at once.
 func (r *Run) Track(p *os.Process) {
 	r.mu.Lock()
-	r.procs = append(r.procs, p)
+	closed := r.closed
+	if !closed {
+		r.procs = append(r.procs, p)
+	}
 	r.mu.Unlock()
+	if closed {
+		_ = p.Kill()
+		_, _ = p.Wait()
+	}
 }
 
 // Close kills everything in the run's cgroup (its own cgroup.kill),
@@ -152,7 +169,7 @@ func (r *Run) Close() error {
 		_ = p.Kill()
 		_, _ = p.Wait()
 	}
-	if err == nil {
+	if err != nil {
 		err = destroy(r.Base) // the reaped zombies no longer hold it
 	}
 	liveMu.Lock()
@@ -214,26 +231,42 @@ func destroy(base string) error {
 	return first
 }
 
-// SweepStale destroys the cgroups of runs whose creating process is gone
-// (killed in the middle of a run), and returns their paths.
+// Run cgroups are named cgsim-<tag>-<pid namespace inode>-<pid>-<n>.
+var (
+	tagRE     = regexp.MustCompile(`^[a-z]+$`)
+	runNameRE = regexp.MustCompile(`^cgsim-[a-z]+-([0-9]+)-([0-9]+)-[0-9]+$`)
+)
+
+// pidNS is the inode of this process's pid namespace: a pid names the
+// creator of a run only inside the namespace it was taken in.
+func pidNS() uint64 {
+	var st syscall.Stat_t
+	if syscall.Stat("/proc/self/ns/pid", &st) != nil {
+		return 0
+	}
+	return st.Ino
+}
+
+// SweepStale destroys the cgroups of runs created in this pid namespace
+// by a process that is gone (killed in the middle of a run), and returns
+// their names. Runs of other pid namespaces (another container sharing
+// the hierarchy) and cgroups not named like a run are never touched.
 func SweepStale(mnt string) []string {
 	entries, err := os.ReadDir(mnt)
 	if err != nil {
 		return nil
 	}
+	ns := pidNS()
 	var swept []string
 	for _, e := range entries {
 		name := e.Name()
-		if !e.IsDir() || !strings.HasPrefix(name, "cgsim-") {
+		m := runNameRE.FindStringSubmatch(name)
+		if !e.IsDir() || m == nil || m[1] != strconv.FormatUint(ns, 10) {
 			continue
 		}
-		parts := strings.Split(name, "-")
-		if len(parts) < 4 {
-			continue
-		}
-		pid, err := strconv.Atoi(parts[len(parts)-2])
+		pid, err := strconv.Atoi(m[2])
 		if err != nil || pid <= 0 || syscall.Kill(pid, 0) != syscall.ESRCH {
-			continue // its creator lives (or the name is not ours)
+			continue // its creator lives
 		}
 		if destroy(filepath.Join(mnt, name)) == nil {
 			swept = append(swept, name)
@@ -247,7 +280,7 @@ func Leftovers(mnt string, pid int) []string {
 	entries, _ := os.ReadDir(mnt)
 	var out []string
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), "cgsim-") && strings.Contains(e.Name(), fmt.Sprintf("-%d-", pid)) {
+		if m := runNameRE.FindStringSubmatch(e.Name()); m != nil && m[2] == strconv.Itoa(pid) {
 			out = append(out, e.Name())
 		}
 	}

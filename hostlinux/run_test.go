@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"cgsim/model"
 )
 
 func TestMain(m *testing.M) {
@@ -112,4 +114,27 @@ func isZombie(pid int) bool {
 	s := string(b)
 	i := strings.LastIndexByte(s, ')')
 	return i > 0 && i+2 < len(s) && s[i+2] == 'Z'
+}
+
+// TestHostRefusesMovesFromOutside: the real Host never moves a process
+// into the run that the run did not create, however the pid is written
+// (the kernel parses cgroup.procs with kstrtoint(…, 0)).
+func TestHostRefusesMovesFromOutside(t *testing.T) {
+	needKernel(t)
+	r, err := NewRun("moves")
+	require.NoError(t, err)
+	defer func() { require.NoError(t, r.Close()) }()
+	require.NoError(t, os.Mkdir(r.Path("/a"), 0o755))
+	p, err := r.Start("/", "pause")
+	require.NoError(t, err)
+	h := &Host{Run: r}
+	for _, v := range []string{"1", "0x1", "01", "0", fmt.Sprint(os.Getpid()), fmt.Sprintf("%#x", os.Getpid()), "pid", "-1"} {
+		require.Equal(t, model.EPERM, h.WriteFile("/a/cgroup.procs", v), "value %q", v)
+	}
+	require.Len(t, h.RefusedMoves, 8)
+	self, _ := procCgroup(os.Getpid())
+	require.False(t, r.Contains(self), "this process was not moved")
+	require.NoError(t, h.WriteFile("/a/cgroup.procs", fmt.Sprint(p.Pid)), "a helper of the run may move")
+	cg, _ := procCgroup(p.Pid)
+	require.Equal(t, r.Rel+"/a", cg)
 }

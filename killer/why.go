@@ -51,7 +51,8 @@ var whys = []why{
 
 	// fork-during-snapshot
 	{"fork-during-snapshot", viaCgroupKill, Escaped, "one of the kernel's own kill_seq windows (kill=seq, docs/model.md): the increment came before the fork's snapshot in cgroup_can_fork while the walk had already passed the parent, or the whole fork fit between css_task_iter_next and send_sig; kill=atomic closes both"},
-	{"fork-during-snapshot", oneSnapshot, Escaped, "it reads cgroup.procs once (Nomad's freeze is not awaited, so the task still runs), and the child forked after the read is never signalled"},
+	{"fork-during-snapshot", []string{Naive.Name}, Escaped, "it reads cgroup.procs once, and the child forked after the read is never signalled"},
+	{"fork-during-snapshot", []string{NomadV1.Name, NomadGroupKiller.Name}, Escaped, "it reads cgroup.procs once, without waiting for its freeze to take effect, and the child forked after the read is never signalled"},
 	{"fork-during-snapshot", cgKillLoop, Escaped, "a pass read cgroup.procs after the parent was signalled but before cgroup_post_fork linked the child, saw no new pid, and ended the loop: the child is invisible in cgroup.procs between copy_process's commit and cgroup_post_fork"},
 	{"fork-during-snapshot", []string{Kubelet.Name}, GaveUp, "one read per call: the child forked after it keeps the cgroup populated and RemovePath fails with EBUSY (a later housekeeping pass would read again)"},
 	{"fork-during-snapshot", []string{NomadV2.Name}, Leaked, "cgroup.kill returns before its victims have exited, so the immediate rmdir fails with EBUSY and Nomad drops the error"},

@@ -270,8 +270,6 @@ func (k *Kernel) forkCommitStep(t TaskID) {
 	f.PC = forkPost
 }
 
-// forkPostStep is cgroup_post_fork (link into the css_set, the kill and
-// freeze decisions, SIGKILL to the child) and wake_up_new_task.
 // CgroupOf is the cgroup t belongs to, or, for a child between
 // copy_process's commit and cgroup_post_fork (its pid is visible, it is on
 // no css_set list yet), the cgroup it is being forked into.
@@ -287,6 +285,8 @@ func (k *Kernel) CgroupOf(t TaskID) CgroupID {
 	return NoCgroup
 }
 
+// forkPostStep is cgroup_post_fork (link into the css_set, the kill and
+// freeze decisions, SIGKILL to the child) and wake_up_new_task.
 func (k *Kernel) forkPostStep(t TaskID) {
 	k.begin(t, "cgroup_post_fork")
 	tk := &k.tasks[t]

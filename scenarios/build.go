@@ -377,6 +377,9 @@ func (b *builder) driveKiller(t *taskSpec) {
 		it := b.task(v, "init")
 		if d.err == nil {
 			target.InitPid = b.w.K.PidIn(it, b.w.K.Task(b.ids[t.name]).NS)
+			if target.InitPid == 0 {
+				d.failf(v, "init: the killer cannot see %q from its pid namespace", v.Value)
+			}
 		}
 	}
 	warmup := 0

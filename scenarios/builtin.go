@@ -48,8 +48,10 @@ type Scenario struct {
 	Summary string
 	// Teaches says what the scenario shows; Source where it comes from.
 	Teaches, Source string
-	// File is the file it was read from.
-	File string
+	// File is the file it was read from; Bundled is true for the files
+	// compiled into the binary (looked up by name).
+	File    string
+	Bundled bool
 	// Options are the kernel options it runs under by default.
 	Options model.Options
 	// Build makes the machine for the given options.
@@ -128,6 +130,7 @@ func init() {
 				if _, dup := registry[s.Name]; dup {
 					err = fmt.Errorf("scenarios/%s: a bundled scenario is already called %q", file, s.Name)
 				} else {
+					s.Bundled = true
 					registry[s.Name] = s
 				}
 			}

@@ -323,7 +323,11 @@ func (c *compiler) fork(n, arg *yaml.Node) {
 	c.counted = false // the child's R0 is its own copy, but its loops start fresh
 	c.actions(child, "child")
 	c.counted = saved
-	c.emit(sim.Instr{Op: sim.OpExitGroup}) // the child block ends with exit(0)
+	if in.A&int32(model.CLONE_THREAD) != 0 {
+		c.emit(sim.Instr{Op: sim.OpExit}) // a thread's block ends with exit(2) of the thread
+	} else {
+		c.emit(sim.Instr{Op: sim.OpExitGroup}) // a process's block ends with exit(0)
+	}
 	c.code[jump].A = c.pc()
 }
 
@@ -346,7 +350,9 @@ func (c *compiler) kill(n, arg *yaml.Node) {
 	case f["task"] != nil:
 		in.Target = b.task(f["task"], "task")
 	case f["pid"] != nil:
-		in.A = int32(d.int(f["pid"], "pid", -(1 << 22), 1<<22))
+		// The model has no process groups: kill(0), kill(-1), kill(-pgid)
+		// are not modelled.
+		in.A = int32(d.int(f["pid"], "pid", 1, 1<<22))
 	default:
 		d.failf(arg, "kill: want task (a task's name) or pid (a number as the caller sees it)")
 	}

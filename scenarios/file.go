@@ -271,6 +271,10 @@ func (d *decoder) task(n *yaml.Node, index int) *taskSpec {
 		d.failf(t.parent, "the first task is the global init (pid 1): it has no parent")
 	case index == 0 && t.pidns != nil:
 		d.failf(t.pidns, "the first task is the global init of the initial pid namespace")
+	case index == 0 && t.cgroup != nil:
+		d.failf(t.cgroup, "the first task is the global init, in the root cgroup (move it with a write to cgroup.procs)")
+	case index == 0 && t.threads > 0:
+		d.failf(f["threads"], "threads: not for the global init")
 	case t.kthread && t.parent != nil:
 		d.failf(t.parent, "a kernel thread's parent is kthreadd: leave parent out")
 	case t.killer != nil && (t.program != nil || t.kthread || index == 0):

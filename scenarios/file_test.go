@@ -60,6 +60,9 @@ func TestParseErrors(t *testing.T) {
 		{"unknown killer", "version: 1\ncgroups: [{path: /t}]\n" + tasks + "  - {name: k, killer: {name: pkill, target: /t}}\n", `f.yaml:6:30: killer: unknown killer "pkill" (want one of cgroup.kill, naive,`},
 		{"killer and program", "version: 1\ncgroups: [{path: /t}]\n" + tasks + "  - {name: k, program: pause, killer: {name: naive, target: /t}}\n", "f.yaml:6:39: killer: a killer runs in place of a program"},
 		{"killer target missing", "version: 1\n" + tasks + "  - {name: k, killer: {name: naive, target: /gone}}\n", "f.yaml:5:45: target: cgroup /gone does not exist at setup"},
+		{"kill pid 0", "version: 1\n" + tasks + "  - {name: k, program: [{kill: {pid: 0}}]}\n", "f.yaml:5:38: pid: want an integer from 1 to 4194304"},
+		{"init in a cgroup", "version: 1\ncgroups: [{path: /t}]\ntasks:\n  - {name: init, cgroup: /t, program: pause}\n", "f.yaml:4:26: the first task is the global init, in the root cgroup"},
+		{"killer cannot see init", "version: 1\ncgroups: [{path: /t}]\n" + tasks + "  - {name: c, pidns: new, program: pause}\n  - {name: k, parent: c, killer: {name: runc, target: /t, init: init}}\n", `f.yaml:7:65: init: the killer cannot see "init" from its pid namespace`},
 		{"kthread not movable", "version: 1\ncgroups: [{path: /t}]\n" + tasks + "  - {name: kw, kthread: true, cgroup: /t}\n", `f.yaml:6:39: kernel thread "kw": cannot be moved to /t: EINVAL`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -119,4 +122,29 @@ expect:
 	require.Len(t, k.Threads(byName["w"]), 3)
 	require.NotZero(t, k.Task(byName["kw"]).Flags&model.PF_KTHREAD)
 	require.NoError(t, k.CheckInvariants())
+}
+
+// TestThreadChildBlock: a CLONE_THREAD child block ends with exit(2) of
+// the thread, not exit_group: the process lives on and its later call
+// returns.
+func TestThreadChildBlock(t *testing.T) {
+	s, err := scenarios.Parse("t.yaml", []byte(`version: 1
+cgroups: [{path: /t}]
+tasks:
+  - {name: init, program: ignore-sigchld}
+  - name: p
+    program:
+      - fork: {flags: CLONE_THREAD, child: [spin]}
+      - spin: 3
+      - write: {file: /t/cgroup.freeze, value: "1", expect: OK}
+      - pause
+expect:
+  properties:
+    - alive: p
+`))
+	require.NoError(t, err)
+	out, err := s.Explore(s.Options, scenarios.Exploration{CheckInvariants: true})
+	require.NoError(t, err)
+	require.Empty(t, out.Violation)
+	require.False(t, out.Report.Truncated)
 }

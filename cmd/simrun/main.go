@@ -298,6 +298,9 @@ violated.
 	if err != nil {
 		return 2, err
 	}
+	if *maxSteps <= 0 {
+		return 2, fmt.Errorf("run: -max-steps %d: want a positive number", *maxSteps)
+	}
 	schedule, err := pickSchedule(w, *sched, *seed, *maxSteps)
 	if err != nil {
 		return 2, err
@@ -377,6 +380,9 @@ under these options and none was found.
 	name, s, opts, _, err := kf.load(fs, args)
 	if err != nil {
 		return 2, err
+	}
+	if *maxSteps < 0 {
+		return 2, fmt.Errorf("explore: -max-steps %d: want a positive number", *maxSteps)
 	}
 	x := scenarios.Exploration{Mode: *mode, MaxSteps: *maxSteps}
 	if *seeds != "" {
@@ -488,7 +494,7 @@ func boundsString(b explore.Bounds) string {
 // file is refused instead of silently diverging.
 func writeSchedule(file, name string, s *scenarios.Scenario, opts model.Options, sched explore.Schedule) error {
 	text := fmt.Sprintf("# cgsim schedule\nscenario %s\n", name)
-	if s.File != "" && !strings.HasPrefix(s.File, "scenarios/bundled/") {
+	if !s.Bundled {
 		sum, err := fileSum(s.File)
 		if err != nil {
 			return err
@@ -672,7 +678,7 @@ contained. Without arguments, list the races and the killers.
 `)
 	kf := addKernelFlags(fs)
 	seed := fs.Uint64("seed", 1, "random schedule of this seed")
-	maxSteps := fs.Int("max-steps", 10000, "cut the run off after this many steps")
+	maxSteps := fs.Int("max-steps", 0, "cut the run off after this many steps (default: the race's limit in the matrix, else 10000)")
 	asJSON := fs.Bool("json", false, "write the trace as JSON Lines")
 	var pos []string
 	for len(args) > 0 && !strings.HasPrefix(args[0], "-") {
@@ -712,7 +718,16 @@ contained. Without arguments, list the races and the killers.
 	if err != nil {
 		return 2, err
 	}
-	sched := explore.Random(m.W, *seed, *maxSteps).Schedule
+	steps := *maxSteps
+	switch {
+	case steps < 0:
+		return 2, fmt.Errorf("race: -max-steps %d: want a positive number", steps)
+	case steps == 0 && r.MaxSteps > 0:
+		steps = r.MaxSteps
+	case steps == 0:
+		steps = killer.DefaultCampaign().MaxSteps
+	}
+	sched := explore.Random(m.W, *seed, steps).Schedule
 	fw, res := sim.Replay(m.W, sched, len(sched))
 	h := sim.TraceHeader{Scenario: r.Name + " × " + k.ID, Options: m.W.K.Opts.String(), Seed: *seed, Schedule: res.Schedule.String()}
 	if *asJSON {
