@@ -23,6 +23,10 @@ const HelperEnv = "CGSIM_HELPER"
 //	                   "pause"), then pause
 //	fork-wait:N        the same after reading one byte from fd 3 (a pipe the
 //	                   starter passes), so that the fork starts on a signal
+//	ns-init:N          (as pid 1 of a new pid namespace) start fork-loop:N,
+//	                   then pause
+//	fork-loop:N        fork N sleeping children one after another, as fast
+//	                   as it can, then pause
 //	orphan-run         create a Run with two sleeping helpers, print its
 //	                   cgroup path, and pause (a test kills it in the middle)
 //	clone-into:PATH    clone a child into the cgroup PATH (clone3 with
@@ -55,6 +59,19 @@ func helper(prog string) int {
 		for i := 0; i < n; i++ {
 			if _, err := spawnSelf("pause", nil); err != nil {
 				fmt.Fprintln(os.Stderr, "fork:", err)
+			}
+		}
+		return helper("pause")
+	case "ns-init":
+		if _, err := spawnSelf("fork-loop:"+arg, nil); err != nil {
+			fmt.Fprintln(os.Stderr, "ns-init:", err)
+		}
+		return helper("pause")
+	case "fork-loop":
+		n, _ := strconv.Atoi(arg)
+		for i := 0; i < n; i++ {
+			if _, err := spawnSelf("pause", nil); err != nil {
+				break // ENOMEM once the namespace's init has died
 			}
 		}
 		return helper("pause")
@@ -130,12 +147,18 @@ func waitStatus(ws syscall.WaitStatus) string {
 // cgroup cg (clone3 with CLONE_INTO_CGROUP), and tracks it. extra files
 // become fds 3, 4, ...
 func (r *Run) Start(cg, prog string, extra ...*os.File) (*os.Process, error) {
+	return r.StartFlags(cg, prog, 0, extra...)
+}
+
+// StartFlags is Start with extra clone flags (CLONE_NEWPID: the helper is
+// pid 1 of a new pid namespace).
+func (r *Run) StartFlags(cg, prog string, cloneflags uintptr, extra ...*os.File) (*os.Process, error) {
 	fd, err := syscall.Open(r.Path(cg), oPath|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, err
 	}
 	defer syscall.Close(fd)
-	p, err := spawnSelf(prog, &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: fd}, extra...)
+	p, err := spawnSelf(prog, &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: fd, Cloneflags: cloneflags}, extra...)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -43,6 +44,65 @@ func (h HuntReport) String() string {
 var Hunters = map[string]func(n int, progress func(done int)) (HuntReport, error){
 	"fork-vs-kill":             HuntForkVsKill,
 	"clone-into-killed-cgroup": HuntCloneIntoKilled,
+	"zap":                      HuntZapFork,
+}
+
+// HuntZapFork tries n times to make a task outlive its pid namespace: the
+// namespace's init starts a task that forks 40 sleeping children one after
+// another, and this process SIGKILLs the init after a delay swept over
+// 3-43 ms, while the forks are going on (a helper takes milliseconds to
+// start). zap_pid_ns_processes clears
+// PIDNS_ADDING, kills the namespace and waits for it to empty; a fork
+// racing it must either be killed or fail with ENOMEM. A try reproduces
+// an escape when the namespace's cgroup is still populated 300 ms after
+// the init has been reaped.
+func HuntZapFork(n int, progress func(done int)) (HuntReport, error) {
+	rep := HuntReport{Race: "zap", Seen: map[string]int{}}
+	r, err := NewRun("hunt")
+	if err != nil {
+		return rep, err
+	}
+	defer r.Close()
+	for i := 0; i < n; i++ {
+		cg := fmt.Sprintf("/z%d", i)
+		if err := os.Mkdir(r.Path(cg), 0o755); err != nil {
+			return rep, err
+		}
+		p, err := r.StartFlags(cg, "ns-init:40", syscall.CLONE_NEWPID)
+		if err != nil {
+			return rep, err
+		}
+		delay := 3*time.Millisecond + time.Duration((i*7919)%40000)*time.Microsecond
+		time.Sleep(delay)
+		procs, _ := os.ReadFile(r.Path(cg + "/cgroup.procs"))
+		before := len(strings.Fields(string(procs)))
+		_ = p.Kill()
+		_, _ = p.Wait()
+		empty := false
+		for t := 0; t < 150 && !empty; t++ {
+			ev, _ := os.ReadFile(r.Path(cg + "/cgroup.events"))
+			empty = strings.HasPrefix(string(ev), "populated 0")
+			if !empty {
+				time.Sleep(2 * time.Millisecond)
+			}
+		}
+		rep.Tries++
+		switch {
+		case !empty:
+			rep.Reproduced++
+			rep.Hits = append(rep.Hits, int(delay/time.Microsecond))
+			rep.Seen["a task outlived its namespace"]++
+		case before > 1:
+			rep.Seen["zapped while forking"]++
+		default:
+			rep.Seen["zapped before the forker started"]++
+		}
+		_ = destroy(r.Path(cg))
+		if progress != nil {
+			progress(i + 1)
+		}
+	}
+	return rep, nil
 }
 
 // HuntForkVsKill tries n times to make a child escape cgroup.kill: a

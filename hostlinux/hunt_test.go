@@ -32,4 +32,12 @@ func TestHunts(t *testing.T) {
 	require.Equal(t, 30, rep.Tries)
 	require.Equal(t, 30, total)
 	t.Log(rep)
+
+	// The model's zap=current (today's zap_pid_ns_processes) has no
+	// window: a fork racing the init's death is killed or fails with
+	// ENOMEM. A task outliving its namespace here would be a disagreement.
+	rep, err = HuntZapFork(10, nil)
+	require.NoError(t, err)
+	require.Zero(t, rep.Reproduced, "a task outlived its pid namespace on the real kernel: %s", rep)
+	t.Log(rep)
 }

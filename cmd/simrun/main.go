@@ -764,7 +764,8 @@ timing to widen it, and report "reproduced k of N" or "not reproduced in
 N" (never "passed": a race not seen may still be there). Needs root and a
 writable cgroup v2 hierarchy with cgroup.kill; everything runs in one
 new cgroup that is removed at the end, also on interrupt. Races:
-fork-vs-kill, clone-into-killed-cgroup.
+fork-vs-kill, clone-into-killed-cgroup, zap (a fork racing the death of
+its pid namespace's init).
 `)
 	n := fs.Int("n", 1000, "tries")
 	name, err := parse(fs, args)
@@ -773,7 +774,7 @@ fork-vs-kill, clone-into-killed-cgroup.
 	}
 	hunt, ok := hostlinux.Hunters[name]
 	if !ok {
-		return 2, fmt.Errorf("hunt: no real-kernel hunt for %q (want fork-vs-kill or clone-into-killed-cgroup)", name)
+		return 2, fmt.Errorf("hunt: no real-kernel hunt for %q (want fork-vs-kill, clone-into-killed-cgroup or zap)", name)
 	}
 	if err := hostlinux.Check(); err != nil {
 		return 2, fmt.Errorf("hunt: %v", err)
