@@ -89,7 +89,7 @@ func Detect() (Detected, error) {
 // status ("exited N" or "signal N"); any other answer is the helper's
 // failure, an error.
 func cloneStatus(r *Run, from, into string) (string, error) {
-	out, err := helperOutput(r, from, "clone-into:"+r.Path(into))
+	out, err := helperOutput(r, from, "clone-into:"+r.Path(into), true)
 	if err != nil {
 		return "", err
 	}
@@ -99,8 +99,10 @@ func cloneStatus(r *Run, from, into string) (string, error) {
 	return out, nil
 }
 
-// helperOutput runs helper prog in cgroup cg and returns its output.
-func helperOutput(r *Run, cg, prog string) (string, error) {
+// helperOutput runs helper prog in cgroup cg and returns what it first
+// writes; with wait, it also waits for the helper to exit (else the
+// helper runs on, tracked by the run).
+func helperOutput(r *Run, cg, prog string, wait bool) (string, error) {
 	rd, wr, err := os.Pipe()
 	if err != nil {
 		return "", err
@@ -141,7 +143,9 @@ func helperOutput(r *Run, cg, prog string) (string, error) {
 	case <-time.After(5 * time.Second):
 		return "", fmt.Errorf("helper %q: no answer in 5 s", prog)
 	}
-	_, _ = p.Wait()
+	if wait {
+		_, _ = p.Wait()
+	}
 	return strings.TrimSpace(string(b)), nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -27,6 +28,8 @@ const HelperEnv = "CGSIM_HELPER"
 //	                   then pause
 //	fork-loop:N        fork N sleeping children one after another, as fast
 //	                   as it can, then pause
+//	threads:N          start N threads that sleep in pause(2), then pause:
+//	                   a long task list for a cgroup.kill walk to go through
 //	orphan-run         create a Run with two sleeping helpers, print its
 //	                   cgroup path, and pause (a test kills it in the middle)
 //	clone-into:PATH    clone a child into the cgroup PATH (clone3 with
@@ -74,6 +77,23 @@ func helper(prog string) int {
 				break // ENOMEM once the namespace's init has died
 			}
 		}
+		return helper("pause")
+	case "threads":
+		n, _ := strconv.Atoi(arg)
+		ready := make(chan struct{})
+		for i := 0; i < n; i++ {
+			go func() {
+				runtime.LockOSThread()
+				ready <- struct{}{}
+				for {
+					syscall.Syscall(syscall.SYS_PAUSE, 0, 0, 0)
+				}
+			}()
+		}
+		for i := 0; i < n; i++ {
+			<-ready
+		}
+		fmt.Println("ready")
 		return helper("pause")
 	case "orphan-run":
 		r, err := NewRun("orphan")

@@ -105,8 +105,13 @@ func HuntZapFork(n int, progress func(done int)) (HuntReport, error) {
 	return rep, nil
 }
 
-// HuntForkVsKill tries n times to make a child escape cgroup.kill: a
-// helper in /t, blocked on a pipe, is released to fork one child while
+// HuntForkVsKill tries n times to make a child escape cgroup.kill. To
+// slow the kill's walk down where the kernel holds no lock for the fork
+// (the window of kernel-semantics.md 1.7 needs the walk to reach the
+// forking parent late), /t first gets a crowd: a helper with 300 threads,
+// which the walk passes one by one before it reaches the forker, started
+// last. Then the forker, a helper in /t blocked on a pipe, is released to
+// fork one child while
 // this process busy-waits a varying delay (0 to 400 µs, stepping through
 // the range so that the write lands at different points of the fork: the
 // helper's clone comes some tens of microseconds after its release) and
@@ -149,6 +154,10 @@ func forkVsKillOnce(r *Run, cg string, delay time.Duration) (string, error) {
 		return "", err
 	}
 	defer wr.Close()
+	if out, err := helperOutput(r, cg, "threads:300", false); err != nil || out != "ready" {
+		rd.Close()
+		return "", fmt.Errorf("crowd helper: %q %v", out, err)
+	}
 	p, err := r.Start(cg, "fork-wait:1", rd)
 	rd.Close()
 	if err != nil {
