@@ -72,6 +72,20 @@ func Check() error {
 	if _, err := os.Stat(filepath.Join(probe, "cgroup.kill")); err != nil {
 		return fmt.Errorf("cgroup2 at %s has no cgroup.kill (kernel older than 5.14)", mnt)
 	}
+	// Helpers are born with clone3(CLONE_INTO_CGROUP), some as pid 1 of a
+	// new pid namespace: a container may refuse either.
+	fd, err := syscall.Open(probe, oPath|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer syscall.Close(fd)
+	p, err := spawnSelf("exit:0", &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: fd, Cloneflags: syscall.CLONE_NEWPID})
+	if err != nil {
+		return fmt.Errorf("clone3(CLONE_INTO_CGROUP|CLONE_NEWPID) of a helper is refused here: %v", err)
+	}
+	if st, err := p.Wait(); err != nil || !st.Success() {
+		return fmt.Errorf("a helper process did not run (is hostlinux.MaybeHelper called first in main?): %v %v", st, err)
+	}
 	return nil
 }
 
