@@ -89,7 +89,7 @@ func Detect() (Detected, error) {
 // status ("exited N" or "signal N"); any other answer is the helper's
 // failure, an error.
 func cloneStatus(r *Run, from, into string) (string, error) {
-	out, err := helperOutput(r, from, "clone-into:"+r.Path(into), true)
+	out, _, err := helperOutput(r, from, "clone-into:"+r.Path(into), true)
 	if err != nil {
 		return "", err
 	}
@@ -100,24 +100,24 @@ func cloneStatus(r *Run, from, into string) (string, error) {
 }
 
 // helperOutput runs helper prog in cgroup cg and returns what it first
-// writes; with wait, it also waits for the helper to exit (else the
-// helper runs on, tracked by the run).
-func helperOutput(r *Run, cg, prog string, wait bool) (string, error) {
+// writes, and the process; with wait, it also waits for the helper to
+// exit (else the helper runs on, tracked by the run).
+func helperOutput(r *Run, cg, prog string, wait bool) (string, *os.Process, error) {
 	rd, wr, err := os.Pipe()
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	defer rd.Close()
 	fd, err := syscall.Open(r.Path(cg), oPath|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
 	if err != nil {
 		wr.Close()
-		return "", err
+		return "", nil, err
 	}
 	defer syscall.Close(fd)
 	self, err := os.Executable()
 	if err != nil {
 		wr.Close()
-		return "", err
+		return "", nil, err
 	}
 	attr := &os.ProcAttr{
 		Env:   append(os.Environ(), HelperEnv+"="+prog),
@@ -127,7 +127,7 @@ func helperOutput(r *Run, cg, prog string, wait bool) (string, error) {
 	p, err := os.StartProcess(self, []string{self}, attr)
 	wr.Close()
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	r.Track(p)
 	done := make(chan struct{})
@@ -141,12 +141,12 @@ func helperOutput(r *Run, cg, prog string, wait bool) (string, error) {
 	select {
 	case <-done:
 	case <-time.After(5 * time.Second):
-		return "", fmt.Errorf("helper %q: no answer in 5 s", prog)
+		return "", p, fmt.Errorf("helper %q: no answer in 5 s", prog)
 	}
 	if wait {
 		_, _ = p.Wait()
 	}
-	return strings.TrimSpace(string(b)), nil
+	return strings.TrimSpace(string(b)), p, nil
 }
 
 func cstr(b []int8) string {

@@ -154,7 +154,13 @@ func forkVsKillOnce(r *Run, cg string, delay time.Duration) (string, error) {
 		return "", err
 	}
 	defer wr.Close()
-	if out, err := helperOutput(r, cg, "threads:300", false); err != nil || out != "ready" {
+	out, crowd, err := helperOutput(r, cg, "threads:300", false)
+	if crowd != nil {
+		// Kill it with the cgroup, then reap it (deferred calls run last
+		// first, so this one destroys the cgroup itself).
+		defer func() { _ = destroy(r.Path(cg)); _, _ = crowd.Wait() }()
+	}
+	if err != nil || out != "ready" {
 		rd.Close()
 		return "", fmt.Errorf("crowd helper: %q %v", out, err)
 	}
