@@ -22,6 +22,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -51,6 +52,8 @@ Usage:
                                       trace and outcome (no arguments: the lists)
   simrun hunt NAME [-n N]             try N times on this machine's real kernel to
                                       hit a race the simulator found (root)
+  simrun conform killers              run every killer on real processes and in the
+                                      simulator, side by side (root)
 
 NAME is a bundled scenario (simrun list); FILE a scenario file (YAML, a
 path with a '/' or ending in .yaml; the format is in docs/scenarios.md).
@@ -105,8 +108,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		code, err = cmdRace(args[1:], stdout, stderr)
 	case "hunt":
 		code, err = cmdHunt(args[1:], stdout, stderr)
+	case "conform":
+		code, err = cmdConform(args[1:], stdout, stderr)
 	default:
-		err = fmt.Errorf("unknown command %q (want list, run, explore, replay, explain, matrix, race or hunt)", args[0])
+		err = fmt.Errorf("unknown command %q (want list, run, explore, replay, explain, matrix, race, hunt or conform)", args[0])
 	}
 	if err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
@@ -809,4 +814,68 @@ func cleanupOnSignal() func() {
 		}
 	}()
 	return func() { signal.Stop(ch); close(done) }
+}
+
+func cmdConform(args []string, stdout, stderr io.Writer) (int, error) {
+	fs := flag.NewFlagSet("conform", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = commandUsage(fs, `usage: simrun conform killers [flags]
+
+Run on this machine's real kernel and in the simulator, side by side, and
+compare what both can observe. "killers": every userspace killer against
+three machines of real helper processes (sleepers, a subtree, a threaded
+cgroup), the simulator exploring the same machines under the options
+detected for this kernel. Prints one line per pair and exits 1 if the real
+outcome is not one the simulator reaches. Needs root and a writable cgroup
+v2 hierarchy with cgroup.kill; everything runs in new cgroups that are
+removed at the end, also on interrupt. (Scenario files are not yet run on
+real processes.)
+`)
+	seeds := fs.Uint64("seeds", 10, "simulator seeds per pair")
+	name, err := parse(fs, args)
+	if err != nil {
+		return 2, err
+	}
+	if name != "killers" {
+		return 2, fmt.Errorf("conform: %q cannot run on real processes yet (want killers)", name)
+	}
+	if err := hostlinux.Check(); err != nil {
+		return 2, fmt.Errorf("conform: %v", err)
+	}
+	stop := cleanupOnSignal()
+	defer stop()
+	d, err := hostlinux.Detect()
+	if err != nil {
+		return 2, err
+	}
+	fmt.Fprintf(stdout, "kernel %s, simulated as %s\n", d.Release, d.Options)
+	code := 0
+	for _, s := range hostlinux.Setups {
+		for _, k := range killer.Killers {
+			simulated, err := hostlinux.Simulate(s, k, d.Options, *seeds)
+			if err != nil {
+				return 2, err
+			}
+			r, err := hostlinux.NewRun("conform")
+			if err != nil {
+				return 2, err
+			}
+			real, detail, err := hostlinux.RunReal(r, s, k)
+			if cerr := r.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return 2, err
+			}
+			mark := "agree"
+			if !slices.Contains(simulated, real) {
+				mark, code = "DISAGREE", 1
+			}
+			if detail != "" {
+				detail = " (" + detail + ")"
+			}
+			fmt.Fprintf(stdout, "%-9s %-9s %-22s real: %s%s | simulator: %v\n", mark, s.Name, k.ID, real, detail, simulated)
+		}
+	}
+	return code, nil
 }
