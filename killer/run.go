@@ -22,7 +22,7 @@ func Drive(w *sim.World, t model.TaskID, k Killer, target Target, warmup int) {
 			}
 			vcg := w.K.CgroupOf(v)
 			cg, ok := w.K.Lookup(target.Cgroup)
-			if ok && inSubtree(w.K, vcg, cg) {
+			if ok && w.K.InSubtree(vcg, cg) {
 				return
 			}
 			w.Note(sys.Task(), "wrong-kill", fmt.Sprintf("%s to %s in %s", sig, w.Describe(v), w.K.Path(vcg)))
@@ -30,15 +30,6 @@ func Drive(w *sim.World, t model.TaskID, k Killer, target Target, warmup int) {
 		h.Sleep(warmup)
 		return int32(Errno(k.Run(h, target)))
 	})
-}
-
-func inSubtree(k *model.Kernel, c, root model.CgroupID) bool {
-	for ; c != model.NoCgroup; c = k.Cgroup(c).Parent {
-		if c == root {
-			return true
-		}
-	}
-	return false
 }
 
 // Outcome is how one run of a killer against a race ended, worst first.
@@ -109,16 +100,10 @@ func Classify(w *sim.World, killerTask model.TaskID, k Killer, target model.Cgro
 	return Contained, ""
 }
 
+// describeAll names at most three tasks, then how many more there are.
 func describeAll(w *sim.World, ts []model.TaskID) string {
-	s := ""
-	for i, t := range ts {
-		if i == 3 {
-			return fmt.Sprintf("%s and %d more", s, len(ts)-3)
-		}
-		if i > 0 {
-			s += ", "
-		}
-		s += w.Describe(t)
+	if len(ts) > 3 {
+		return fmt.Sprintf("%s and %d more", w.DescribeAll(ts[:3]), len(ts)-3)
 	}
-	return s
+	return w.DescribeAll(ts)
 }

@@ -1,5 +1,7 @@
 package killer
 
+import "slices"
+
 // Why explains, in one sentence, why killer k had outcome o against race
 // r: the mechanism behind the cell of the matrix. The outcome itself
 // always comes from exploration; these sentences only explain it, and a
@@ -7,20 +9,11 @@ package killer
 // a cell that is). It returns "" when no rule covers the cell.
 func Why(k Killer, r Race, o Outcome) string {
 	for _, w := range whys {
-		if w.race == r.Name && w.outcome == o && (len(w.killers) == 0 || contains(w.killers, k.Name)) {
+		if w.race == r.Name && w.outcome == o && (len(w.killers) == 0 || slices.Contains(w.killers, k.Name)) {
 			return w.text
 		}
 	}
 	return ""
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 const processMode = "KillMode=process signals the main process only, by design: every other process of the cgroup is left running, and the stop still succeeds"

@@ -995,6 +995,12 @@ func (k *Kernel) ProcsOf(c CgroupID) []TaskID {
 	return out
 }
 
+// InSubtree reports whether cgroup c is root or one of its descendants
+// (false for NoCgroup).
+func (k *Kernel) InSubtree(c, root CgroupID) bool {
+	return c != NoCgroup && (c == root || k.isDescendant(c, root))
+}
+
 func (k *Kernel) isDescendant(d, c CgroupID) bool {
 	for d = k.cgroups[d].Parent; d != NoCgroup; d = k.cgroups[d].Parent {
 		if d == c {

@@ -3,6 +3,7 @@ package scenarios
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v4"
@@ -307,7 +308,7 @@ func (e *callExpect) property() sim.Property {
 			}
 		}
 		for _, r := range recs {
-			if len(e.errnos) > 0 && !hasErrno(e.errnos, r.Err) {
+			if len(e.errnos) > 0 && !slices.Contains(e.errnos, r.Err) {
 				return fmt.Sprintf("%s (line %d) by %s returned %s at step %d, want %s", e.what, e.node.Line, w.Describe(r.Task), r.Err, r.Step, errnoList(e.errnos))
 			}
 			if e.data != nil && r.Err == model.OK && r.Data != *e.data {
@@ -335,15 +336,6 @@ func (e *callExpect) liveCaller(w *sim.World) model.TaskID {
 		}
 	}
 	return model.NoTask
-}
-
-func hasErrno(list []model.Errno, e model.Errno) bool {
-	for _, x := range list {
-		if x == e {
-			return true
-		}
-	}
-	return false
 }
 
 func errnoList(list []model.Errno) string {

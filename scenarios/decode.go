@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -131,22 +132,13 @@ func (d *decoder) fields(n *yaml.Node, what string, keys []string) map[string]*y
 			return nil
 		}
 		first[k.Value] = k
-		if !contains(keys, k.Value) {
+		if !slices.Contains(keys, k.Value) {
 			d.failf(k, "%s: unknown key %q (want %s)", what, k.Value, strings.Join(keys, ", "))
 			return nil
 		}
 		out[k.Value] = v
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // single splits a one-key mapping ("write: {...}") or a scalar ("pause")
@@ -157,14 +149,14 @@ func (d *decoder) single(n *yaml.Node, what string, names []string) (string, *ya
 	}
 	switch {
 	case n.Kind == yaml.ScalarNode && n.Tag != "!!null":
-		if !contains(names, n.Value) {
+		if !slices.Contains(names, n.Value) {
 			d.failf(n, "unknown %s %q (want one of %s)", what, n.Value, strings.Join(names, ", "))
 			return "", nil
 		}
 		return n.Value, nil
 	case n.Kind == yaml.MappingNode && len(n.Content) == 2:
 		k := n.Content[0]
-		if !contains(names, k.Value) {
+		if !slices.Contains(names, k.Value) {
 			d.failf(k, "unknown %s %q (want one of %s)", what, k.Value, strings.Join(names, ", "))
 			return "", nil
 		}

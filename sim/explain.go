@@ -130,10 +130,10 @@ func (w *World) Explain(out io.Writer) error {
 		}
 		b.WriteString("\n")
 		if m := k.Members(c); len(m) > 0 {
-			fmt.Fprintf(&b, "    tasks: %s\n", w.describeAll(m))
+			fmt.Fprintf(&b, "    tasks: %s\n", w.DescribeAll(m))
 		}
 		if d := k.DyingMembers(c); len(d) > 0 {
-			fmt.Fprintf(&b, "    dying_tasks: %s\n", w.describeAll(d))
+			fmt.Fprintf(&b, "    dying_tasks: %s\n", w.DescribeAll(d))
 		}
 	}
 	if o := k.CgroupMutexOwner(); o != model.NoTask {

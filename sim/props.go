@@ -18,20 +18,11 @@ func (w *World) LiveUserTasksIn(cg model.CgroupID) []model.TaskID {
 		if tk.Group == model.NoGroup || !k.Alive(id) || tk.Flags&model.PF_KTHREAD != 0 || tk.Cgroup == model.NoCgroup {
 			continue
 		}
-		if w.inSubtree(tk.Cgroup, cg) {
+		if w.K.InSubtree(tk.Cgroup, cg) {
 			out = append(out, id)
 		}
 	}
 	return out
-}
-
-func (w *World) inSubtree(c, root model.CgroupID) bool {
-	for ; c != model.NoCgroup; c = w.K.Cgroup(c).Parent {
-		if c == root {
-			return true
-		}
-	}
-	return false
 }
 
 // EmptyAfterKill is the postcondition "the cgroup is empty except for
@@ -62,7 +53,7 @@ func EmptyAfterKill(cg model.CgroupID, label string) Property {
 				}
 			}
 			if len(live) > 0 {
-				return fmt.Sprintf("%s alive in %s after cgroup.kill returned", w.describeAll(live), w.K.Path(cg))
+				return fmt.Sprintf("%s alive in %s after cgroup.kill returned", w.DescribeAll(live), w.K.Path(cg))
 			}
 			return ""
 		},
@@ -91,7 +82,7 @@ func NamespaceDead(ns model.NSID) Property {
 				}
 			}
 			if len(live) > 0 {
-				return fmt.Sprintf("%s of pid ns %d alive after its init died", w.describeAll(live), ns)
+				return fmt.Sprintf("%s of pid ns %d alive after its init died", w.DescribeAll(live), ns)
 			}
 			return ""
 		},
@@ -122,7 +113,7 @@ func InitOutlivesNamespace(ns model.NSID, init model.TaskID) Property {
 						live = append(live, id)
 					}
 				}
-				return fmt.Sprintf("init's exit completed while pid ns %d still holds %d other pid(s) (%s)", ns, n, w.describeAll(live))
+				return fmt.Sprintf("init's exit completed while pid ns %d still holds %d other pid(s) (%s)", ns, n, w.DescribeAll(live))
 			}
 			return ""
 		},
@@ -138,7 +129,8 @@ func (w *World) Describe(t model.TaskID) string {
 	return d
 }
 
-func (w *World) describeAll(ts []model.TaskID) string {
+// DescribeAll names tasks for messages, separated by commas.
+func (w *World) DescribeAll(ts []model.TaskID) string {
 	s := ""
 	for i, t := range ts {
 		if i > 0 {
@@ -251,7 +243,7 @@ func CgroupState(cgs []model.CgroupID, state string) Property {
 			for _, cg := range cgs {
 				switch {
 				case state == "unpopulated" && w.K.Populated(cg):
-					return fmt.Sprintf("%s is populated at the end (%s)", w.K.Path(cg), w.describeAll(w.LiveUserTasksIn(cg)))
+					return fmt.Sprintf("%s is populated at the end (%s)", w.K.Path(cg), w.DescribeAll(w.LiveUserTasksIn(cg)))
 				case state == "frozen" && !w.K.Frozen(cg):
 					return fmt.Sprintf("%s is not frozen at the end", w.K.Path(cg))
 				}
