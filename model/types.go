@@ -129,10 +129,13 @@ type Task struct {
 
 // UserRegs is the user-mode state of a task: the program it runs and its
 // program counter and registers. fork copies it (the child's address space
-// is a copy of the parent's); the kernel does not look inside.
+// is a copy of the parent's); the kernel does not look inside. The program
+// interpreter (package sim) uses R[0] as the loop counter, R[1] as its
+// system-call state and R[2] as the pid the task's last successful fork
+// returned to it (0 if none).
 type UserRegs struct {
 	Prog, PC int32
-	R        [2]int32
+	R        [3]int32
 }
 
 // Signal-struct flags (signal->flags, include/linux/sched/signal.h).
@@ -328,13 +331,14 @@ type Frame struct {
 	// Cur is the cgroup a cgroup.kill walk is in; Iter is the css_task_iter
 	// position in it (the next task to yield, NoTask at the end).
 	// Arg/Arg2: file (KCgroupWrite), exit code (KExit), pid (KWait).
-	// A fork uses these four words for the child's start registers
-	// (childUser/setChildUser): no path needs both.
-	Cur       CgroupID
-	Iter      TaskID
-	Arg, Arg2 int32
-	Path      KPath
-	PC        uint8
+	// A fork keeps the child's start registers in Cur, Iter, Arg, Arg2
+	// and Arg3, which only it uses (childUser/setChildUser): no path
+	// needs both.
+	Cur             CgroupID
+	Iter            TaskID
+	Arg, Arg2, Arg3 int32
+	Path            KPath
+	PC              uint8
 	// iterList is which list Iter is on (tasks or dying).
 	iterList cgList
 	// iterSkipped is CSS_TASK_ITER_SKIPPED: the task at Iter was removed
@@ -348,9 +352,9 @@ type Frame struct {
 
 // childUser returns the child's start registers of a fork frame.
 func (f *Frame) childUser() UserRegs {
-	return UserRegs{Prog: f.Arg, PC: f.Arg2, R: [2]int32{int32(f.Cur), int32(f.Iter)}}
+	return UserRegs{Prog: f.Arg, PC: f.Arg2, R: [3]int32{int32(f.Cur), int32(f.Iter), f.Arg3}}
 }
 
 func (f *Frame) setChildUser(u UserRegs) {
-	f.Arg, f.Arg2, f.Cur, f.Iter = u.Prog, u.PC, CgroupID(u.R[0]), TaskID(u.R[1])
+	f.Arg, f.Arg2, f.Cur, f.Iter, f.Arg3 = u.Prog, u.PC, CgroupID(u.R[0]), TaskID(u.R[1]), u.R[2]
 }

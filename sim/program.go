@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"math"
 
 	"cgsim/model"
 )
@@ -18,8 +19,8 @@ const (
 	OpExitGroup           // exit_group(A)
 	OpExit                // exit(A): this thread only
 	OpFork                // clone(flags A) with CLONE_INTO_CGROUP target Cg; the child starts at B
-	OpWait                // wait4(A, flags B)
-	OpKill                // kill(pid, sig B); pid is A, or Target's pid in the caller's namespace
+	OpWait                // wait4(A, flags B); A may be PidLastChild
+	OpKill                // kill(pid, sig B); pid is A (may be PidLastChild), or Target's pid in the caller's namespace
 	OpWrite               // write Str to Cg/File
 	OpRead                // read Cg/File
 	OpMkdir               // mkdir Str under Cg
@@ -44,6 +45,17 @@ var opNames = [...]string{"pause", "exit_group", "exit", "clone", "wait4", "kill
 
 // String names the op.
 func (o Op) String() string { return opNames[o] }
+
+// PidLastChild, as the pid (A) of OpKill or OpWait, stands for the pid the
+// task's last successful fork returned to it, as the C code
+// `pid = fork(); ... kill(pid, SIGKILL); waitpid(pid, ...)` uses it: user
+// register R[2], which a successful OpFork sets in the parent (a failed one
+// leaves it as it was) and a child inherits from its parent. A task with
+// no such fork (R[2] is 0) gets ESRCH from kill and ECHILD from wait,
+// rather than the kill(0)/wait4(0) of the caller's process group that a C
+// program with pid 0 would make. (The kernel never sees this value: its
+// kill_something_info and kernel_wait4 refuse INT_MIN with ESRCH.)
+const PidLastChild int32 = math.MinInt32
 
 // Conditions for OpWaitCond (what a poller of cgroup.events or a pidfd
 // would be woken by).
@@ -102,7 +114,15 @@ func (in Instr) String() string {
 	case OpWrite:
 		return fmt.Sprintf("write(%q) cgroup %d %s", in.Str, in.Cg, in.File)
 	case OpKill:
+		if in.A == PidLastChild {
+			return fmt.Sprintf("kill(child, %s)", model.Signal(in.B))
+		}
 		return fmt.Sprintf("kill(%d, %s)", in.A, model.Signal(in.B))
+	case OpWait:
+		if in.A == PidLastChild {
+			return "wait4(child)"
+		}
+		return fmt.Sprintf("wait4(%d)", in.A)
 	}
 	return in.Op.String()
 }

@@ -231,7 +231,7 @@ func (w *World) enabled(t model.TaskID) bool {
 		return true
 	}
 	tk := k.Task(t)
-	if _, in, burn := w.next(tk.User, tk.Err); !burn && in.Op == OpWaitCond {
+	if _, in, burn := w.next(tk.User, tk.Ret, tk.Err); !burn && in.Op == OpWaitCond {
 		return w.cond(t, in)
 	}
 	return true
@@ -320,15 +320,21 @@ func (w *World) afterCall(t model.TaskID) {
 }
 
 // next computes what t's next user step does, without changing anything:
-// the registers once the last call's result is consumed and the pure
-// instructions (Jump, JumpIfErr, Loop, Set) before the next call have run,
-// and that call. burn is true when 64 pure instructions ran without
+// the registers once the last call's result (ret, err) is consumed and the
+// pure instructions (Jump, JumpIfErr, Loop, Set) before the next call have
+// run, and that call. burn is true when 64 pure instructions ran without
 // reaching a call: the step then only burns time (a loop with no call in
 // it must still yield to the scheduler).
-func (w *World) next(u model.UserRegs, err model.Errno) (model.UserRegs, Instr, bool) {
+func (w *World) next(u model.UserRegs, ret int32, err model.Errno) (model.UserRegs, Instr, bool) {
 	code := w.Progs[u.Prog].Code
 	if u.R[1] != 0 {
-		// The call at PC has returned; ERESTARTNOINTR restarts it.
+		// The call at PC has returned; ERESTARTNOINTR restarts it. A fork
+		// that succeeded returned the child's pid: keep it in R[2] (pid =
+		// fork()), for kill and wait of PidLastChild. A failed one leaves
+		// R[2] as it was.
+		if code[u.PC].Op == OpFork && err == model.OK {
+			u.R[2] = ret
+		}
 		if !(err == model.ERESTARTNOINTR && code[u.PC].isSyscall()) {
 			u.PC++
 		}
@@ -372,7 +378,7 @@ func (w *World) next(u model.UserRegs, err model.Errno) (model.UserRegs, Instr, 
 func (w *World) user(t model.TaskID) {
 	k := w.K
 	tk := k.Task(t)
-	u, in, burn := w.next(tk.User, tk.Err)
+	u, in, burn := w.next(tk.User, tk.Ret, tk.Err)
 	if burn {
 		k.SetUser(t, u)
 		k.UserStep(t, "user: loop")
@@ -414,13 +420,29 @@ func (w *World) issue(t model.TaskID, in Instr) (data string, isRead bool) {
 		k.Exit(t, in.A)
 	case OpFork:
 		u := k.Task(t).User
-		child := model.UserRegs{Prog: u.Prog, PC: in.B, R: [2]int32{u.R[0], 0}}
+		// The child starts at B with a copy of the parent's variables:
+		// the loop counter and the last fork's pid.
+		child := model.UserRegs{Prog: u.Prog, PC: in.B, R: [3]int32{u.R[0], 0, u.R[2]}}
 		k.Fork(t, model.CloneArgs{Flags: uint32(in.A), Cgroup: in.Cg, ChildUser: child})
 	case OpWait:
-		k.Wait(t, in.A, uint32(in.B))
+		pid := in.A
+		if pid == PidLastChild {
+			if pid = k.Task(t).User.R[2]; pid == 0 {
+				// No fork has returned a child: there is none to wait for.
+				k.FailCall(t, "wait4", model.ECHILD)
+				return
+			}
+		}
+		k.Wait(t, pid, uint32(in.B))
 	case OpKill:
 		pid := in.A
-		if in.Target != model.NoTask && in.Target >= 0 {
+		if pid == PidLastChild {
+			if pid = k.Task(t).User.R[2]; pid == 0 {
+				// No fork has returned a child: no such process.
+				k.FailCall(t, "kill", model.ESRCH)
+				return
+			}
+		} else if in.Target != model.NoTask && in.Target >= 0 {
 			pid = k.PidIn(in.Target, k.Task(t).NS)
 			if pid == 0 {
 				k.FailCall(t, "kill", model.ESRCH)
