@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"strconv"
 
 	"go.yaml.in/yaml/v4"
 
@@ -39,6 +40,10 @@ type compiler struct {
 	b       *builder
 	code    []sim.Instr
 	counted bool
+	// forks is set once the program has a fork; lastChild is the first
+	// `pid: child`, which a program without a fork cannot mean.
+	forks     bool
+	lastChild *yaml.Node
 }
 
 func (c *compiler) pc() int32 { return int32(len(c.code)) }
@@ -70,6 +75,11 @@ func (c *compiler) program(n *yaml.Node) {
 	}
 	c.actions(n, "program")
 	c.emit(sim.Instr{Op: sim.OpExitGroup}) // falling off the end is exit(0)
+	if c.lastChild != nil && !c.forks {
+		// Tasks start with no last child; only a fork of this program
+		// (in the task or a forked ancestor running it) can set one.
+		c.b.d.failf(c.lastChild, "pid: child is the pid the caller's last fork returned, and this program has no fork")
+	}
 }
 
 func (c *compiler) actions(n *yaml.Node, what string) {
@@ -173,7 +183,7 @@ func (c *compiler) action(n *yaml.Node) {
 		if arg != nil {
 			f := d.fields(arg, "wait", waitKeys)
 			if v := f["pid"]; v != nil {
-				in.A = int32(d.int(v, "pid", -1, 1<<22))
+				in.A = c.pid(v, -1)
 			}
 			if v := f["flags"]; v != nil {
 				in.B = 0
@@ -287,6 +297,7 @@ func (c *compiler) counted_(n *yaml.Node, times int32, body func()) {
 
 func (c *compiler) fork(n, arg *yaml.Node) {
 	b, d := c.b, c.b.d
+	c.forks = true
 	in := sim.Instr{Op: sim.OpFork}
 	var child *yaml.Node
 	if arg != nil {
@@ -352,15 +363,40 @@ func (c *compiler) kill(n, arg *yaml.Node) {
 	case f["pid"] != nil:
 		// The model has no process groups: kill(0), kill(-1), kill(-pgid)
 		// are not modelled.
-		in.A = int32(d.int(f["pid"], "pid", 1, 1<<22))
+		in.A = c.pid(f["pid"], 1)
 	default:
-		d.failf(arg, "kill: want task (a task's name) or pid (a number as the caller sees it)")
+		d.failf(arg, "kill: want task (a task's name) or pid (a number as the caller sees it, or child)")
 	}
 	if v := f["signal"]; v != nil {
 		in.B = int32(d.signal(v, "signal"))
 	}
 	in.Label = b.expectCall(n, f["label"], f["expect"], nil, "kill")
 	c.emit(in)
+}
+
+// pid parses the pid of kill or wait: a number from lo to 4194304 as the
+// caller sees it, or "child", the pid the caller's last successful fork
+// returned to it (sim.PidLastChild), as a selftest's
+// `pid = clone_into_cgroup(...); kill(pid, ...)` uses it.
+func (c *compiler) pid(n *yaml.Node, lo int64) int32 {
+	d := c.b.d
+	s, ok := d.scalar(n, "pid")
+	if !ok {
+		return 0
+	}
+	if s == "child" {
+		if c.lastChild == nil {
+			c.lastChild = n
+		}
+		return sim.PidLastChild
+	}
+	const hi = 1 << 22
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || v < lo || v > hi {
+		d.failf(n, "pid: want an integer from %d to %d (as the caller sees it) or child (the pid the caller's last fork returned), got %q", lo, hi, s)
+		return 0
+	}
+	return int32(v)
 }
 
 func (c *compiler) await(n, arg *yaml.Node) {
