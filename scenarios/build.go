@@ -25,6 +25,7 @@ type builder struct {
 	expect []*callExpect
 	byLbl  map[string]*callExpect
 	auto   int
+	setup  *Setup
 }
 
 // callExpect is what a labelled call must return.
@@ -44,12 +45,19 @@ type callExpect struct {
 // interleaves), their programs, then the tasks marked to settle run alone
 // until they sleep. Errors carry the position of what caused them.
 func (sp *spec) build(opts model.Options) (*sim.World, error) {
+	w, _, err := sp.buildSetup(opts)
+	return w, err
+}
+
+// buildSetup is build that also returns the setup it performed.
+func (sp *spec) buildSetup(opts model.Options) (*sim.World, *Setup, error) {
 	d := &decoder{file: sp.file}
 	w := sim.NewWorld(opts)
-	b := &builder{d: d, sp: sp, w: w, ids: map[string]model.TaskID{}, progs: map[string]int32{}, byLbl: map[string]*callExpect{}}
+	b := &builder{d: d, sp: sp, w: w, ids: map[string]model.TaskID{}, progs: map[string]int32{}, byLbl: map[string]*callExpect{}, setup: &Setup{}}
 	init := sp.tasks[0]
 	b.progs[init.name] = w.AddProgram(init.name, nil)
 	b.ids[init.name] = w.Init(init.name, b.progs[init.name])
+	b.setup.Tasks = append(b.setup.Tasks, SetupTask{Name: init.name, ID: b.ids[init.name], Prog: b.progs[init.name], Settle: init.sleeper})
 	for _, c := range sp.cgroups {
 		b.mkCgroup(c)
 	}
@@ -60,6 +68,7 @@ func (sp *spec) build(opts model.Options) (*sim.World, error) {
 		switch {
 		case d.err != nil || t.kthread:
 		case t.killer != nil:
+			b.setupTask(t.name).Killer = true
 			w.SetProgram(b.progs[t.name], sim.PauseForever()) // never runs: the killer drives the task
 			b.driveKiller(t)
 		default:
@@ -79,6 +88,7 @@ func (sp *spec) build(opts model.Options) (*sim.World, error) {
 		if t.kthread {
 			continue
 		}
+		b.setupTask(t.name).Settle = settle
 		// The extra threads only pause: they always settle.
 		for _, th := range w.K.Threads(b.ids[t.name]) {
 			if th != b.ids[t.name] || settle {
@@ -108,9 +118,19 @@ func (sp *spec) build(opts model.Options) (*sim.World, error) {
 		}
 	}
 	if d.err != nil {
-		return nil, d.err
+		return nil, nil, d.err
 	}
-	return w, nil
+	return w, b.setup, nil
+}
+
+// setupTask returns the setup record of the task named name.
+func (b *builder) setupTask(name string) *SetupTask {
+	for i := range b.setup.Tasks {
+		if b.setup.Tasks[i].Name == name {
+			return &b.setup.Tasks[i]
+		}
+	}
+	return &SetupTask{} // not built: the build has failed already
 }
 
 func (b *builder) initID() model.TaskID { return b.ids[b.sp.tasks[0].name] }
@@ -170,12 +190,15 @@ func (b *builder) mkCgroup(c cgroupSpec) {
 			return
 		}
 	}
+	sc := SetupCgroup{Path: c.path}
 	for _, wr := range c.writes {
 		if err := w.Write(b.initID(), cg, wr.file, wr.value); err != nil {
 			d.failf(wr.node, "cgroup %s: write %q to %s: %v", c.path, wr.value, wr.file, unwrapErrno(err))
 			return
 		}
+		sc.Writes = append(sc.Writes, SetupWrite{File: wr.file, Value: wr.value})
 	}
+	b.setup.Cgroups = append(b.setup.Cgroups, sc)
 }
 
 // unwrapErrno reduces a setup error to its errno name where it has one.
@@ -195,6 +218,7 @@ func (b *builder) mkTask(t *taskSpec) {
 	if t.kthread {
 		id := w.Kthread(t.name, t.movable)
 		b.ids[t.name] = id
+		b.setup.Tasks = append(b.setup.Tasks, SetupTask{Name: t.name, ID: id, Kthread: true})
 		if t.cgroup != nil {
 			cg := b.cgroupAtSetup(t.cgroup, "cgroup")
 			if d.err == nil {
@@ -209,16 +233,19 @@ func (b *builder) mkTask(t *taskSpec) {
 	if t.parent != nil {
 		parent = b.task(t.parent, "parent")
 	}
+	st := SetupTask{Name: t.name}
 	var flags uint32
 	if t.pidns != nil {
 		switch v := d.str(t.pidns, "pidns"); v {
 		case "new":
 			flags |= model.CLONE_NEWPID
+			st.NewPidNS = true
 		default:
 			other := b.task(t.pidns, "pidns")
 			if d.err != nil {
 				return
 			}
+			st.SetnsTo = v
 			ns := w.K.Task(other).NS
 			if _, err := w.Call(parent, func(k *model.Kernel) { k.Setns(parent, ns) }); err != nil {
 				d.failf(t.pidns, "task %q: its parent's setns() into the pid namespace of %q failed: %v", t.name, v, unwrapErrno(err))
@@ -230,6 +257,7 @@ func (b *builder) mkTask(t *taskSpec) {
 	if t.cgroup != nil {
 		cg = b.cgroupAtSetup(t.cgroup, "cgroup")
 		flags |= model.CLONE_INTO_CGROUP
+		st.Cgroup = w.K.Path(cg)
 	}
 	if d.err != nil {
 		return
@@ -241,6 +269,8 @@ func (b *builder) mkTask(t *taskSpec) {
 		return
 	}
 	b.ids[t.name], b.progs[t.name] = id, prog
+	st.ID, st.Prog, st.Threads, st.Parent = id, prog, t.threads, w.Name(parent)
+	b.setup.Tasks = append(b.setup.Tasks, st)
 	if t.threads > 0 {
 		pause := b.pauseProgram()
 		fl := model.CLONE_THREAD | model.CLONE_SIGHAND | model.CLONE_VM

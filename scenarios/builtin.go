@@ -56,6 +56,10 @@ type Scenario struct {
 	Options model.Options
 	// Build makes the machine for the given options.
 	Build func(opts model.Options) (*sim.World, error)
+	// BuildSetup is Build that also says how the machine was set up, for
+	// a run on the real kernel (package conform). Scenario files have it;
+	// scenarios built by Go code do not (nil).
+	BuildSetup func(opts model.Options) (*sim.World, *Setup, error)
 	// Default is what exploring must find; the first of Cases that matches
 	// the options overrides it.
 	Default Expect

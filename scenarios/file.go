@@ -99,6 +99,7 @@ func Parse(file string, data []byte) (*Scenario, error) {
 	s := sp.explore
 	s.File = file
 	s.Build = func(opts model.Options) (*sim.World, error) { return sp.build(opts) }
+	s.BuildSetup = sp.buildSetup
 	if _, err := sp.build(s.Options); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,51 @@
+package scenarios
+
+import "cgsim/model"
+
+// Setup is how a scenario file's machine was set up, in the order the
+// builder did it: the cgroups (created and written by init, in file
+// order), then the tasks (forked by their parents, in file order). It is
+// what a run of the scenario on the real kernel recreates.
+type Setup struct {
+	Cgroups []SetupCgroup
+	// Tasks are in creation order; Tasks[0] is the scenario's init.
+	Tasks []SetupTask
+}
+
+// SetupCgroup is a cgroup of the cgroups section and the interface files
+// written at setup, in order.
+type SetupCgroup struct {
+	Path   string
+	Writes []SetupWrite
+}
+
+// SetupWrite is one write of a cgroup interface file at setup.
+type SetupWrite struct {
+	File  model.CgroupFile
+	Value string
+}
+
+// SetupTask is one task of the tasks section.
+type SetupTask struct {
+	Name string
+	// ID is the task in the built world; Prog the program it runs there
+	// (World.Progs index; 0 for a kernel thread).
+	ID   model.TaskID
+	Prog int32
+	// Parent is the name of the task that forked it ("" for init).
+	Parent string
+	// Cgroup is the cgroup it is cloned into (CLONE_INTO_CGROUP), or ""
+	// for its parent's.
+	Cgroup string
+	// NewPidNS: cloned with CLONE_NEWPID. SetnsTo: its parent joined the
+	// pid namespace of the task of that name (setns) before the clone.
+	NewPidNS bool
+	SetnsTo  string
+	// Threads is the number of extra threads created at setup.
+	Threads int
+	// Kthread: a kernel thread (no parent, no program). Killer: a
+	// userspace killer of package killer drives it.
+	Kthread, Killer bool
+	// Settle: it ran alone at setup until it went to sleep.
+	Settle bool
+}
