@@ -76,10 +76,10 @@ type procState struct {
 // header, then the state of each slot, then the slot of each slot's
 // parent (-1 for the setup tasks, which the harness tracks itself).
 const (
-	pageProgress = iota // bumped by every instruction of every helper
-	pageForks           // forks started by the helpers of the run
-	pageBound           // 1 once a fork was refused for the bound
-	pageSlots           // slot allocator
+	pageProgress  = iota // bumped by every instruction of every helper
+	pageForks            // forks started by the helpers of the run
+	pageBound            // 1 once a fork was refused for the bound
+	pageSlots            // slot allocator
 	pageFirstSlot = 16
 	pageSlotsMax  = 4096
 	pageParents   = pageFirstSlot + pageSlotsMax

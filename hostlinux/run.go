@@ -263,9 +263,11 @@ func pidNS() uint64 {
 
 // SweepStale destroys the cgroups of runs created in this pid namespace
 // by a process that is gone (killed in the middle of a run), and returns
-// their names. Runs of other pid namespaces (another container sharing
+// their names; it also removes such a process's scenario scratch
+// directories. Runs of other pid namespaces (another container sharing
 // the hierarchy) and cgroups not named like a run are never touched.
 func SweepStale(mnt string) []string {
+	sweepScratch()
 	entries, err := os.ReadDir(mnt)
 	if err != nil {
 		return nil

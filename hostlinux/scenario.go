@@ -148,7 +148,7 @@ func RunScenario(r *Run, p *ScenarioPlan) (*RealOutcome, error) {
 	if p.Timeout == 0 {
 		p.Timeout = 10 * time.Second
 	}
-	dir, err := os.MkdirTemp("", "cgsim-scenario-")
+	dir, err := os.MkdirTemp("", fmt.Sprintf("cgsim-scenario-%d-", os.Getpid()))
 	if err != nil {
 		return nil, err
 	}
@@ -662,4 +662,19 @@ func pidfdInfo(pidfd int) (pidfdInfoT, bool) {
 	info.mask = pidfdInfoExit
 	_, _, e := syscall.Syscall(syscall.SYS_IOCTL, uintptr(pidfd), pidfdGetInfo, uintptr(unsafe.Pointer(&info)))
 	return info, e == 0
+}
+
+// sweepScratch removes the scratch directories of scenario runs whose
+// process is gone (killed in the middle of RunScenario).
+func sweepScratch() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "cgsim-scenario-*-*"))
+	for _, d := range dirs {
+		var pid int
+		if _, err := fmt.Sscanf(filepath.Base(d), "cgsim-scenario-%d-", &pid); err != nil || pid <= 0 {
+			continue
+		}
+		if syscall.Kill(pid, 0) == syscall.ESRCH {
+			_ = os.RemoveAll(d)
+		}
+	}
 }
