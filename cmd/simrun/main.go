@@ -27,6 +27,7 @@ import (
 	"syscall"
 	"time"
 
+	"cgsim/conform"
 	"cgsim/hostlinux"
 	"cgsim/killer"
 	"cgsim/model"
@@ -52,8 +53,9 @@ Usage:
                                       trace and outcome (no arguments: the lists)
   simrun hunt NAME [-n N]             try N times on this machine's real kernel to
                                       hit a race the simulator found (root)
-  simrun conform killers              run every killer on real processes and in the
-                                      simulator, side by side (root)
+  simrun conform NAME|FILE|bundled|killers
+                                      run on this machine's real kernel and in the
+                                      simulator, compare, side by side (root)
 
 NAME is a bundled scenario (simrun list); FILE a scenario file (YAML, a
 path with a '/' or ending in .yaml; the format is in docs/scenarios.md).
@@ -816,28 +818,88 @@ func cleanupOnSignal() func() {
 	return func() { signal.Stop(ch); close(done) }
 }
 
+// conformScenarios compares each scenario runs times; a scenario that
+// cannot run on real processes is skipped with its reason when there are
+// several.
+func conformScenarios(list []*scenarios.Scenario, opts model.Options, o conform.Options, runs int, verbose bool, stdout io.Writer) (int, error) {
+	code := 0
+	for _, s := range list {
+		for i := 0; i < runs; i++ {
+			r, err := hostlinux.NewRun("conform")
+			if err != nil {
+				return 2, err
+			}
+			res, err := conform.Run(r, s, opts, o)
+			if cerr := r.Close(); err == nil && cerr != nil {
+				err = cerr
+			}
+			var u *conform.Unsupported
+			if errors.As(err, &u) {
+				fmt.Fprintf(stdout, "skip      %s: %s\n", s.Name, u.Reason)
+				break
+			}
+			if err != nil {
+				return 2, fmt.Errorf("conform: %s: %v", s.Name, err)
+			}
+			res.Report(stdout, verbose)
+			if !res.Agree {
+				code = 1
+			}
+		}
+	}
+	return code, nil
+}
+
 func cmdConform(args []string, stdout, stderr io.Writer) (int, error) {
 	fs := flag.NewFlagSet("conform", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = commandUsage(fs, `usage: simrun conform killers [flags]
+	fs.Usage = commandUsage(fs, `usage: simrun conform NAME|FILE|bundled|killers [flags]
 
 Run on this machine's real kernel and in the simulator, side by side, and
-compare what both can observe. "killers": every userspace killer against
-three machines of real helper processes (sleepers, a subtree, a threaded
-cgroup), the simulator exploring the same machines under the options
-detected for this kernel. Prints one line per pair and exits 1 if the real
-outcome is not one the simulator reaches. Needs root and a writable cgroup
-v2 hierarchy with cgroup.kill; everything runs in new cgroups that are
-removed at the end, also on interrupt. (Scenario files are not yet run on
-real processes.)
+compare what both can observe. The simulator runs under the kernel options
+detected for this kernel (printed first).
+
+NAME|FILE: the scenario's tasks run as real processes executing the same
+programs (fork is clone3 of a helper re-executed at the child's
+instruction), in new cgroups and a new pid namespace whose init is the
+scenario's init. Compared: the results of the labelled calls, how each
+task ended (alive and where, or dead of which signal or exit status,
+reaped or a zombie), and every cgroup's populated, frozen and type. The
+real outcome must be one the simulator reaches on one of -seeds random
+schedules; if not, the lines that differ from the closest simulated
+outcome are printed side by side and the exit status is 1. A scenario
+that real processes cannot run (kernel threads, extra threads, literal
+pids, the pids controller, ...) is refused with the reason (exit 2).
+"bundled": every bundled scenario, one line each.
+
+"killers": every userspace killer against three machines of real helper
+processes (sleepers, a subtree, a threaded cgroup).
+
+Needs root and a writable cgroup v2 hierarchy with cgroup.kill;
+everything runs in new cgroups that are removed at the end, also on
+interrupt.
 `)
-	seeds := fs.Uint64("seeds", 10, "simulator seeds per pair")
+	seeds := fs.Uint64("seeds", 0, "simulator seeds (default: 100 per scenario, 10 per killer pair)")
+	runs := fs.Int("runs", 1, "real runs of a scenario (each must agree)")
+	verbose := fs.Bool("v", false, "print what was observed also when it agrees")
 	name, err := parse(fs, args)
 	if err != nil {
 		return 2, err
 	}
-	if name != "killers" {
-		return 2, fmt.Errorf("conform: %q cannot run on real processes yet (want killers)", name)
+	var list []*scenarios.Scenario
+	switch name {
+	case "killers":
+	case "bundled":
+		list = scenarios.All()
+	default:
+		s, err := scenario(name)
+		if err != nil {
+			return 2, err
+		}
+		if _, _, err := conform.Plan(s, s.Options); err != nil {
+			return 2, fmt.Errorf("conform: %s: %v", s.Name, err)
+		}
+		list = []*scenarios.Scenario{s}
 	}
 	if err := hostlinux.Check(); err != nil {
 		return 2, fmt.Errorf("conform: %v", err)
@@ -847,6 +909,13 @@ real processes.)
 	d, err := hostlinux.Detect()
 	if err != nil {
 		return 2, err
+	}
+	if name != "killers" {
+		fmt.Fprintf(stdout, "kernel %s, simulated as %s\n", d.Release, d.Options)
+		return conformScenarios(list, d.Options, conform.Options{Seeds: *seeds}, *runs, *verbose, stdout)
+	}
+	if *seeds == 0 {
+		*seeds = 10
 	}
 	fmt.Fprintf(stdout, "kernel %s, simulated as %s\n", d.Release, d.Options)
 	code := 0
