@@ -31,12 +31,9 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	// After the whole suite, nothing of its runs may be left.
-	if mnt, err := hostlinux.Mount(); err == nil && hostlinux.Check() == nil {
-		if left := hostlinux.Leftovers(mnt, os.Getpid()); len(left) > 0 {
-			fmt.Fprintf(os.Stderr, "FAIL: cgroups left behind by the suite: %v\n", left)
-			hostlinux.CloseAll()
-			code = 1
-		}
+	if left := hostlinux.LeftAfterSuite(); len(left) > 0 {
+		fmt.Fprintf(os.Stderr, "FAIL: cgroups left behind by the suite: %v\n", left)
+		code = 1
 	}
 	os.Exit(code)
 }
@@ -255,17 +252,7 @@ func TestKilledInTheMiddle(t *testing.T) {
 	_, err = os.Stat(base)
 	require.True(t, os.IsNotExist(err), "swept")
 	for _, pid := range pids {
-		require.Eventually(t, func() bool { return syscall.Kill(pid, 0) == syscall.ESRCH || zombie(pid) },
+		require.Eventually(t, func() bool { return syscall.Kill(pid, 0) == syscall.ESRCH || hostlinux.IsZombie(pid) },
 			2*time.Second, 10*time.Millisecond, "process %d survived the sweep", pid)
 	}
-}
-
-func zombie(pid int) bool {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	return i > 0 && i+2 < len(s) && s[i+2] == 'Z'
 }

@@ -314,3 +314,30 @@ func errno(err error) error {
 	}
 	return err
 }
+
+// LeftAfterSuite closes every run of this process still open and returns
+// the names of the run cgroups it had left under the mount; a test
+// binary's TestMain fails when the list is not empty. Where real-kernel
+// runs cannot happen it returns nil.
+func LeftAfterSuite() []string {
+	mnt, err := Mount()
+	if err != nil || Check() != nil {
+		return nil
+	}
+	left := Leftovers(mnt, os.Getpid())
+	if len(left) > 0 {
+		CloseAll()
+	}
+	return left
+}
+
+// IsZombie reports whether pid is a zombie (dead, not yet reaped).
+func IsZombie(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return i > 0 && i+2 < len(s) && s[i+2] == 'Z'
+}

@@ -19,12 +19,9 @@ func TestMain(m *testing.M) {
 	MaybeHelper()
 	code := m.Run()
 	// After the whole suite, nothing of its runs may be left.
-	if mnt, err := Mount(); err == nil && Check() == nil {
-		if left := Leftovers(mnt, os.Getpid()); len(left) > 0 {
-			fmt.Fprintf(os.Stderr, "FAIL: cgroups left behind by the suite: %v\n", left)
-			CloseAll()
-			code = 1
-		}
+	if left := LeftAfterSuite(); len(left) > 0 {
+		fmt.Fprintf(os.Stderr, "FAIL: cgroups left behind by the suite: %v\n", left)
+		code = 1
 	}
 	os.Exit(code)
 }
@@ -101,19 +98,8 @@ func TestStaleSweep(t *testing.T) {
 	for _, h := range helpers {
 		var pid int
 		fmt.Sscan(h, &pid)
-		require.Eventually(t, func() bool { return !alive(pid) || isZombie(pid) }, 2*time.Second, 10*time.Millisecond, "helper %d survived the sweep", pid)
+		require.Eventually(t, func() bool { return !alive(pid) || IsZombie(pid) }, 2*time.Second, 10*time.Millisecond, "helper %d survived the sweep", pid)
 	}
-}
-
-// isZombie reports whether pid is a zombie (dead, not yet reaped by init).
-func isZombie(pid int) bool {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	return i > 0 && i+2 < len(s) && s[i+2] == 'Z'
 }
 
 // TestHostRefusesMovesFromOutside: the real Host never moves a process

@@ -132,7 +132,7 @@ expect:
 // the thread, not exit_group: the process lives on and its later call
 // returns.
 func TestThreadChildBlock(t *testing.T) {
-	s, err := scenarios.Parse("t.yaml", []byte(`version: 1
+	requireHolds(t, "t.yaml", `version: 1
 cgroups: [{path: /t}]
 tasks:
   - {name: init, program: ignore-sigchld}
@@ -145,7 +145,15 @@ tasks:
 expect:
   properties:
     - alive: p
-`))
+`)
+}
+
+// requireHolds parses a scenario file and explores it exhaustively with
+// invariants checked: nothing may be violated and the exploration must
+// finish within its bounds.
+func requireHolds(t *testing.T, file, src string) {
+	t.Helper()
+	s, err := scenarios.Parse(file, []byte(src))
 	require.NoError(t, err)
 	out, err := s.Explore(s.Options, scenarios.Exploration{CheckInvariants: true})
 	require.NoError(t, err)
