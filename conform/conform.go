@@ -102,6 +102,8 @@ func check(w *sim.World, setup *scenarios.Setup) error {
 			case sim.OpKill:
 				if in.Target == model.NoTask && in.A != sim.PidLastChild {
 					why = fmt.Sprintf("kill of the literal pid %d: real pids differ (use pid: child or a task name)", in.A)
+				} else {
+					why = checkSignal(model.Signal(in.B))
 				}
 			case sim.OpWait:
 				if in.A != -1 && in.A != sim.PidLastChild {
@@ -114,8 +116,13 @@ func check(w *sim.World, setup *scenarios.Setup) error {
 					why = "await fork-past-can-fork watches kernel state no program can see"
 				}
 			case sim.OpSigaction:
-				if model.Disposition(in.B) == model.HandlerExit {
+				switch sig := model.Signal(in.A); {
+				case model.Disposition(in.B) == model.HandlerExit:
 					why = "a handler that exits is not modelled on real processes"
+				case checkSignal(sig) != "":
+					why = checkSignal(sig)
+				case sig != model.SIGCHLD && model.Disposition(in.B) != model.SigDefault && forks(p):
+					why = fmt.Sprintf("%v ignored or handled by a program that forks: a forked helper takes its parent's dispositions only once it runs (exec resets handlers, and Go's fork path resets ignored signals it had handled)", sig)
 				}
 			case sim.OpWrite, sim.OpRead:
 				if in.Path == "" {
@@ -130,6 +137,24 @@ func check(w *sim.World, setup *scenarios.Setup) error {
 		}
 	}
 	return nil
+}
+
+// realSignals are the signals a helper sees as a C program would: the
+// Go runtime handles the others itself (SIGQUIT, SIGABRT, SIGSEGV, ...
+// print a traceback and exit 2; SIGPIPE is dropped).
+var realSignals = []model.Signal{model.SIGKILL, model.SIGTERM, model.SIGINT, model.SIGHUP, model.SIGUSR1,
+	model.SIGUSR2, model.SIGALRM, model.SIGCHLD, model.SIGSTOP, model.SIGCONT}
+
+func checkSignal(sig model.Signal) string {
+	if sig == 0 || slices.Contains(realSignals, sig) {
+		return ""
+	}
+	return fmt.Sprintf("%v: the Go runtime of the helpers handles it itself", sig)
+}
+
+// forks reports whether a program forks.
+func forks(p sim.Program) bool {
+	return slices.ContainsFunc(p.Code, func(in sim.Instr) bool { return in.Op == sim.OpFork })
 }
 
 // checkFile checks an access to a cgroup file.
@@ -236,6 +261,9 @@ func result(e model.Errno, data string, f model.CgroupFile, isRead bool) string 
 func fate(state model.ExitState, status int32, cg string) string {
 	if state == model.ExitNone {
 		return "alive in " + cg
+	}
+	if status < 0 {
+		return "reaped, status unknown"
 	}
 	how := fmt.Sprintf("exited %d", status>>8&0xff)
 	if sig := status & 0x7f; sig != 0 {
@@ -373,7 +401,17 @@ func Matches(real Observation, so SimOutcome) bool {
 
 type diffLine struct{ real, sim string }
 
-func lineKey(l string) string { k, _, _ := strings.Cut(l, ":"); return k }
+// lineKey is what a line is about: "cgroup PATH" (a path may hold ':'),
+// "task NAME", "call LABEL" or "forked" (names and labels cannot).
+func lineKey(l string) string {
+	if strings.HasPrefix(l, "cgroup ") {
+		if i := strings.LastIndex(l, ": populated "); i >= 0 {
+			return l[:i]
+		}
+	}
+	k, _, _ := strings.Cut(l, ":")
+	return k
+}
 
 // mismatches pairs the lines of a real and a simulated observation by key
 // (the text before ':') and returns the pairs that do not match.
@@ -520,8 +558,12 @@ func (r *Result) Report(w io.Writer, verbose bool) {
 	}
 	so := r.Sim[c]
 	d := mismatches(r.Real, so)
+	keys := map[string]bool{}
+	for _, l := range append(append(Observation(nil), r.Real...), so.Obs...) {
+		keys[lineKey(l)] = true
+	}
 	fmt.Fprintf(w, "  closest of the simulator's %d outcomes: seed %d (and %d more seeds); %d of %d lines agree\n",
-		len(r.Sim), so.Seeds[0], len(so.Seeds)-1, len(r.Real)-countReal(d), len(r.Real))
+		len(r.Sim), so.Seeds[0], len(so.Seeds)-1, len(keys)-len(d), len(keys))
 	width := len("real kernel")
 	for _, l := range d {
 		width = max(width, len(l.real))
@@ -537,14 +579,4 @@ func (r *Result) Report(w io.Writer, verbose bool) {
 		}
 		fmt.Fprintf(w, "  %-*s | %s\n", width, re, si)
 	}
-}
-
-func countReal(d []diffLine) int {
-	n := 0
-	for _, l := range d {
-		if l.real != "" {
-			n++
-		}
-	}
-	return n
 }

@@ -74,7 +74,9 @@ type procState struct {
 
 // The status page is the run's shared memory (fd 5), int32 words: a
 // header, then the state of each slot, then the slot of each slot's
-// parent (-1 for the setup tasks, which the harness tracks itself).
+// parent plus one (0: not recorded; the parent was killed between taking
+// the slot and recording itself, or it is a setup task, which the
+// harness tracks itself).
 const (
 	pageProgress  = iota // bumped by every instruction of every helper
 	pageForks            // forks started by the helpers of the run
@@ -396,17 +398,7 @@ func (in *interp) issue(ins sim.Instr) {
 				break
 			}
 		}
-		var ws syscall.WaitStatus
-		opts := int(ins.B)
-		if opts&int(model.WNOHANG) == 0 {
-			in.setState(slotBlocked)
-		}
-		_, err := syscall.Wait4(pid, &ws, opts, nil)
-		for err == syscall.EINTR {
-			_, err = syscall.Wait4(pid, &ws, opts, nil)
-		}
-		in.setState(slotRunning)
-		e = model.Errno(errnoOf0(err))
+		e = in.wait4(pid, int(ins.B))
 	case sim.OpKill:
 		e = in.kill(ins)
 	case sim.OpWrite:
@@ -473,14 +465,55 @@ func writeFile(p, value string) model.Errno {
 
 // pause is pause(2): it returns EINTR once a signal with a returning
 // handler arrives (the handler is Go's: the signal comes on sigCh), and
-// never otherwise.
+// never otherwise. A signal handled before the call does not count, as a
+// handler that ran before a system call does not interrupt it.
 func (in *interp) pause() model.Errno {
 	if len(in.st.Handled) > 0 {
+		in.drainSignals()
 		<-in.sigCh
 		return model.EINTR
 	}
 	for {
 		syscall.Syscall(syscall.SYS_PAUSE, 0, 0, 0)
+	}
+}
+
+func (in *interp) drainSignals() {
+	for {
+		select {
+		case <-in.sigCh:
+		default:
+			return
+		}
+	}
+}
+
+// wait4 is wait4(2) (status not kept). A blocking one is polled with
+// WNOHANG so that a signal with a returning handler interrupts it with
+// EINTR, as in the kernel (Go's handlers restart the call, and the signal
+// may be delivered to another of the helper's threads).
+func (in *interp) wait4(pid, opts int) model.Errno {
+	var ws syscall.WaitStatus
+	if opts&int(model.WNOHANG) != 0 {
+		_, err := syscall.Wait4(pid, &ws, opts, nil)
+		return model.Errno(errnoOf0(err))
+	}
+	in.drainSignals()
+	in.setState(slotBlocked)
+	defer in.setState(slotRunning)
+	for {
+		r, err := syscall.Wait4(pid, &ws, opts|int(model.WNOHANG), nil)
+		if err != syscall.EINTR && (err != nil || r != 0) {
+			return model.Errno(errnoOf0(err))
+		}
+		if len(in.st.Handled) > 0 {
+			select {
+			case <-in.sigCh:
+				return model.EINTR
+			default:
+			}
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
 
@@ -499,7 +532,7 @@ func (in *interp) fork(ins sim.Instr) model.Errno {
 		atomic.StoreInt32(in.word(pageBound), 1)
 		return model.EAGAIN
 	}
-	atomic.StoreInt32(in.word(pageParents+int(slot)), in.st.Slot)
+	atomic.StoreInt32(in.word(pageParents+int(slot)), in.st.Slot+1)
 	in.st.forks++
 	child := in.st
 	child.Name = fmt.Sprintf("%s.%d", in.st.Name, in.st.forks)
@@ -529,10 +562,7 @@ func (in *interp) kill(ins sim.Instr) model.Errno {
 		if name == "" || in.st.Pids[name] == 0 {
 			in.fail("kill: task %d is not a setup task of the run", ins.Target)
 		}
-		pid = pidInOwnNS(in.st.Pids[name])
-		if pid == 0 {
-			return model.ESRCH // not visible from this pid namespace
-		}
+		return killTask(in.st.Pids[name], syscall.Signal(ins.B))
 	case ins.A == sim.PidLastChild:
 		if pid = int(in.st.R[2]); pid == 0 {
 			return model.ESRCH
@@ -541,6 +571,29 @@ func (in *interp) kill(ins sim.Instr) model.Errno {
 		in.fail("kill of a literal pid (%d) cannot run on the real kernel", ins.A)
 	}
 	return model.Errno(errnoOf0(syscall.Kill(pid, syscall.Signal(ins.B))))
+}
+
+// killTask is kill(2) of the process whose pid in the harness's pid
+// namespace is rootPid, by its pid in this process's namespace: ESRCH if
+// it has none. The candidate pid is pinned with a pidfd and checked
+// against rootPid (fdinfo shows pids as /proc's namespace, the harness's,
+// sees them): a process of a sibling namespace with the same number, or a
+// recycled pid, is not signalled.
+func killTask(rootPid int, sig syscall.Signal) model.Errno {
+	pid := pidInOwnNS(rootPid)
+	if pid == 0 {
+		return model.ESRCH // not visible from this pid namespace
+	}
+	fd, _, e := syscall.RawSyscall(sysPidfdOpen, uintptr(pid), 0, 0)
+	if e != 0 {
+		return model.Errno(e)
+	}
+	defer syscall.Close(int(fd))
+	if pidOfPidfd(int(fd)) != rootPid {
+		return model.ESRCH
+	}
+	_, _, e = syscall.RawSyscall6(sysPidfdSendSignal, fd, uintptr(sig), 0, 0, 0, 0)
+	return model.Errno(e)
 }
 
 // pidInOwnNS translates a pid of the harness's namespace (the one /proc
@@ -604,7 +657,9 @@ func (in *interp) cond(ins sim.Instr) bool {
 	case sim.CondUnpopulated, sim.CondPopulated, sim.CondFrozen:
 		b, err := os.ReadFile(in.path(strings.TrimSuffix(ins.Path, "/") + "/cgroup.events"))
 		if err != nil {
-			return false
+			// A removed cgroup is not populated; nothing else holds of it
+			// (as sim.World.cond).
+			return ins.A == sim.CondUnpopulated && errnoOf(err) == syscall.ENOENT
 		}
 		s := string(b)
 		switch ins.A {

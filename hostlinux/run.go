@@ -245,7 +245,8 @@ func destroy(base string) error {
 	return first
 }
 
-// Run cgroups are named cgsim-<tag>-<pid namespace inode>-<pid>-<n>.
+// Run cgroups are named cgsim-<tag>-<pid namespace inode>-<pid>-<n>;
+// scenario scratch directories cgsim-scenario-<pid namespace inode>-<pid>-*.
 var (
 	tagRE     = regexp.MustCompile(`^[a-z]+$`)
 	runNameRE = regexp.MustCompile(`^cgsim-[a-z]+-([0-9]+)-([0-9]+)-[0-9]+$`)

@@ -96,7 +96,8 @@ type TaskFate struct {
 	Name  string
 	Setup bool
 	// State is ExitNone (alive, in Cgroup), ExitZombie or ExitDead
-	// (reaped); Status is the wait status of an exited one.
+	// (reaped); Status is the wait status of an exited one, -1 if the
+	// kernel kept none (PIDFD_INFO_EXIT is 6.15+).
 	State  model.ExitState
 	Status int32
 	Cgroup string
@@ -148,7 +149,7 @@ func RunScenario(r *Run, p *ScenarioPlan) (*RealOutcome, error) {
 	if p.Timeout == 0 {
 		p.Timeout = 10 * time.Second
 	}
-	dir, err := os.MkdirTemp("", fmt.Sprintf("cgsim-scenario-%d-", os.Getpid()))
+	dir, err := os.MkdirTemp("", fmt.Sprintf("cgsim-scenario-%d-%d-", pidNS(), os.Getpid()))
 	if err != nil {
 		return nil, err
 	}
@@ -232,9 +233,6 @@ func (s *scenarioRun) prepare() error {
 	}
 	atomic.StoreInt32(s.word(pageSlots), int32(len(s.p.Tasks)))
 	for i := range s.p.Tasks {
-		atomic.StoreInt32(s.word(pageParents+i), -1)
-	}
-	for i := range s.p.Tasks {
 		if err := syscall.Mkfifo(filepath.Join(s.dir, "ctl."+strconv.Itoa(i)), 0o600); err != nil {
 			return err
 		}
@@ -255,7 +253,7 @@ func (s *scenarioRun) receive(sock int) {
 	buf := make([]byte, 512)
 	oob := make([]byte, syscall.CmsgSpace(4))
 	for {
-		n, oobn, _, _, err := syscall.Recvmsg(sock, buf, oob, 0)
+		n, oobn, _, _, err := syscall.Recvmsg(sock, buf, oob, syscall.MSG_CMSG_CLOEXEC)
 		if s.done.Load() {
 			return // shut down at the end of the run
 		}
@@ -347,7 +345,10 @@ func (s *scenarioRun) startInit(sock int, page *os.File) error {
 	}
 	pid, err := syscall.ForkExec(self, []string{self}, &syscall.ProcAttr{Env: helperEnviron(env),
 		Files: []uintptr{devnull.Fd(), devnull.Fd(), stderr.Fd(), logf.Fd(), uintptr(sock), page.Fd()},
-		Sys:   &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: fd, Cloneflags: syscall.CLONE_NEWPID, PidFD: &pidfd}})
+		// Pdeathsig: if the harness dies, init dies, and with it the
+		// namespace (a fork bomb included) at once, not at the next sweep.
+		Sys: &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: fd, Cloneflags: syscall.CLONE_NEWPID, PidFD: &pidfd,
+			Pdeathsig: syscall.SIGKILL}})
 	if err != nil {
 		return fmt.Errorf("setup: clone3 of init: %w", errno(err))
 	}
@@ -497,12 +498,15 @@ func (s *scenarioRun) unseen(slot int32) bool {
 	if atomic.LoadInt32(s.word(pageFirstSlot+int(slot))) == slotVoid {
 		return true
 	}
-	parent := atomic.LoadInt32(s.word(pageParents + int(slot)))
+	parent := atomic.LoadInt32(s.word(pageParents+int(slot))) - 1
 	if parent < 0 || parent >= pageSlotsMax {
-		return false
+		// Not recorded: the parent was killed right after taking the slot
+		// (a live parent records it at once, and runs meanwhile).
+		return true
 	}
 	if pr := s.proc(parent); pr != nil {
-		return exited(pr.pidfd)
+		// Dead, or frozen before it could clone or announce the child.
+		return exited(pr.pidfd) || s.frozen(pr.pidfd)
 	}
 	return s.unseen(parent)
 }
@@ -544,14 +548,21 @@ func (s *scenarioRun) observe(out *RealOutcome) {
 		pr := s.proc(slot)
 		f := TaskFate{Name: pr.name, Setup: pr.setup}
 		info, ok := pidfdInfo(pr.pidfd)
+		pid := pidOf(pr.pidfd)
+		if pid == 0 && !(ok && info.mask&pidfdInfoExit != 0) {
+			info, ok = pidfdInfo(pr.pidfd) // reaped between the two reads
+		}
 		switch {
 		case ok && info.mask&pidfdInfoExit != 0:
 			f.State, f.Status = model.ExitDead, info.exitCode
+		case pid == 0:
+			// Reaped, and the kernel keeps no exit status (before 6.15).
+			f.State, f.Status = model.ExitDead, -1
 		case exited(pr.pidfd):
 			f.State = model.ExitZombie
-			f.Status = zombieStatus(pidOf(pr.pidfd))
+			f.Status = zombieStatus(pid)
 		default:
-			cg, _ := procCgroup(pidOf(pr.pidfd))
+			cg, _ := procCgroup(pid)
 			f.Cgroup = strings.TrimPrefix(cg, s.r.Rel)
 			if f.Cgroup == "" {
 				f.Cgroup = "/"
@@ -664,13 +675,16 @@ func pidfdInfo(pidfd int) (pidfdInfoT, bool) {
 	return info, e == 0
 }
 
-// sweepScratch removes the scratch directories of scenario runs whose
-// process is gone (killed in the middle of RunScenario).
+// sweepScratch removes the scratch directories of scenario runs of this
+// pid namespace whose process is gone (killed in the middle of
+// RunScenario); they are named cgsim-scenario-<pid ns inode>-<pid>-*.
 func sweepScratch() {
-	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "cgsim-scenario-*-*"))
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "cgsim-scenario-*-*-*"))
+	ns := pidNS()
 	for _, d := range dirs {
+		var dns uint64
 		var pid int
-		if _, err := fmt.Sscanf(filepath.Base(d), "cgsim-scenario-%d-", &pid); err != nil || pid <= 0 {
+		if _, err := fmt.Sscanf(filepath.Base(d), "cgsim-scenario-%d-%d-", &dns, &pid); err != nil || dns != ns || pid <= 0 {
 			continue
 		}
 		if syscall.Kill(pid, 0) == syscall.ESRCH {
