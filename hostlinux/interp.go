@@ -3,6 +3,7 @@ package hostlinux
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -308,23 +309,14 @@ func helperEnviron(state []byte) []string {
 	return append(env, HelperEnv+"=scenario", scenarioEnv+"="+string(state))
 }
 
+// errnoOf is the errno of a failed call (an *os.PathError's too); EIO
+// for an error that carries none.
 func errnoOf(err error) syscall.Errno {
-	if e, ok := err.(syscall.Errno); ok {
+	var e syscall.Errno
+	if errors.As(err, &e) {
 		return e
 	}
-	var pe *os.PathError
-	if ok := asPathError(err, &pe); ok {
-		if e, ok := pe.Err.(syscall.Errno); ok {
-			return e
-		}
-	}
 	return syscall.EIO
-}
-
-func asPathError(err error, pe **os.PathError) bool {
-	p, ok := err.(*os.PathError)
-	*pe = p
-	return ok
 }
 
 // path maps a scenario cgroup path (a directory or a file in one) into
