@@ -206,11 +206,10 @@ type SimOutcome struct {
 
 // Simulate runs world w (built by Plan) on seeds 1..seeds to quiescence
 // and returns the distinct observations, most frequent first; truncated
-// counts runs that did not come to rest within maxSteps.
+// counts runs that did not come to rest within maxSteps. It clears w's
+// properties and kill gate, which would end runs early.
 func Simulate(w *sim.World, seeds uint64, maxSteps int) (outs []SimOutcome, truncated int) {
 	readOf := readFiles(w)
-	// Every run goes on to quiescence: a violated property or a decided
-	// kill gate does not stop it here.
 	w.Props, w.Gate = nil, nil
 	byKey := map[string]int{}
 	for seed := uint64(1); seed <= seeds; seed++ {

@@ -75,13 +75,10 @@ func (h *Host) WriteFile(path, value string) error {
 			return model.EPERM
 		}
 	}
-	f, err := os.OpenFile(h.Run.Path(path), os.O_WRONLY, 0)
-	if err != nil {
-		return errno(err)
+	if e := writeFile(h.Run.Path(path), value); e != model.OK {
+		return e
 	}
-	defer f.Close()
-	_, err = f.Write([]byte(value))
-	return errno(err)
+	return nil
 }
 
 // ReadDir lists the child cgroups of a run cgroup.

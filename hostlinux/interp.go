@@ -321,10 +321,7 @@ func errnoOf(err error) syscall.Errno {
 
 // path maps a scenario cgroup path (a directory or a file in one) into
 // the run's cgroup.
-func (in *interp) path(p string) string {
-	r := Run{Base: in.st.Base}
-	return r.Path(p)
-}
+func (in *interp) path(p string) string { return mapPath(in.st.Base, p) }
 
 // run interprets the program from the current pc, as sim.World.next and
 // issue do.
@@ -647,31 +644,25 @@ func (in *interp) await(ins sim.Instr) {
 func (in *interp) cond(ins sim.Instr) bool {
 	switch ins.A {
 	case sim.CondUnpopulated, sim.CondPopulated, sim.CondFrozen:
-		b, err := os.ReadFile(in.path(strings.TrimSuffix(ins.Path, "/") + "/cgroup.events"))
+		populated, frozen, err := cgroupEvents(in.path(ins.Path))
 		if err != nil {
 			// A removed cgroup is not populated; nothing else holds of it
 			// (as sim.World.cond).
 			return ins.A == sim.CondUnpopulated && errnoOf(err) == syscall.ENOENT
 		}
-		s := string(b)
 		switch ins.A {
 		case sim.CondUnpopulated:
-			return strings.Contains(s, "populated 0\n")
+			return !populated
 		case sim.CondPopulated:
-			return strings.Contains(s, "populated 1\n")
+			return populated
 		}
-		return strings.Contains(s, "frozen 1\n")
+		return frozen
 	case sim.CondProcs:
 		b, err := os.ReadFile(in.path(strings.TrimSuffix(ins.Path, "/") + "/cgroup.procs"))
 		return err == nil && len(strings.Fields(string(b))) >= int(ins.B)
 	case sim.CondTaskGone:
-		pid := in.st.Pids[in.st.Names[int32(ins.Target)]]
-		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil {
-			return true // reaped
-		}
-		_, rest, _ := strings.Cut(string(b), ") ")
-		return strings.HasPrefix(rest, "Z") || strings.HasPrefix(rest, "X")
+		f := procStat(in.st.Pids[in.st.Names[int32(ins.Target)]])
+		return len(f) == 0 || f[0] == "Z" || f[0] == "X" // reaped, or done exiting
 	}
 	in.fail("await condition %d cannot run on the real kernel", ins.A)
 	return true

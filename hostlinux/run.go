@@ -134,14 +134,18 @@ func NewRun(tag string) (*Run, error) {
 // the run's cgroup.
 // Anything but a clean absolute path maps to a path that cannot exist,
 // so that no call can reach outside the run.
-func (r *Run) Path(p string) string {
+func (r *Run) Path(p string) string { return mapPath(r.Base, p) }
+
+// mapPath is Run.Path for the run whose cgroup directory is base (a
+// scenario helper knows only that).
+func mapPath(base, p string) string {
 	if p == "/" || p == "" {
-		return r.Base
+		return base
 	}
 	if !strings.HasPrefix(p, "/") || filepath.Clean(p) != p {
-		return r.Base + "/.invalid-path"
+		return base + "/.invalid-path"
 	}
-	return r.Base + p
+	return base + p
 }
 
 // Contains reports whether a cgroup path as /proc/PID/cgroup shows it
@@ -214,8 +218,7 @@ func destroy(base string) error {
 	}
 	_ = os.WriteFile(filepath.Join(base, "cgroup.kill"), []byte("1"), 0)
 	for i := 0; i < 500; i++ {
-		ev, err := os.ReadFile(filepath.Join(base, "cgroup.events"))
-		if err != nil || strings.HasPrefix(string(ev), "populated 0") {
+		if populated, _, err := cgroupEvents(base); err != nil || !populated {
 			break
 		}
 		time.Sleep(10 * time.Millisecond)
@@ -334,11 +337,28 @@ func LeftAfterSuite() []string {
 
 // IsZombie reports whether pid is a zombie (dead, not yet reaped).
 func IsZombie(pid int) bool {
+	f := procStat(pid)
+	return len(f) > 0 && f[0] == "Z"
+}
+
+// procStat returns the fields of /proc/PID/stat from field 3 (the state
+// letter) on, after the command name, which may hold spaces and ')';
+// nil if there is no such process.
+func procStat(pid int) []string {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return false
+		return nil
 	}
+	i := strings.LastIndex(string(b), ") ")
+	if i < 0 {
+		return nil
+	}
+	return strings.Fields(string(b)[i+2:])
+}
+
+// cgroupEvents reads a cgroup's cgroup.events (dir is its directory).
+func cgroupEvents(dir string) (populated, frozen bool, err error) {
+	b, err := os.ReadFile(dir + "/cgroup.events")
 	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	return i > 0 && i+2 < len(s) && s[i+2] == 'Z'
+	return strings.Contains(s, "populated 1\n"), strings.Contains(s, "frozen 1\n"), err
 }

@@ -517,8 +517,8 @@ func (s *scenarioRun) frozen(pidfd int) bool {
 	if !ok || !s.r.Contains(cg) {
 		return false
 	}
-	ev, _ := os.ReadFile(s.r.Mount + cg + "/cgroup.events")
-	return strings.Contains(string(ev), "frozen 1\n")
+	_, frozen, _ := cgroupEvents(s.r.Mount + cg)
+	return frozen
 }
 
 // observe fills out with the calls, the fates and the cgroups.
@@ -589,9 +589,7 @@ func (s *scenarioRun) observe(out *RealOutcome) {
 		if v.Path == "" {
 			v.Path = "/"
 		}
-		ev, _ := os.ReadFile(d + "/cgroup.events")
-		v.Populated = strings.Contains(string(ev), "populated 1\n")
-		v.Frozen = strings.Contains(string(ev), "frozen 1\n")
+		v.Populated, v.Frozen, _ = cgroupEvents(d)
 		ty, _ := os.ReadFile(d + "/cgroup.type")
 		v.Type = strings.TrimSpace(string(ty))
 		out.Cgroups = append(out.Cgroups, v)
@@ -638,19 +636,11 @@ func pidOf(pidfd int) int { return max(pidOfPidfd(pidfd), 0) }
 // zombieStatus is the wait status of a zombie: exit_code, field 52 of
 // /proc/PID/stat (proc_pid_stat, since 3.5).
 func zombieStatus(pid int) int32 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	i := strings.LastIndex(string(b), ") ")
-	if i < 0 {
-		return 0
-	}
-	f := strings.Fields(string(b)[i+2:]) // from field 3 (state) on
+	f := procStat(pid)
 	if len(f) < 50 {
 		return 0
 	}
-	n, _ := strconv.Atoi(f[49])
+	n, _ := strconv.Atoi(f[49]) // field 52
 	return int32(n)
 }
 
