@@ -1,6 +1,9 @@
 package model
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // Path returns the cgroup's path from the root ("/" for the root).
 func (k *Kernel) Path(c CgroupID) string {
@@ -87,26 +90,195 @@ func (k *Kernel) Populated(c CgroupID) bool {
 	return cg.NrTasks > 0 || cg.nrPopulatedChildren > 0
 }
 
-// cgLink appends t to c's tasks list (css_set_move_task(t, NULL, cset)).
-// update says whether to re-evaluate the frozen state: cgroup_post_fork
-// skips it for a child of a freezing cgroup (the child freezes a moment
-// later in do_freezer_trap), so the cgroup does not flicker to frozen 0.
-func (k *Kernel) cgLink(t TaskID, c CgroupID) { k.cgLinkUpdate(t, c, true) }
+// ---- css_sets (kernel/cgroup/cgroup.c) ----
 
-func (k *Kernel) cgLinkUpdate(t TaskID, c CgroupID, update bool) {
-	tk := &k.tasks[t]
-	cg := &k.cgroups[c]
-	was := k.Populated(c)
-	tk.Cgroup = c
-	tk.cgList = onTasks
-	tk.cgPrev, tk.cgNext = cg.taskTail, NoTask
-	if cg.taskTail != NoTask {
-		k.tasks[cg.taskTail].cgNext = t
-	} else {
-		cg.taskHead = t
+// V1Index interns the name of a placement in the v1 hierarchies (see
+// CssSet.V1); "" is the root of each and has index 0.
+func (k *Kernel) V1Index(name string) int32 {
+	if name == "" {
+		return 0
 	}
-	cg.taskTail = t
-	cg.NrTasks++
+	for i, n := range k.v1Names {
+		if n == name {
+			return int32(i) + 1
+		}
+	}
+	k.v1Names = append(k.v1Names[:len(k.v1Names):len(k.v1Names)], name)
+	return int32(len(k.v1Names))
+}
+
+// V1Name is the name V1Index interned as i.
+func (k *Kernel) V1Name(i int32) string {
+	if i == 0 {
+		return ""
+	}
+	return k.v1Names[i-1]
+}
+
+// Cset returns the css_set (read-only view; do not modify).
+func (k *Kernel) Cset(cs CsetID) *CssSet { return &k.csets[cs] }
+
+// NumCsets is the number of css_set slots (free ones included).
+func (k *Kernel) NumCsets() int { return len(k.csets) }
+
+// Csets returns the css_sets of c in cset_links order: the order in which
+// css_task_iter walks them.
+func (k *Kernel) Csets(c CgroupID) []CsetID {
+	var out []CsetID
+	for cs := k.cgroups[c].csetHead; cs != NoCset; cs = k.csets[cs].linkNext {
+		out = append(out, cs)
+	}
+	return out
+}
+
+// ThreadedCsets returns the threaded_csets of the domain css_set cs.
+func (k *Kernel) ThreadedCsets(cs CsetID) []CsetID {
+	var out []CsetID
+	for x := k.csets[cs].tcHead; x != NoCset; x = k.csets[x].tcNext {
+		out = append(out, x)
+	}
+	return out
+}
+
+// findCssSet is find_css_set(): the css_set whose v2 cgroup is c and
+// whose v1 cgroups are v1, with a new reference for the caller. If there
+// is none it is created, linked at the tail of c's cset_links
+// (link_css_set: "always add links to the tail of the lists so that the
+// lists are in chronological order"), and, for a threaded cgroup, linked
+// at the tail of the threaded_csets of its dom_cset, the css_set of the
+// thread root with the same v1 cgroups (found or created the same way).
+// compare_css_sets also requires the candidate's dom_cset to be in c's
+// dom_cgrp, so a cgroup that became threaded gets new css_sets.
+func (k *Kernel) findCssSet(v1 int32, c CgroupID) CsetID {
+	dom := k.cgroups[c].DomCgrp
+	for cs := k.cgroups[c].csetHead; cs != NoCset; cs = k.csets[cs].linkNext {
+		x := &k.csets[cs]
+		if x.V1 == v1 && k.csets[x.DomCset].Cgroup == dom {
+			x.refcount++
+			return cs
+		}
+	}
+	cs := NoCset
+	for i := range k.csets {
+		if k.csets[i].Cgroup == NoCgroup {
+			cs = CsetID(i)
+			break
+		}
+	}
+	if cs == NoCset {
+		k.csets = append(k.csets, CssSet{})
+		cs = CsetID(len(k.csets) - 1)
+	}
+	k.csets[cs] = CssSet{
+		Cgroup: c, V1: v1, DomCset: cs, refcount: 1,
+		linkNext: NoCset, linkPrev: k.cgroups[c].csetTail,
+		tcHead: NoCset, tcTail: NoCset, tcNext: NoCset, tcPrev: NoCset,
+		taskHead: NoTask, taskTail: NoTask, dyingHead: NoTask, dyingTail: NoTask,
+	}
+	cg := &k.cgroups[c]
+	if cg.csetTail != NoCset {
+		k.csets[cg.csetTail].linkNext = cs
+	} else {
+		cg.csetHead = cs
+	}
+	cg.csetTail = cs
+	if k.tracing {
+		k.notef("find_css_set: new css_set %s", k.CsetName(cs))
+	}
+	if k.cgroups[c].Threaded {
+		d := k.findCssSet(v1, dom) // the threaded css_set holds this reference
+		x, dx := &k.csets[cs], &k.csets[d]
+		x.DomCset = d
+		x.tcPrev = dx.tcTail
+		if dx.tcTail != NoCset {
+			k.csets[dx.tcTail].tcNext = cs
+		} else {
+			dx.tcHead = cs
+		}
+		dx.tcTail = cs
+	}
+	return cs
+}
+
+// getCset is get_css_set().
+func (k *Kernel) getCset(cs CsetID) { k.csets[cs].refcount++ }
+
+// putCset is put_css_set_locked(): drop a reference; the last one unlinks
+// the css_set from its cgroup's cset_links (and from its dom_cset's
+// threaded_csets, dropping the reference it held there) and frees it.
+func (k *Kernel) putCset(cs CsetID) {
+	x := &k.csets[cs]
+	x.refcount--
+	if x.refcount > 0 {
+		return
+	}
+	cg := &k.cgroups[x.Cgroup]
+	if x.linkPrev != NoCset {
+		k.csets[x.linkPrev].linkNext = x.linkNext
+	} else {
+		cg.csetHead = x.linkNext
+	}
+	if x.linkNext != NoCset {
+		k.csets[x.linkNext].linkPrev = x.linkPrev
+	} else {
+		cg.csetTail = x.linkPrev
+	}
+	dom := x.DomCset
+	if dom != cs {
+		dx := &k.csets[dom]
+		if x.tcPrev != NoCset {
+			k.csets[x.tcPrev].tcNext = x.tcNext
+		} else {
+			dx.tcHead = x.tcNext
+		}
+		if x.tcNext != NoCset {
+			k.csets[x.tcNext].tcPrev = x.tcPrev
+		} else {
+			dx.tcTail = x.tcPrev
+		}
+	}
+	k.csets[cs] = CssSet{Cgroup: NoCgroup, DomCset: NoCset, linkNext: NoCset, linkPrev: NoCset,
+		tcHead: NoCset, tcTail: NoCset, tcNext: NoCset, tcPrev: NoCset,
+		taskHead: NoTask, taskTail: NoTask, dyingHead: NoTask, dyingTail: NoTask}
+	if dom != cs {
+		k.putCset(dom)
+	}
+}
+
+// CsetName renders a css_set for traces: "cset#2(/test v1=a)".
+func (k *Kernel) CsetName(cs CsetID) string {
+	x := &k.csets[cs]
+	s := fmt.Sprintf("cset#%d(%s", cs, k.Path(x.Cgroup))
+	if x.V1 != 0 {
+		s += " v1=" + k.V1Name(x.V1)
+	}
+	return s + ")"
+}
+
+// cgLink appends t to the tasks list of css_set cs
+// (css_set_move_task(t, NULL, cset)); the caller hands t a reference to
+// cs. update says whether to re-evaluate the frozen state:
+// cgroup_post_fork skips it for a child of a freezing cgroup (the child
+// freezes a moment later in do_freezer_trap), so the cgroup does not
+// flicker to frozen 0.
+func (k *Kernel) cgLink(t TaskID, cs CsetID) { k.cgLinkUpdate(t, cs, true) }
+
+func (k *Kernel) cgLinkUpdate(t TaskID, cs CsetID, update bool) {
+	tk := &k.tasks[t]
+	x := &k.csets[cs]
+	c := x.Cgroup
+	was := k.Populated(c)
+	tk.Cset, tk.Cgroup = cs, c
+	tk.cgList = onTasks
+	tk.cgPrev, tk.cgNext = x.taskTail, NoTask
+	if x.taskTail != NoTask {
+		k.tasks[x.taskTail].cgNext = t
+	} else {
+		x.taskHead = t
+	}
+	x.taskTail = t
+	x.nrTasks++
+	k.cgroups[c].NrTasks++
 	if !was {
 		k.populatedChanged(c, true)
 	}
@@ -115,26 +287,27 @@ func (k *Kernel) cgLinkUpdate(t TaskID, c CgroupID, update bool) {
 	}
 }
 
-// cgUnlink removes t from whichever list of its cgroup it is on, moving
-// any kill iterator positioned on it to the next task first
-// (css_set_skip_task_iters).
+// cgUnlink removes t from whichever list of its css_set it is on, first
+// moving any kill iterator positioned on it to the next entry of that
+// list (css_set_skip_task_iters → css_task_iter_skip). t keeps its
+// reference to the css_set.
 func (k *Kernel) cgUnlink(t TaskID) {
 	tk := &k.tasks[t]
 	if tk.cgList == onNoList {
 		return
 	}
 	c := tk.Cgroup
-	cg := &k.cgroups[c]
+	x := &k.csets[tk.Cset]
 	for _, it := range k.iters {
 		f := &k.tasks[it].Frame
-		if f.Iter == t {
-			f.Iter, f.iterList = k.rawNext(t)
+		if f.Cset == tk.Cset && f.Iter == t && f.iterList == tk.cgList {
+			f.Iter = tk.cgNext // NoTask: the list head
 			f.iterSkipped = true
 		}
 	}
-	head, tail := &cg.taskHead, &cg.taskTail
+	head, tail := &x.taskHead, &x.taskTail
 	if tk.cgList == onDying {
-		head, tail = &cg.dyingHead, &cg.dyingTail
+		head, tail = &x.dyingHead, &x.dyingTail
 	}
 	if tk.cgPrev != NoTask {
 		k.tasks[tk.cgPrev].cgNext = tk.cgNext
@@ -149,7 +322,8 @@ func (k *Kernel) cgUnlink(t TaskID) {
 	wasTasks := tk.cgList == onTasks
 	tk.cgList, tk.cgNext, tk.cgPrev = onNoList, NoTask, NoTask
 	if wasTasks {
-		cg.NrTasks--
+		x.nrTasks--
+		k.cgroups[c].NrTasks--
 		if !k.Populated(c) {
 			k.populatedChanged(c, false)
 		}
@@ -157,32 +331,30 @@ func (k *Kernel) cgUnlink(t TaskID) {
 	k.cgroupUpdateFrozen(c)
 }
 
-// cgAddDying puts t on the dying_tasks list of its cgroup (cgroup_exit for
-// a leader whose group is still live).
+// cgAddDying puts t on the dying_tasks list of its css_set (cgroup_exit
+// for a leader whose group is still live).
 func (k *Kernel) cgAddDying(t TaskID) {
 	tk := &k.tasks[t]
-	cg := &k.cgroups[tk.Cgroup]
+	x := &k.csets[tk.Cset]
 	tk.cgList = onDying
-	tk.cgPrev, tk.cgNext = cg.dyingTail, NoTask
-	if cg.dyingTail != NoTask {
-		k.tasks[cg.dyingTail].cgNext = t
+	tk.cgPrev, tk.cgNext = x.dyingTail, NoTask
+	if x.dyingTail != NoTask {
+		k.tasks[x.dyingTail].cgNext = t
 	} else {
-		cg.dyingHead = t
+		x.dyingHead = t
 	}
-	cg.dyingTail = t
+	x.dyingTail = t
 }
 
-// rawNext is the list successor of t as css_task_iter_advance walks it:
-// along the tasks list, then on to the dying list of the same cgroup.
-func (k *Kernel) rawNext(t TaskID) (TaskID, cgList) {
-	tk := &k.tasks[t]
-	if tk.cgNext != NoTask {
-		return tk.cgNext, tk.cgList
-	}
-	if tk.cgList == onTasks {
-		return k.cgroups[tk.Cgroup].dyingHead, onDying
-	}
-	return NoTask, onNoList
+// cgMove moves a live task to the css_set with v2 cgroup dst and v1
+// cgroups v1 (cgroup_migrate_execute: get the new css_set,
+// css_set_move_task, put the old one).
+func (k *Kernel) cgMove(t TaskID, v1 int32, dst CgroupID) {
+	old := k.tasks[t].Cset
+	cs := k.findCssSet(v1, dst)
+	k.cgUnlink(t)
+	k.cgLink(t, cs)
+	k.putCset(old)
 }
 
 // populatedChanged is cgroup_update_populated(): propagate a populated
@@ -227,7 +399,7 @@ func (k *Kernel) IsThreadRoot(c CgroupID) bool {
 	if cg.nrThreadedChildren > 0 {
 		return true
 	}
-	return cg.taskHead != NoTask && cg.SubtreeControl&ThreadedControllers != 0
+	return cg.NrTasks > 0 && cg.SubtreeControl&ThreadedControllers != 0
 }
 
 // IsValidDomain is cgroup_is_valid_domain(): not threaded, and no
@@ -309,10 +481,11 @@ func (k *Kernel) computeFrozen(c CgroupID) bool {
 	if !k.effectiveFreeze(c) {
 		return false
 	}
-	cg := &k.cgroups[c]
-	for t := cg.taskHead; t != NoTask; t = k.tasks[t].cgNext {
-		if !k.frozenOrStopped(t) {
-			return false
+	for cs := k.cgroups[c].csetHead; cs != NoCset; cs = k.csets[cs].linkNext {
+		for t := k.csets[cs].taskHead; t != NoTask; t = k.tasks[t].cgNext {
+			if !k.frozenOrStopped(t) {
+				return false
+			}
 		}
 	}
 	for _, ch := range k.Children(c) {
@@ -407,20 +580,25 @@ func (k *Kernel) pidsUncharge(c CgroupID) {
 	}
 }
 
-// Members returns the tasks linked on c's tasks list, in list order.
+// Members returns the tasks linked on the tasks lists of c's css_sets,
+// css_set by css_set in cset_links order.
 func (k *Kernel) Members(c CgroupID) []TaskID {
 	var out []TaskID
-	for t := k.cgroups[c].taskHead; t != NoTask; t = k.tasks[t].cgNext {
-		out = append(out, t)
+	for cs := k.cgroups[c].csetHead; cs != NoCset; cs = k.csets[cs].linkNext {
+		for t := k.csets[cs].taskHead; t != NoTask; t = k.tasks[t].cgNext {
+			out = append(out, t)
+		}
 	}
 	return out
 }
 
-// DyingMembers returns the tasks on c's dying_tasks list.
+// DyingMembers returns the tasks on the dying_tasks lists of c's css_sets.
 func (k *Kernel) DyingMembers(c CgroupID) []TaskID {
 	var out []TaskID
-	for t := k.cgroups[c].dyingHead; t != NoTask; t = k.tasks[t].cgNext {
-		out = append(out, t)
+	for cs := k.cgroups[c].csetHead; cs != NoCset; cs = k.csets[cs].linkNext {
+		for t := k.csets[cs].dyingHead; t != NoTask; t = k.tasks[t].cgNext {
+			out = append(out, t)
+		}
 	}
 	return out
 }

@@ -164,7 +164,7 @@ const (
 func (k *Kernel) WriteFile(t TaskID, c CgroupID, f CgroupFile, value string) {
 	k.begin(t, "cgroup_file_write")
 	tk := &k.tasks[t]
-	tk.Frame = Frame{Path: KCgroupWrite, PC: cgwLock, Arg: int32(f), Cg: c, Child: NoTask, Cur: NoCgroup, Iter: NoTask}
+	tk.Frame = Frame{Path: KCgroupWrite, PC: cgwLock, Arg: int32(f), Cg: c, Child: NoTask, Cur: NoCgroup, Iter: NoTask, Cset: NoCset, Dcset: NoCset}
 	fr := &tk.Frame
 	if k.tracing {
 		k.notef("write %q to %s/%s", value, strings.TrimSuffix(k.Path(c), "/"), f)
@@ -272,7 +272,7 @@ func (k *Kernel) WriteFile(t TaskID, c CgroupID, f CgroupFile, value string) {
 func (k *Kernel) Mkdir(t TaskID, parent CgroupID, name string) {
 	k.begin(t, "cgroup_mkdir")
 	tk := &k.tasks[t]
-	tk.Frame = Frame{Path: KCgroupWrite, PC: cgwLock, Arg: int32(fileMkdir), Cg: parent, Child: NoTask, Cur: NoCgroup, Iter: NoTask}
+	tk.Frame = Frame{Path: KCgroupWrite, PC: cgwLock, Arg: int32(fileMkdir), Cg: parent, Child: NoTask, Cur: NoCgroup, Iter: NoTask, Cset: NoCset, Dcset: NoCset}
 	if name == "" || strings.Contains(name, "/") || name == "." || name == ".." {
 		k.finish(t, -1, EINVAL)
 		return
@@ -291,7 +291,7 @@ func (k *Kernel) Mkdir(t TaskID, parent CgroupID, name string) {
 // Rmdir is rmdir(2) of c.
 func (k *Kernel) Rmdir(t TaskID, c CgroupID) {
 	k.begin(t, "cgroup_rmdir")
-	k.tasks[t].Frame = Frame{Path: KCgroupWrite, PC: cgwLock, Arg: int32(fileRmdir), Cg: c, Child: NoTask, Cur: NoCgroup, Iter: NoTask}
+	k.tasks[t].Frame = Frame{Path: KCgroupWrite, PC: cgwLock, Arg: int32(fileRmdir), Cg: c, Child: NoTask, Cur: NoCgroup, Iter: NoTask, Cset: NoCset, Dcset: NoCset}
 	if k.cgroupWriteRunnable(t) {
 		k.stepCgroupWrite(t)
 	}
@@ -435,28 +435,25 @@ func (k *Kernel) stepCgroupWrite(t TaskID) {
 		f.PC = killIterStart
 	case killIterStart:
 		k.begin(t, "css_task_iter_start")
-		f.Iter, f.iterList = k.cgroups[f.Cur].taskHead, onTasks
-		if f.Iter == NoTask {
-			f.Iter, f.iterList = k.cgroups[f.Cur].dyingHead, onDying
-		}
-		k.iterFilter(f)
+		f.Cset, f.Dcset, f.Iter, f.iterList, f.iterSkipped = NoCset, NoCset, NoTask, onNoList, false
+		k.iterAdvance(f, IterProcs|IterThreaded, true, true)
 		f.PC = killIterate
 	case killIterate:
 		k.begin(t, "__cgroup_kill")
+		// css_task_iter_next: finish a half-done advance (a skip), yield
+		// the task at the position and advance at once, under
+		// css_set_lock. The lock is dropped before send_sig: in between,
+		// v may commit a fork and even run cgroup_post_fork.
 		if f.iterSkipped {
-			k.iterFilter(f)
+			k.iterAdvance(f, IterProcs|IterThreaded, true, false)
 		}
-		v := f.Iter
-		if v == NoTask {
+		if f.iterList == onNoList {
 			f.PC = killClear
 			k.stepCgroupWrite(t)
 			return
 		}
-		// css_task_iter_next: yield v and advance at once, under
-		// css_set_lock. The lock is dropped before send_sig: in between,
-		// v may commit a fork and even run cgroup_post_fork.
-		f.Iter, f.iterList = k.rawNext(v)
-		k.iterFilter(f)
+		v := f.Iter
+		k.iterAdvance(f, IterProcs|IterThreaded, true, false)
 		if k.tracing {
 			k.notef("css_task_iter_next yields %s", k.Describe(v))
 		}
@@ -492,22 +489,138 @@ func (k *Kernel) stepCgroupWrite(t TaskID) {
 	}
 }
 
-// iterFilter is the filtering half of css_task_iter_advance() with
-// CSS_TASK_ITER_PROCS: move Iter forward past non-leaders and past dying
-// leaders whose group has no live thread.
-func (k *Kernel) iterFilter(f *Frame) {
-	f.iterSkipped = false
-	for f.Iter != NoTask {
-		v := f.Iter
-		ok := k.IsLeader(v)
-		if ok && f.iterList == onDying && k.groups[k.tasks[v].Group].Live == 0 {
-			ok = false
+// IterFlags are the css_task_iter flags the model uses.
+type IterFlags uint8
+
+// css_task_iter flags (include/linux/cgroup.h).
+const (
+	// IterProcs is CSS_TASK_ITER_PROCS: only thread-group leaders, and a
+	// leader on a dying list only while its group has live threads.
+	IterProcs IterFlags = 1 << iota
+	// IterThreaded is CSS_TASK_ITER_THREADED: after each domain css_set,
+	// walk the css_sets on its threaded_csets (those of the threaded
+	// descendants of a thread root).
+	IterThreaded
+)
+
+// iterAdvanceCset is css_task_iter_advance_css_set() with
+// css_task_iter_next_css_set(): move the iterator of f to the first task
+// of the next css_set that has one (its tasks list, else its dying list;
+// the model has no mg_tasks), or to the end. The css_set at cset_pos is
+// f.Dcset (the last one taken from f.Cur's cset_links; NoCset before the
+// first); with IterThreaded, tcset_pos is the head of Dcset's
+// threaded_csets while the walk is in Dcset itself, else the current
+// css_set. With pin, the walk holds its references as the kernel's does
+// (cur_dcset and cur_cset); a side-effect-free walk passes false.
+func (k *Kernel) iterAdvanceCset(f *Frame, fl IterFlags, pin bool) {
+	pos := f.Dcset
+	tcActive := fl&IterThreaded != 0 && pos != NoCset
+	tc := NoCset
+	if tcActive && f.Cset != pos {
+		tc = f.Cset
+	}
+	for {
+		cs := NoCset
+		if tcActive {
+			l := k.csets[pos].tcHead
+			if tc != NoCset {
+				l = k.csets[tc].tcNext
+			}
+			if l != NoCset {
+				tc, cs = l, l
+			} else {
+				tcActive = false
+			}
 		}
-		if ok {
+		if cs == NoCset {
+			l := k.cgroups[f.Cur].csetHead
+			if pos != NoCset {
+				l = k.csets[pos].linkNext
+			}
+			if l == NoCset {
+				f.Iter, f.iterList = NoTask, onNoList
+				return
+			}
+			if pin && fl&IterThreaded != 0 {
+				k.getCset(l)
+				if f.Dcset != NoCset {
+					k.putCset(f.Dcset)
+				}
+			}
+			pos, cs, f.Dcset = l, l, l
+			tcActive, tc = fl&IterThreaded != 0, NoCset
+		}
+		x := &k.csets[cs]
+		switch {
+		case x.taskHead != NoTask:
+			f.Iter, f.iterList = x.taskHead, onTasks
+		case x.dyingHead != NoTask:
+			f.Iter, f.iterList = x.dyingHead, onDying
+		default:
+			continue
+		}
+		if pin && cs != f.Cset {
+			k.getCset(cs)
+			if f.Cset != NoCset {
+				k.putCset(f.Cset)
+			}
+		}
+		f.Cset = cs
+		return
+	}
+}
+
+// iterAdvance is css_task_iter_advance(): step past the position (unless
+// a skip already moved it: CSS_TASK_ITER_SKIPPED), from the end of the
+// tasks list on to the dying list and from there to the next css_set;
+// then on past every task the flags filter out. start is the call from
+// css_task_iter_start, which begins at the first css_set.
+func (k *Kernel) iterAdvance(f *Frame, fl IterFlags, pin, start bool) {
+	for {
+		if start {
+			k.iterAdvanceCset(f, fl, pin)
+			start = false
+		} else {
+			if f.iterSkipped {
+				f.iterSkipped = false
+			} else {
+				f.Iter = k.tasks[f.Iter].cgNext
+			}
+			if f.iterList == onTasks && f.Iter == NoTask {
+				f.Iter, f.iterList = k.csets[f.Cset].dyingHead, onDying
+			}
+			if f.iterList == onDying && f.Iter == NoTask {
+				k.iterAdvanceCset(f, fl, pin)
+			}
+		}
+		if f.iterList == onNoList {
 			return
 		}
-		f.Iter, f.iterList = k.rawNext(v)
+		v := f.Iter
+		if fl&IterProcs != 0 {
+			if !k.IsLeader(v) {
+				continue
+			}
+			if f.iterList == onDying && k.groups[k.tasks[v].Group].Live == 0 {
+				continue
+			}
+		} else if f.iterList == onDying {
+			continue
+		}
+		return
 	}
+}
+
+// IterTasks lists what a css_task_iter over cgroup c with flags fl
+// yields, in order, as one atomic walk (a cgroup.procs or cgroup.threads
+// read: the model does not interleave a read's seq_file iteration).
+func (k *Kernel) IterTasks(c CgroupID, fl IterFlags) []TaskID {
+	var out []TaskID
+	f := Frame{Cur: c, Cset: NoCset, Dcset: NoCset, Iter: NoTask}
+	for k.iterAdvance(&f, fl, false, true); f.iterList != onNoList; k.iterAdvance(&f, fl, false, false) {
+		out = append(out, f.Iter)
+	}
+	return out
 }
 
 // killOne is the body of __cgroup_kill's loop for one task.
@@ -541,13 +654,23 @@ func (k *Kernel) killOne(writer, v TaskID) {
 func (k *Kernel) killAtomic(t TaskID, root CgroupID) {
 	for d := root; d != NoCgroup; d = k.nextPre(d, root) {
 		k.cgroups[d].KillSeq++
-		for _, v := range k.ProcsOfOwn(d) {
+		for _, v := range k.ProcsOf(d) {
 			k.killOne(t, v)
 		}
 	}
 }
 
+// dropIter is css_task_iter_end(): unregister t's iterator and drop the
+// references it holds.
 func (k *Kernel) dropIter(t TaskID) {
+	f := &k.tasks[t].Frame
+	if f.Cset != NoCset {
+		k.putCset(f.Cset)
+	}
+	if f.Dcset != NoCset {
+		k.putCset(f.Dcset)
+	}
+	f.Cset, f.Dcset = NoCset, NoCset
 	for i, it := range k.iters {
 		if it == t {
 			k.iters = append(k.iters[:i:i], k.iters[i+1:]...)
@@ -579,7 +702,7 @@ func (k *Kernel) cgroupFreeze(c CgroupID, freeze bool) {
 		if now == before[i] {
 			continue
 		}
-		for v := k.cgroups[d].taskHead; v != NoTask; v = k.tasks[v].cgNext {
+		for _, v := range k.Members(d) {
 			vk := &k.tasks[v]
 			if vk.Flags&PF_KTHREAD != 0 {
 				continue
@@ -696,7 +819,7 @@ func (k *Kernel) vetSubtreeControlEnable(c CgroupID, enable Controller) Errno {
 	} else if k.canBeThreadRoot(c) || k.cgroups[c].Threaded {
 		return OK
 	}
-	if k.cgroups[c].taskHead != NoTask {
+	if k.cgroups[c].NrTasks > 0 {
 		return EBUSY
 	}
 	return OK
@@ -792,8 +915,7 @@ func (k *Kernel) migrateTask(v TaskID, dst CgroupID) {
 	src := vk.Cgroup
 	k.pidsCharge(dst)
 	k.pidsUncharge(src)
-	k.cgUnlink(v)
-	k.cgLink(v, dst)
+	k.cgMove(v, k.csets[vk.Cset].V1, dst)
 	vk = &k.tasks[v]
 	if vk.Flags&PF_KTHREAD == 0 {
 		fz := k.effectiveFreeze(dst)
@@ -841,7 +963,7 @@ func (k *Kernel) mkdirLocked(t TaskID) {
 	k.cgroups = append(k.cgroups, Cgroup{
 		Name: name, Parent: parent, Level: pc.Level + 1, Online: true, DomCgrp: id,
 		childHead: NoCgroup, childTail: NoCgroup, sibNext: NoCgroup, sibPrev: k.cgroups[parent].childTail,
-		taskHead: NoTask, taskTail: NoTask, dyingHead: NoTask, dyingTail: NoTask,
+		csetHead: NoCset, csetTail: NoCset,
 		PidsMax: -1, MaxDescendants: -1, MaxDepth: -1,
 	})
 	pc = &k.cgroups[parent]
@@ -927,7 +1049,9 @@ func (k *Kernel) readFile(t TaskID, c CgroupID, f CgroupFile) (string, Errno) {
 			fmt.Fprintf(&b, "%d\n", k.PidIn(v, ns))
 		}
 	case FileThreads:
-		for v := cg.taskHead; v != NoTask; v = k.tasks[v].cgNext {
+		// cgroup_threads_start: css_task_iter_start(&cgrp->self, 0): every
+		// task of c's own css_sets, none of the dying.
+		for _, v := range k.IterTasks(c, 0) {
 			fmt.Fprintf(&b, "%d\n", k.PidIn(v, ns))
 		}
 	case FileEvents:
@@ -964,35 +1088,14 @@ func (k *Kernel) readFile(t TaskID, c CgroupID, f CgroupFile) (string, Errno) {
 	return b.String(), OK
 }
 
-// ProcsOfOwn lists the processes on c's own lists, as __cgroup_kill
-// iterates them.
-func (k *Kernel) ProcsOfOwn(c CgroupID) []TaskID {
-	var out []TaskID
-	for v := k.cgroups[c].taskHead; v != NoTask; v = k.tasks[v].cgNext {
-		if k.IsLeader(v) {
-			out = append(out, v)
-		}
-	}
-	for v := k.cgroups[c].dyingHead; v != NoTask; v = k.tasks[v].cgNext {
-		if k.IsLeader(v) && k.groups[k.tasks[v].Group].Live > 0 {
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
-// ProcsOf lists what cgroup.procs iterates (CSS_TASK_ITER_PROCS |
-// CSS_TASK_ITER_THREADED): the leaders on c's lists (a dying leader only
-// while its group has live threads), then those of c's threaded descendants.
+// ProcsOf lists what cgroup.procs iterates (cgroup_procs_start:
+// CSS_TASK_ITER_PROCS | CSS_TASK_ITER_THREADED), in the order it does:
+// css_set by css_set along c's cset_links, each domain css_set followed
+// by its threaded css_sets (the css_sets of c's threaded descendants), and
+// in each the leaders on the tasks list, then those on the dying list
+// whose group still has live threads.
 func (k *Kernel) ProcsOf(c CgroupID) []TaskID {
-	var out []TaskID
-	out = append(out, k.ProcsOfOwn(c)...)
-	for d := k.nextPre(c, c); d != NoCgroup; d = k.nextPre(d, c) {
-		if k.cgroups[d].Threaded && k.cgroups[d].DomCgrp == c {
-			out = append(out, k.ProcsOfOwn(d)...)
-		}
-	}
-	return out
+	return k.IterTasks(c, IterProcs|IterThreaded)
 }
 
 // InSubtree reports whether cgroup c is root or one of its descendants

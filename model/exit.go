@@ -28,7 +28,7 @@ func (k *Kernel) startExit(t TaskID, code int32) {
 	tk := &k.tasks[t]
 	// Leaving another path (a wait, a pause) abandons it; a fork in flight
 	// cannot be here (its steps run to completion first).
-	tk.Frame = Frame{Path: KExit, PC: exitSignals, Arg: code, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask}
+	tk.Frame = Frame{Path: KExit, PC: exitSignals, Arg: code, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask, Cset: NoCset, Dcset: NoCset}
 }
 
 // Exit is exit(2) of one thread: do_exit(status<<8).
@@ -193,6 +193,7 @@ func (k *Kernel) stepExit(t TaskID) {
 		k.cgroupExit(t) // cgroup_task_dead()
 		k.cgroupReleaseDying(t)
 		f.PC = exitFinalSwitch + 1
+		k.cgroupFree(t)
 	}
 }
 
@@ -358,7 +359,23 @@ func (k *Kernel) exitNotifyRest(t TaskID) {
 		f.PC = exitFinalSwitch
 	} else {
 		f.PC = exitFinalSwitch + 1 // done: do_task_dead
+		k.cgroupFree(t)
 	}
+}
+
+// cgroupFree is cgroup_free(): a task_struct's last reference is gone, so
+// its css_set reference goes too. The kernel frees a task_struct once it
+// is released (release_task) and past its final context switch, an RCU
+// grace period later; the model drops the reference at the later of the
+// two, with no grace period.
+func (k *Kernel) cgroupFree(t TaskID) {
+	tk := &k.tasks[t]
+	if tk.Cset == NoCset || tk.Exit != ExitDead || (tk.Frame.Path == KExit && tk.Frame.PC <= exitFinalSwitch) {
+		return
+	}
+	cs := tk.Cset
+	tk.Cset = NoCset
+	k.putCset(cs)
 }
 
 // threadGroupEmpty is thread_group_empty(): t's group has one thread left
@@ -403,6 +420,7 @@ func (k *Kernel) releaseTask(t TaskID) {
 		if tk.cgList == onDying {
 			k.cgUnlink(t) // cgroup_release: off the dying list
 		}
+		k.cgroupFree(t)
 		g := &k.groups[tk.Group]
 		// list_del_rcu(&p->thread_node)
 		if tk.thrPrev != NoTask {
@@ -485,7 +503,7 @@ func (k *Kernel) hasEligibleChild(t TaskID, pid int32, flags uint32) bool {
 
 // Wait starts wait4(pid, &status, flags). The first step runs at once.
 func (k *Kernel) Wait(t TaskID, pid int32, flags uint32) {
-	k.tasks[t].Frame = Frame{Path: KWait, Arg: pid, Flags: flags, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask}
+	k.tasks[t].Frame = Frame{Path: KWait, Arg: pid, Flags: flags, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask, Cset: NoCset, Dcset: NoCset}
 	k.stepWait(t)
 }
 

@@ -36,7 +36,7 @@ const (
 // Fork starts fork/clone for t. The first step runs at once.
 func (k *Kernel) Fork(t TaskID, a CloneArgs) {
 	tk := &k.tasks[t]
-	tk.Frame = Frame{Path: KFork, PC: forkStart, Flags: a.Flags, Cg: a.Cgroup, Child: NoTask}
+	tk.Frame = Frame{Path: KFork, PC: forkStart, Flags: a.Flags, Cg: a.Cgroup, Child: NoTask, Cset: NoCset, Dcset: NoCset}
 	tk.Frame.setChildUser(a.ChildUser)
 	k.stepFork(t)
 }
@@ -104,9 +104,9 @@ func (k *Kernel) forkAllocStep(t TaskID) {
 	k.tasks = append(k.tasks, Task{
 		Group: NoGroup, Parent: NoTask, childHead: NoTask, childTail: NoTask,
 		sibNext: NoTask, sibPrev: NoTask, thrNext: NoTask, thrPrev: NoTask,
-		Cgroup: NoCgroup, cgNext: NoTask, cgPrev: NoTask, ExitSignal: SIGCHLD, NS: NoNS, PidNSForChildren: NoNS,
+		Cset: NoCset, Cgroup: NoCgroup, cgNext: NoTask, cgPrev: NoTask, ExitSignal: SIGCHLD, NS: NoNS, PidNSForChildren: NoNS,
 		Exit:  ExitDead, // not yet a task anyone can see; commit makes it live
-		Frame: Frame{Path: KUser, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask},
+		Frame: Frame{Path: KUser, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask, Cset: NoCset, Dcset: NoCset},
 	})
 	tk = &k.tasks[t]
 	f = &tk.Frame
@@ -164,6 +164,17 @@ func (k *Kernel) forkAllocStep(t TaskID) {
 	}
 	k.tgReaders++ // cgroup_threadgroup_change_begin(current)
 	f.holdsRwsem = true
+	// kargs->cset: the parent's css_set for a plain fork or a thread (the
+	// child goes to the tail of its tasks list in cgroup_post_fork), or
+	// find_css_set(parent's css_set, dst) for CLONE_INTO_CGROUP.
+	if fl&CLONE_INTO_CGROUP != 0 {
+		f.Cset = k.findCssSet(k.csets[tk.Cset].V1, dst)
+		tk = &k.tasks[t]
+		f = &tk.Frame
+	} else {
+		f.Cset = tk.Cset
+		k.getCset(f.Cset)
+	}
 	switch k.Opts.Kill {
 	case KillSeq, KillAtomic:
 		f.Seq = k.cgroups[dst].KillSeq
@@ -229,7 +240,7 @@ func (k *Kernel) forkCommitStep(t TaskID) {
 	ck.PidNSForChildren = ck.NS
 	ck.Flags = 0
 	ck.User = f.childUser()
-	ck.Frame = Frame{Path: KUser, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask}
+	ck.Frame = Frame{Path: KUser, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask, Cset: NoCset, Dcset: NoCset}
 	ck.newTask = true
 	if fl&CLONE_THREAD != 0 {
 		ck.Group = tk.Group
@@ -293,7 +304,9 @@ func (k *Kernel) forkPostStep(t TaskID) {
 	f := &tk.Frame
 	child := f.Child
 	dst := f.Cg
-	k.cgLinkUpdate(child, dst, !k.effectiveFreeze(dst))
+	cs := f.Cset
+	f.Cset = NoCset // the reference passes to the child
+	k.cgLinkUpdate(child, cs, !k.effectiveFreeze(dst))
 	dc := &k.cgroups[dst]
 	kill := false
 	switch k.Opts.Kill {
@@ -305,14 +318,14 @@ func (k *Kernel) forkPostStep(t TaskID) {
 	if k.Opts.PostForkKillIfParentKilled && k.FatalSignalPending(t) {
 		kill = true
 	}
-	if k.walkPassed(dst) {
+	if k.walkPassed(cs) {
 		k.Cover |= CovPostForkAfterKillWalk
 	}
 	if k.effectiveFreeze(dst) {
 		k.tasks[child].trapFreeze = true
 	}
 	if k.tracing {
-		k.notef("T%d linked into %s (kill_seq %d, CGRP_KILL %v): kill=%v", child, k.Path(dst), dc.KillSeq, dc.KillFlag, kill)
+		k.notef("T%d linked into %s, tail of %s (kill_seq %d, CGRP_KILL %v): kill=%v", child, k.Path(dst), k.CsetName(cs), dc.KillSeq, dc.KillFlag, kill)
 	}
 	if kill {
 		k.Cover |= CovPostForkKilledChild
@@ -341,12 +354,30 @@ func (k *Kernel) forkPostStep(t TaskID) {
 	k.finish(t, k.PidIn(child, tk.NS), OK)
 }
 
-// walkPassed reports whether a cgroup.kill walk is in progress on c and
-// its iterator has already passed the end of c's lists.
-func (k *Kernel) walkPassed(c CgroupID) bool {
+// walkPassed reports whether a cgroup.kill walk that covers css_set cs
+// (cs is on the cset_links of the cgroup being walked, or is one of its
+// threaded css_sets) has started and will not reach cs's tasks list
+// again: the iterator has left cs, or is on its dying list, or the walk
+// has ended. A task linked at the tail of cs now is never yielded.
+func (k *Kernel) walkPassed(cs CsetID) bool {
+	x := &k.csets[cs]
 	for _, it := range k.iters {
-		f := &k.tasks[it].Frame
-		if f.Cur == c && (f.PC == killIterate || f.PC == killSignal || f.PC == killClear) && f.Iter == NoTask {
+		f := k.tasks[it].Frame // a copy: the look-ahead below must not move it
+		if f.PC != killIterate && f.PC != killSignal && f.PC != killClear {
+			continue
+		}
+		if x.Cgroup != f.Cur && k.csets[x.DomCset].Cgroup != f.Cur {
+			continue
+		}
+		if f.Cset == cs && f.iterList == onTasks {
+			continue
+		}
+		ahead := false
+		for f.iterList != onNoList && !ahead {
+			k.iterAdvanceCset(&f, IterProcs|IterThreaded, false)
+			ahead = f.iterList != onNoList && f.Cset == cs
+		}
+		if !ahead {
 			return true
 		}
 	}
@@ -384,6 +415,11 @@ func (k *Kernel) forkCancel(t TaskID, err Errno) {
 	}
 	if f.PC == forkCommit {
 		k.pidsUncharge(f.Cg)
+	}
+	if f.Cset != NoCset {
+		k.putCset(f.Cset) // cgroup_cancel_fork → cgroup_css_set_put_fork
+		f = &k.tasks[t].Frame
+		f.Cset = NoCset
 	}
 	if f.holdsRwsem {
 		k.tgReaders--

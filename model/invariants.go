@@ -3,6 +3,7 @@ package model
 import (
 	"encoding/binary"
 	"fmt"
+	"slices"
 )
 
 // CheckInvariants verifies the model's structural invariants and returns
@@ -19,42 +20,13 @@ import (
 //   - no runnable task in user mode has SIGKILL pending and is about to
 //     run user code (NeedsKernelStep must be true for it).
 func (k *Kernel) CheckInvariants() error {
-	// Cgroup lists.
+	// css_set lists and cgroup cset_links.
 	seen := make([]int8, len(k.tasks))
+	if err := k.checkCsets(seen); err != nil {
+		return err
+	}
 	for c := range k.cgroups {
 		cg := &k.cgroups[c]
-		n := int32(0)
-		prev := NoTask
-		for t := cg.taskHead; t != NoTask; t = k.tasks[t].cgNext {
-			tk := &k.tasks[t]
-			if tk.Cgroup != CgroupID(c) || tk.cgList != onTasks || tk.cgPrev != prev {
-				return fmt.Errorf("cgroup %s tasks list: T%d has cgroup %d list %d prev %d (want %d)", k.Path(CgroupID(c)), t, tk.Cgroup, tk.cgList, tk.cgPrev, prev)
-			}
-			seen[t]++
-			n++
-			prev = t
-		}
-		if prev != cg.taskTail {
-			return fmt.Errorf("cgroup %s: tasks tail T%d, list ends at T%d", k.Path(CgroupID(c)), cg.taskTail, prev)
-		}
-		if n != cg.NrTasks {
-			return fmt.Errorf("cgroup %s: NrTasks %d, list has %d", k.Path(CgroupID(c)), cg.NrTasks, n)
-		}
-		prev = NoTask
-		for t := cg.dyingHead; t != NoTask; t = k.tasks[t].cgNext {
-			tk := &k.tasks[t]
-			if tk.Cgroup != CgroupID(c) || tk.cgList != onDying || tk.cgPrev != prev {
-				return fmt.Errorf("cgroup %s dying list: T%d inconsistent", k.Path(CgroupID(c)), t)
-			}
-			if !k.IsLeader(t) {
-				return fmt.Errorf("cgroup %s dying list: T%d is not a group leader", k.Path(CgroupID(c)), t)
-			}
-			seen[t]++
-			prev = t
-		}
-		if prev != cg.dyingTail {
-			return fmt.Errorf("cgroup %s: dying tail inconsistent", k.Path(CgroupID(c)))
-		}
 		// Populated recount.
 		want := int32(0)
 		for _, ch := range k.allChildren(CgroupID(c)) {
@@ -155,6 +127,120 @@ func (k *Kernel) CheckInvariants() error {
 	return nil
 }
 
+// checkCsets checks every css_set: its tasks and dying lists (each task's
+// Cset, Cgroup, list and back link, nr_tasks, leaders only on dying
+// lists), its place on its cgroup's cset_links and its dom_cset's
+// threaded_csets, the cgroups' NrTasks, and the reference counts against
+// a recount of their holders (tasks not yet released, forks between
+// cgroup_can_fork and cgroup_post_fork, kill iterators, threaded
+// css_sets, and init_css_set's static reference). seen counts the lists
+// each task is on.
+func (k *Kernel) checkCsets(seen []int8) error {
+	refs := make([]int32, len(k.csets))
+	if len(refs) > 0 {
+		refs[InitCset]++
+	}
+	nr := make([]int32, len(k.cgroups))
+	for cs := range k.csets {
+		x := &k.csets[cs]
+		if x.Cgroup == NoCgroup {
+			if x.refcount != 0 || x.taskHead != NoTask || x.dyingHead != NoTask {
+				return fmt.Errorf("free css_set %d has refcount %d or tasks", cs, x.refcount)
+			}
+			continue
+		}
+		if x.DomCset != CsetID(cs) {
+			refs[x.DomCset]++
+			if !k.onThreaded(x.DomCset, CsetID(cs)) {
+				return fmt.Errorf("%s: not on the threaded_csets of its dom_cset %d", k.CsetName(CsetID(cs)), x.DomCset)
+			}
+		}
+		for _, l := range []cgList{onTasks, onDying} {
+			head, tail := x.taskHead, x.taskTail
+			if l == onDying {
+				head, tail = x.dyingHead, x.dyingTail
+			}
+			n := int32(0)
+			prev := NoTask
+			for t := head; t != NoTask; t = k.tasks[t].cgNext {
+				tk := &k.tasks[t]
+				if tk.Cset != CsetID(cs) || tk.Cgroup != x.Cgroup || tk.cgList != l || tk.cgPrev != prev {
+					return fmt.Errorf("%s list %d: T%d has css_set %d cgroup %d list %d prev %d (want %d)", k.CsetName(CsetID(cs)), l, t, tk.Cset, tk.Cgroup, tk.cgList, tk.cgPrev, prev)
+				}
+				if l == onDying && !k.IsLeader(t) {
+					return fmt.Errorf("%s dying list: T%d is not a group leader", k.CsetName(CsetID(cs)), t)
+				}
+				seen[t]++
+				n++
+				prev = t
+			}
+			if prev != tail {
+				return fmt.Errorf("%s list %d: tail T%d, list ends at T%d", k.CsetName(CsetID(cs)), l, tail, prev)
+			}
+			if l == onTasks {
+				if n != x.nrTasks {
+					return fmt.Errorf("%s: nr_tasks %d, list has %d", k.CsetName(CsetID(cs)), x.nrTasks, n)
+				}
+				nr[x.Cgroup] += n
+			}
+		}
+	}
+	for c := range k.cgroups {
+		prev := NoCset
+		for cs := k.cgroups[c].csetHead; cs != NoCset; cs = k.csets[cs].linkNext {
+			if k.csets[cs].Cgroup != CgroupID(c) || k.csets[cs].linkPrev != prev {
+				return fmt.Errorf("cgroup %s cset_links: css_set %d has cgroup %d prev %d (want %d)", k.Path(CgroupID(c)), cs, k.csets[cs].Cgroup, k.csets[cs].linkPrev, prev)
+			}
+			prev = cs
+		}
+		if prev != k.cgroups[c].csetTail {
+			return fmt.Errorf("cgroup %s: cset_links tail %d, list ends at %d", k.Path(CgroupID(c)), k.cgroups[c].csetTail, prev)
+		}
+		if nr[c] != k.cgroups[c].NrTasks {
+			return fmt.Errorf("cgroup %s: NrTasks %d, its css_sets hold %d", k.Path(CgroupID(c)), k.cgroups[c].NrTasks, nr[c])
+		}
+	}
+	for i := range k.tasks {
+		tk := &k.tasks[i]
+		if tk.Cset != NoCset {
+			if tk.Exit == ExitDead && (tk.Frame.Path != KExit || tk.Frame.PC > exitFinalSwitch) {
+				return fmt.Errorf("freed T%d still holds css_set %d", i, tk.Cset)
+			}
+			refs[tk.Cset]++
+		}
+		f := &tk.Frame
+		switch {
+		case f.Path == KFork && f.Cset != NoCset:
+			refs[f.Cset]++
+		case f.Path == KCgroupWrite && slices.Contains(k.iters, TaskID(i)):
+			if f.Cset != NoCset {
+				refs[f.Cset]++
+			}
+			if f.Dcset != NoCset {
+				refs[f.Dcset]++
+			}
+		}
+	}
+	for cs := range k.csets {
+		if refs[cs] != k.csets[cs].refcount {
+			return fmt.Errorf("css_set %d: refcount %d, holders %d", cs, k.csets[cs].refcount, refs[cs])
+		}
+		if refs[cs] > 0 && k.csets[cs].Cgroup == NoCgroup {
+			return fmt.Errorf("css_set %d is free but referenced %d times", cs, refs[cs])
+		}
+	}
+	return nil
+}
+
+func (k *Kernel) onThreaded(dom, cs CsetID) bool {
+	for x := k.csets[dom].tcHead; x != NoCset; x = k.csets[x].tcNext {
+		if x == cs {
+			return true
+		}
+	}
+	return false
+}
+
 func (k *Kernel) inFork(t TaskID) bool {
 	// A child between cgroup_fork and cgroup_post_fork is on no list.
 	for i := range k.tasks {
@@ -184,8 +270,10 @@ func (k *Kernel) allChildren(c CgroupID) []CgroupID {
 }
 
 func (k *Kernel) recountPopulated(c CgroupID) bool {
-	if k.cgroups[c].taskHead != NoTask {
-		return true
+	for cs := k.cgroups[c].csetHead; cs != NoCset; cs = k.csets[cs].linkNext {
+		if k.csets[cs].taskHead != NoTask {
+			return true
+		}
 	}
 	for _, ch := range k.allChildren(c) {
 		if k.recountPopulated(ch) {
@@ -214,14 +302,14 @@ func (k *Kernel) AppendKey(b []byte) []byte {
 		b = append(b, byte(tk.Exit), byte(tk.cgList), bools(tk.Frozen, tk.trapFreeze, tk.Stopped, tk.newTask, tk.pidAttached))
 		b = appendInt(b, int64(tk.Group), int64(tk.Parent), int64(tk.childHead), int64(tk.sibNext),
 			int64(tk.thrNext), int64(tk.ExitSignal), int64(tk.ExitCode), int64(tk.pidOff), int64(tk.Level),
-			int64(tk.NS), int64(tk.PidNSForChildren), int64(tk.Cgroup), int64(tk.cgNext))
+			int64(tk.NS), int64(tk.PidNSForChildren), int64(tk.Cset), int64(tk.cgNext))
 		b = binary.AppendUvarint(b, uint64(tk.Pending))
 		f := &tk.Frame
 		b = append(b, byte(f.Path))
 		if f.Path != KUser {
 			b = append(b, f.PC, bools(f.iterSkipped, f.holdsMutex, f.holdsRwsem), byte(f.iterList))
 			b = appendInt(b, int64(f.Err), int64(f.Flags), int64(f.Child), int64(f.Seq), int64(f.Cg), int64(f.Cur),
-				int64(f.Iter), int64(f.Arg), int64(f.Arg2), int64(f.Arg3))
+				int64(f.Iter), int64(f.Cset), int64(f.Dcset), int64(f.Arg), int64(f.Arg2), int64(f.Arg3))
 		}
 		b = appendInt(b, int64(tk.User.Prog), int64(tk.User.PC), int64(tk.User.R[0]), int64(tk.User.R[1]), int64(tk.User.R[2]),
 			int64(tk.Ret), int64(tk.Err), int64(tk.WaitStatus))
@@ -244,9 +332,15 @@ func (k *Kernel) AppendKey(b []byte) []byte {
 	for i := range k.cgroups {
 		c := &k.cgroups[i]
 		b = append(b, bools(c.Online, c.Threaded, c.KillFlag, c.Freeze, c.frozenSeen))
-		b = appendInt(b, int64(c.SubtreeControl), int64(c.taskHead), int64(c.dyingHead), int64(c.KillSeq),
+		b = appendInt(b, int64(c.SubtreeControl), int64(c.csetHead), int64(c.KillSeq),
 			int64(c.PidsMax), int64(c.PidsCurrent), int64(c.PidsEventsMax), int64(c.EventsGen),
 			int64(c.childHead), int64(c.sibNext), int64(c.MaxDescendants), int64(c.MaxDepth), int64(c.DomCgrp))
+	}
+	b = binary.AppendUvarint(b, uint64(len(k.csets)))
+	for i := range k.csets {
+		x := &k.csets[i]
+		b = appendInt(b, int64(x.Cgroup), int64(x.V1), int64(x.DomCset), int64(x.refcount), int64(x.linkNext),
+			int64(x.tcHead), int64(x.tcNext), int64(x.taskHead), int64(x.dyingHead))
 	}
 	b = appendInt(b, int64(k.cgroupMutex), int64(k.tgReaders), int64(k.tgWriter), int64(len(k.upids)))
 	for _, nr := range k.upids {

@@ -164,6 +164,10 @@ type Kernel struct {
 	groups  []Group
 	ns      []PidNS
 	cgroups []Cgroup
+	// csets are the css_sets (csets[InitCset] is init_css_set); v1Names
+	// interns CssSet.V1 placements (append-only, shared by clones).
+	csets   []CssSet
+	v1Names []string
 	// upids holds every task's pid numbers (see Task.pidOff); append-only.
 	upids []int32
 	// cgroupMutex is the owner of cgroup_mutex, or NoTask.
@@ -208,9 +212,12 @@ func New(opts Options) *Kernel {
 	k.cgroups = append(k.cgroups, Cgroup{
 		Name: "", Parent: NoCgroup, Online: true, DomCgrp: RootCG,
 		childHead: NoCgroup, childTail: NoCgroup, sibNext: NoCgroup, sibPrev: NoCgroup,
-		taskHead: NoTask, taskTail: NoTask, dyingHead: NoTask, dyingTail: NoTask,
+		csetHead: NoCset, csetTail: NoCset,
 		PidsMax: -1, MaxDescendants: -1, MaxDepth: -1,
 	})
+	// init_css_set, linked to the root cgroup; its static reference keeps
+	// it for ever.
+	k.findCssSet(0, RootCG)
 	return k
 }
 
@@ -232,6 +239,8 @@ func (k *Kernel) Clone() *Kernel {
 	c.tasks = append([]Task(nil), k.tasks...)
 	c.groups = append([]Group(nil), k.groups...)
 	c.cgroups = append([]Cgroup(nil), k.cgroups...)
+	c.csets = append([]CssSet(nil), k.csets...)
+	c.v1Names = k.v1Names[:len(k.v1Names):len(k.v1Names)]
 	// upids is append-only (a failed fork's numbers are cut off with a
 	// capped reslice), so clones share it copy-on-write.
 	c.upids = k.upids[:len(k.upids):len(k.upids)]
@@ -254,6 +263,7 @@ func (k *Kernel) CloneInto(d *Kernel) *Kernel {
 	tasks := append(d.tasks[:0], k.tasks...)
 	groups := append(d.groups[:0], k.groups...)
 	cgroups := append(d.cgroups[:0], k.cgroups...)
+	csets := append(d.csets[:0], k.csets...)
 	iters := append(d.iters[:0], k.iters...)
 	spare := d.spareIdr[:0]
 	for i := range d.ns {
@@ -268,7 +278,8 @@ func (k *Kernel) CloneInto(d *Kernel) *Kernel {
 		ns[i].idr = append(buf, k.ns[i].idr...)
 	}
 	*d = *k
-	d.tasks, d.groups, d.cgroups, d.iters, d.ns, d.spareIdr = tasks, groups, cgroups, iters, ns, spare
+	d.tasks, d.groups, d.cgroups, d.csets, d.iters, d.ns, d.spareIdr = tasks, groups, cgroups, csets, iters, ns, spare
+	d.v1Names = k.v1Names[:len(k.v1Names):len(k.v1Names)]
 	d.upids = k.upids[:len(k.upids):len(k.upids)]
 	d.names = k.names[:len(k.names):len(k.names)]
 	d.tracing = false

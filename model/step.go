@@ -13,7 +13,7 @@ func (k *Kernel) finish(t TaskID, ret int32, err Errno) {
 	if tk.Frame.Path == KCgroupWrite {
 		k.dropIter(t)
 	}
-	tk.Frame = Frame{Path: KUser, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask}
+	tk.Frame = Frame{Path: KUser, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask, Cset: NoCset, Dcset: NoCset}
 	tk.Ret, tk.Err = ret, err
 	if tk.Stopped && tk.Cgroup != NoCgroup {
 		k.cgroupUpdateFrozen(tk.Cgroup) // it now stops for real: do_signal_stop
@@ -155,7 +155,7 @@ func (k *Kernel) Step(t TaskID) {
 // Pause is pause(2): sleep until a signal is delivered.
 func (k *Kernel) Pause(t TaskID) {
 	k.begin(t, "sys_pause")
-	k.tasks[t].Frame = Frame{Path: KPause, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask}
+	k.tasks[t].Frame = Frame{Path: KPause, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask, Cset: NoCset, Dcset: NoCset}
 }
 
 // Kill is kill(2) with pid > 0, resolved in the caller's pid namespace:
@@ -293,8 +293,8 @@ func (k *Kernel) SetupInit(user UserRegs) TaskID {
 	k.tasks = append(k.tasks, Task{
 		Group: GroupID(len(k.groups)), Parent: NoTask, childHead: NoTask, childTail: NoTask,
 		sibNext: NoTask, sibPrev: NoTask, thrNext: NoTask, thrPrev: NoTask,
-		Cgroup: NoCgroup, cgNext: NoTask, cgPrev: NoTask, ExitSignal: SIGCHLD,
-		Frame: Frame{Path: KUser, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask},
+		Cset: NoCset, Cgroup: NoCgroup, cgNext: NoTask, cgPrev: NoTask, ExitSignal: SIGCHLD,
+		Frame: Frame{Path: KUser, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask, Cset: NoCset, Dcset: NoCset},
 		User:  user, NS: NoNS,
 	})
 	k.groups = append(k.groups, Group{Leader: t, threadHead: t, threadTail: t, Live: 1, NrThreads: 1, Flags: SIGNAL_UNKILLABLE})
@@ -304,7 +304,8 @@ func (k *Kernel) SetupInit(user UserRegs) TaskID {
 	k.tasks[t].pidAttached = true
 	k.tasks[t].PidNSForChildren = RootNS
 	k.ns[RootNS].ChildReaper = t
-	k.cgLink(t, RootCG)
+	k.getCset(InitCset)
+	k.cgLink(t, InitCset)
 	k.nrThreads++
 	return t
 }
@@ -322,8 +323,8 @@ func (k *Kernel) SetupKthread(movable bool) TaskID {
 	k.tasks = append(k.tasks, Task{
 		Flags: flags, Group: GroupID(len(k.groups)), Parent: NoTask, childHead: NoTask, childTail: NoTask,
 		sibNext: NoTask, sibPrev: NoTask, thrNext: NoTask, thrPrev: NoTask,
-		Cgroup: NoCgroup, cgNext: NoTask, cgPrev: NoTask, ExitSignal: SIGCHLD,
-		Frame: Frame{Path: KIdle, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask}, NS: NoNS,
+		Cset: NoCset, Cgroup: NoCgroup, cgNext: NoTask, cgPrev: NoTask, ExitSignal: SIGCHLD,
+		Frame: Frame{Path: KIdle, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask, Cset: NoCset, Dcset: NoCset}, NS: NoNS,
 	})
 	g := Group{Leader: t, threadHead: t, threadTail: t, Live: 1, NrThreads: 1}
 	g.ign = ^Sigset(0)
@@ -333,7 +334,8 @@ func (k *Kernel) SetupKthread(movable bool) TaskID {
 	}
 	k.tasks[t].pidAttached = true
 	k.tasks[t].PidNSForChildren = RootNS
-	k.cgLink(t, RootCG)
+	k.getCset(InitCset)
+	k.cgLink(t, InitCset)
 	k.nrThreads++
 	return t
 }
@@ -392,6 +394,31 @@ func (k *Kernel) SetupRun(t TaskID) (int32, Errno) {
 		k.Step(t)
 	}
 	return k.tasks[t].Ret, k.tasks[t].Err
+}
+
+// SetupMoveV1 places t's whole thread group in the cgroups of the v1
+// hierarchies named v1 (an opaque name: "" is the root of each), as a
+// write of t's pid to a v1 cgroup.procs file does (__cgroup1_procs_write
+// → cgroup_attach_task → find_css_set(old css_set, v1 cgroup)): each
+// thread moves to the css_set with the same v2 cgroup and the new v1
+// cgroups, created at the tail of its v2 cgroup's cset_links if there is
+// none, which is what decides the order css_task_iter walks them in. It
+// is for setup only: nothing interleaves. EINVAL for a kernel thread (the
+// model keeps them in init_css_set) or a task that has started exiting.
+func (k *Kernel) SetupMoveV1(t TaskID, v1 string) Errno {
+	tk := &k.tasks[t]
+	if tk.Flags&PF_KTHREAD != 0 || tk.Group == NoGroup || !k.Alive(t) {
+		return EINVAL
+	}
+	idx := k.V1Index(v1)
+	for _, th := range k.Threads(t) {
+		x := &k.tasks[th]
+		if x.Flags&PF_EXITING != 0 || x.cgList != onTasks || k.csets[x.Cset].V1 == idx {
+			continue
+		}
+		k.cgMove(th, idx, x.Cgroup)
+	}
+	return OK
 }
 
 // SetUser replaces t's user registers (the program interpreter's state).

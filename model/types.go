@@ -15,14 +15,23 @@ type NSID int32
 // CgroupID names a cgroup of the v2 hierarchy. CgroupID 0 is the root.
 type CgroupID int32
 
+// CsetID names a css_set: its index in Kernel.csets. A freed css_set's
+// slot is reused by the next css_set created (the lowest free index), so
+// that a machine that frees and re-creates css_sets does not grow.
+type CsetID int32
+
 // NoTask, NoGroup, NoNS and NoCgroup are the "NULL pointer" of each kind.
 const (
 	NoTask   TaskID   = -1
 	NoGroup  GroupID  = -1
 	NoNS     NSID     = -1
 	NoCgroup CgroupID = -1
+	NoCset   CsetID   = -1
 	RootNS   NSID     = 0
 	RootCG   CgroupID = 0
+	// InitCset is init_css_set: the root of every hierarchy. It is never
+	// freed.
+	InitCset CsetID = 0
 )
 
 // Task flags (task_struct.flags, include/linux/sched.h), plus model flags
@@ -54,7 +63,8 @@ func (e ExitState) String() string { return exitStateNames[e] }
 
 // Cgroup list a task is linked on (task->cg_list on cset->tasks or
 // cset->dying_tasks; empty between cgroup_fork and cgroup_post_fork and
-// after cgroup_exit of a non-leader or of a dead group's leader).
+// after cgroup_exit of a non-leader or of a dead group's leader). As a
+// css_task_iter position, onNoList is the end of the walk (task_pos NULL).
 type cgList uint8
 
 const (
@@ -93,9 +103,12 @@ type Task struct {
 	NS     NSID
 	// PidNSForChildren is nsproxy->pid_ns_for_children (unshare/setns).
 	PidNSForChildren NSID
-	// Cgroup is the cgroup of the task's css_set (task->cgroups->dfl_cgrp).
-	// It is meaningful from cgroup_post_fork on; between cgroup_fork and
-	// cgroup_post_fork the task is on no list (cgList == onNoList).
+	// Cset is the task's css_set (task->cgroups) and Cgroup its v2 cgroup
+	// (task->cgroups->dfl_cgrp). They are meaningful from
+	// cgroup_post_fork on; between cgroup_fork and cgroup_post_fork the
+	// task is on no list (cgList == onNoList). cgNext/cgPrev link the task
+	// on its css_set's tasks or dying_tasks list (task->cg_list).
+	Cset           CsetID
 	Cgroup         CgroupID
 	cgNext, cgPrev TaskID
 	// Frame is the kernel code path the task is executing, if any.
@@ -223,10 +236,10 @@ const (
 
 var ctrlNames = []string{"cpuset", "cpu", "io", "memory", "hugetlb", "pids", "rdma", "misc"}
 
-// Cgroup is one cgroup of the v2 hierarchy with its single css_set (the
-// model has no v1 hierarchies, so all tasks of a cgroup share one css_set).
-// Mutated under cgroup_mutex (topology, control files) and css_set_lock
-// (membership, kill flag and sequence).
+// Cgroup is one cgroup of the v2 hierarchy. Its tasks live on the css_sets
+// linked to it (cgrp->cset_links), one per combination of cgroups in the
+// other (v1) hierarchies. Mutated under cgroup_mutex (topology, control
+// files) and css_set_lock (membership, kill flag and sequence).
 type Cgroup struct {
 	Name   string
 	Parent CgroupID
@@ -242,12 +255,14 @@ type Cgroup struct {
 	// threaded cgroup.
 	DomCgrp        CgroupID
 	SubtreeControl Controller
-	// Members: cset->tasks and cset->dying_tasks lists.
-	taskHead, taskTail   TaskID
-	dyingHead, dyingTail TaskID
-	// NrTasks counts the tasks on the tasks list (cset->nr_tasks, minus the
-	// dying ones); nrPopulatedChildren counts children whose subtree is
-	// populated (nr_populated_domain_children + nr_populated_threaded_children).
+	// csetHead..csetTail is cgrp->cset_links: the css_sets whose dfl_cgrp
+	// is this cgroup, in creation order (link_css_set adds at the tail),
+	// linked through CssSet.linkNext/linkPrev.
+	csetHead, csetTail CsetID
+	// NrTasks counts the tasks on the tasks lists of its css_sets (the
+	// kernel's nr_populated_csets is non-zero exactly when it is);
+	// nrPopulatedChildren counts children whose subtree is populated
+	// (nr_populated_domain_children + nr_populated_threaded_children).
 	NrTasks             int32
 	nrPopulatedChildren int32
 	nrThreadedChildren  int32
@@ -266,6 +281,38 @@ type Cgroup struct {
 	EventsGen uint32
 	// populatedSeen / frozenSeen are the last values cgroup.events showed.
 	populatedSeen, frozenSeen bool
+}
+
+// CssSet is a css_set: the tasks that share one cgroup in every hierarchy
+// (the v2 cgroup and, on a machine with v1 hierarchies mounted, one
+// cgroup in each of them). Mutated under css_set_lock; created under
+// cgroup_mutex (find_css_set) and freed when its last reference goes
+// (put_css_set_locked).
+type CssSet struct {
+	// Cgroup is cset->dfl_cgrp; NoCgroup for a free slot.
+	Cgroup CgroupID
+	// V1 names the css_set's cgroups in the other (v1) hierarchies: an
+	// index into Kernel.v1Names (0: the root of each).
+	V1 int32
+	// DomCset is cset->dom_cset: the css_set itself, or for a css_set of
+	// a threaded cgroup, the css_set of its thread root with the same v1
+	// cgroups, on whose threaded_csets list it is.
+	DomCset CsetID
+	// refcount counts the tasks that point to the css_set (until
+	// release_task), the forks holding it between cgroup_can_fork and
+	// cgroup_post_fork, the css_task_iters pinning it and the threaded
+	// css_sets whose dom_cset it is.
+	refcount int32
+	// linkNext/linkPrev: the css_set's place on Cgroup's cset_links.
+	linkNext, linkPrev CsetID
+	// tcHead..tcTail is cset->threaded_csets (a domain css_set's threaded
+	// css_sets, in creation order); tcNext/tcPrev is threaded_csets_node.
+	tcHead, tcTail, tcNext, tcPrev CsetID
+	// The cset->tasks and cset->dying_tasks lists, linked through
+	// Task.cgNext/cgPrev; nrTasks is the length of the tasks list.
+	taskHead, taskTail   TaskID
+	dyingHead, dyingTail TaskID
+	nrTasks              int32
 }
 
 // Action returns the disposition of sig.
@@ -328,18 +375,24 @@ type Frame struct {
 	Seq uint32
 	// Cg is the target cgroup (CLONE_INTO_CGROUP, or the file's cgroup).
 	Cg CgroupID
-	// Cur is the cgroup a cgroup.kill walk is in; Iter is the css_task_iter
-	// position in it (the next task to yield, NoTask at the end).
+	// Cur is the cgroup a cgroup.kill walk is in. Its css_task_iter is
+	// Cset (it->cur_cset), Dcset (it->cur_dcset: the css_set at cset_pos
+	// on Cur's cset_links, whose threaded_csets the walk visits after it)
+	// and the position Iter on list iterList of Cset (task_pos: the next
+	// task to yield; NoTask is the list head, and iterList == onNoList is
+	// the end of the walk). A fork keeps kargs->cset in Cset.
 	// Arg/Arg2: file (KCgroupWrite), exit code (KExit), pid (KWait).
 	// A fork keeps the child's start registers in Cur, Iter, Arg, Arg2
 	// and Arg3, which only it uses (childUser/setChildUser): no path
 	// needs both.
 	Cur             CgroupID
 	Iter            TaskID
+	Cset, Dcset     CsetID
 	Arg, Arg2, Arg3 int32
 	Path            KPath
 	PC              uint8
-	// iterList is which list Iter is on (tasks or dying).
+	// iterList is which list of Cset Iter is on (tasks or dying), or
+	// onNoList at the end of the walk.
 	iterList cgList
 	// iterSkipped is CSS_TASK_ITER_SKIPPED: the task at Iter was removed
 	// and Iter moved to its successor, which has not been filtered yet.

@@ -209,6 +209,18 @@ func (w *World) Move(t, v model.TaskID, cg model.CgroupID) error {
 	return w.Write(t, cg, model.FileProcs, fmt.Sprint(pid))
 }
 
+// MoveV1 places task v's process in the cgroups of the v1 hierarchies
+// named v1 at setup time (model.Kernel.SetupMoveV1): a process of a v2
+// cgroup whose v1 placement differs from its neighbours' sits on a css_set
+// of its own, which css_task_iter walks in the order the css_sets were
+// created.
+func (w *World) MoveV1(v model.TaskID, v1 string) error {
+	if err := w.K.SetupMoveV1(v, v1); err != model.OK {
+		return fmt.Errorf("move %s to v1 %q: %w", w.Describe(v), v1, err)
+	}
+	return nil
+}
+
 // ---- explore.Model ----
 
 // Enabled appends the runnable tasks in ascending order.
@@ -267,7 +279,7 @@ func (w *World) cond(t model.TaskID, in Instr) bool {
 	case CondTaskGone:
 		return k.Done(in.Target)
 	case CondProcs:
-		return len(k.ProcsOfOwn(cg)) >= int(in.B)
+		return len(k.ProcsOf(cg)) >= int(in.B)
 	}
 	return true
 }
