@@ -283,6 +283,17 @@ func (b *builder) mkTask(t *taskSpec) {
 			w.SetName(th, fmt.Sprintf("%s.t%d", t.name, i))
 		}
 	}
+	if t.v1 != nil {
+		st.V1 = d.str(t.v1, "v1")
+		if d.err != nil {
+			return
+		}
+		if err := w.MoveV1(id, st.V1); err != nil {
+			d.failf(t.v1, "task %q: %v", t.name, err)
+			return
+		}
+		b.setup.Tasks[len(b.setup.Tasks)-1].V1 = st.V1
+	}
 }
 
 func (b *builder) pauseProgram() int32 {

@@ -21,7 +21,7 @@ var (
 	topKeys     = []string{"version", "name", "summary", "teaches", "source", "kernel", "cgroups", "tasks", "expect", "explore"}
 	kernelKeys  = []string{"kill", "zap", "populated", "pid_max"}
 	cgroupKeys  = []string{"path", "type", "subtree_control", "pids.max", "cgroup.max.depth", "cgroup.max.descendants", "freeze"}
-	taskKeys    = []string{"name", "parent", "cgroup", "pidns", "threads", "program", "killer", "kthread", "movable", "settle"}
+	taskKeys    = []string{"name", "parent", "cgroup", "pidns", "threads", "program", "killer", "kthread", "movable", "settle", "v1"}
 	killerKeys  = []string{"name", "target", "init", "warmup"}
 	expectKeys  = []string{"violation", "under", "properties"}
 	underKeys   = []string{"kill", "zap", "populated", "violation"}
@@ -65,6 +65,7 @@ type taskSpec struct {
 	kthread  bool
 	movable  bool
 	settle   *yaml.Node
+	v1       *yaml.Node
 	program  *yaml.Node
 	killer   *yaml.Node
 	sleeper  bool // the program is a built-in that goes to sleep
@@ -244,7 +245,7 @@ func (d *decoder) task(n *yaml.Node, index int) *taskSpec {
 		return nil
 	}
 	t := &taskSpec{node: n, index: index, parent: f["parent"], cgroup: f["cgroup"], pidns: f["pidns"],
-		settle: f["settle"], program: f["program"], killer: f["killer"]}
+		settle: f["settle"], program: f["program"], killer: f["killer"], v1: f["v1"]}
 	if f["name"] == nil {
 		d.failf(n, "task: missing key \"name\"")
 		return nil
@@ -286,6 +287,8 @@ func (d *decoder) task(n *yaml.Node, index int) *taskSpec {
 		d.failf(t.pidns, "kernel threads live in the initial pid namespace")
 	case t.kthread && t.threads > 0:
 		d.failf(f["threads"], "threads: not for kernel threads")
+	case t.v1 != nil && (t.kthread || index == 0):
+		d.failf(t.v1, "v1: only for user tasks other than init (the model keeps init and kernel threads in the roots of the v1 hierarchies)")
 	case !t.kthread && t.program == nil && t.killer == nil:
 		d.failf(n, "task %q: missing key \"program\" (a built-in name such as pause, or a list of actions) or \"killer\"", t.name)
 	}

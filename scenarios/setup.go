@@ -48,4 +48,9 @@ type SetupTask struct {
 	Kthread, Killer bool
 	// Settle: it ran alone at setup until it went to sleep.
 	Settle bool
+	// V1 names the cgroups of the v1 hierarchies the task's process was
+	// placed in after it was created ("" for the roots): on a machine with
+	// v1 hierarchies, processes of one v2 cgroup with different V1 sit on
+	// different css_sets.
+	V1 string
 }

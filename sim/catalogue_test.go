@@ -1,6 +1,7 @@
 package sim_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -224,5 +225,65 @@ func TestKillGateAgreesWithUngated(t *testing.T) {
 			require.Equal(t, g.Violation != "", f.Violation != "", "kill=%s, %d forkers: gated %q, full %q", mode, n, g.Violation, f.Violation)
 			t.Logf("kill=%s, %d forker(s): gated %d states, full %d states, violation %v", mode, n, g.States, f.States, f.Violation != "")
 		}
+	}
+}
+
+// TestCssSetsWidenKillSeqWindow shows, by exhaustive exploration, what
+// css_sets change in the fork-vs-kill race. One forker, then one crowd
+// process, in /test; the writer may not yield the crowd process before the
+// forker's fork has returned (a gate), so the only escapes left are those
+// where cgroup_post_fork links the child before the walk reaches the
+// crowd. With one css_set the child goes in after the crowd and is
+// yielded: no escape. With the forker alone on the first css_set
+// (kernel-probes.md Q12: css_task_iter walks css_set by css_set), the walk
+// has left the forker's css_set as soon as it yields the forker, and under
+// kill=seq the child escapes. Under kill=flag the layout changes nothing:
+// a child linked while the walk is still on /test sees CGRP_KILL set.
+func TestCssSetsWidenKillSeqWindow(t *testing.T) {
+	for _, tc := range []struct {
+		kill   model.KillMode
+		csets  bool
+		escape bool
+	}{
+		{model.KillSeq, false, false},
+		{model.KillSeq, true, true},
+		{model.KillFlag, false, false},
+		{model.KillFlag, true, false},
+	} {
+		name := fmt.Sprintf("%s/csets=%v", tc.kill, tc.csets)
+		t.Run(name, func(t *testing.T) {
+			w, _ := sim.ForkVsKillCrowd(optsWith(tc.kill), 1, tc.csets)
+			writer, crowd := taskNamed(w, "writer"), taskNamed(w, "crowd0")
+			if tc.csets {
+				require.Len(t, w.K.Csets(w.K.Task(crowd).Cgroup), 2)
+			}
+			// Unrestricted, both layouts have an escape under kill=seq and
+			// kill=flag (the whole walk can fit between the fork's commit
+			// and its cgroup_post_fork).
+			full := explorePlain(t, w.CloneWorld())
+			require.NotEmpty(t, full.Violation)
+			kg := w.Gate
+			w.Gate = func(w *sim.World, t model.TaskID) bool {
+				if t == writer && w.K.StepName(writer) == "css_task_iter_next" && w.K.Task(writer).Frame.Iter == crowd && w.Count("fork") == 0 {
+					return false
+				}
+				return kg(w, t)
+			}
+			rep := explorePlain(t, w)
+			t.Logf("unrestricted: an escape after %d states; post_fork before the walk reaches the crowd: %d states, violation %q", full.States, rep.States, rep.Violation)
+			if !tc.escape {
+				require.Empty(t, rep.Violation)
+				return
+			}
+			require.Contains(t, rep.Violation, "alive in /test after cgroup.kill returned")
+			fw, _ := sim.Replay(w, rep.Schedule, 1000)
+			tr := fw.Trace()
+			t.Logf("escape: %s\n%s", rep.Schedule, traceText(fw, optsWith(tc.kill), rep.Schedule))
+			yieldF := stepOf(tr, "writer", "css_task_iter_next yields T1")
+			post := stepOf(tr, "forker", "cgroup_post_fork")
+			yieldC := stepOf(tr, "writer", "css_task_iter_next yields T2")
+			require.True(t, yieldF < post && post < yieldC, "the child is linked between the yields of the forker and the crowd: %d %d %d", yieldF, post, yieldC)
+			require.NotZero(t, fw.K.Cover&model.CovPostForkAfterKillWalk)
+		})
 	}
 }
