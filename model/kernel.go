@@ -362,8 +362,9 @@ const (
 	// fatal_signal_pending check, and its parent was then SIGKILLed by
 	// cgroup.kill before cgroup_post_fork.
 	CovForkPassedSigcheckBeforeKill Coverage = 1 << iota
-	// CovPostForkAfterKillWalk: cgroup_post_fork linked a child into a
-	// cgroup whose kill walk had already passed the end of its list.
+	// CovPostForkAfterKillWalk: cgroup_post_fork linked a child at the
+	// tail of a css_set that a running kill walk had already left (or
+	// whose dying list it was on), so the walk will not yield the child.
 	CovPostForkAfterKillWalk
 	// CovPostForkKilledChild: cgroup_post_fork decided to SIGKILL a child.
 	CovPostForkKilledChild
