@@ -27,10 +27,11 @@ type CloneArgs struct {
 // drop every lock a concurrent cgroup.kill, migration or zap takes
 // (reference kernel-semantics.md 2.1 and 9).
 const (
-	forkStart  = iota // flag checks, early signal check (step 1–3)
-	forkAlloc         // dup_task_struct … alloc_pid, cgroup_can_fork (4–8)
-	forkCommit        // tasklist_lock + siglock: re-checks and commit (10–11)
-	forkPost          // cgroup_post_fork, wake_up_new_task (12–13)
+	forkStart   = iota // flag checks, early signal check (step 1–3)
+	forkAlloc          // dup_task_struct … alloc_pid (4–7)
+	forkCanFork        // cgroup_can_fork (8): may sleep for cgroup_mutex or the threadgroup rwsem
+	forkCommit         // tasklist_lock + siglock: re-checks and commit (10–11)
+	forkPost           // cgroup_post_fork, wake_up_new_task (12–13)
 )
 
 // Fork starts fork/clone for t. The first step runs at once.
@@ -75,12 +76,12 @@ func (k *Kernel) stepFork(t TaskID) {
 		if k.tracing {
 			k.notef("flags %s", cloneFlagsString(fl))
 		}
-		if !k.Runnable(t) {
-			return // blocks in cgroup_can_fork (cgroup_mutex, threadgroup rwsem)
-		}
 		k.stepFork(t)
 	case forkAlloc:
 		k.forkAllocStep(t)
+	case forkCanFork:
+		k.begin(t, "cgroup_can_fork")
+		k.forkCanForkStep(t)
 	case forkCommit:
 		k.forkCommitStep(t)
 	case forkPost:
@@ -88,17 +89,17 @@ func (k *Kernel) stepFork(t TaskID) {
 	}
 }
 
-// forkAllocStep runs dup_task_struct, cgroup_fork, copy_namespaces,
-// alloc_pid and cgroup_can_fork (steps 3–8).
+// forkAllocStep runs dup_task_struct, cgroup_fork, copy_namespaces and
+// alloc_pid (steps 3–7), then cgroup_can_fork in the same step unless it
+// must sleep: a CLONE_INTO_CGROUP fork waits for cgroup_mutex, every
+// fork waits while a migration holds or waits for the threadgroup rwsem.
+// A fork asleep there already holds its pid (alloc_pid comes first in
+// copy_process), which a zapping init's drain waits for.
 func (k *Kernel) forkAllocStep(t TaskID) {
 	k.begin(t, "copy_process")
 	tk := &k.tasks[t]
 	f := &tk.Frame
 	fl := f.Flags
-	if fl&CLONE_INTO_CGROUP != 0 {
-		k.cgroupMutex = t // cgroup_lock() in cgroup_css_set_fork
-		f.holdsMutex = true
-	}
 	// dup_task_struct + cgroup_fork: the child exists but is on no css_set list.
 	child := TaskID(len(k.tasks))
 	k.tasks = append(k.tasks, Task{
@@ -139,7 +140,28 @@ func (k *Kernel) forkAllocStep(t TaskID) {
 	if k.tracing {
 		k.notef("alloc_pid: child T%d gets pid %v (not yet attached)", child, k.Pids(child))
 	}
-	// cgroup_can_fork → cgroup_css_set_fork.
+	f.PC = forkCanFork
+	if !k.Runnable(t) {
+		if k.tracing {
+			k.notef("cgroup_can_fork sleeps (cgroup_mutex or cgroup_threadgroup_rwsem)")
+		}
+		return
+	}
+	k.forkCanForkStep(t)
+}
+
+// forkCanForkStep is cgroup_can_fork → cgroup_css_set_fork (step 8):
+// cgroup_mutex for CLONE_INTO_CGROUP, the threadgroup rwsem for reading,
+// kargs->cset and the kill_seq snapshot, the destination checks and the
+// pids charge.
+func (k *Kernel) forkCanForkStep(t TaskID) {
+	tk := &k.tasks[t]
+	f := &tk.Frame
+	fl := f.Flags
+	if fl&CLONE_INTO_CGROUP != 0 {
+		k.cgroupMutex = t // cgroup_lock() in cgroup_css_set_fork
+		f.holdsMutex = true
+	}
 	dst := tk.Cgroup
 	if fl&CLONE_INTO_CGROUP != 0 {
 		dst = f.Cg

@@ -1314,9 +1314,9 @@ func (m *machine) charged() []int32 {
 		if tk.Group != model.NoGroup && tk.Exit != model.ExitDead && tk.Cgroup != model.NoCgroup {
 			charged[tk.Cgroup]++
 		}
-		// A fork past cgroup_can_fork (PC ≥ forkCommit = 2) whose child
+		// A fork past cgroup_can_fork (PC ≥ forkCommit = 3) whose child
 		// is not linked yet (committed or not) is charged to its destination.
-		if f := tk.Frame; f.Path == model.KFork && f.PC >= 2 && f.Child != model.NoTask && k.Task(f.Child).Cgroup == model.NoCgroup {
+		if f := tk.Frame; f.Path == model.KFork && f.PC >= 3 && f.Child != model.NoTask && k.Task(f.Child).Cgroup == model.NoCgroup {
 			charged[f.Cg]++
 		}
 	}

@@ -80,7 +80,7 @@ func (k *Kernel) Runnable(t TaskID) bool {
 		}
 		return k.reapable(t, f.Arg, f.Flags) != NoTask || !k.hasEligibleChild(t, f.Arg, f.Flags)
 	case KFork:
-		if f.PC == forkAlloc {
+		if f.PC == forkCanFork {
 			if f.Flags&CLONE_INTO_CGROUP != 0 && k.cgroupMutex != NoTask && k.cgroupMutex != t {
 				return false
 			}
@@ -504,7 +504,7 @@ func (k *Kernel) Threads(t TaskID) []TaskID {
 }
 
 var stepNames = map[KPath][]string{
-	KFork: {"copy_process: flag and signal checks", "copy_process: alloc_pid, cgroup_can_fork",
+	KFork: {"copy_process: flag and signal checks", "copy_process: alloc_pid", "cgroup_can_fork",
 		"copy_process: re-checks and commit", "cgroup_post_fork"},
 	KCgroupWrite: {"waiting for cgroup_mutex", "waiting for cgroup_threadgroup_rwsem",
 		"__cgroup_kill: set CGRP_KILL / kill_seq++", "css_task_iter_start", "css_task_iter_next",
