@@ -192,6 +192,8 @@ func TestRaceCatalogue(t *testing.T) {
 		}
 	})
 
+	t.Run("csets", testCsetsWidenKillSeqWindow)
+
 	t.Run("atomic", func(t *testing.T) {
 		n := 3
 		if testing.Short() {
@@ -228,7 +230,8 @@ func TestKillGateAgreesWithUngated(t *testing.T) {
 	}
 }
 
-// TestCssSetsWidenKillSeqWindow shows, by exhaustive exploration, what
+// testCsetsWidenKillSeqWindow (TestRaceCatalogue/csets) shows, by
+// exhaustive exploration, what
 // css_sets change in the fork-vs-kill race. One forker, then one crowd
 // process, in /test; the writer may not yield the crowd process before the
 // forker's fork has returned (a gate), so the only escapes left are those
@@ -239,7 +242,7 @@ func TestKillGateAgreesWithUngated(t *testing.T) {
 // has left the forker's css_set as soon as it yields the forker, and under
 // kill=seq the child escapes. Under kill=flag the layout changes nothing:
 // a child linked while the walk is still on /test sees CGRP_KILL set.
-func TestCssSetsWidenKillSeqWindow(t *testing.T) {
+func testCsetsWidenKillSeqWindow(t *testing.T) {
 	for _, tc := range []struct {
 		kill   model.KillMode
 		csets  bool
