@@ -23,12 +23,42 @@ const (
 	WALL    uint32 = 0x40000000 // __WALL
 )
 
-// startExit is the entry of do_exit(code) for t.
+// startExit is the entry of do_exit(code) for t: synchronize_group_exit,
+// then the exit steps, starting with exit_signals.
 func (k *Kernel) startExit(t TaskID, code int32) {
+	k.synchronizeGroupExit(t, code)
 	tk := &k.tasks[t]
 	// Leaving another path (a wait, a pause) abandons it; a fork in flight
 	// cannot be here (its steps run to completion first).
 	tk.Frame = Frame{Path: KExit, PC: exitSignals, Arg: code, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask}
+}
+
+// synchronizeGroupExit is synchronize_group_exit() (kernel/exit.c, 6.0+),
+// the first thing do_exit does, under siglock: signal->quick_threads--,
+// and the last thread of the group to enter do_exit sets
+// SIGNAL_GROUP_EXIT with its own code as group_exit_code (and
+// group_stop_count = 0) unless a group exit is already under way. So a
+// process whose threads all leave with exit(2) reports the code of the
+// last one (wait_task_zombie), not the leader's. quick_threads is not
+// kept as state: it counts the threads of the group that have not
+// entered do_exit (committed by copy_process, which increments it
+// together with signal->live), which the model reads off their frames:
+// a task that entered do_exit stays on path KExit.
+func (k *Kernel) synchronizeGroupExit(t TaskID, code int32) {
+	g := &k.groups[k.tasks[t].Group]
+	if g.Flags&SIGNAL_GROUP_EXIT != 0 {
+		return
+	}
+	for th := g.threadHead; th != NoTask; th = k.tasks[th].thrNext {
+		if th != t && k.tasks[th].Frame.Path != KExit {
+			return // quick_threads stays above 0
+		}
+	}
+	g.Flags = SIGNAL_GROUP_EXIT // signal->flags = SIGNAL_GROUP_EXIT: the stop state goes too
+	g.GroupExitCode = code
+	if k.tracing {
+		k.notef("synchronize_group_exit: last thread of its group: SIGNAL_GROUP_EXIT, group_exit_code %#x", code)
+	}
 }
 
 // Exit is exit(2) of one thread: do_exit(status<<8).
@@ -65,10 +95,12 @@ func (k *Kernel) stepExit(t TaskID) {
 		f.Arg2 = int32(b2i(groupDead))
 		tk.ExitCode = f.Arg
 		if groupDead && k.isGlobalInit(t) {
-			k.Panic = "Attempted to kill init! exitcode=" + itoa(int(f.Arg))
-		}
-		if groupDead && g.Flags&SIGNAL_GROUP_EXIT == 0 {
-			g.GroupExitCode = f.Arg
+			// do_exit: group_exit_code ?: code.
+			code := g.GroupExitCode
+			if code == 0 {
+				code = f.Arg
+			}
+			k.Panic = "Attempted to kill init! exitcode=" + itoa(int(code))
 		}
 		if k.tracing {
 			k.notef("%s PF_EXITING (exit code %#x), signal->live %d", k.Describe(t), f.Arg, g.Live)

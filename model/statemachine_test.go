@@ -195,16 +195,18 @@ type machine struct {
 	prevExit      []model.ExitState
 	prevParent    []model.TaskID
 	prevGroupExit map[model.GroupID]bool
-	groupCode     map[model.GroupID]int32
-	exitArg       map[model.TaskID]int32
-	t             *rapid.T
+	// prevQuick counts, per group, the threads that had not entered
+	// do_exit before the op (signal->quick_threads).
+	prevQuick map[model.GroupID]int
+	groupCode map[model.GroupID]int32
+	t         *rapid.T
 }
 
 func newMachine(t *rapid.T, record bool) *machine {
 	s := drawSetup(t)
 	k, init, kts := s.build()
 	return &machine{s: s, k: k, init: init, kthreads: kts, record: record, strict: !record, inflight: map[model.TaskID]*call{}, zapped: map[model.NSID]bool{},
-		prevGroupExit: map[model.GroupID]bool{}, groupCode: map[model.GroupID]int32{}, exitArg: map[model.TaskID]int32{}, t: t}
+		prevGroupExit: map[model.GroupID]bool{}, prevQuick: map[model.GroupID]int{}, groupCode: map[model.GroupID]int32{}, t: t}
 }
 
 type evState struct {
@@ -503,10 +505,14 @@ func (m *machine) snapshot() {
 		m.prevParent = append(m.prevParent, k.Task(model.TaskID(i)).Parent)
 	}
 	clear(m.prevGroupExit)
+	clear(m.prevQuick)
 	for i := 0; i < k.NumTasks(); i++ {
 		tk := k.Task(model.TaskID(i))
 		if tk.Group != model.NoGroup && k.GroupOf(model.TaskID(i)).Flags&model.SIGNAL_GROUP_EXIT != 0 {
 			m.prevGroupExit[tk.Group] = true
+		}
+		if tk.Group != model.NoGroup && tk.Exit != model.ExitDead && tk.Frame.Path != model.KExit {
+			m.prevQuick[tk.Group]++
 		}
 	}
 }
@@ -515,7 +521,10 @@ func (m *machine) snapshot() {
 // explains (reference 3.3, do_group_exit): exit_group(n) gives n<<8, a
 // kill(2) the signal number, cgroup.kill / the zap / post_fork's kill
 // SIGKILL, and a step of the group's own thread in get_signal a handler's
-// exit_group(0) or a dequeued fatal signal. The code never changes later.
+// exit_group(0) or a dequeued fatal signal. exit(n) of one thread gives
+// n<<8, and does so exactly when that thread is the last of its group to
+// enter do_exit (synchronize_group_exit, 6.0+; probe Q12). The code never
+// changes later.
 func (m *machine) checkGroupExits(o op) {
 	k := m.k
 	for i := 0; i < k.NumTasks(); i++ {
@@ -542,6 +551,11 @@ func (m *machine) checkGroupExits(o op) {
 		switch {
 		case o.Kind == "exit_group" && own:
 			want = []int32{(o.Pid & 0xff) << 8}
+		case o.Kind == "exit" && own:
+			if m.prevQuick[tk.Group] != 1 {
+				m.fatalf("%s set SIGNAL_GROUP_EXIT of %s, but %d thread(s) had not entered do_exit", o, k.Describe(v), m.prevQuick[tk.Group])
+			}
+			want = []int32{(o.Pid & 0xff) << 8}
 		case o.Kind == "kill":
 			want = []int32{int32(o.Sig)}
 		case o.Kind == "step" && own:
@@ -555,13 +569,18 @@ func (m *machine) checkGroupExits(o op) {
 		m.groupCode[tk.Group] = g.GroupExitCode
 	}
 	if o.Kind == "exit" {
-		m.exitArg[o.T] = (o.Pid & 0xff) << 8
+		g := k.Task(o.T).Group
+		if !m.prevGroupExit[g] && m.prevQuick[g] == 1 && k.GroupOf(o.T).Flags&model.SIGNAL_GROUP_EXIT == 0 {
+			m.fatalf("%s: the last thread of its group entered do_exit, but SIGNAL_GROUP_EXIT is not set", o)
+		}
 	}
 }
 
 // checkReapedStatus: wait4 reported status for the leader it released:
-// the group exit code if the process exited as a group, else the
-// leader's own exit(2) status (wait_task_zombie).
+// the group exit code (wait_task_zombie). Every process that can be
+// reaped exited as a group: do_group_exit, a fatal signal, or the exit(2)
+// of its last thread (synchronize_group_exit), so the status is that of
+// the last thread to exit, not the leader's own (probe Q12).
 func (m *machine) checkReapedStatus(o op, waiter model.TaskID) {
 	k := m.k
 	tk := k.Task(waiter)
@@ -573,10 +592,7 @@ func (m *machine) checkReapedStatus(o op, waiter model.TaskID) {
 		}
 		want, ok := m.groupCode[xk.Group]
 		if !ok {
-			want, ok = m.exitArg[x]
-		}
-		if !ok {
-			m.fatalf("%s reaped %s, which neither exited as a group nor called exit", o, k.Describe(x))
+			m.fatalf("%s reaped %s, whose group never got SIGNAL_GROUP_EXIT", o, k.Describe(x))
 		}
 		if tk.WaitStatus != want {
 			m.fatalf("%s reaped %s with status %#x, want %#x", o, k.Describe(x), tk.WaitStatus, want)

@@ -1,0 +1,104 @@
+package model_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"cgsim/model"
+)
+
+const threadFlags = model.CLONE_THREAD | model.CLONE_SIGHAND | model.CLONE_VM
+
+// process forks a process of init with one extra thread: its leader and
+// the thread.
+func (e *env) process() (leader, thread model.TaskID) {
+	leader, err := e.fork(e.init, 0, model.NoCgroup)
+	require.Equal(e.t, model.OK, err)
+	thread, err = e.fork(leader, threadFlags, model.NoCgroup)
+	require.Equal(e.t, model.OK, err)
+	return leader, thread
+}
+
+// runKernel steps t while it is runnable and has kernel work (an exit, a
+// signal to act on): nothing interleaves.
+func (e *env) runKernel(t model.TaskID) {
+	for i := 0; e.k.Runnable(t) && e.k.NeedsKernelStep(t); i++ {
+		require.Less(e.t, i, 100, "T%d does not finish", t)
+		e.k.Step(t)
+	}
+}
+
+// reap is init's wait4 for pid of v: the status it reports.
+func (e *env) reap(v model.TaskID) int32 {
+	pid := e.k.PidIn(v, model.RootNS)
+	r, err := e.call(e.init, func() { e.k.Wait(e.init, pid, 0) })
+	require.Equal(e.t, model.OK, err)
+	require.Equal(e.t, pid, r)
+	return e.k.Task(e.init).WaitStatus
+}
+
+func TestGroupExitStatus(t *testing.T) {
+	// wait_task_zombie reports group_exit_code once SIGNAL_GROUP_EXIT is
+	// set, and synchronize_group_exit (do_exit, 6.0+) sets it, with its
+	// own code, for the last thread of a group to enter do_exit: a process
+	// whose threads all leave with exit(2) reports the code of the last
+	// one, not the leader's (probe Q12: 0x300, 0x700, signal 9).
+	type step struct {
+		leader bool // the leader acts, else the thread
+		what   string
+		code   int32
+	}
+	cases := []struct {
+		name  string
+		steps []step
+		want  int32
+	}{
+		{"leader exit(7), then thread exit(3)", []step{{true, "exit", 7}, {false, "exit", 3}}, 0x300},
+		{"thread exit(3), then leader exit(7)", []step{{false, "exit", 3}, {true, "exit", 7}}, 0x700},
+		{"leader exit(7), then thread exit_group(4)", []step{{true, "exit", 7}, {false, "exit_group", 4}}, 0x400},
+		{"thread exit_group(2)", []step{{false, "exit_group", 2}}, 0x200},
+		{"leader exit(7), then kill(2) SIGKILL", []step{{true, "exit", 7}, {false, "kill", 0}}, int32(model.SIGKILL)},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t, model.DefaultOptions())
+			leader, thread := e.process()
+			for _, s := range c.steps {
+				who := thread
+				if s.leader {
+					who = leader
+				}
+				switch s.what {
+				case "exit":
+					e.k.Exit(who, s.code)
+				case "exit_group":
+					e.k.ExitGroup(who, s.code)
+				case "kill":
+					_, err := e.call(e.init, func() { e.k.Kill(e.init, e.k.PidIn(leader, model.RootNS), model.SIGKILL) })
+					require.Equal(t, model.OK, err)
+				}
+				e.runKernel(leader)
+				e.runKernel(thread)
+			}
+			require.Equal(t, model.ExitDead, e.k.Task(thread).Exit, "the thread is released")
+			require.Equal(t, model.ExitZombie, e.k.Task(leader).Exit)
+			require.Equal(t, c.want, e.reap(leader), "wait status")
+			require.NotZero(t, e.k.GroupOf(leader).Flags&model.SIGNAL_GROUP_EXIT)
+		})
+	}
+}
+
+func TestSynchronizeGroupExitOnlyForTheLastThread(t *testing.T) {
+	// A thread that is not the last to enter do_exit leaves the group's
+	// flags alone: the other thread still runs user code and can take
+	// signals (prepare_signal drops everything once SIGNAL_GROUP_EXIT is set).
+	e := newEnv(t, model.DefaultOptions())
+	leader, thread := e.process()
+	e.k.Exit(leader, 7)
+	e.runKernel(leader)
+	require.Zero(t, e.k.GroupOf(thread).Flags&model.SIGNAL_GROUP_EXIT)
+	e.k.Exit(thread, 3)
+	require.NotZero(t, e.k.GroupOf(thread).Flags&model.SIGNAL_GROUP_EXIT, "set at do_exit's entry, before exit_signals")
+	require.Equal(t, int32(0x300), e.k.GroupOf(thread).GroupExitCode)
+}
