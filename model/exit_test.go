@@ -102,3 +102,54 @@ func TestSynchronizeGroupExitOnlyForTheLastThread(t *testing.T) {
 	require.NotZero(t, e.k.GroupOf(thread).Flags&model.SIGNAL_GROUP_EXIT, "set at do_exit's entry, before exit_signals")
 	require.Equal(t, int32(0x300), e.k.GroupOf(thread).GroupExitCode)
 }
+
+func TestPidfdReadable(t *testing.T) {
+	// pidfd_poll (fs/pidfs.c): readable once the task is released, or is a
+	// zombie that is not a delay_group_leader. A leader that exits while
+	// another thread runs is a zombie (Z in /proc/PID/stat) but its pidfd
+	// stays unreadable until the thread has exited (probe Q12); a released
+	// thread's (PIDFD_THREAD) is readable. The same under both populated
+	// modes: with at-final-switch a zombie is readable before its final
+	// switch, as exit_state is set in exit_notify.
+	type check struct {
+		after          string // what has happened
+		leader, thread bool   // PidfdReadable of each
+	}
+	for _, pop := range model.PopulatedModes {
+		t.Run(pop.String(), func(t *testing.T) {
+			opts := model.DefaultOptions()
+			opts.Populated = pop
+			for _, c := range []struct {
+				name   string
+				first  bool // the leader exits first, else the thread
+				checks []check
+			}{
+				{"leader first", true, []check{{"start", false, false}, {"first exit", false, false}, {"second exit", true, true}, {"reaped", true, true}}},
+				{"thread first", false, []check{{"start", false, false}, {"first exit", false, true}, {"second exit", true, true}, {"reaped", true, true}}},
+			} {
+				t.Run(c.name, func(t *testing.T) {
+					e := newEnv(t, opts)
+					leader, thread := e.process()
+					one, two := leader, thread
+					if !c.first {
+						one, two = thread, leader
+					}
+					for _, ch := range c.checks {
+						switch ch.after {
+						case "first exit":
+							e.k.Exit(one, 1)
+							e.runKernel(one)
+						case "second exit":
+							e.k.Exit(two, 2)
+							e.runKernel(two)
+						case "reaped":
+							e.reap(leader)
+						}
+						require.Equal(t, ch.leader, e.k.PidfdReadable(leader), "leader's pidfd after %s", ch.after)
+						require.Equal(t, ch.thread, e.k.PidfdReadable(thread), "thread's pidfd after %s", ch.after)
+					}
+				})
+			}
+		})
+	}
+}

@@ -1284,6 +1284,20 @@ func (m *machine) checkPids(t *rapid.T) {
 
 func (m *machine) checkTasks(t *rapid.T) {
 	k := m.k
+	// A pidfd polls readable (pidfd_poll) once the task is released, or is
+	// a zombie whose group has no other unreleased thread (a leader is a
+	// delay_group_leader until then; probe Q12).
+	for i := 0; i < k.NumTasks(); i++ {
+		v := model.TaskID(i)
+		tk := k.Task(v)
+		if tk.Group == model.NoGroup {
+			continue
+		}
+		want := tk.Exit == model.ExitDead || tk.Exit == model.ExitZombie && len(m.threads(tk.Group)) == 1
+		if got := k.PidfdReadable(v); got != want {
+			m.fatalf("PidfdReadable(%s) = %v, want %v (%s, %d unreleased threads)", k.Describe(v), got, want, tk.Exit, len(m.threads(tk.Group)))
+		}
+	}
 	for _, kt := range m.kthreads {
 		tk := k.Task(kt)
 		if tk.Exit != model.ExitNone || tk.Flags&model.PF_EXITING != 0 || tk.Frame.Path != model.KIdle {

@@ -445,6 +445,25 @@ func (k *Kernel) PidfdOpen(t TaskID, pid int32) {
 	}
 }
 
+// PidfdReadable reports whether a pidfd of t polls readable (pidfd_poll,
+// fs/pidfs.c): once t is released (the struct pid has no task), or once
+// it is a zombie that is not a delay_group_leader. So a pidfd of a
+// process becomes readable when the whole thread group has exited and the
+// process can be reaped (do_notify_pidfd, called from do_notify_parent
+// when exit_notify or the last thread's release_task notifies the parent),
+// not when its leader alone exits while other threads run. For a thread
+// that is not a leader (a PIDFD_THREAD pidfd) it is readable once the
+// thread has exited (exit_notify releases it at once).
+func (k *Kernel) PidfdReadable(t TaskID) bool {
+	switch tk := &k.tasks[t]; tk.Exit {
+	case ExitDead:
+		return true
+	case ExitZombie:
+		return !k.IsLeader(t) || k.threadGroupEmpty(t)
+	}
+	return false
+}
+
 // PidfdSendSignal is pidfd_send_signal(pidfd, sig, NULL, 0) for a pidfd of
 // the thread group led by v: group delivery as kill(2) does
 // (kill_pid_info_type with PIDTYPE_TGID). Once the pinned pid has been
