@@ -4,7 +4,7 @@ package model
 // init runs inside exit_notify → forget_original_parent →
 // find_child_reaper, as steps of the exiting init.
 const (
-	exitSignals     = iota // exit_signals(): PF_EXITING, signal->live--
+	exitSignals     = iota // exit_signals(): PF_EXITING under the threadgroup rwsem (read), signal->live--
 	exitCgroup             // cgroup_exit() (populated=at-exit)
 	exitNotify             // exit_notify(): find_child_reaper, maybe the zap
 	zapStart               // zap (current, v3.3): disable_pid_allocation (current only), SIGCHLD ignored
@@ -65,13 +65,25 @@ func (k *Kernel) synchronizeGroupExit(t TaskID, code int32) {
 func (k *Kernel) Exit(t TaskID, status int32) {
 	k.begin(t, "do_exit")
 	k.startExit(t, (status&0xff)<<8)
-	k.stepExit(t)
+	k.enterExitSignals(t)
 }
 
 // ExitGroup is exit_group(2): do_group_exit(status<<8).
 func (k *Kernel) ExitGroup(t TaskID, status int32) {
 	k.begin(t, "do_group_exit")
 	k.doGroupExit(t, (status&0xff)<<8)
+	k.enterExitSignals(t)
+}
+
+// enterExitSignals runs exit_signals at once, in the step of the system
+// call, unless it must sleep in cgroup_threadgroup_change_begin first.
+func (k *Kernel) enterExitSignals(t TaskID) {
+	if k.threadgroupChangeBlocked() {
+		if k.tracing {
+			k.notef("exit_signals: cgroup_threadgroup_change_begin sleeps: T%d migrates (cgroup_threadgroup_rwsem held or awaited for writing)", k.tgWriter)
+		}
+		return
+	}
 	k.stepExit(t)
 }
 
@@ -80,6 +92,11 @@ func (k *Kernel) stepExit(t TaskID) {
 	f := &tk.Frame
 	switch f.PC {
 	case exitSignals:
+		// exit_signals (kernel/signal.c) sets PF_EXITING between
+		// cgroup_threadgroup_change_begin and _end: it holds
+		// cgroup_threadgroup_rwsem for reading, so it waits while a
+		// migration holds the rwsem for writing or waits for it
+		// (Runnable); a migration never sees a thread start exiting.
 		k.begin(t, "do_exit")
 		tk.Flags |= PF_EXITING
 		wasFrozen := tk.Frozen || tk.Stopped

@@ -153,3 +153,57 @@ func TestPidfdReadable(t *testing.T) {
 		})
 	}
 }
+
+func TestExitSignalsWaitsForMigration(t *testing.T) {
+	// exit_signals sets PF_EXITING between cgroup_threadgroup_change_begin
+	// and _end (kernel/signal.c): a task entering do_exit while a
+	// cgroup.procs write holds or waits for cgroup_threadgroup_rwsem for
+	// writing sleeps there, so the migration moves it (it is not yet
+	// PF_EXITING, which cgroup_migrate_add_task would skip) and it exits in
+	// the destination. No deadlock: the writer waits for a fork holding
+	// the rwsem for reading, the fork finishes, then the writer, then the
+	// exit. However the victim enters do_exit: exit(2), exit_group(2), or
+	// a SIGKILL acted on in get_signal.
+	for _, how := range []string{"exit", "exit_group", "SIGKILL"} {
+		t.Run(how, func(t *testing.T) {
+			e := newEnv(t, model.DefaultOptions())
+			a, b := e.mkdir(model.RootCG, "a"), e.mkdir(model.RootCG, "b")
+			victim := e.child(e.init, a)
+			forker, writer := e.child(e.init, a), e.child(e.init, a)
+			e.k.Fork(forker, model.CloneArgs{Cgroup: model.NoCgroup}) // holds the rwsem for reading
+			require.Equal(t, model.KFork, e.k.Task(forker).Frame.Path)
+			e.k.WriteFile(writer, b, model.FileProcs, e.pid(victim))
+			for e.k.Runnable(writer) {
+				e.k.Step(writer) // up to percpu_down_write, which waits for the fork
+			}
+			require.Equal(t, writer, e.k.ThreadgroupWriter())
+			switch how {
+			case "exit":
+				e.k.Exit(victim, 0)
+			case "exit_group":
+				e.k.ExitGroup(victim, 0)
+			case "SIGKILL":
+				_, err := e.call(e.init, func() { e.k.Kill(e.init, e.k.PidIn(victim, model.RootNS), model.SIGKILL) })
+				require.Equal(t, model.OK, err)
+				require.True(t, e.k.Runnable(victim))
+				e.k.Step(victim) // get_signal → do_group_exit → do_exit
+			}
+			require.Equal(t, model.KExit, e.k.Task(victim).Frame.Path)
+			require.False(t, e.k.Runnable(victim), "exit_signals waits for the migration")
+			require.Zero(t, e.k.Task(victim).Flags&model.PF_EXITING)
+			require.True(t, e.k.Runnable(forker), "the fork holding the rwsem goes on")
+			e.runKernel(forker)
+			require.Equal(t, model.OK, e.k.Task(forker).Err)
+			require.True(t, e.k.Runnable(writer), "the readers are gone")
+			require.False(t, e.k.Runnable(victim), "the writer still holds the rwsem")
+			e.k.Step(writer) // cgroup_attach_task
+			require.Equal(t, model.KUser, e.k.Task(writer).Frame.Path)
+			require.Equal(t, model.OK, e.k.Task(writer).Err)
+			require.Equal(t, b, e.k.Task(victim).Cgroup, "migrated before it could start exiting")
+			require.Equal(t, model.NoTask, e.k.ThreadgroupWriter())
+			e.runKernel(victim)
+			require.True(t, e.k.Done(victim))
+			require.Equal(t, b, e.k.Task(victim).Cgroup, "it exited in the destination")
+		})
+	}
+}

@@ -198,8 +198,12 @@ type machine struct {
 	// prevQuick counts, per group, the threads that had not entered
 	// do_exit before the op (signal->quick_threads).
 	prevQuick map[model.GroupID]int
-	groupCode map[model.GroupID]int32
-	t         *rapid.T
+	// prevWriter is the threadgroup rwsem's writer before the op, and
+	// prevExiting which tasks had PF_EXITING.
+	prevWriter  model.TaskID
+	prevExiting []bool
+	groupCode   map[model.GroupID]int32
+	t           *rapid.T
 }
 
 func newMachine(t *rapid.T, record bool) *machine {
@@ -419,6 +423,7 @@ func (m *machine) do(o op, class string) {
 		m.inflight[o.T] = c
 	}
 	m.checkGroupExits(o)
+	m.checkExitSignalsLock(o)
 	m.checkReparents(o)
 	m.completions()
 }
@@ -495,6 +500,74 @@ func (m *machine) checkReparents(o op) {
 	}
 }
 
+// checkExitSignalsLock: exit_signals sets PF_EXITING under
+// cgroup_threadgroup_rwsem held for reading, so no task starts exiting
+// while a migration holds the rwsem for writing or waits for it: a
+// migration never sees a thread of its target set PF_EXITING (and skip it).
+func (m *machine) checkExitSignalsLock(o op) {
+	k := m.k
+	if m.prevWriter == model.NoTask {
+		return
+	}
+	for i := 0; i < len(m.prevExiting) && i < k.NumTasks(); i++ {
+		if !m.prevExiting[i] && k.Task(model.TaskID(i)).Flags&model.PF_EXITING != 0 {
+			m.fatalf("%s: %s set PF_EXITING while %s held or awaited cgroup_threadgroup_rwsem for writing", o, k.Describe(model.TaskID(i)), k.Describe(m.prevWriter))
+		}
+	}
+}
+
+// checkBlocked: Runnable tells the truth for the lock waits. A task in
+// exit_signals (and a plain fork at cgroup_can_fork) sleeps exactly while
+// the threadgroup rwsem has a writer; a writer that has taken it waits
+// exactly while a fork holds it for reading (between cgroup_can_fork and
+// cgroup_post_fork); the writer is a cgroup.procs/threads write holding
+// cgroup_mutex. And no lock wait is a deadlock: while a task waits for a
+// lock, some task can step.
+func (m *machine) checkBlocked() {
+	k := m.k
+	w := k.ThreadgroupWriter()
+	if w != model.NoTask {
+		f := k.Task(w).Frame
+		if f.Path != model.KCgroupWrite || k.CgroupMutexOwner() != w ||
+			(model.CgroupFile(f.Arg) != model.FileProcs && model.CgroupFile(f.Arg) != model.FileThreads) {
+			m.fatalf("threadgroup rwsem writer %s is not a cgroup.procs/threads write holding cgroup_mutex (%s)", k.Describe(w), f.Path)
+		}
+	}
+	readers := 0
+	for i := 0; i < k.NumTasks(); i++ {
+		if f := k.Task(model.TaskID(i)).Frame; f.Path == model.KFork && f.PC >= 2 {
+			readers++ // past cgroup_can_fork (PC forkCommit, forkPost)
+		}
+	}
+	waiting := false
+	for i := 0; i < k.NumTasks(); i++ {
+		v := model.TaskID(i)
+		tk := k.Task(v)
+		if tk.Group == model.NoGroup || k.Done(v) {
+			continue
+		}
+		f := tk.Frame
+		var want bool
+		switch {
+		case f.Path == model.KExit && f.PC == 0: // exitSignals
+			want = w == model.NoTask
+		case f.Path == model.KFork && f.PC == 1 && f.Flags&model.CLONE_INTO_CGROUP == 0: // forkAlloc
+			want = w == model.NoTask
+		case v == w:
+			want = readers == 0
+		default:
+			continue
+		}
+		if got := k.Runnable(v); got != want {
+			m.fatalf("Runnable(%s) = %v in %s step %d, want %v (rwsem writer %s, %d reader(s))", k.Describe(v), got, f.Path, f.PC, want, k.Describe(w), readers)
+		}
+		waiting = waiting || !want
+	}
+	if waiting && len(m.steppable()) == 0 {
+		m.fatalf("deadlock: tasks wait for cgroup_threadgroup_rwsem and no task can step")
+	}
+}
+
 // snapshot records, before an op, what the exit-status checks compare with.
 func (m *machine) snapshot() {
 	k := m.k
@@ -506,6 +579,11 @@ func (m *machine) snapshot() {
 	}
 	clear(m.prevGroupExit)
 	clear(m.prevQuick)
+	m.prevWriter = k.ThreadgroupWriter()
+	m.prevExiting = m.prevExiting[:0]
+	for i := 0; i < k.NumTasks(); i++ {
+		m.prevExiting = append(m.prevExiting, k.Task(model.TaskID(i)).Flags&model.PF_EXITING != 0)
+	}
 	for i := 0; i < k.NumTasks(); i++ {
 		tk := k.Task(model.TaskID(i))
 		if tk.Group != model.NoGroup && k.GroupOf(model.TaskID(i)).Flags&model.SIGNAL_GROUP_EXIT != 0 {
@@ -1225,6 +1303,7 @@ func (m *machine) check(t *rapid.T) {
 		}
 	}
 	m.checkCgroupRules()
+	m.checkBlocked()
 	m.checkPids(t)
 	m.checkTasks(t)
 	m.checkPidsController(t)
@@ -1553,9 +1632,20 @@ func (m *machine) actions() map[string]func(*rapid.T) {
 		"fork_newest2": func(t *rapid.T) { fork(t, true) },
 		"exit": func(t *rapid.T) {
 			// The global init's group dying panics the kernel; keep at
-			// least one of its threads.
+			// least one of its threads out of do_exit (a thread that has
+			// entered it may still wait in exit_signals, signal->live
+			// not yet decremented).
 			me, ok := m.caller(t, func(x model.TaskID) bool {
-				return !inInit(x) || k().GroupOf(x).Live > 1
+				if !inInit(x) {
+					return true
+				}
+				n := 0
+				for _, th := range m.threads(k().Task(x).Group) {
+					if k().Task(th).Frame.Path != model.KExit {
+						n++
+					}
+				}
+				return n > 1
 			})
 			if !ok {
 				return

@@ -46,7 +46,10 @@ func (k *Kernel) Done(t TaskID) bool {
 
 // Runnable reports whether t can take a step now. Blocked tasks (in
 // wait4 with nothing to reap, in pause with no signal, frozen, stopped,
-// waiting for cgroup_mutex or cgroup_threadgroup_rwsem) are not.
+// waiting for cgroup_mutex, or for cgroup_threadgroup_rwsem: a fork at
+// cgroup_can_fork or an exit at exit_signals while a migration holds or
+// awaits it for writing, a migration while forks hold it for reading) are
+// not.
 func (k *Kernel) Runnable(t TaskID) bool {
 	tk := &k.tasks[t]
 	if k.Done(t) || tk.newTask {
@@ -91,6 +94,8 @@ func (k *Kernel) Runnable(t TaskID) bool {
 		return k.cgroupWriteRunnable(t)
 	case KExit:
 		switch f.PC {
+		case exitSignals:
+			return !k.threadgroupChangeBlocked()
 		case zapWait:
 			return k.reapable(t, -1, WALL) != NoTask || !k.hasEligibleChild(t, -1, WALL)
 		case zapDrain:
@@ -100,6 +105,13 @@ func (k *Kernel) Runnable(t TaskID) bool {
 	}
 	return false
 }
+
+// threadgroupChangeBlocked reports whether cgroup_threadgroup_change_begin
+// (percpu_down_read of cgroup_threadgroup_rwsem: exit_signals, and fork
+// before cgroup_can_fork) sleeps now: a migration holds the rwsem for
+// writing or waits for its readers to drain (a pending percpu-rwsem writer
+// blocks new readers).
+func (k *Kernel) threadgroupChangeBlocked() bool { return k.tgWriter != NoTask }
 
 // NeedsKernelStep reports whether t's next step is a kernel step (it is in
 // a kernel path, or it must go through get_signal or leave the freezer
