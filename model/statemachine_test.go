@@ -392,6 +392,9 @@ func (m *machine) do(o op, class string) {
 		if o.Kind == "kill" {
 			c.target = k.FindTask(k.Task(o.T).NS, o.Pid)
 		}
+		if o.Kind == "write" && (o.File == model.FileProcs || o.File == model.FileThreads) {
+			c.target = m.migrationTarget(o)
+		}
 		c.predicted = m.predict(o)
 	}
 	var before []byte
@@ -986,6 +989,56 @@ func (m *machine) checkResult(c *call, id model.TaskID) {
 				m.auditKill(o)
 			}
 			m.checkVictims(o, id, c.victims)
+		}
+		if tk.Err == model.OK && (c.class == "cgroup.procs" || c.class == "cgroup.threads") {
+			m.checkMigrated(o, c.target)
+		}
+	}
+}
+
+// migrationTarget is the task a cgroup.procs/threads write of o names now:
+// the pid in the writer's namespace (0: the writer), and for cgroup.procs
+// its group leader; NoTask if none.
+func (m *machine) migrationTarget(o op) model.TaskID {
+	k := m.k
+	pid, err := strconv.Atoi(o.Str)
+	if err != nil {
+		return model.NoTask
+	}
+	v := o.T
+	if pid != 0 {
+		v = k.FindTask(k.Task(o.T).NS, int32(pid))
+	}
+	if v != model.NoTask && o.File == model.FileProcs {
+		v = k.GroupOf(v).Leader
+	}
+	return v
+}
+
+// checkMigrated: a successful cgroup.procs/threads write has moved every
+// thread of its target (the target alone for cgroup.threads) that is not
+// exiting into the destination (cgroup_attach_task under the threadgroup
+// rwsem, which exit_signals and fork also take: no thread can start
+// exiting, nor be forked into the old cgroup, while it runs). Checked only
+// when the pid still names the task it named when the write was issued,
+// so the write resolved that task; an exiting thread is skipped
+// (cgroup_migrate_add_task).
+func (m *machine) checkMigrated(o op, target model.TaskID) {
+	k := m.k
+	if target == model.NoTask || m.migrationTarget(o) != target || k.Task(target).Exit == model.ExitDead {
+		return
+	}
+	ths := []model.TaskID{target}
+	if o.File == model.FileProcs {
+		ths = m.threads(k.Task(target).Group)
+	}
+	for _, th := range ths {
+		tk := k.Task(th)
+		if tk.Flags&model.PF_EXITING != 0 || tk.Cgroup == model.NoCgroup {
+			continue
+		}
+		if tk.Cgroup != o.Cg {
+			m.fatalf("%s returned OK, but %s (not exiting) is in %s", o, k.Describe(th), k.Path(tk.Cgroup))
 		}
 	}
 }

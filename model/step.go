@@ -510,7 +510,7 @@ func (k *Kernel) Threads(t TaskID) []TaskID {
 var stepNames = map[KPath][]string{
 	KFork: {"copy_process: flag and signal checks", "copy_process: alloc_pid, cgroup_can_fork",
 		"copy_process: re-checks and commit", "cgroup_post_fork"},
-	KCgroupWrite: {"waiting for cgroup_mutex", "waiting for cgroup_threadgroup_rwsem",
+	KCgroupWrite: {"waiting for cgroup_mutex", "cgroup_attach_lock (threadgroup rwsem), then cgroup_attach_task",
 		"__cgroup_kill: set CGRP_KILL / kill_seq++", "css_task_iter_start", "css_task_iter_next",
 		"send_sig(SIGKILL)", "__cgroup_kill: clear CGRP_KILL, next cgroup"},
 	KExit: {"exit_signals", "cgroup_exit", "exit_notify", "zap_pid_ns_processes: disable_pid_allocation",
