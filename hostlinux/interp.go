@@ -661,8 +661,14 @@ func (in *interp) cond(ins sim.Instr) bool {
 		b, err := os.ReadFile(in.path(strings.TrimSuffix(ins.Path, "/") + "/cgroup.procs"))
 		return err == nil && len(strings.Fields(string(b))) >= int(ins.B)
 	case sim.CondTaskGone:
+		// What a poll of its pidfd says (pidfd_poll): reaped, or a zombie
+		// whose thread group has exited (num_threads, field 20, is
+		// signal->nr_threads: 1 once the other threads are released).
 		f := procStat(in.st.Pids[in.st.Names[int32(ins.Target)]])
-		return len(f) == 0 || f[0] == "Z" || f[0] == "X" // reaped, or done exiting
+		return len(f) == 0 || f[0] == "X" || f[0] == "Z" && len(f) > 17 && f[17] == "1"
+	case sim.CondZombie:
+		f := procStat(in.st.Pids[in.st.Names[int32(ins.Target)]])
+		return len(f) == 0 || f[0] == "Z" || f[0] == "X" // reaped, or itself done exiting
 	}
 	in.fail("await condition %d cannot run on the real kernel", ins.A)
 	return true

@@ -329,7 +329,10 @@ func (k *Kernel) cgroupWriteRunnable(t TaskID) bool {
 	case cgwLock:
 		return k.cgroupMutex == NoTask || k.cgroupMutex == t
 	case cgwMigrate:
-		return k.tgReaders == 0
+		// Before cgroup_attach_lock the writer can always step; once it
+		// has blocked new readers it waits for the forks holding the
+		// rwsem for reading (percpu_down_write → rcuwait).
+		return k.tgWriter != t || k.tgReaders == 0
 	}
 	return true
 }
@@ -388,16 +391,29 @@ func (k *Kernel) stepCgroupWrite(t TaskID) {
 			k.iters = append(k.iters, t)
 			k.stepCgroupWrite(t)
 		case FileProcs, FileThreads:
-			k.begin(t, "__cgroup_procs_write")
+			// __cgroup_procs_write → cgroup_procs_write_start: the pid is
+			// parsed and resolved under cgroup_mutex only (6.18; before,
+			// after cgroup_attach_lock), then the threadgroup rwsem is
+			// taken in a step of its own (cgwMigrate).
+			k.begin(t, "cgroup_procs_write_start")
 			if f.Err != OK {
 				k.unlockFinish(t, -1, f.Err)
 				return
 			}
-			k.tgWriter = t
-			f.PC = cgwMigrate
-			if k.tgReaders == 0 {
-				k.stepCgroupWrite(t)
+			v, err := k.procsWriteStart(t)
+			if err != OK {
+				k.unlockFinish(t, -1, err)
+				return
 			}
+			f.Child = v
+			if file == FileThreads && f.Seq == 0 {
+				// CGRP_ATTACH_LOCK_NONE: a thread moving itself needs no
+				// threadgroup stability (it cannot exit meanwhile).
+				k.begin(t, "cgroup_attach_task")
+				k.unlockFinish(t, f.Arg2, k.procsAttach(t))
+				return
+			}
+			f.PC = cgwMigrate
 		case FileFreeze:
 			k.begin(t, "cgroup_freeze")
 			k.cgroupFreeze(c, f.Seq == 1)
@@ -416,8 +432,23 @@ func (k *Kernel) stepCgroupWrite(t TaskID) {
 			k.unlockFinish(t, f.Arg2, OK)
 		}
 	case cgwMigrate:
+		if k.tgWriter != t {
+			// cgroup_attach_lock: cpus_read_lock, then percpu_down_write,
+			// whose rcu_sync_enter sleeps for a grace period before new
+			// readers are blocked: the task resolved in the previous step
+			// may start exiting (or be reaped) in between, and forks may
+			// pass cgroup_can_fork.
+			k.begin(t, "cgroup_attach_lock")
+			k.tgWriter = t
+			if k.tgReaders > 0 {
+				if k.tracing {
+					k.notef("percpu_down_write: %d fork(s) hold cgroup_threadgroup_rwsem for reading; new readers wait", k.tgReaders)
+				}
+				return // Runnable is false until the readers are gone
+			}
+		}
 		k.begin(t, "cgroup_attach_task")
-		k.unlockFinish(t, f.Arg2, k.procsWriteLocked(t))
+		k.unlockFinish(t, f.Arg2, k.procsAttach(t))
 	case killStart:
 		k.begin(t, "__cgroup_kill")
 		cg := &k.cgroups[f.Cur]
@@ -858,29 +889,44 @@ func (k *Kernel) migrateVetDst(dst CgroupID) Errno {
 	return OK
 }
 
-// procsWriteLocked is __cgroup_procs_write() under cgroup_mutex and the
-// threadgroup rwsem: resolve the pid, check, migrate.
-func (k *Kernel) procsWriteLocked(t TaskID) Errno {
+// procsWriteStart is the lookup of cgroup_procs_write_start() (6.18), under
+// cgroup_mutex and RCU only: the pid in the writer's namespace (0: the
+// writer itself; ESRCH if none), its group leader for cgroup.procs, and
+// EINVAL for a kthread with PF_NO_SETAFFINITY. (In 6.18, once the rwsem
+// is held, a cgroup.procs write whose task is no longer the leader — a
+// de_thread from another thread's exec — retries the lookup; the model has
+// no exec, so the retry never happens.)
+func (k *Kernel) procsWriteStart(t TaskID) (TaskID, Errno) {
 	f := &k.tasks[t].Frame
-	dst := f.Cg
 	pid := int32(f.Seq)
-	threadgroup := CgroupFile(f.Arg) == FileProcs
-	var v TaskID
-	if pid == 0 {
-		v = t
-	} else {
+	v := t
+	if pid != 0 {
 		v = k.FindTask(k.tasks[t].NS, pid)
 		if v == NoTask {
-			return ESRCH
+			return NoTask, ESRCH
 		}
 	}
-	if threadgroup {
+	if CgroupFile(f.Arg) == FileProcs {
 		v = k.groups[k.tasks[v].Group].Leader
 	}
-	vk := &k.tasks[v]
-	if vk.Flags&PF_NO_SETAFFINITY != 0 {
-		return EINVAL
+	if k.tasks[v].Flags&PF_NO_SETAFFINITY != 0 {
+		return NoTask, EINVAL
 	}
+	return v, OK
+}
+
+// procsAttach is the rest of __cgroup_procs_write() for the task
+// procsWriteStart resolved (Frame.Child), under cgroup_mutex and (unless
+// a thread moves itself) the threadgroup rwsem: the permission checks and
+// cgroup_attach_task. The task may have started exiting, or been released,
+// since it was resolved: its exiting threads are skipped (migrateTask) and
+// the write still succeeds.
+func (k *Kernel) procsAttach(t TaskID) Errno {
+	f := &k.tasks[t].Frame
+	dst := f.Cg
+	threadgroup := CgroupFile(f.Arg) == FileProcs
+	v := f.Child
+	vk := &k.tasks[v]
 	// cgroup_attach_permissions: cgroup_migrate_vet_dst, then the
 	// same-threaded-domain rule for single threads.
 	src := vk.Cgroup

@@ -4,7 +4,7 @@ package model
 // init runs inside exit_notify → forget_original_parent →
 // find_child_reaper, as steps of the exiting init.
 const (
-	exitSignals     = iota // exit_signals(): PF_EXITING, signal->live--
+	exitSignals     = iota // exit_signals(): PF_EXITING under the threadgroup rwsem (read), signal->live--
 	exitCgroup             // cgroup_exit() (populated=at-exit)
 	exitNotify             // exit_notify(): find_child_reaper, maybe the zap
 	zapStart               // zap (current, v3.3): disable_pid_allocation (current only), SIGCHLD ignored
@@ -23,25 +23,67 @@ const (
 	WALL    uint32 = 0x40000000 // __WALL
 )
 
-// startExit is the entry of do_exit(code) for t.
+// startExit is the entry of do_exit(code) for t: synchronize_group_exit,
+// then the exit steps, starting with exit_signals.
 func (k *Kernel) startExit(t TaskID, code int32) {
+	k.synchronizeGroupExit(t, code)
 	tk := &k.tasks[t]
 	// Leaving another path (a wait, a pause) abandons it; a fork in flight
 	// cannot be here (its steps run to completion first).
 	tk.Frame = Frame{Path: KExit, PC: exitSignals, Arg: code, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask, Cset: NoCset, Dcset: NoCset}
 }
 
+// synchronizeGroupExit is synchronize_group_exit() (kernel/exit.c, 6.0+),
+// the first thing do_exit does, under siglock: signal->quick_threads--,
+// and the last thread of the group to enter do_exit sets
+// SIGNAL_GROUP_EXIT with its own code as group_exit_code (and
+// group_stop_count = 0) unless a group exit is already under way. So a
+// process whose threads all leave with exit(2) reports the code of the
+// last one (wait_task_zombie), not the leader's. quick_threads is not
+// kept as state: it counts the threads of the group that have not
+// entered do_exit (committed by copy_process, which increments it
+// together with signal->live), which the model reads off their frames:
+// a task that entered do_exit stays on path KExit.
+func (k *Kernel) synchronizeGroupExit(t TaskID, code int32) {
+	g := &k.groups[k.tasks[t].Group]
+	if g.Flags&SIGNAL_GROUP_EXIT != 0 {
+		return
+	}
+	for th := g.threadHead; th != NoTask; th = k.tasks[th].thrNext {
+		if th != t && k.tasks[th].Frame.Path != KExit {
+			return // quick_threads stays above 0
+		}
+	}
+	g.Flags = SIGNAL_GROUP_EXIT // signal->flags = SIGNAL_GROUP_EXIT: the stop state goes too
+	g.GroupExitCode = code
+	if k.tracing {
+		k.notef("synchronize_group_exit: last thread of its group: SIGNAL_GROUP_EXIT, group_exit_code %#x", code)
+	}
+}
+
 // Exit is exit(2) of one thread: do_exit(status<<8).
 func (k *Kernel) Exit(t TaskID, status int32) {
 	k.begin(t, "do_exit")
 	k.startExit(t, (status&0xff)<<8)
-	k.stepExit(t)
+	k.enterExitSignals(t)
 }
 
 // ExitGroup is exit_group(2): do_group_exit(status<<8).
 func (k *Kernel) ExitGroup(t TaskID, status int32) {
 	k.begin(t, "do_group_exit")
 	k.doGroupExit(t, (status&0xff)<<8)
+	k.enterExitSignals(t)
+}
+
+// enterExitSignals runs exit_signals at once, in the step of the system
+// call, unless it must sleep in cgroup_threadgroup_change_begin first.
+func (k *Kernel) enterExitSignals(t TaskID) {
+	if k.threadgroupChangeBlocked() {
+		if k.tracing {
+			k.notef("exit_signals: cgroup_threadgroup_change_begin sleeps: T%d migrates (cgroup_threadgroup_rwsem held or awaited for writing)", k.tgWriter)
+		}
+		return
+	}
 	k.stepExit(t)
 }
 
@@ -50,6 +92,11 @@ func (k *Kernel) stepExit(t TaskID) {
 	f := &tk.Frame
 	switch f.PC {
 	case exitSignals:
+		// exit_signals (kernel/signal.c) sets PF_EXITING between
+		// cgroup_threadgroup_change_begin and _end: it holds
+		// cgroup_threadgroup_rwsem for reading, so it waits while a
+		// migration holds the rwsem for writing or waits for it
+		// (Runnable); a migration never sees a thread start exiting.
 		k.begin(t, "do_exit")
 		tk.Flags |= PF_EXITING
 		wasFrozen := tk.Frozen || tk.Stopped
@@ -65,10 +112,12 @@ func (k *Kernel) stepExit(t TaskID) {
 		f.Arg2 = int32(b2i(groupDead))
 		tk.ExitCode = f.Arg
 		if groupDead && k.isGlobalInit(t) {
-			k.Panic = "Attempted to kill init! exitcode=" + itoa(int(f.Arg))
-		}
-		if groupDead && g.Flags&SIGNAL_GROUP_EXIT == 0 {
-			g.GroupExitCode = f.Arg
+			// do_exit: group_exit_code ?: code.
+			code := g.GroupExitCode
+			if code == 0 {
+				code = f.Arg
+			}
+			k.Panic = "Attempted to kill init! exitcode=" + itoa(int(code))
 		}
 		if k.tracing {
 			k.notef("%s PF_EXITING (exit code %#x), signal->live %d", k.Describe(t), f.Arg, g.Live)

@@ -314,6 +314,13 @@ func (k *Kernel) NumCgroups() int { return len(k.cgroups) }
 // CgroupMutexOwner is the task holding cgroup_mutex, or NoTask.
 func (k *Kernel) CgroupMutexOwner() TaskID { return k.cgroupMutex }
 
+// ThreadgroupWriter is the task holding cgroup_threadgroup_rwsem for
+// writing or waiting for its readers to drain (a cgroup.procs or
+// cgroup.threads write past cgroup_attach_lock's percpu_down_write), or
+// NoTask. While it is set, new readers (forks at cgroup_can_fork, exits
+// at exit_signals) wait.
+func (k *Kernel) ThreadgroupWriter() TaskID { return k.tgWriter }
+
 // IsLeader reports thread_group_leader(t).
 func (k *Kernel) IsLeader(t TaskID) bool { return k.groups[k.tasks[t].Group].Leader == t }
 

@@ -195,16 +195,22 @@ type machine struct {
 	prevExit      []model.ExitState
 	prevParent    []model.TaskID
 	prevGroupExit map[model.GroupID]bool
-	groupCode     map[model.GroupID]int32
-	exitArg       map[model.TaskID]int32
-	t             *rapid.T
+	// prevQuick counts, per group, the threads that had not entered
+	// do_exit before the op (signal->quick_threads).
+	prevQuick map[model.GroupID]int
+	// prevWriter is the threadgroup rwsem's writer before the op, and
+	// prevExiting which tasks had PF_EXITING.
+	prevWriter  model.TaskID
+	prevExiting []bool
+	groupCode   map[model.GroupID]int32
+	t           *rapid.T
 }
 
 func newMachine(t *rapid.T, record bool) *machine {
 	s := drawSetup(t)
 	k, init, kts := s.build()
 	return &machine{s: s, k: k, init: init, kthreads: kts, record: record, strict: !record, inflight: map[model.TaskID]*call{}, zapped: map[model.NSID]bool{},
-		prevGroupExit: map[model.GroupID]bool{}, groupCode: map[model.GroupID]int32{}, exitArg: map[model.TaskID]int32{}, t: t}
+		prevGroupExit: map[model.GroupID]bool{}, prevQuick: map[model.GroupID]int{}, groupCode: map[model.GroupID]int32{}, t: t}
 }
 
 type evState struct {
@@ -386,6 +392,9 @@ func (m *machine) do(o op, class string) {
 		if o.Kind == "kill" {
 			c.target = k.FindTask(k.Task(o.T).NS, o.Pid)
 		}
+		if o.Kind == "write" && (o.File == model.FileProcs || o.File == model.FileThreads) {
+			c.target = m.migrationTarget(o)
+		}
 		c.predicted = m.predict(o)
 	}
 	var before []byte
@@ -417,6 +426,7 @@ func (m *machine) do(o op, class string) {
 		m.inflight[o.T] = c
 	}
 	m.checkGroupExits(o)
+	m.checkExitSignalsLock(o)
 	m.checkReparents(o)
 	m.completions()
 }
@@ -493,6 +503,74 @@ func (m *machine) checkReparents(o op) {
 	}
 }
 
+// checkExitSignalsLock: exit_signals sets PF_EXITING under
+// cgroup_threadgroup_rwsem held for reading, so no task starts exiting
+// while a migration holds the rwsem for writing or waits for it: a
+// migration never sees a thread of its target set PF_EXITING (and skip it).
+func (m *machine) checkExitSignalsLock(o op) {
+	k := m.k
+	if m.prevWriter == model.NoTask {
+		return
+	}
+	for i := 0; i < len(m.prevExiting) && i < k.NumTasks(); i++ {
+		if !m.prevExiting[i] && k.Task(model.TaskID(i)).Flags&model.PF_EXITING != 0 {
+			m.fatalf("%s: %s set PF_EXITING while %s held or awaited cgroup_threadgroup_rwsem for writing", o, k.Describe(model.TaskID(i)), k.Describe(m.prevWriter))
+		}
+	}
+}
+
+// checkBlocked: Runnable tells the truth for the lock waits. A task in
+// exit_signals (and a plain fork at cgroup_can_fork) sleeps exactly while
+// the threadgroup rwsem has a writer; a writer that has taken it waits
+// exactly while a fork holds it for reading (between cgroup_can_fork and
+// cgroup_post_fork); the writer is a cgroup.procs/threads write holding
+// cgroup_mutex. And no lock wait is a deadlock: while a task waits for a
+// lock, some task can step.
+func (m *machine) checkBlocked() {
+	k := m.k
+	w := k.ThreadgroupWriter()
+	if w != model.NoTask {
+		f := k.Task(w).Frame
+		if f.Path != model.KCgroupWrite || k.CgroupMutexOwner() != w ||
+			(model.CgroupFile(f.Arg) != model.FileProcs && model.CgroupFile(f.Arg) != model.FileThreads) {
+			m.fatalf("threadgroup rwsem writer %s is not a cgroup.procs/threads write holding cgroup_mutex (%s)", k.Describe(w), f.Path)
+		}
+	}
+	readers := 0
+	for i := 0; i < k.NumTasks(); i++ {
+		if f := k.Task(model.TaskID(i)).Frame; f.Path == model.KFork && f.PC >= 2 {
+			readers++ // past cgroup_can_fork (PC forkCommit, forkPost)
+		}
+	}
+	waiting := false
+	for i := 0; i < k.NumTasks(); i++ {
+		v := model.TaskID(i)
+		tk := k.Task(v)
+		if tk.Group == model.NoGroup || k.Done(v) {
+			continue
+		}
+		f := tk.Frame
+		var want bool
+		switch {
+		case f.Path == model.KExit && f.PC == 0: // exitSignals
+			want = w == model.NoTask
+		case f.Path == model.KFork && f.PC == 1 && f.Flags&model.CLONE_INTO_CGROUP == 0: // forkAlloc
+			want = w == model.NoTask
+		case v == w:
+			want = readers == 0
+		default:
+			continue
+		}
+		if got := k.Runnable(v); got != want {
+			m.fatalf("Runnable(%s) = %v in %s step %d, want %v (rwsem writer %s, %d reader(s))", k.Describe(v), got, f.Path, f.PC, want, k.Describe(w), readers)
+		}
+		waiting = waiting || !want
+	}
+	if waiting && len(m.steppable()) == 0 {
+		m.fatalf("deadlock: tasks wait for cgroup_threadgroup_rwsem and no task can step")
+	}
+}
+
 // snapshot records, before an op, what the exit-status checks compare with.
 func (m *machine) snapshot() {
 	k := m.k
@@ -503,10 +581,19 @@ func (m *machine) snapshot() {
 		m.prevParent = append(m.prevParent, k.Task(model.TaskID(i)).Parent)
 	}
 	clear(m.prevGroupExit)
+	clear(m.prevQuick)
+	m.prevWriter = k.ThreadgroupWriter()
+	m.prevExiting = m.prevExiting[:0]
+	for i := 0; i < k.NumTasks(); i++ {
+		m.prevExiting = append(m.prevExiting, k.Task(model.TaskID(i)).Flags&model.PF_EXITING != 0)
+	}
 	for i := 0; i < k.NumTasks(); i++ {
 		tk := k.Task(model.TaskID(i))
 		if tk.Group != model.NoGroup && k.GroupOf(model.TaskID(i)).Flags&model.SIGNAL_GROUP_EXIT != 0 {
 			m.prevGroupExit[tk.Group] = true
+		}
+		if tk.Group != model.NoGroup && tk.Exit != model.ExitDead && tk.Frame.Path != model.KExit {
+			m.prevQuick[tk.Group]++
 		}
 	}
 }
@@ -515,7 +602,10 @@ func (m *machine) snapshot() {
 // explains (reference 3.3, do_group_exit): exit_group(n) gives n<<8, a
 // kill(2) the signal number, cgroup.kill / the zap / post_fork's kill
 // SIGKILL, and a step of the group's own thread in get_signal a handler's
-// exit_group(0) or a dequeued fatal signal. The code never changes later.
+// exit_group(0) or a dequeued fatal signal. exit(n) of one thread gives
+// n<<8, and does so exactly when that thread is the last of its group to
+// enter do_exit (synchronize_group_exit, 6.0+; probe Q13). The code never
+// changes later.
 func (m *machine) checkGroupExits(o op) {
 	k := m.k
 	for i := 0; i < k.NumTasks(); i++ {
@@ -542,6 +632,11 @@ func (m *machine) checkGroupExits(o op) {
 		switch {
 		case o.Kind == "exit_group" && own:
 			want = []int32{(o.Pid & 0xff) << 8}
+		case o.Kind == "exit" && own:
+			if m.prevQuick[tk.Group] != 1 {
+				m.fatalf("%s set SIGNAL_GROUP_EXIT of %s, but %d thread(s) had not entered do_exit", o, k.Describe(v), m.prevQuick[tk.Group])
+			}
+			want = []int32{(o.Pid & 0xff) << 8}
 		case o.Kind == "kill":
 			want = []int32{int32(o.Sig)}
 		case o.Kind == "step" && own:
@@ -555,13 +650,18 @@ func (m *machine) checkGroupExits(o op) {
 		m.groupCode[tk.Group] = g.GroupExitCode
 	}
 	if o.Kind == "exit" {
-		m.exitArg[o.T] = (o.Pid & 0xff) << 8
+		g := k.Task(o.T).Group
+		if !m.prevGroupExit[g] && m.prevQuick[g] == 1 && k.GroupOf(o.T).Flags&model.SIGNAL_GROUP_EXIT == 0 {
+			m.fatalf("%s: the last thread of its group entered do_exit, but SIGNAL_GROUP_EXIT is not set", o)
+		}
 	}
 }
 
 // checkReapedStatus: wait4 reported status for the leader it released:
-// the group exit code if the process exited as a group, else the
-// leader's own exit(2) status (wait_task_zombie).
+// the group exit code (wait_task_zombie). Every process that can be
+// reaped exited as a group: do_group_exit, a fatal signal, or the exit(2)
+// of its last thread (synchronize_group_exit), so the status is that of
+// the last thread to exit, not the leader's own (probe Q13).
 func (m *machine) checkReapedStatus(o op, waiter model.TaskID) {
 	k := m.k
 	tk := k.Task(waiter)
@@ -573,10 +673,7 @@ func (m *machine) checkReapedStatus(o op, waiter model.TaskID) {
 		}
 		want, ok := m.groupCode[xk.Group]
 		if !ok {
-			want, ok = m.exitArg[x]
-		}
-		if !ok {
-			m.fatalf("%s reaped %s, which neither exited as a group nor called exit", o, k.Describe(x))
+			m.fatalf("%s reaped %s, whose group never got SIGNAL_GROUP_EXIT", o, k.Describe(x))
 		}
 		if tk.WaitStatus != want {
 			m.fatalf("%s reaped %s with status %#x, want %#x", o, k.Describe(x), tk.WaitStatus, want)
@@ -892,6 +989,56 @@ func (m *machine) checkResult(c *call, id model.TaskID) {
 				m.auditKill(o)
 			}
 			m.checkVictims(o, id, c.victims)
+		}
+		if tk.Err == model.OK && (c.class == "cgroup.procs" || c.class == "cgroup.threads") {
+			m.checkMigrated(o, c.target)
+		}
+	}
+}
+
+// migrationTarget is the task a cgroup.procs/threads write of o names now:
+// the pid in the writer's namespace (0: the writer), and for cgroup.procs
+// its group leader; NoTask if none.
+func (m *machine) migrationTarget(o op) model.TaskID {
+	k := m.k
+	pid, err := strconv.Atoi(o.Str)
+	if err != nil {
+		return model.NoTask
+	}
+	v := o.T
+	if pid != 0 {
+		v = k.FindTask(k.Task(o.T).NS, int32(pid))
+	}
+	if v != model.NoTask && o.File == model.FileProcs {
+		v = k.GroupOf(v).Leader
+	}
+	return v
+}
+
+// checkMigrated: a successful cgroup.procs/threads write has moved every
+// thread of its target (the target alone for cgroup.threads) that is not
+// exiting into the destination (cgroup_attach_task under the threadgroup
+// rwsem, which exit_signals and fork also take: no thread can start
+// exiting, nor be forked into the old cgroup, while it runs). Checked only
+// when the pid still names the task it named when the write was issued,
+// so the write resolved that task; an exiting thread is skipped
+// (cgroup_migrate_add_task).
+func (m *machine) checkMigrated(o op, target model.TaskID) {
+	k := m.k
+	if target == model.NoTask || m.migrationTarget(o) != target || k.Task(target).Exit == model.ExitDead {
+		return
+	}
+	ths := []model.TaskID{target}
+	if o.File == model.FileProcs {
+		ths = m.threads(k.Task(target).Group)
+	}
+	for _, th := range ths {
+		tk := k.Task(th)
+		if tk.Flags&model.PF_EXITING != 0 || tk.Cgroup == model.NoCgroup {
+			continue
+		}
+		if tk.Cgroup != o.Cg {
+			m.fatalf("%s returned OK, but %s (not exiting) is in %s", o, k.Describe(th), k.Path(tk.Cgroup))
 		}
 	}
 }
@@ -1209,6 +1356,7 @@ func (m *machine) check(t *rapid.T) {
 		}
 	}
 	m.checkCgroupRules()
+	m.checkBlocked()
 	m.checkPids(t)
 	m.checkTasks(t)
 	m.checkPidsController(t)
@@ -1268,6 +1416,20 @@ func (m *machine) checkPids(t *rapid.T) {
 
 func (m *machine) checkTasks(t *rapid.T) {
 	k := m.k
+	// A pidfd polls readable (pidfd_poll) once the task is released, or is
+	// a zombie whose group has no other unreleased thread (a leader is a
+	// delay_group_leader until then; probe Q13).
+	for i := 0; i < k.NumTasks(); i++ {
+		v := model.TaskID(i)
+		tk := k.Task(v)
+		if tk.Group == model.NoGroup {
+			continue
+		}
+		want := tk.Exit == model.ExitDead || tk.Exit == model.ExitZombie && len(m.threads(tk.Group)) == 1
+		if got := k.PidfdReadable(v); got != want {
+			m.fatalf("PidfdReadable(%s) = %v, want %v (%s, %d unreleased threads)", k.Describe(v), got, want, tk.Exit, len(m.threads(tk.Group)))
+		}
+	}
 	for _, kt := range m.kthreads {
 		tk := k.Task(kt)
 		if tk.Exit != model.ExitNone || tk.Flags&model.PF_EXITING != 0 || tk.Frame.Path != model.KIdle {
@@ -1523,9 +1685,20 @@ func (m *machine) actions() map[string]func(*rapid.T) {
 		"fork_newest2": func(t *rapid.T) { fork(t, true) },
 		"exit": func(t *rapid.T) {
 			// The global init's group dying panics the kernel; keep at
-			// least one of its threads.
+			// least one of its threads out of do_exit (a thread that has
+			// entered it may still wait in exit_signals, signal->live
+			// not yet decremented).
 			me, ok := m.caller(t, func(x model.TaskID) bool {
-				return !inInit(x) || k().GroupOf(x).Live > 1
+				if !inInit(x) {
+					return true
+				}
+				n := 0
+				for _, th := range m.threads(k().Task(x).Group) {
+					if k().Task(th).Frame.Path != model.KExit {
+						n++
+					}
+				}
+				return n > 1
 			})
 			if !ok {
 				return

@@ -46,7 +46,10 @@ func (k *Kernel) Done(t TaskID) bool {
 
 // Runnable reports whether t can take a step now. Blocked tasks (in
 // wait4 with nothing to reap, in pause with no signal, frozen, stopped,
-// waiting for cgroup_mutex or cgroup_threadgroup_rwsem) are not.
+// waiting for cgroup_mutex, or for cgroup_threadgroup_rwsem: a fork at
+// cgroup_can_fork or an exit at exit_signals while a migration holds or
+// awaits it for writing, a migration while forks hold it for reading) are
+// not.
 func (k *Kernel) Runnable(t TaskID) bool {
 	tk := &k.tasks[t]
 	if k.Done(t) || tk.newTask {
@@ -91,6 +94,8 @@ func (k *Kernel) Runnable(t TaskID) bool {
 		return k.cgroupWriteRunnable(t)
 	case KExit:
 		switch f.PC {
+		case exitSignals:
+			return !k.threadgroupChangeBlocked()
 		case zapWait:
 			return k.reapable(t, -1, WALL) != NoTask || !k.hasEligibleChild(t, -1, WALL)
 		case zapDrain:
@@ -100,6 +105,13 @@ func (k *Kernel) Runnable(t TaskID) bool {
 	}
 	return false
 }
+
+// threadgroupChangeBlocked reports whether cgroup_threadgroup_change_begin
+// (percpu_down_read of cgroup_threadgroup_rwsem: exit_signals, and fork
+// before cgroup_can_fork) sleeps now: a migration holds the rwsem for
+// writing or waits for its readers to drain (a pending percpu-rwsem writer
+// blocks new readers).
+func (k *Kernel) threadgroupChangeBlocked() bool { return k.tgWriter != NoTask }
 
 // NeedsKernelStep reports whether t's next step is a kernel step (it is in
 // a kernel path, or it must go through get_signal or leave the freezer
@@ -472,6 +484,25 @@ func (k *Kernel) PidfdOpen(t TaskID, pid int32) {
 	}
 }
 
+// PidfdReadable reports whether a pidfd of t polls readable (pidfd_poll,
+// fs/pidfs.c): once t is released (the struct pid has no task), or once
+// it is a zombie that is not a delay_group_leader. So a pidfd of a
+// process becomes readable when the whole thread group has exited and the
+// process can be reaped (do_notify_pidfd, called from do_notify_parent
+// when exit_notify or the last thread's release_task notifies the parent),
+// not when its leader alone exits while other threads run. For a thread
+// that is not a leader (a PIDFD_THREAD pidfd) it is readable once the
+// thread has exited (exit_notify releases it at once).
+func (k *Kernel) PidfdReadable(t TaskID) bool {
+	switch tk := &k.tasks[t]; tk.Exit {
+	case ExitDead:
+		return true
+	case ExitZombie:
+		return !k.IsLeader(t) || k.threadGroupEmpty(t)
+	}
+	return false
+}
+
 // PidfdSendSignal is pidfd_send_signal(pidfd, sig, NULL, 0) for a pidfd of
 // the thread group led by v: group delivery as kill(2) does
 // (kill_pid_info_type with PIDTYPE_TGID). Once the pinned pid has been
@@ -506,7 +537,7 @@ func (k *Kernel) Threads(t TaskID) []TaskID {
 var stepNames = map[KPath][]string{
 	KFork: {"copy_process: flag and signal checks", "copy_process: alloc_pid", "cgroup_can_fork",
 		"copy_process: re-checks and commit", "cgroup_post_fork"},
-	KCgroupWrite: {"waiting for cgroup_mutex", "waiting for cgroup_threadgroup_rwsem",
+	KCgroupWrite: {"waiting for cgroup_mutex", "cgroup_attach_lock (threadgroup rwsem), then cgroup_attach_task",
 		"__cgroup_kill: set CGRP_KILL / kill_seq++", "css_task_iter_start", "css_task_iter_next",
 		"send_sig(SIGKILL)", "__cgroup_kill: clear CGRP_KILL, next cgroup"},
 	KExit: {"exit_signals", "cgroup_exit", "exit_notify", "zap_pid_ns_processes: disable_pid_allocation",

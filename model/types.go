@@ -368,7 +368,8 @@ type Frame struct {
 	// Flags are the clone flags (KFork) or wait options (KWait).
 	Flags uint32
 	// Child is the task being created (KFork), or the task a cgroup.kill
-	// walk has yielded and not yet signalled (KCgroupWrite).
+	// walk has yielded and not yet signalled, or the one a cgroup.procs or
+	// cgroup.threads write resolved (KCgroupWrite).
 	Child TaskID
 	// Seq is the kill_seq snapshot of cgroup_css_set_fork (KFork), or the
 	// parsed value of a cgroup file write (KCgroupWrite).

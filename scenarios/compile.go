@@ -27,7 +27,7 @@ var (
 	killKeys      = []string{"task", "pid", "signal", "label", "expect"}
 	waitKeys      = []string{"pid", "flags", "label", "expect"}
 	sigactionKeys = []string{"signal", "action"}
-	awaitKeys     = []string{"unpopulated", "populated", "frozen", "exited", "procs", "fork-past-can-fork"}
+	awaitKeys     = []string{"unpopulated", "populated", "frozen", "exited", "zombie", "procs", "fork-past-can-fork"}
 	procsKeys     = []string{"cgroup", "count"}
 	repeatKeys    = []string{"times", "do"}
 )
@@ -421,6 +421,8 @@ func (c *compiler) await(n, arg *yaml.Node) {
 			in.A = map[string]int32{"unpopulated": sim.CondUnpopulated, "populated": sim.CondPopulated, "frozen": sim.CondFrozen}[k]
 		case "exited":
 			in.A, in.Target = sim.CondTaskGone, b.task(v, k)
+		case "zombie":
+			in.A, in.Target = sim.CondZombie, b.task(v, k)
 		case "fork-past-can-fork":
 			in.A, in.Target = sim.CondForkPastCanFork, b.task(v, k)
 		case "procs":

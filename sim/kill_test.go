@@ -249,7 +249,7 @@ func TestKillZombieLeader(t *testing.T) {
 	})
 	leader := m.spawn(m.init, "proc", prog, model.CLONE_INTO_CGROUP, test)
 	op := m.w.AddProgram("operator", []sim.Instr{
-		{Op: sim.OpWaitCond, A: sim.CondTaskGone, Target: leader},
+		{Op: sim.OpWaitCond, A: sim.CondZombie, Target: leader},
 		{Op: sim.OpRead, Cg: test, File: model.FileProcs, Label: "procs"},
 		{Op: sim.OpRead, Cg: test, File: model.FileThreads, Label: "threads"},
 		{Op: sim.OpWrite, Cg: test, File: model.FileKill, Str: "1", Label: "kill"},

@@ -62,14 +62,21 @@ const PidLastChild int32 = math.MinInt32
 const (
 	CondUnpopulated = iota // Cg's cgroup.events says "populated 0"
 	CondFrozen             // Cg's cgroup.events says "frozen 1"
-	CondTaskGone           // Target has finished exiting (zombie or released)
-	CondPopulated          // Cg is populated
+	// CondTaskGone: a pidfd of Target polls readable (model.PidfdReadable:
+	// pidfd_poll): Target is released, or a zombie whose thread group has
+	// exited; a leader that exited while other threads run does not count.
+	CondTaskGone
+	CondPopulated // Cg is populated
 	// CondForkPastCanFork: Target is in a fork past cgroup_can_fork, or has
 	// forked (used to restrict a world to one class of interleavings).
 	CondForkPastCanFork
 	// CondProcs: Cg's cgroup.procs lists at least B processes (the
 	// selftests' cg_wait_for_proc_count).
 	CondProcs
+	// CondZombie: Target itself has exited (exit_state set: its
+	// /proc/PID/stat state is Z or X, or it is gone), even while other
+	// threads of its group run (a leader after pthread_exit).
+	CondZombie
 )
 
 // Instr is one instruction.

@@ -277,7 +277,9 @@ func (w *World) cond(t model.TaskID, in Instr) bool {
 	case CondForkPastCanFork:
 		return k.ForkPastCanFork(in.Target)
 	case CondTaskGone:
-		return k.Done(in.Target)
+		return k.PidfdReadable(in.Target)
+	case CondZombie:
+		return k.Task(in.Target).Exit != model.ExitNone
 	case CondProcs:
 		return len(k.ProcsOf(cg)) >= int(in.B)
 	}
