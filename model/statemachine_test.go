@@ -538,7 +538,7 @@ func (m *machine) checkBlocked() {
 	}
 	readers := 0
 	for i := 0; i < k.NumTasks(); i++ {
-		if f := k.Task(model.TaskID(i)).Frame; f.Path == model.KFork && f.PC >= 2 {
+		if f := k.Task(model.TaskID(i)).Frame; f.Path == model.KFork && f.PC >= 3 {
 			readers++ // past cgroup_can_fork (PC forkCommit, forkPost)
 		}
 	}
@@ -554,7 +554,7 @@ func (m *machine) checkBlocked() {
 		switch {
 		case f.Path == model.KExit && f.PC == 0: // exitSignals
 			want = w == model.NoTask
-		case f.Path == model.KFork && f.PC == 1 && f.Flags&model.CLONE_INTO_CGROUP == 0: // forkAlloc
+		case f.Path == model.KFork && f.PC == 2 && f.Flags&model.CLONE_INTO_CGROUP == 0: // forkCanFork (alloc_pid done)
 			want = w == model.NoTask
 		case v == w:
 			want = readers == 0
