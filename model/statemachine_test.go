@@ -98,6 +98,8 @@ func (o op) String() string {
 		return fmt.Sprintf("T%d sigaction(%s, %s)", o.T, o.Sig, o.Disp)
 	case "wait":
 		return fmt.Sprintf("T%d wait4(-1, %#x)", o.T, o.Flags)
+	case "v1":
+		return fmt.Sprintf("T%d's process placed in v1 cgroups %q", o.T, o.Str)
 	}
 	return fmt.Sprintf("T%d %s", o.T, o.Kind)
 }
@@ -134,6 +136,8 @@ func apply(k *model.Kernel, o op) (out string) {
 		k.Wait(o.T, -1, o.Flags)
 	case "pause":
 		k.Pause(o.T)
+	case "v1":
+		k.SetupMoveV1(o.T, o.Str)
 	default:
 		panic("unknown op " + o.Kind)
 	}
@@ -1750,6 +1754,29 @@ func (m *machine) actions() map[string]func(*rapid.T) {
 			}
 			pid := m.drawPid(t, me, true)
 			m.do(op{Kind: "write", T: me, Cg: cg, File: file, Str: strconv.Itoa(int(pid))}, file.String())
+		},
+		// A v1 migration (__cgroup1_procs_write) as one atomic step: only
+		// when nothing it would wait for is held (cgroup_mutex, the
+		// threadgroup rwsem for reading or writing). It changes the
+		// process's css_set and so the order cgroup.kill and cgroup.procs
+		// walk the cgroup's tasks in.
+		"v1": func(t *rapid.T) {
+			k := m.k
+			if k.CgroupMutexOwner() != model.NoTask || k.ThreadgroupWriter() != model.NoTask {
+				t.Skip("cgroup_mutex or the threadgroup rwsem is held")
+			}
+			for i := 0; i < k.NumTasks(); i++ {
+				if f := k.Task(model.TaskID(i)).Frame; f.Path == model.KFork && f.PC >= 2 {
+					t.Skip("a fork is in cgroup_can_fork or past it")
+				}
+			}
+			us := m.userTasks()
+			if len(us) == 0 {
+				t.Skip("no task in user mode")
+			}
+			v := rapid.SampledFrom(us).Draw(t, "task")
+			name := rapid.SampledFrom([]string{"", "a", "b"}).Draw(t, "v1")
+			m.do(op{Kind: "v1", T: v, Str: name}, "")
 		},
 		"cgroup.kill": write(model.FileKill, nonRoot, "1"),
 		"freeze":      write(model.FileFreeze, nonRoot, "1"),
