@@ -42,7 +42,7 @@ func Plan(s *scenarios.Scenario, opts model.Options) (*hostlinux.ScenarioPlan, *
 	if s.BuildSetup == nil {
 		return nil, nil, &Unsupported{"it is built by Go code, not read from a scenario file"}
 	}
-	w, setup, err := s.BuildSetup(opts)
+	w, setup, err := s.BuildSetup(opts, 0)
 	if err != nil {
 		return nil, nil, err
 	}
