@@ -551,6 +551,179 @@ func Run(r *hostlinux.Run, s *scenarios.Scenario, opts model.Options, o Options)
 	return p.RunReal(r)
 }
 
+// Coverage is what several real runs of one scenario reached among the
+// outcomes the simulator reaches. For a race the simulator has several
+// outcomes; the real runs agree when each of theirs is one of them, and
+// Coverage says which of them were seen and how often.
+type Coverage struct {
+	Scenario string `json:"scenario"`
+	// Runs is the number of real runs; Agreed how many of them agreed.
+	Runs   int `json:"runs"`
+	Agreed int `json:"agreed"`
+	// Schedules is the number of simulator schedules that came to rest.
+	Schedules int `json:"schedules"`
+	// Outcomes are the simulator's distinct observations, in the order of
+	// Prepared.Sim (most schedules first), each with how many real runs
+	// reached it.
+	Outcomes []OutcomeCount `json:"outcomes"`
+	// Disagreements are the distinct real observations that matched no
+	// simulated outcome (or whose run had a problem), with how often.
+	Disagreements []RealCount `json:"disagreements,omitempty"`
+	// of maps an index of Prepared.Sim to one of Outcomes.
+	of []int
+}
+
+// OutcomeCount is one simulated outcome and how often real runs reached it.
+type OutcomeCount struct {
+	// Name is A, B, ... in the simulator's order.
+	Name      string      `json:"name"`
+	Schedules int         `json:"schedules"`
+	Runs      int         `json:"runs"`
+	Obs       Observation `json:"observation"`
+}
+
+// RealCount is a real observation that disagreed, and how often.
+type RealCount struct {
+	Runs     int         `json:"runs"`
+	Obs      Observation `json:"observation"`
+	Problems []string    `json:"problems,omitempty"`
+}
+
+// NewCoverage starts the tally of prepared scenario p's real runs.
+// Simulated outcomes with the same lines (they differ only in which calls
+// no caller returned from) are one outcome here: a real run cannot tell
+// them apart.
+func NewCoverage(p *Prepared) *Coverage {
+	c := &Coverage{Scenario: p.Scenario}
+	byObs := map[string]int{}
+	for _, so := range p.Sim {
+		c.Schedules += len(so.Seeds)
+		key := strings.Join(so.Obs, "\n")
+		i, ok := byObs[key]
+		if !ok {
+			i = len(c.Outcomes)
+			byObs[key] = i
+			c.Outcomes = append(c.Outcomes, OutcomeCount{Name: outcomeName(i), Obs: so.Obs})
+		}
+		c.Outcomes[i].Schedules += len(so.Seeds)
+		c.of = append(c.of, i)
+	}
+	return c
+}
+
+// outcomeName is A..Z, then AA, AB, ...
+func outcomeName(i int) string {
+	if i < 26 {
+		return string(rune('A' + i))
+	}
+	return outcomeName(i/26-1) + string(rune('A'+i%26))
+}
+
+// Add counts one real run's result.
+func (c *Coverage) Add(r *Result) {
+	c.Runs++
+	if r.Agree && r.Match < len(c.of) {
+		c.Agreed++
+		c.Outcomes[c.of[r.Match]].Runs++
+		return
+	}
+	for i := range c.Disagreements {
+		d := &c.Disagreements[i]
+		if slices.Equal(d.Obs, r.Real) && slices.Equal(d.Problems, r.Problems) {
+			d.Runs++
+			return
+		}
+	}
+	c.Disagreements = append(c.Disagreements, RealCount{Runs: 1, Obs: r.Real, Problems: r.Problems})
+}
+
+// Agree reports whether every real run agreed (and there was one).
+func (c *Coverage) Agree() bool { return c.Runs > 0 && c.Agreed == c.Runs }
+
+// Seen is the number of simulated outcomes some real run reached.
+func (c *Coverage) Seen() int {
+	n := 0
+	for _, o := range c.Outcomes {
+		if o.Runs > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// Summary says which simulated outcomes the agreeing runs reached, most
+// often first: "3 of 5 simulated outcomes seen over 20 runs: A ×12, B ×7,
+// C ×1".
+func (c *Coverage) Summary() string {
+	seen := []OutcomeCount{}
+	for _, o := range c.Outcomes {
+		if o.Runs > 0 {
+			seen = append(seen, o)
+		}
+	}
+	sort.SliceStable(seen, func(i, j int) bool { return seen[i].Runs > seen[j].Runs })
+	var parts []string
+	for _, o := range seen {
+		parts = append(parts, fmt.Sprintf("%s ×%d", o.Name, o.Runs))
+	}
+	runs := "runs"
+	if c.Agreed == 1 {
+		runs = "run"
+	}
+	over := fmt.Sprintf("over %d %s", c.Agreed, runs)
+	if c.Agreed != c.Runs {
+		over = fmt.Sprintf("over the %d %s that agree", c.Agreed, runs)
+	}
+	s := fmt.Sprintf("%d of %d simulated outcomes seen %s", c.Seen(), len(c.Outcomes), over)
+	if len(parts) > 0 {
+		s += ": " + strings.Join(parts, ", ")
+	}
+	return s
+}
+
+// Report writes the tally: the verdict with the summary, and, where the
+// simulator has several outcomes, what sets each apart (the lines not
+// common to all of them); verbose adds the whole observation of every
+// outcome a real run reached.
+func (c *Coverage) Report(w io.Writer, verbose bool) {
+	if c.Agree() {
+		fmt.Fprintf(w, "agree     %s: %s (%d schedules)\n", c.Scenario, c.Summary(), c.Schedules)
+	} else {
+		fmt.Fprintf(w, "DISAGREE  %s: %d of %d runs disagree; %s\n", c.Scenario, c.Runs-c.Agreed, c.Runs, c.Summary())
+	}
+	common := map[string]int{}
+	for _, o := range c.Outcomes {
+		for _, l := range o.Obs {
+			common[l]++
+		}
+	}
+	for _, o := range c.Outcomes {
+		if len(c.Outcomes) > 1 {
+			var own []string
+			for _, l := range o.Obs {
+				if common[l] < len(c.Outcomes) {
+					own = append(own, l)
+				}
+			}
+			if len(own) == 0 {
+				own = []string{"(only the lines common to all)"}
+			}
+			fmt.Fprintf(w, "  %s ×%d (%d schedules): %s\n", o.Name, o.Runs, o.Schedules, strings.Join(own, "; "))
+		}
+		if verbose && o.Runs > 0 {
+			if len(c.Outcomes) == 1 {
+				fmt.Fprintf(w, "  %s ×%d (%d schedules):\n", o.Name, o.Runs, o.Schedules)
+			}
+			for _, l := range o.Obs {
+				fmt.Fprintf(w, "      %s\n", l)
+			}
+		}
+	}
+	for _, d := range c.Disagreements {
+		fmt.Fprintf(w, "  matched none ×%d: %s\n", d.Runs, strings.Join(append(append([]string(nil), d.Problems...), d.Obs...), "; "))
+	}
+}
+
 // Closest is the index in Sim of the outcome that differs from Real in
 // the fewest lines (-1 if there is none).
 func (r *Result) Closest() int {
