@@ -40,11 +40,15 @@ func TestMain(m *testing.M) {
 }
 
 // kernel returns the options detected for the running kernel, or skips
-// the test saying what is missing.
+// the test saying what is missing: root and a usable cgroup v2 hierarchy,
+// and a C compiler for the interpreter the scenarios run in.
 func kernel(t *testing.T) model.Options {
 	t.Helper()
 	if err := hostlinux.Check(); err != nil {
 		t.Skip("no real-kernel runs here: " + err.Error())
+	}
+	if err := hostlinux.HaveCC(); err != nil {
+		t.Skip("no scenario runs on real processes here: " + err.Error())
 	}
 	d, err := hostlinux.Detect()
 	require.NoError(t, err)

@@ -934,6 +934,11 @@ interrupt.
 	if err := hostlinux.Check(); err != nil {
 		return 2, fmt.Errorf("conform: %v", err)
 	}
+	if name != "killers" {
+		if err := hostlinux.HaveCC(); err != nil {
+			return 2, fmt.Errorf("conform: scenario files run on real processes in a C interpreter: %v", err)
+		}
+	}
 	stop := cleanupOnSignal()
 	defer stop()
 	d, err := hostlinux.Detect()
