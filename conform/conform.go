@@ -167,8 +167,9 @@ type SimOutcome struct {
 	Obs   Observation
 	Seeds []uint64
 	// Unseeable are the keys ("call LABEL") of calls every caller of
-	// which was killed by a signal: a real program cannot log the result
-	// of a call it does not return from (kill(2) of its own cgroup).
+	// which died other than by its own exit (ranOn): a real program cannot
+	// log the result of a call it does not return from (kill(2) of its own
+	// cgroup), nor one whose result it had no time to log.
 	Unseeable []string
 }
 
@@ -279,7 +280,7 @@ func observeSim(w *sim.World, hosts []model.TaskID, readOf map[string]model.Cgro
 		}
 		f, isRead := readOf[r.Label]
 		b.call(r.Label, result(r.Err, r.Data, f, isRead))
-		if tk := k.Task(r.Task); tk.Exit == model.ExitNone || tk.ExitCode&0x7f == 0 {
+		if ranOn(w, r.Task) {
 			survivor[r.Label] = true
 		}
 	}
@@ -318,6 +319,22 @@ func observeSim(w *sim.World, hosts []model.TaskID, readOf map[string]model.Cgro
 		b.lines = append(b.lines, cgroupLine(k.Path(cg), populated, k.Frozen(cg), k.Type(cg)))
 	}
 	return b.done(), unseeable
+}
+
+// ranOn reports whether task t went on past every call it made, so that
+// a real program logged their results: it is alive, or it ended by its
+// own exit(2) or exit_group(2) (its pc is at that instruction, or past the
+// end). A task killed by a signal, or by another thread's exit_group (the
+// zap of do_group_exit), may have died right after a call returned and
+// before it could log the result.
+func ranOn(w *sim.World, t model.TaskID) bool {
+	tk := w.K.Task(t)
+	if w.K.Alive(t) {
+		return true
+	}
+	code := w.Progs[tk.User.Prog].Code
+	pc := int(tk.User.PC)
+	return pc >= len(code) || code[pc].Op == sim.OpExit || code[pc].Op == sim.OpExitGroup
 }
 
 // groupFate is how the process led by leader ended, judged from its

@@ -505,3 +505,43 @@ func TestCoverage(t *testing.T) {
 		})
 	}
 }
+
+// TestUnseeable: the result of a call may be missing from a real run only
+// if every caller died other than by its own exit — killed by a signal,
+// or by another thread's exit_group (do_group_exit zaps the other
+// threads, possibly between a call's return and the write of its
+// result) — never if a caller went on to exit by itself.
+func TestUnseeable(t *testing.T) {
+	s, err := scenarios.Parse("u.yaml", []byte(`version: 1
+tasks:
+  - {name: init, program: ignore-sigchld}
+  - name: grp
+    program:
+      - fork: {flags: CLONE_THREAD, label: clone, child: [{exit: 4}]}
+      - pause
+  - name: self
+    program:
+      - write: {file: /cgroup.procs, value: "0", label: w}
+      - exit: 3
+  - name: victim
+    program:
+      - sigaction: {signal: SIGUSR1, action: ignore}
+      - pause
+  - name: killer
+    program:
+      - kill: {task: victim, signal: SIGKILL, label: k}
+      - pause
+`))
+	require.NoError(t, err)
+	w, setup, err := s.BuildSetup(s.Options, 1)
+	require.NoError(t, err)
+	outs, truncated := conform.Simulate(w, setup.Hosts, 30, s.Steps())
+	require.Zero(t, truncated)
+	for _, o := range outs {
+		require.Contains(t, o.Unseeable, "call clone", "the caller is zapped by its thread's exit_group: %v", o.Obs)
+		require.NotContains(t, o.Unseeable, "call w", "the caller exited by itself after the call")
+		require.NotContains(t, o.Unseeable, "call k", "the caller is alive")
+		require.Contains(t, o.Obs, "task grp: reaped, exited 4")
+		require.Contains(t, o.Obs, "task self: reaped, exited 3")
+	}
+}
