@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -144,7 +145,7 @@ func (p *ScenarioPlan) Check() error {
 	}
 	for _, pr := range p.Programs {
 		for pc, in := range pr.Code {
-			if !contains(interpOps, in.Op) {
+			if !slices.Contains(interpOps, in.Op) {
 				return &Refusal{fmt.Sprintf("op %s (program of %s, instruction %d): %s", opName(in.Op), pr.Name, pc, unknownOp(in.Op))}
 			}
 			if why := p.refuse(in, slots); why != "" {
@@ -161,15 +162,6 @@ func unknownOp(o sim.Op) string {
 		return "only tasks a userspace killer drives make this call (simrun conform killers compares those)"
 	}
 	return "the C interpreter does not know this op"
-}
-
-func contains[T comparable](s []T, v T) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // slots maps simulator task ids of setup tasks to their slots.
@@ -232,7 +224,7 @@ func (p *ScenarioPlan) refuse(in sim.Instr, slots map[int32]int) string {
 		}
 	case sim.OpSetns:
 		name, ok := p.NSTask[in.A]
-		if !ok || !contains(p.taskNames(), name) {
+		if !ok || !slices.Contains(p.taskNames(), name) {
 			return fmt.Sprintf("setns into pid namespace %d, in which no setup task is", in.A)
 		}
 	}

@@ -491,11 +491,19 @@ func (s *scenarioRun) atRest() bool {
 		if exited(pr.pidfd) || state == slotBlocked || state == slotPolling || state == slotExited {
 			continue
 		}
-		if state == slotStarting && ps != slot {
-			return false // a thread not yet running
+		if ps != slot && s.load(pageTids+int(slot)) == 0 {
+			// A thread whose creator has not yet recorded its tid: at rest
+			// only if the creator cannot run (frozen or stopped right after
+			// its clone3).
+			if creator := s.load(pageParents+int(slot)) - 1; creator >= 0 && creator < pageSlotsMax {
+				if tid := s.slotTid(creator); tid != 0 && s.frozenOrStopped(tid) {
+					continue
+				}
+			}
+			return false
 		}
 		if tid := s.slotTid(slot); tid == 0 || s.frozenOrStopped(tid) {
-			continue // a thread that is gone, or one that cannot run
+			continue // a thread that is gone, or a task that cannot run
 		}
 		return false
 	}

@@ -702,6 +702,10 @@ static long new_thread(struct ctx *c, uint64_t flags, long cgfd, int32_t prog, i
 	ca.stack = lo;
 	ca.stack_size = hi - lo;
 	long tid = clone3_thread(&ca, thread_main, t);
+	if (tid > 0)
+		/* Also recorded by the thread itself; here too in case it is
+		 * frozen or stopped before it runs. */
+		__atomic_store_n(&page[PAGE_TIDS + slot], (int32_t)tid, __ATOMIC_SEQ_CST);
 	if (tid < 0) {
 		c->forks--;
 		__atomic_store_n(&page[PAGE_STATE + slot], SLOT_VOID, __ATOMIC_SEQ_CST);
