@@ -261,6 +261,23 @@ tasks:
       - read: {file: /t/cgroup.procs, label: procs}
       - pause
 `, []string{"call clone: OK", `call threads: OK "3\n5\n"`, "call procs: OK 1 pids", "task proc: alive in /t", "cgroup /t: populated 1 frozen 0 domain"}},
+		// A thread moves itself into a threaded cgroup by writing "0" to
+		// its cgroup.threads (__cgroup_procs_write with threadgroup
+		// false): it alone moves, and the process stays in its domain.
+		{"a thread moves itself through cgroup.threads", `version: 1
+cgroups:
+  - path: /d
+  - path: /d/t
+    type: threaded
+tasks:
+  - {name: init, program: ignore-sigchld}
+  - name: proc
+    cgroup: /d
+    threads: 1
+    program:
+      - fork: {flags: CLONE_THREAD, label: clone, child: [{write: {file: /d/t/cgroup.threads, value: "0", label: mv}}, {read: {file: /d/t/cgroup.threads, label: rt}}, pause]}
+      - pause
+`, []string{"call clone: OK", "call mv: OK", `call rt: OK "4\n"`, "task proc: alive in /d", "cgroup /d/t: populated 1 frozen 0 threaded", "cgroup /d: populated 1 frozen 0 domain threaded"}},
 		// Dispositions go through fork as in a C program (a Go helper
 		// could not inherit them), and signals the Go runtime handled
 		// itself behave as the kernel's defaults (SIGQUIT dumps no core:
