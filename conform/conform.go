@@ -1,10 +1,12 @@
 // Package conform runs a scenario file twice, in the simulator and on the
-// machine's real kernel (real helper processes executing the same
-// programs, package hostlinux), and compares what both can observe: the
-// result of every labelled call, how every process ended (alive and in
-// which cgroup, or dead, of which signal or exit status, reaped or a
-// zombie) and the state of every cgroup at the end. The real outcome
-// must be one the simulator reaches on some schedule.
+// machine's real kernel (real processes of a small C interpreter
+// executing the same programs, package hostlinux), and compares what both
+// can observe: the result of every labelled call, how every process ended
+// (alive and in which cgroup, or dead, of which signal or exit status,
+// reaped or a zombie) and the state of every cgroup at the end. The real
+// outcome must be one the simulator reaches on some schedule; over
+// several real runs, Coverage says which of the simulator's outcomes they
+// reached and how often.
 package conform
 
 import (
@@ -26,6 +28,7 @@ import (
 // Unsupported is why a scenario cannot run on real processes.
 type Unsupported struct{ Reason string }
 
+// Error says the scenario cannot run on real processes, and why.
 func (u *Unsupported) Error() string { return "cannot run on real processes: " + u.Reason }
 
 // Observation is what one run lets an observer see, as sorted lines:

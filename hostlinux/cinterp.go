@@ -106,6 +106,7 @@ func interpBinary() (string, error) {
 // Refusal says why a plan cannot run on real processes.
 type Refusal struct{ Reason string }
 
+// Error says the plan cannot run, and why.
 func (r *Refusal) Error() string { return "cannot run on real processes: " + r.Reason }
 
 // interpOps are the ops the C interpreter runs. An op the simulator gains
