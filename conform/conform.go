@@ -1,13 +1,16 @@
 // Package conform runs a scenario file twice, in the simulator and on the
-// machine's real kernel (real helper processes executing the same
-// programs, package hostlinux), and compares what both can observe: the
-// result of every labelled call, how every process ended (alive and in
-// which cgroup, or dead, of which signal or exit status, reaped or a
-// zombie) and the state of every cgroup at the end. The real outcome
-// must be one the simulator reaches on some schedule.
+// machine's real kernel (real processes of a small C interpreter
+// executing the same programs, package hostlinux), and compares what both
+// can observe: the result of every labelled call, how every process ended
+// (alive and in which cgroup, or dead, of which signal or exit status,
+// reaped or a zombie) and the state of every cgroup at the end. The real
+// outcome must be one the simulator reaches on some schedule; over
+// several real runs, Coverage says which of the simulator's outcomes they
+// reached and how often.
 package conform
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -25,6 +28,7 @@ import (
 // Unsupported is why a scenario cannot run on real processes.
 type Unsupported struct{ Reason string }
 
+// Error says the scenario cannot run on real processes, and why.
 func (u *Unsupported) Error() string { return "cannot run on real processes: " + u.Reason }
 
 // Observation is what one run lets an observer see, as sorted lines:
@@ -37,17 +41,26 @@ func (u *Unsupported) Error() string { return "cannot run on real processes: " +
 type Observation []string
 
 // Plan makes the real-kernel plan of scenario s built under opts, after
-// checking that every part of it can run on real processes.
+// checking that every part of it can run on real processes. The world is
+// built with the scenario's init at the pid namespace level it has on the
+// real kernel (hostlinux.ScenarioInitLevel: pid 1 of a namespace below the
+// harness's), so that both sides count MAX_PID_NS_LEVEL from the same
+// depth; the tasks above it (Setup.Hosts) are left out of observations.
 func Plan(s *scenarios.Scenario, opts model.Options) (*hostlinux.ScenarioPlan, *sim.World, error) {
+	p, w, _, err := plan(s, opts)
+	return p, w, err
+}
+
+func plan(s *scenarios.Scenario, opts model.Options) (*hostlinux.ScenarioPlan, *sim.World, *scenarios.Setup, error) {
 	if s.BuildSetup == nil {
-		return nil, nil, &Unsupported{"it is built by Go code, not read from a scenario file"}
+		return nil, nil, nil, &Unsupported{"it is built by Go code, not read from a scenario file"}
 	}
-	w, setup, err := s.BuildSetup(opts)
+	w, setup, err := s.BuildSetup(opts, hostlinux.ScenarioInitLevel())
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if err := check(w, setup); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	p := &hostlinux.ScenarioPlan{Programs: w.Progs, NSTask: map[int32]string{}}
 	for _, c := range setup.Cgroups {
@@ -58,18 +71,35 @@ func Plan(s *scenarios.Scenario, opts model.Options) (*hostlinux.ScenarioPlan, *
 		p.Cgroups = append(p.Cgroups, pc)
 	}
 	for _, t := range setup.Tasks {
-		p.Tasks = append(p.Tasks, hostlinux.PlanTask{Name: t.Name, ID: int32(t.ID), Prog: t.Prog, Parent: t.Parent,
-			Cgroup: t.Cgroup, NewPidNS: t.NewPidNS, SetnsTo: t.SetnsTo, Settle: t.Settle})
+		pt := hostlinux.PlanTask{Name: t.Name, ID: int32(t.ID), Prog: t.Prog, Parent: t.Parent,
+			Cgroup: t.Cgroup, NewPidNS: t.NewPidNS, SetnsTo: t.SetnsTo, Settle: t.Settle, ThreadProg: -1}
+		for _, th := range w.K.Threads(t.ID) {
+			if th != t.ID {
+				// The builder's threads all run the same pause program.
+				pt.Threads++
+				pt.ThreadProg = w.K.Task(th).User.Prog
+			}
+		}
+		p.Tasks = append(p.Tasks, pt)
 		ns := int32(w.K.Task(t.ID).NS)
 		if _, ok := p.NSTask[ns]; !ok {
 			p.NSTask[ns] = t.Name
 		}
 	}
-	return p, w, nil
+	if err := p.Check(); err != nil {
+		var r *hostlinux.Refusal
+		if errors.As(err, &r) {
+			return nil, nil, nil, &Unsupported{r.Reason}
+		}
+		return nil, nil, nil, err
+	}
+	return p, w, setup, nil
 }
 
-// check returns an *Unsupported for what real helper processes cannot do
-// or would do differently for reasons that are not the kernel's.
+// check returns an *Unsupported for what real processes of this machine
+// cannot do, or would do differently for reasons that are not the
+// kernel's; the program-level checks are the C interpreter's
+// (hostlinux.ScenarioPlan.Check).
 func check(w *sim.World, setup *scenarios.Setup) error {
 	for _, t := range setup.Tasks {
 		switch {
@@ -77,8 +107,8 @@ func check(w *sim.World, setup *scenarios.Setup) error {
 			return &Unsupported{fmt.Sprintf("task %s is a kernel thread, which user space cannot create", t.Name)}
 		case t.Killer:
 			return &Unsupported{fmt.Sprintf("task %s runs a userspace killer (`simrun conform killers` compares those)", t.Name)}
-		case t.Threads > 0:
-			return &Unsupported{fmt.Sprintf("task %s has extra threads: the helpers are Go programs, whose runtime threads would count with them", t.Name)}
+		case t.V1 != "":
+			return &Unsupported{fmt.Sprintf("task %s is placed in v1 cgroups (v1: %s), which the real-process harness does not do yet", t.Name, t.V1)}
 		}
 	}
 	for _, c := range setup.Cgroups {
@@ -90,71 +120,14 @@ func check(w *sim.World, setup *scenarios.Setup) error {
 	}
 	for _, p := range w.Progs {
 		for pc, in := range p.Code {
-			where := fmt.Sprintf("program of %s, instruction %d (%v)", p.Name, pc, in.Op)
-			var why string
-			switch in.Op {
-			case sim.OpExit:
-				why = "exit(2) of one thread: a Go helper's other threads are the runtime's"
-			case sim.OpFork:
-				if uint32(in.A)&model.CLONE_THREAD != 0 {
-					why = "CLONE_THREAD: a helper's threads are the Go runtime's"
+			if (in.Op == sim.OpWrite || in.Op == sim.OpRead) && in.Path != "" {
+				if err := checkFile(in.Path, in.File, in.Op == sim.OpWrite, in.Str); err != nil {
+					return &Unsupported{fmt.Sprintf("program of %s, instruction %d (%v): %s", p.Name, pc, in.Op, err.(*Unsupported).Reason)}
 				}
-			case sim.OpKill:
-				if in.Target == model.NoTask && in.A != sim.PidLastChild {
-					why = fmt.Sprintf("kill of the literal pid %d: real pids differ (use pid: child or a task name)", in.A)
-				} else {
-					why = checkSignal(model.Signal(in.B))
-				}
-			case sim.OpWait:
-				if in.A != -1 && in.A != sim.PidLastChild {
-					why = fmt.Sprintf("wait4 of the literal pid %d: real pids differ (use pid: child)", in.A)
-				}
-			case sim.OpReaddir, sim.OpPidfdOpen, sim.OpPidfdSend:
-				why = "only driven (killer) tasks make this call"
-			case sim.OpWaitCond:
-				if in.A == sim.CondForkPastCanFork {
-					why = "await fork-past-can-fork watches kernel state no program can see"
-				}
-			case sim.OpSigaction:
-				switch sig := model.Signal(in.A); {
-				case model.Disposition(in.B) == model.HandlerExit:
-					why = "a handler that exits is not modelled on real processes"
-				case checkSignal(sig) != "":
-					why = checkSignal(sig)
-				case sig != model.SIGCHLD && model.Disposition(in.B) != model.SigDefault && forks(p):
-					why = fmt.Sprintf("%v ignored or handled by a program that forks: a forked helper takes its parent's dispositions only once it runs (exec resets handlers, and Go's fork path resets ignored signals it had handled)", sig)
-				}
-			case sim.OpWrite, sim.OpRead:
-				if in.Path == "" {
-					why = "a cgroup named by id, not by path"
-				} else if err := checkFile(in.Path, in.File, in.Op == sim.OpWrite, in.Str); err != nil {
-					return &Unsupported{where + ": " + err.(*Unsupported).Reason}
-				}
-			}
-			if why != "" {
-				return &Unsupported{where + ": " + why}
 			}
 		}
 	}
 	return nil
-}
-
-// realSignals are the signals a helper sees as a C program would: the
-// Go runtime handles the others itself (SIGQUIT, SIGABRT, SIGSEGV, ...
-// print a traceback and exit 2; SIGPIPE is dropped).
-var realSignals = []model.Signal{model.SIGKILL, model.SIGTERM, model.SIGINT, model.SIGHUP, model.SIGUSR1,
-	model.SIGUSR2, model.SIGALRM, model.SIGCHLD, model.SIGSTOP, model.SIGCONT}
-
-func checkSignal(sig model.Signal) string {
-	if sig == 0 || slices.Contains(realSignals, sig) {
-		return ""
-	}
-	return fmt.Sprintf("%v: the Go runtime of the helpers handles it itself", sig)
-}
-
-// forks reports whether a program forks.
-func forks(p sim.Program) bool {
-	return slices.ContainsFunc(p.Code, func(in sim.Instr) bool { return in.Op == sim.OpFork })
 }
 
 // checkFile checks an access to a cgroup file.
@@ -162,13 +135,13 @@ func checkFile(dir string, f model.CgroupFile, write bool, value string) error {
 	name := f.String()
 	switch {
 	case strings.HasPrefix(name, "pids."):
-		return &Unsupported{name + ": the pids controller would count the Go runtime threads of the helpers"}
-	case name == "cgroup.threads":
-		return &Unsupported{"cgroup.threads lists the Go runtime threads of the helpers"}
-	case dir == "/" && name != "cgroup.procs" && name != "cgroup.subtree_control" && name != "cgroup.controllers" && name != "cgroup.stat":
+		return needControllers("+pids")
+	case dir == "/" && !write && (name == "cgroup.procs" || name == "cgroup.threads"):
+		return &Unsupported{"reading /" + name + ": the scenario's root cgroup is the run's cgroup on the real kernel, and the root in the simulator, which also holds the tasks above the scenario's init"}
+	case dir == "/" && name != "cgroup.procs" && name != "cgroup.threads" && name != "cgroup.subtree_control" && name != "cgroup.controllers" && name != "cgroup.stat":
 		return &Unsupported{"/" + name + ": the scenario's root cgroup is a child cgroup on the real kernel, which has files the root has not"}
-	case write && name == "cgroup.procs" && value != "0":
-		return &Unsupported{fmt.Sprintf("writing %q to cgroup.procs: real pids differ (write \"0\", the writer itself)", value)}
+	case write && (name == "cgroup.procs" || name == "cgroup.threads") && value != "0":
+		return &Unsupported{fmt.Sprintf("writing %q to %s: real pids differ (write \"0\", the writer itself)", value, name)}
 	case write && name == "cgroup.subtree_control":
 		return needControllers(value)
 	}
@@ -187,7 +160,7 @@ func needControllers(value string) error {
 	for _, c := range strings.Fields(value) {
 		c = strings.TrimLeft(c, "+-")
 		if !slices.Contains(have, c) {
-			return &Unsupported{fmt.Sprintf("needs the %s controller, which the root of this machine's cgroup v2 hierarchy does not enable for its children (cgroup.subtree_control: %q)", c, strings.TrimSpace(string(b)))}
+			return &Unsupported{fmt.Sprintf("needs the %s controller, which the root of this machine's cgroup v2 hierarchy does not enable for its children (cgroup.subtree_control: %q; on a hybrid layout it is bound to cgroup v1)", c, strings.TrimSpace(string(b)))}
 		}
 	}
 	return nil
@@ -199,16 +172,19 @@ type SimOutcome struct {
 	Obs   Observation
 	Seeds []uint64
 	// Unseeable are the keys ("call LABEL") of calls every caller of
-	// which was killed by a signal: a real program cannot log the result
-	// of a call it does not return from (kill(2) of its own cgroup).
+	// which died other than by its own exit (ranOn): a real program cannot
+	// log the result of a call it does not return from (kill(2) of its own
+	// cgroup), nor one whose result it had no time to log.
 	Unseeable []string
 }
 
 // Simulate runs world w (built by Plan) on seeds 1..seeds to quiescence
 // and returns the distinct observations, most frequent first; truncated
-// counts runs that did not come to rest within maxSteps. It clears w's
-// properties and kill gate, which would end runs early.
-func Simulate(w *sim.World, seeds uint64, maxSteps int) (outs []SimOutcome, truncated int) {
+// counts runs that did not come to rest within maxSteps. hosts are the
+// tasks above the scenario's init (scenarios.Setup.Hosts), which no
+// observer on the real kernel sees. It clears w's properties and kill
+// gate, which would end runs early.
+func Simulate(w *sim.World, hosts []model.TaskID, seeds uint64, maxSteps int) (outs []SimOutcome, truncated int) {
 	readOf := readFiles(w)
 	w.Props, w.Gate = nil, nil
 	byKey := map[string]int{}
@@ -218,7 +194,7 @@ func Simulate(w *sim.World, seeds uint64, maxSteps int) (outs []SimOutcome, trun
 			truncated++
 			continue
 		}
-		obs, unseeable := observeSim(fm.(*sim.World), readOf)
+		obs, unseeable := observeSim(fm.(*sim.World), hosts, readOf)
 		key := strings.Join(obs, "\n") + "\x00" + strings.Join(unseeable, "\n")
 		if i, ok := byKey[key]; ok {
 			outs[i].Seeds = append(outs[i].Seeds, seed)
@@ -299,7 +275,7 @@ func (b *builder) done() Observation {
 	return b.lines
 }
 
-func observeSim(w *sim.World, readOf map[string]model.CgroupFile) (Observation, []string) {
+func observeSim(w *sim.World, hosts []model.TaskID, readOf map[string]model.CgroupFile) (Observation, []string) {
 	b := &builder{calls: map[string][]string{}}
 	k := w.K
 	survivor := map[string]bool{}
@@ -309,7 +285,7 @@ func observeSim(w *sim.World, readOf map[string]model.CgroupFile) (Observation, 
 		}
 		f, isRead := readOf[r.Label]
 		b.call(r.Label, result(r.Err, r.Data, f, isRead))
-		if tk := k.Task(r.Task); tk.Exit == model.ExitNone || tk.ExitCode&0x7f == 0 {
+		if ranOn(w, r.Task) {
 			survivor[r.Label] = true
 		}
 	}
@@ -323,13 +299,10 @@ func observeSim(w *sim.World, readOf map[string]model.CgroupFile) (Observation, 
 	for t := 0; t < k.NumTasks(); t++ {
 		id := model.TaskID(t)
 		tk := k.Task(id)
-		if tk.Group == model.NoGroup || tk.Flags&model.PF_KTHREAD != 0 || !k.IsLeader(id) {
+		if tk.Group == model.NoGroup || tk.Flags&model.PF_KTHREAD != 0 || !k.IsLeader(id) || slices.Contains(hosts, id) {
 			continue
 		}
-		f := fate(tk.Exit, tk.ExitCode, k.Path(tk.Cgroup))
-		if tk.Exit == model.ExitNone && tk.Flags&model.PF_EXITING != 0 {
-			f = "exiting"
-		}
+		f := groupFate(k, id)
 		if name := w.Name(id); name != "" {
 			b.lines = append(b.lines, "task "+name+": "+f)
 		} else {
@@ -341,9 +314,55 @@ func observeSim(w *sim.World, readOf map[string]model.CgroupFile) (Observation, 
 		if !k.Cgroup(cg).Online {
 			continue
 		}
-		b.lines = append(b.lines, cgroupLine(k.Path(cg), k.Populated(cg), k.Frozen(cg), k.Type(cg)))
+		populated := k.Populated(cg)
+		if cg == model.RootCG && len(hosts) > 0 {
+			// The hosts live in the root forever; the real run's cgroup,
+			// which stands for the root, holds only the scenario's tasks.
+			populated = int(k.Cgroup(cg).NrTasks) > len(hosts) ||
+				slices.ContainsFunc(k.Children(cg), func(c model.CgroupID) bool { return k.Populated(c) })
+		}
+		b.lines = append(b.lines, cgroupLine(k.Path(cg), populated, k.Frozen(cg), k.Type(cg)))
 	}
 	return b.done(), unseeable
+}
+
+// ranOn reports whether task t went on past every call it made, so that
+// a real program logged their results: it is alive, or it ended by its
+// own exit(2) or exit_group(2) (its pc is at that instruction, or past the
+// end). A task killed by a signal, or by another thread's exit_group (the
+// zap of do_group_exit), may have died right after a call returned and
+// before it could log the result.
+func ranOn(w *sim.World, t model.TaskID) bool {
+	tk := w.K.Task(t)
+	if w.K.Alive(t) {
+		return true
+	}
+	code := w.Progs[tk.User.Prog].Code
+	pc := int(tk.User.PC)
+	return pc >= len(code) || code[pc].Op == sim.OpExit || code[pc].Op == sim.OpExitGroup
+}
+
+// groupFate is how the process led by leader ended, judged from its
+// thread group as a pidfd's poll judges it (do_notify_pidfd, once
+// thread_group_empty): alive while any thread has not exited, in the
+// leader's cgroup (a leader that exited before its threads is a zombie
+// whose process lives on); exiting while a thread is still on its way
+// out; else the leader's exit state and code.
+func groupFate(k *model.Kernel, leader model.TaskID) string {
+	tk := k.Task(leader)
+	exiting := false
+	for _, th := range k.Threads(leader) {
+		if t := k.Task(th); t.Exit == model.ExitNone {
+			if t.Flags&model.PF_EXITING == 0 {
+				return fate(model.ExitNone, 0, k.Path(tk.Cgroup))
+			}
+			exiting = true
+		}
+	}
+	if exiting {
+		return "exiting"
+	}
+	return fate(tk.Exit, tk.ExitCode, k.Path(tk.Cgroup))
 }
 
 func cgroupLine(path string, populated, frozen bool, typ string) string {
@@ -464,7 +483,7 @@ func subset(a, b []string) bool {
 	return true
 }
 
-// Result is the comparison of one scenario.
+// Result is the comparison of one real run of a scenario.
 type Result struct {
 	Scenario string
 	Options  model.Options
@@ -476,8 +495,10 @@ type Result struct {
 	// did not come to rest.
 	Sim       []SimOutcome
 	Truncated int
-	// Agree: the real observation is one of Sim and there is no problem.
+	// Agree: the real observation is one of Sim and there is no problem;
+	// Match is the index in Sim of the first outcome it matches (-1: none).
 	Agree bool
+	Match int
 }
 
 // Options tune Run.
@@ -488,30 +509,241 @@ type Options struct {
 	MaxSteps int
 }
 
-// Run compares scenario s under the kernel options opts (those detected
-// for the running kernel) in run r. An *Unsupported error says why it
-// cannot run on real processes.
-func Run(r *hostlinux.Run, s *scenarios.Scenario, opts model.Options, o Options) (*Result, error) {
+// Prepared is a scenario ready to be compared, any number of times: its
+// real-kernel plan and the outcomes the simulator reaches.
+type Prepared struct {
+	Scenario string
+	Options  model.Options
+	Plan     *hostlinux.ScenarioPlan
+	// Sim are the simulator's observations, most schedules first;
+	// Truncated the seeds whose run did not come to rest.
+	Sim       []SimOutcome
+	Truncated int
+	readOf    map[string]model.CgroupFile
+}
+
+// Prepare plans scenario s under the kernel options opts (those detected
+// for the running kernel) and simulates it. An *Unsupported error says
+// why it cannot run on real processes.
+func Prepare(s *scenarios.Scenario, opts model.Options, o Options) (*Prepared, error) {
 	if o.Seeds == 0 {
 		o.Seeds = 100
 	}
 	if o.MaxSteps == 0 {
 		o.MaxSteps = s.Steps()
 	}
-	p, w, err := Plan(s, opts)
+	p, w, setup, err := plan(s, opts)
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Scenario: s.Name, Options: opts}
-	res.Sim, res.Truncated = Simulate(w, o.Seeds, o.MaxSteps)
-	real, err := hostlinux.RunScenario(r, p)
+	pr := &Prepared{Scenario: s.Name, Options: opts, Plan: p, readOf: readFiles(w)}
+	pr.Sim, pr.Truncated = Simulate(w, setup.Hosts, o.Seeds, o.MaxSteps)
+	return pr, nil
+}
+
+// RunReal runs the scenario once on real processes in run r and compares
+// the outcome with the simulator's.
+func (p *Prepared) RunReal(r *hostlinux.Run) (*Result, error) {
+	real, err := hostlinux.RunScenario(r, p.Plan)
 	if err != nil {
+		var rf *hostlinux.Refusal
+		if errors.As(err, &rf) {
+			return nil, &Unsupported{rf.Reason}
+		}
 		return nil, err
 	}
-	res.Real = observeReal(real, readFiles(w))
+	res := &Result{Scenario: p.Scenario, Options: p.Options, Sim: p.Sim, Truncated: p.Truncated, Match: -1}
+	res.Real = observeReal(real, p.readOf)
 	res.Problems = real.Problems
-	res.Agree = len(res.Problems) == 0 && slices.ContainsFunc(res.Sim, func(so SimOutcome) bool { return Matches(res.Real, so) })
+	if len(res.Problems) == 0 {
+		res.Match = slices.IndexFunc(res.Sim, func(so SimOutcome) bool { return Matches(res.Real, so) })
+	}
+	res.Agree = res.Match >= 0
 	return res, nil
+}
+
+// Run compares scenario s under the kernel options opts (those detected
+// for the running kernel) in run r, once. An *Unsupported error says why
+// it cannot run on real processes.
+func Run(r *hostlinux.Run, s *scenarios.Scenario, opts model.Options, o Options) (*Result, error) {
+	p, err := Prepare(s, opts, o)
+	if err != nil {
+		return nil, err
+	}
+	return p.RunReal(r)
+}
+
+// Coverage is what several real runs of one scenario reached among the
+// outcomes the simulator reaches. For a race the simulator has several
+// outcomes; the real runs agree when each of theirs is one of them, and
+// Coverage says which of them were seen and how often.
+type Coverage struct {
+	Scenario string `json:"scenario"`
+	// Runs is the number of real runs; Agreed how many of them agreed.
+	Runs   int `json:"runs"`
+	Agreed int `json:"agreed"`
+	// Schedules is the number of simulator schedules that came to rest.
+	Schedules int `json:"schedules"`
+	// Outcomes are the simulator's distinct observations, in the order of
+	// Prepared.Sim (most schedules first), each with how many real runs
+	// reached it.
+	Outcomes []OutcomeCount `json:"outcomes"`
+	// Disagreements are the distinct real observations that matched no
+	// simulated outcome (or whose run had a problem), with how often.
+	Disagreements []RealCount `json:"disagreements,omitempty"`
+	// of maps an index of Prepared.Sim to one of Outcomes.
+	of []int
+}
+
+// OutcomeCount is one simulated outcome and how often real runs reached it.
+type OutcomeCount struct {
+	// Name is A, B, ... in the simulator's order.
+	Name      string      `json:"name"`
+	Schedules int         `json:"schedules"`
+	Runs      int         `json:"runs"`
+	Obs       Observation `json:"observation"`
+}
+
+// RealCount is a real observation that disagreed, and how often.
+type RealCount struct {
+	Runs     int         `json:"runs"`
+	Obs      Observation `json:"observation"`
+	Problems []string    `json:"problems,omitempty"`
+}
+
+// NewCoverage starts the tally of prepared scenario p's real runs.
+// Simulated outcomes with the same lines (they differ only in which calls
+// no caller returned from) are one outcome here: a real run cannot tell
+// them apart.
+func NewCoverage(p *Prepared) *Coverage {
+	c := &Coverage{Scenario: p.Scenario}
+	byObs := map[string]int{}
+	for _, so := range p.Sim {
+		c.Schedules += len(so.Seeds)
+		key := strings.Join(so.Obs, "\n")
+		i, ok := byObs[key]
+		if !ok {
+			i = len(c.Outcomes)
+			byObs[key] = i
+			c.Outcomes = append(c.Outcomes, OutcomeCount{Name: outcomeName(i), Obs: so.Obs})
+		}
+		c.Outcomes[i].Schedules += len(so.Seeds)
+		c.of = append(c.of, i)
+	}
+	return c
+}
+
+// outcomeName is A..Z, then AA, AB, ...
+func outcomeName(i int) string {
+	if i < 26 {
+		return string(rune('A' + i))
+	}
+	return outcomeName(i/26-1) + string(rune('A'+i%26))
+}
+
+// Add counts one real run's result.
+func (c *Coverage) Add(r *Result) {
+	c.Runs++
+	if r.Agree && r.Match < len(c.of) {
+		c.Agreed++
+		c.Outcomes[c.of[r.Match]].Runs++
+		return
+	}
+	for i := range c.Disagreements {
+		d := &c.Disagreements[i]
+		if slices.Equal(d.Obs, r.Real) && slices.Equal(d.Problems, r.Problems) {
+			d.Runs++
+			return
+		}
+	}
+	c.Disagreements = append(c.Disagreements, RealCount{Runs: 1, Obs: r.Real, Problems: r.Problems})
+}
+
+// Agree reports whether every real run agreed (and there was one).
+func (c *Coverage) Agree() bool { return c.Runs > 0 && c.Agreed == c.Runs }
+
+// Seen is the number of simulated outcomes some real run reached.
+func (c *Coverage) Seen() int {
+	n := 0
+	for _, o := range c.Outcomes {
+		if o.Runs > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// Summary says which simulated outcomes the agreeing runs reached, most
+// often first: "3 of 5 simulated outcomes seen over 20 runs: A ×12, B ×7,
+// C ×1".
+func (c *Coverage) Summary() string {
+	seen := []OutcomeCount{}
+	for _, o := range c.Outcomes {
+		if o.Runs > 0 {
+			seen = append(seen, o)
+		}
+	}
+	sort.SliceStable(seen, func(i, j int) bool { return seen[i].Runs > seen[j].Runs })
+	var parts []string
+	for _, o := range seen {
+		parts = append(parts, fmt.Sprintf("%s ×%d", o.Name, o.Runs))
+	}
+	runs := "runs"
+	if c.Agreed == 1 {
+		runs = "run"
+	}
+	over := fmt.Sprintf("over %d %s", c.Agreed, runs)
+	if c.Agreed != c.Runs {
+		over = fmt.Sprintf("over the %d %s that agree", c.Agreed, runs)
+	}
+	s := fmt.Sprintf("%d of %d simulated outcomes seen %s", c.Seen(), len(c.Outcomes), over)
+	if len(parts) > 0 {
+		s += ": " + strings.Join(parts, ", ")
+	}
+	return s
+}
+
+// Report writes the tally: the verdict with the summary, and, where the
+// simulator has several outcomes, what sets each apart (the lines not
+// common to all of them); verbose adds the whole observation of every
+// outcome a real run reached.
+func (c *Coverage) Report(w io.Writer, verbose bool) {
+	if c.Agree() {
+		fmt.Fprintf(w, "agree     %s: %s (%d schedules)\n", c.Scenario, c.Summary(), c.Schedules)
+	} else {
+		fmt.Fprintf(w, "DISAGREE  %s: %d of %d runs disagree; %s\n", c.Scenario, c.Runs-c.Agreed, c.Runs, c.Summary())
+	}
+	common := map[string]int{}
+	for _, o := range c.Outcomes {
+		for _, l := range o.Obs {
+			common[l]++
+		}
+	}
+	for _, o := range c.Outcomes {
+		if len(c.Outcomes) > 1 {
+			var own []string
+			for _, l := range o.Obs {
+				if common[l] < len(c.Outcomes) {
+					own = append(own, l)
+				}
+			}
+			if len(own) == 0 {
+				own = []string{"(only the lines common to all)"}
+			}
+			fmt.Fprintf(w, "  %s ×%d (%d schedules): %s\n", o.Name, o.Runs, o.Schedules, strings.Join(own, "; "))
+		}
+		if verbose && o.Runs > 0 {
+			if len(c.Outcomes) == 1 {
+				fmt.Fprintf(w, "  %s ×%d (%d schedules):\n", o.Name, o.Runs, o.Schedules)
+			}
+			for _, l := range o.Obs {
+				fmt.Fprintf(w, "      %s\n", l)
+			}
+		}
+	}
+	for _, d := range c.Disagreements {
+		fmt.Fprintf(w, "  matched none ×%d: %s\n", d.Runs, strings.Join(append(append([]string(nil), d.Problems...), d.Obs...), "; "))
+	}
 }
 
 // Closest is the index in Sim of the outcome that differs from Real in

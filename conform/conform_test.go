@@ -2,6 +2,7 @@ package conform_test
 
 import (
 	"bufio"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -39,11 +40,15 @@ func TestMain(m *testing.M) {
 }
 
 // kernel returns the options detected for the running kernel, or skips
-// the test saying what is missing.
+// the test saying what is missing: root and a usable cgroup v2 hierarchy,
+// and a C compiler for the interpreter the scenarios run in.
 func kernel(t *testing.T) model.Options {
 	t.Helper()
 	if err := hostlinux.Check(); err != nil {
 		t.Skip("no real-kernel runs here: " + err.Error())
+	}
+	if err := hostlinux.HaveCC(); err != nil {
+		t.Skip("no scenario runs on real processes here: " + err.Error())
 	}
 	d, err := hostlinux.Detect()
 	require.NoError(t, err)
@@ -55,19 +60,20 @@ func kernel(t *testing.T) model.Options {
 // a controller runs where the hierarchy offers it.
 var cannotRun = map[string]string{
 	"cgroup-kill-errors":            "the scenario's root cgroup is a child cgroup on the real kernel",
-	"fork-bomb":                     "pids",
+	"fork-bomb":                     "pids controller",
+	"fork-vs-kill-csets":            "placed in v1 cgroups",
 	"kill-skips-kthread":            "kernel thread, which user space cannot create",
 	"killer-runc-private-pidns":     "runs a userspace killer",
 	"killer-systemd-migration":      "runs a userspace killer",
 	"test_core_internal_process":    "memory controller",
-	"test_core_proc_migration":      "extra threads",
 	"test_core_top_down_constraint": "memory controller",
-	"test_pids_max":                 "pids",
-	"zombie-leader":                 "extra threads",
+	"test_pids_max":                 "pids controller",
 }
 
 // TestWhatCannotRun pins which bundled scenarios real processes cannot
-// run and why: no scenario is left out silently.
+// run and why: no scenario is left out silently, and none is refused any
+// more for what only a Go helper could not do (threads, cgroup.threads,
+// signals the Go runtime handles).
 func TestWhatCannotRun(t *testing.T) {
 	for _, s := range scenarios.All() {
 		_, _, err := conform.Plan(s, s.Options)
@@ -84,6 +90,44 @@ func TestWhatCannotRun(t *testing.T) {
 		case !strings.Contains(u.Reason, why):
 			t.Errorf("%s: reason %q, want one that says %q", s.Name, u.Reason, why)
 		}
+	}
+	for _, name := range []string{"zombie-leader", "test_core_proc_migration"} {
+		s, ok := scenarios.Lookup(name)
+		require.True(t, ok)
+		_, _, err := conform.Plan(s, s.Options)
+		require.NoError(t, err, "%s has threads and runs on real processes", name)
+	}
+}
+
+// TestWhatFilesCannotRun pins the refusals of scenario files that remain
+// real on the C interpreter, each with its reason.
+func TestWhatFilesCannotRun(t *testing.T) {
+	for _, tc := range []struct{ name, program, why string }{
+		{"a literal pid", "- kill: {pid: 5, signal: SIGTERM}", "kill of the literal pid 5: real pids differ"},
+		{"a literal wait pid", "- wait: {pid: 7}", "wait4 of the literal pid 7: real pids differ"},
+		{"a pid written to cgroup.procs", `- write: {file: /t/cgroup.procs, value: "12"}`, `writing "12" to cgroup.procs: real pids differ`},
+		{"a tid written to cgroup.threads", `- write: {file: /t/cgroup.threads, value: "12"}`, `writing "12" to cgroup.threads: real pids differ`},
+		{"the root's own files", `- read: {file: /cgroup.events}`, "/cgroup.events: the scenario's root cgroup is a child cgroup on the real kernel"},
+		{"the root's processes", `- read: {file: /cgroup.procs}`, "reading /cgroup.procs: the scenario's root cgroup is the run's cgroup on the real kernel"},
+		{"kernel state no program sees", "- await: {fork-past-can-fork: init}", "await fork-past-can-fork watches kernel state no program can see"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := scenarios.Parse("t.yaml", []byte(`version: 1
+cgroups: [{path: /t}]
+tasks:
+  - {name: init, program: ignore-sigchld}
+  - name: t
+    program:
+      `+tc.program+`
+      - pause
+`))
+			require.NoError(t, err)
+			_, _, err = conform.Plan(s, s.Options)
+			var u *conform.Unsupported
+			require.ErrorAs(t, err, &u)
+			require.Contains(t, u.Reason, tc.why)
+			require.Contains(t, err.Error(), "cannot run on real processes: ")
+		})
 	}
 }
 
@@ -149,9 +193,10 @@ func TestDisagreementIsReported(t *testing.T) {
 	}
 }
 
-// TestFileConform: small scenario files for the places where a Go helper
-// differs from a C program by default, each pinned to what the kernel does
-// and compared with the simulator.
+// TestFileConform: small scenario files for the places where the harness
+// must behave as a C program does (once Go helpers, now the C
+// interpreter), each pinned to what the kernel does and compared with the
+// simulator.
 func TestFileConform(t *testing.T) {
 	opts := kernel(t)
 	for _, tc := range []struct {
@@ -195,6 +240,115 @@ tasks:
       - kill: {task: b, signal: SIGKILL, label: k}
       - pause
 `, []string{"call k: ESRCH", "task a: alive in /", "task b: alive in /"}},
+		// Threads run for real now: a leader's exit(2) leaves a zombie
+		// leader whose process lives on (cgroup.procs still lists it,
+		// cgroup.threads lists the two live threads by their tids as the
+		// reader's namespace numbers them: the setup thread, then the one
+		// cloned while it ran), and the process is alive, not exited.
+		{"a thread's exit and cgroup.threads", `version: 1
+cgroups: [{path: /t}]
+tasks:
+  - {name: init, program: ignore-sigchld}
+  - name: proc
+    cgroup: /t
+    threads: 1
+    program:
+      - fork: {flags: CLONE_THREAD, label: clone, child: [pause]}
+      - exit-thread: 0
+  - name: watcher
+    program:
+      - await: {zombie: proc}
+      - read: {file: /t/cgroup.threads, label: threads}
+      - read: {file: /t/cgroup.procs, label: procs}
+      - pause
+`, []string{"call clone: OK", `call threads: OK "3\n5\n"`, "call procs: OK 1 pids", "task proc: alive in /t", "cgroup /t: populated 1 frozen 0 domain"}},
+		// await exited is a poll of the process's pidfd (pidfd_poll): a
+		// leader that exits while its thread runs on does not wake it,
+		// on either side (the C interpreter reads num_threads of the
+		// zombie leader), while await zombie does.
+		{"await exited waits for the whole thread group", `version: 1
+cgroups: [{path: /t}]
+tasks:
+  - {name: init, program: ignore-sigchld}
+  - name: proc
+    cgroup: /t
+    threads: 1
+    program:
+      - exit-thread: 0
+  - name: gone
+    program:
+      - await: {exited: proc}
+      - write: {file: /t/cgroup.freeze, value: "0", label: woke}
+      - pause
+  - name: zombie
+    program:
+      - await: {zombie: proc}
+      - write: {file: /t/cgroup.freeze, value: "0", label: zombie}
+      - pause
+`, []string{"call zombie: OK", "task proc: alive in /t"}},
+		// A thread moves itself into a threaded cgroup by writing "0" to
+		// its cgroup.threads (__cgroup_procs_write with threadgroup
+		// false): it alone moves, and the process stays in its domain.
+		{"a thread moves itself through cgroup.threads", `version: 1
+cgroups:
+  - path: /d
+  - path: /d/t
+    type: threaded
+tasks:
+  - {name: init, program: ignore-sigchld}
+  - name: proc
+    cgroup: /d
+    threads: 1
+    program:
+      - fork: {flags: CLONE_THREAD, label: clone, child: [{write: {file: /d/t/cgroup.threads, value: "0", label: mv}}, {read: {file: /d/t/cgroup.threads, label: rt}}, pause]}
+      - pause
+`, []string{"call clone: OK", "call mv: OK", `call rt: OK "4\n"`, "task proc: alive in /d", "cgroup /d/t: populated 1 frozen 0 threaded", "cgroup /d: populated 1 frozen 0 domain threaded"}},
+		// Dispositions go through fork as in a C program (a Go helper
+		// could not inherit them), and signals the Go runtime handled
+		// itself behave as the kernel's defaults (SIGQUIT dumps no core:
+		// the interpreter is not dumpable).
+		{"an ignored signal survives fork; SIGQUIT kills", `version: 1
+tasks:
+  - {name: init, program: ignore-sigchld}
+  - name: parent
+    program:
+      - sigaction: {signal: SIGCHLD, action: default}
+      - sigaction: {signal: SIGTERM, action: ignore}
+      - fork: {label: clone, child: [pause]}
+      - kill: {pid: child, signal: SIGTERM, label: term}
+      - kill: {pid: child, signal: SIGQUIT, label: quit}
+      - wait: {pid: child, label: reap}
+      - pause
+`, []string{"call term: OK", "call quit: OK", "call reap: OK", "forked: reaped, killed by SIGQUIT"}},
+		// A parent outside a frozen cgroup that forks into it gets its
+		// child's pid at once; the child is frozen at birth (cgroup_post_fork
+		// sets JOBCTL_TRAP_FREEZE) and never runs its write.
+		{"a fork into a frozen cgroup from outside returns", `version: 1
+cgroups: [{path: /f, freeze: true}]
+tasks:
+  - {name: init, program: ignore-sigchld}
+  - name: parent
+    program:
+      - fork: {into: /f, label: clone, child: [{write: {file: /f/cgroup.freeze, value: "0", label: thaw}}]}
+      - read: {file: /f/cgroup.events, label: events}
+      - pause
+`, []string{"call clone: OK", `call events: OK "populated 1\nfrozen 1\n"`, "forked: alive in /f", "cgroup /f: populated 1 frozen 1 domain"}},
+		// MAX_PID_NS_LEVEL counts from the initial namespace: the run's
+		// init is pid 1 of a namespace one level down, and so is the
+		// simulator's, so the 32nd nested namespace fails with ENOSPC on
+		// both (a global init would have room for all 32).
+		{"pid namespaces nest to MAX_PID_NS_LEVEL", `version: 1
+tasks:
+  - {name: init, program: ignore-sigchld}
+  - name: nester
+    program:
+      - repeat:
+          times: 32
+          do:
+            - fork: {flags: CLONE_NEWPID, label: nest}
+            - wait: {pid: child}
+      - pause
+`, []string{"call nest: ENOSPC | OK"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, err := scenarios.Parse("t.yaml", []byte(tc.file))
@@ -324,5 +478,112 @@ func TestKilledInTheMiddle(t *testing.T) {
 	for _, pid := range pids {
 		require.Eventually(t, func() bool { return syscall.Kill(pid, 0) == syscall.ESRCH || hostlinux.IsZombie(pid) },
 			2*time.Second, 10*time.Millisecond, "process %d survived the sweep", pid)
+	}
+}
+
+// TestCoverage pins the report of several real runs of a race: which of
+// the simulator's outcomes they reached and how often, outcomes that only
+// differ in calls no caller returned from counted as one, and runs that
+// matched none kept apart.
+func TestCoverage(t *testing.T) {
+	a := conform.Observation{"call kill: OK", "forked: reaped, killed by SIGKILL"}
+	b := conform.Observation{"call kill: OK", "forked: alive in /test"}
+	c := conform.Observation{"call kill: OK"}
+	p := &conform.Prepared{Scenario: "race", Sim: []conform.SimOutcome{
+		{Obs: a, Seeds: []uint64{1, 2, 3, 4}},
+		{Obs: b, Seeds: []uint64{5, 6}},
+		{Obs: a, Seeds: []uint64{7}, Unseeable: []string{"call kill"}}, // a again, to a real run
+		{Obs: c, Seeds: []uint64{8}},
+	}}
+	for _, tc := range []struct {
+		name    string
+		matches []int // Result.Match of each run; -1 disagrees
+		agree   bool
+		summary string
+		report  []string
+	}{
+		{"all agree, two of three seen", []int{1, 0, 1, 2, 1}, true,
+			"2 of 3 simulated outcomes seen over 5 runs: B ×3, A ×2",
+			[]string{
+				"agree     race: 2 of 3 simulated outcomes seen over 5 runs: B ×3, A ×2 (8 schedules)",
+				"  A ×2 (5 schedules): forked: reaped, killed by SIGKILL",
+				"  B ×3 (2 schedules): forked: alive in /test",
+				"  C ×0 (1 schedules): (only the lines common to all)",
+			}},
+		{"one run", []int{3}, true, "1 of 3 simulated outcomes seen over 1 run: C ×1", nil},
+		{"a disagreement", []int{0, -1, -1}, false,
+			"1 of 3 simulated outcomes seen over the 1 run that agree: A ×1",
+			[]string{
+				"DISAGREE  race: 2 of 3 runs disagree; 1 of 3 simulated outcomes seen over the 1 run that agree: A ×1",
+				"  matched none ×2: the processes did not come to rest within 10s; call kill: EPERM",
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cov := conform.NewCoverage(p)
+			require.Len(t, cov.Outcomes, 3, "two outcomes with the same lines are one")
+			for _, m := range tc.matches {
+				r := &conform.Result{Agree: m >= 0, Match: m, Sim: p.Sim}
+				if m < 0 {
+					r.Real = conform.Observation{"call kill: EPERM"}
+					r.Problems = []string{"the processes did not come to rest within 10s"}
+				}
+				cov.Add(r)
+			}
+			require.Equal(t, tc.agree, cov.Agree())
+			require.Equal(t, tc.summary, cov.Summary())
+			var w strings.Builder
+			cov.Report(&w, false)
+			for _, l := range tc.report {
+				require.Contains(t, strings.Split(w.String(), "\n"), l, w.String())
+			}
+			j, err := json.Marshal(cov)
+			require.NoError(t, err)
+			var back conform.Coverage
+			require.NoError(t, json.Unmarshal(j, &back))
+			require.Equal(t, cov.Runs, back.Runs)
+			require.Equal(t, cov.Agreed, back.Agreed)
+			require.Equal(t, cov.Outcomes, back.Outcomes)
+			require.Contains(t, string(j), `"name":"A"`)
+		})
+	}
+}
+
+// TestUnseeable: the result of a call may be missing from a real run only
+// if every caller died other than by its own exit — killed by a signal,
+// or by another thread's exit_group (do_group_exit zaps the other
+// threads, possibly between a call's return and the write of its
+// result) — never if a caller went on to exit by itself.
+func TestUnseeable(t *testing.T) {
+	s, err := scenarios.Parse("u.yaml", []byte(`version: 1
+tasks:
+  - {name: init, program: ignore-sigchld}
+  - name: grp
+    program:
+      - fork: {flags: CLONE_THREAD, label: clone, child: [{exit: 4}]}
+      - pause
+  - name: self
+    program:
+      - write: {file: /cgroup.procs, value: "0", label: w}
+      - exit: 3
+  - name: victim
+    program:
+      - sigaction: {signal: SIGUSR1, action: ignore}
+      - pause
+  - name: killer
+    program:
+      - kill: {task: victim, signal: SIGKILL, label: k}
+      - pause
+`))
+	require.NoError(t, err)
+	w, setup, err := s.BuildSetup(s.Options, 1)
+	require.NoError(t, err)
+	outs, truncated := conform.Simulate(w, setup.Hosts, 30, s.Steps())
+	require.Zero(t, truncated)
+	for _, o := range outs {
+		require.Contains(t, o.Unseeable, "call clone", "the caller is zapped by its thread's exit_group: %v", o.Obs)
+		require.NotContains(t, o.Unseeable, "call w", "the caller exited by itself after the call")
+		require.NotContains(t, o.Unseeable, "call k", "the caller is alive")
+		require.Contains(t, o.Obs, "task grp: reaped, exited 4")
+		require.Contains(t, o.Obs, "task self: reaped, exited 3")
 	}
 }

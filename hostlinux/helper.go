@@ -35,8 +35,6 @@ const HelperEnv = "CGSIM_HELPER"
 //	clone-into:PATH    clone a child into the cgroup PATH (clone3 with
 //	                   CLONE_INTO_CGROUP) that exits 0 at once, reap it and
 //	                   print its wait status ("exited 0", "signal 9")
-//	scenario           run a simulator program with real system calls
-//	                   (RunScenario; the state is in $CGSIM_SCENARIO)
 func MaybeHelper() {
 	prog, ok := os.LookupEnv(HelperEnv)
 	if !ok {
@@ -111,8 +109,6 @@ func helper(prog string) int {
 		}
 		fmt.Println(r.Base)
 		return helper("pause")
-	case "scenario":
-		return scenarioHelper()
 	case "clone-into":
 		fd, err := syscall.Open(arg, oPath|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
 		if err != nil {

@@ -1,8 +1,6 @@
 package hostlinux
 
 import (
-	"bufio"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -27,12 +25,12 @@ type ScenarioPlan struct {
 	Cgroups  []PlanCgroup
 	// Tasks[0] is the scenario's init: pid 1 of a new pid namespace, so
 	// that orphans are reparented to it as in the simulator, where it is
-	// the global init.
+	// pid 1 of a namespace at the same level (ScenarioInitLevel).
 	Tasks []PlanTask
 	// NSTask maps a simulator pid namespace to a setup task in it (setns).
 	NSTask map[int32]string
-	// ForkLimit bounds the forks of the whole run: a fork past it fails
-	// with EAGAIN and the outcome says so (default 256).
+	// ForkLimit bounds the forks and clones of the whole run: one past it
+	// fails with EAGAIN and the outcome says so (default 256).
 	ForkLimit int32
 	// Timeout bounds the run (default 10 s): a run whose processes have
 	// not come to rest by then is stopped and the outcome says so.
@@ -60,6 +58,11 @@ type PlanTask struct {
 	// namespace first.
 	NewPidNS bool
 	SetnsTo  string
+	// Threads are the extra threads the task makes at setup, each running
+	// ThreadProg from its start (they settle before the run, as the
+	// builder settles them).
+	Threads    int32
+	ThreadProg int32
 	// Settle: the task runs alone first until it blocks (the simulator's
 	// builder lets such tasks run to their first sleep before the run).
 	Settle bool
@@ -122,6 +125,7 @@ type scenarioRun struct {
 	r     *Run
 	p     *ScenarioPlan
 	dir   string
+	bin   string // the C interpreter
 	page  []byte
 	sock  int // the harness's end of the datagram socket
 	mu    sync.Mutex
@@ -135,13 +139,22 @@ type scenarioRun struct {
 
 func (s *scenarioRun) word(i int) *int32 { return (*int32)(unsafe.Pointer(&s.page[4*i])) }
 
-// RunScenario runs plan p in run r with real helper processes executing
-// the simulator's programs, waits until they come to rest, and reports
-// what can be observed. The caller closes r (which kills whatever is
-// left). An error is a failure to set the run up, not a disagreement.
+func (s *scenarioRun) load(i int) int32 { return atomic.LoadInt32(s.word(i)) }
+
+// RunScenario runs plan p in run r as real processes: a small
+// single-threaded C interpreter (cinterp.c, built with gcc on first use)
+// executes the simulator's programs with real system calls, one process
+// per task, forked with clone3 exactly where the programs fork. It waits
+// until they come to rest and reports what can be observed. The caller
+// closes r (which kills whatever is left). A *Refusal says why the plan
+// cannot run; any other error is a failure to set the run up, not a
+// disagreement.
 func RunScenario(r *Run, p *ScenarioPlan) (*RealOutcome, error) {
 	if len(p.Tasks) == 0 || len(p.Tasks) > pageSlotsMax {
 		return nil, fmt.Errorf("a plan has 1 to %d tasks, not %d", pageSlotsMax, len(p.Tasks))
+	}
+	if err := p.Check(); err != nil {
+		return nil, err
 	}
 	if p.ForkLimit == 0 {
 		p.ForkLimit = 256
@@ -149,12 +162,16 @@ func RunScenario(r *Run, p *ScenarioPlan) (*RealOutcome, error) {
 	if p.Timeout == 0 {
 		p.Timeout = 10 * time.Second
 	}
+	bin, err := interpBinary()
+	if err != nil {
+		return nil, err
+	}
 	dir, err := os.MkdirTemp("", fmt.Sprintf("cgsim-scenario-%d-%d-", pidNS(), os.Getpid()))
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	s := &scenarioRun{r: r, p: p, dir: dir, procs: map[int32]*proc{}, fifos: map[int32]*os.File{}}
+	s := &scenarioRun{r: r, p: p, dir: dir, bin: bin, procs: map[int32]*proc{}, fifos: map[int32]*os.File{}}
 	defer s.closeFDs()
 	if err := s.prepare(); err != nil {
 		return nil, err
@@ -166,12 +183,12 @@ func RunScenario(r *Run, p *ScenarioPlan) (*RealOutcome, error) {
 	if !s.settle() {
 		out.Problems = append(out.Problems, fmt.Sprintf("the processes did not come to rest within %v", p.Timeout))
 	}
-	if atomic.LoadInt32(s.word(pageBound)) != 0 {
+	if s.load(pageBound) != 0 {
 		out.Problems = append(out.Problems, fmt.Sprintf("the fork bound (%d forks per run) was hit: later forks failed with EAGAIN", p.ForkLimit))
 	}
 	s.observe(out)
 	if b, _ := os.ReadFile(filepath.Join(dir, "stderr")); len(b) > 0 {
-		out.Problems = append(out.Problems, "helper stderr: "+strings.TrimSpace(string(b)))
+		out.Problems = append(out.Problems, "interpreter stderr: "+strings.TrimSpace(string(b)))
 	}
 	return out, nil
 }
@@ -198,14 +215,10 @@ func (s *scenarioRun) closeFDs() {
 	}
 }
 
-// prepare writes the programs, creates the log, the status page, the
-// socket and the cgroups.
+// prepare writes the plan, creates the cgroups, the status page, the
+// FIFOs and the socket, and starts the init.
 func (s *scenarioRun) prepare() error {
-	b, err := json.Marshal(s.p.Programs)
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(s.dir, "programs.json"), b, 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(s.dir, "plan"), []byte(s.p.planText(s.dir, s.r.Base)), 0o600); err != nil {
 		return err
 	}
 	for _, c := range s.p.Cgroups {
@@ -247,7 +260,8 @@ func (s *scenarioRun) prepare() error {
 	return s.startInit(fds[1], page)
 }
 
-// receive registers the processes their parents announce.
+// receive registers the processes their parents (and they themselves)
+// announce.
 func (s *scenarioRun) receive(sock int) {
 	defer close(s.received)
 	buf := make([]byte, 512)
@@ -298,8 +312,8 @@ func (s *scenarioRun) proc(slot int32) *proc {
 	return s.procs[slot]
 }
 
-// startInit starts the scenario's init as pid 1 of a new pid namespace,
-// in the run's cgroup (or the one the plan gives it).
+// startInit starts the scenario's init, the C interpreter, as pid 1 of a
+// new pid namespace in the run's cgroup.
 func (s *scenarioRun) startInit(sock int, page *os.File) error {
 	defer syscall.Close(sock)
 	logf, err := os.OpenFile(filepath.Join(s.dir, "log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
@@ -312,38 +326,21 @@ func (s *scenarioRun) startInit(sock int, page *os.File) error {
 		return err
 	}
 	defer devnull.Close()
-	// The helpers' stderr (a Go runtime crash) is kept for the outcome.
+	// The interpreters' stderr (a plan the C side refuses) is kept for
+	// the outcome.
 	stderr, err := os.OpenFile(filepath.Join(s.dir, "stderr"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return err
 	}
 	defer stderr.Close()
-	names := map[int32]string{}
-	for _, t := range s.p.Tasks {
-		names[t.ID] = t.Name
-	}
-	t := s.p.Tasks[0]
-	st := procState{Dir: s.dir, Base: s.r.Base, Name: t.Name, Slot: 0, Setup: true, Prog: t.Prog,
-		Names: names, NSTask: s.p.NSTask, ForkLimit: s.p.ForkLimit}
-	env, err := json.Marshal(st)
-	if err != nil {
-		return err
-	}
-	cg := "/"
-	if t.Cgroup != "" {
-		cg = t.Cgroup
-	}
-	fd, err := syscall.Open(s.r.Path(cg), oPath|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
+	fd, err := syscall.Open(s.r.Path("/"), oPath|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
 	if err != nil {
 		return err
 	}
 	defer syscall.Close(fd)
 	pidfd := -1
-	self, err := os.Executable()
-	if err != nil {
-		return err
-	}
-	pid, err := syscall.ForkExec(self, []string{self}, &syscall.ProcAttr{Env: helperEnviron(env),
+	pid, err := syscall.ForkExec(s.bin, []string{s.bin, filepath.Join(s.dir, "plan")}, &syscall.ProcAttr{
+		Env:   []string{"PATH=/usr/bin:/bin"},
 		Files: []uintptr{devnull.Fd(), devnull.Fd(), stderr.Fd(), logf.Fd(), uintptr(sock), page.Fd()},
 		// Pdeathsig: if the harness dies, init dies, and with it the
 		// namespace (a fork bomb included) at once, not at the next sweep.
@@ -355,7 +352,7 @@ func (s *scenarioRun) startInit(sock int, page *os.File) error {
 	if p, err := os.FindProcess(pid); err == nil {
 		s.r.Track(p) // Close reaps it
 	}
-	s.register(0, t.Name, pidfd)
+	s.register(0, s.p.Tasks[0].Name, pidfd)
 	return nil
 }
 
@@ -364,7 +361,7 @@ func (s *scenarioRun) waitSlot(slot int32, want int32, what string) error {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		pr := s.proc(slot)
-		if pr != nil && atomic.LoadInt32(s.word(pageFirstSlot+int(slot))) == want {
+		if pr != nil && s.load(pageState+int(slot)) == want {
 			return nil
 		}
 		if pr != nil && exited(pr.pidfd) {
@@ -393,23 +390,29 @@ func (s *scenarioRun) setup() error {
 	}
 	for i, t := range s.p.Tasks[1:] {
 		slot := int32(i + 1)
-		c := setupChild{Name: t.Name, Slot: slot, Prog: t.Prog, Cgroup: t.Cgroup, NewPID: t.NewPidNS}
+		setns, newpid, cg := 0, 0, ""
 		if t.SetnsTo != "" {
-			c.SetnsPid = pidOf(s.proc(slotOf[t.SetnsTo]).pidfd)
+			setns = pidOf(s.proc(slotOf[t.SetnsTo]).pidfd)
 		}
-		b, _ := json.Marshal(c)
-		if _, err := fmt.Fprintf(s.fifos[slotOf[t.Parent]], "fork %s\n", b); err != nil {
+		if t.NewPidNS {
+			newpid = 1
+		}
+		if t.Cgroup != "" {
+			cg = s.r.Path(t.Cgroup)
+		}
+		if _, err := fmt.Fprintf(s.fifos[slotOf[t.Parent]], "fork %d %d %d %s\n", slot, newpid, setns, escapeField(cg)); err != nil {
 			return err
 		}
 		if err := s.waitSlot(slot, slotSetup, "task "+t.Name); err != nil {
 			return err
 		}
 	}
-	pids := map[string]int{}
-	for i, t := range s.p.Tasks {
-		pids[t.Name] = pidOf(s.proc(int32(i)).pidfd)
+	var pids strings.Builder
+	pids.WriteString("go")
+	for i := range s.p.Tasks {
+		fmt.Fprintf(&pids, " %d", pidOf(s.proc(int32(i)).pidfd))
 	}
-	b, _ := json.Marshal(pids)
+	pids.WriteString("\n")
 	// The settling tasks go first, one by one, each until it blocks; then
 	// all others at once.
 	for _, settle := range []bool{true, false} {
@@ -417,7 +420,7 @@ func (s *scenarioRun) setup() error {
 			if t.Settle != settle {
 				continue
 			}
-			if _, err := fmt.Fprintf(s.fifos[int32(i)], "go %s\n", b); err != nil {
+			if _, err := s.fifos[int32(i)].WriteString(pids.String()); err != nil {
 				return err
 			}
 			if settle {
@@ -434,8 +437,8 @@ func (s *scenarioRun) setup() error {
 func (s *scenarioRun) waitBlocked(slot int32, name string) error {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		st := atomic.LoadInt32(s.word(pageFirstSlot + int(slot)))
-		if st == slotBlocked || st == slotPolling || exited(s.proc(slot).pidfd) {
+		st := s.load(pageState + int(slot))
+		if st == slotBlocked || st == slotPolling || st == slotExited || exited(s.proc(slot).pidfd) {
 			return nil
 		}
 		if time.Now().After(deadline) {
@@ -446,15 +449,15 @@ func (s *scenarioRun) waitBlocked(slot int32, name string) error {
 }
 
 // settle waits until the run is at rest: every fork's child registered,
-// every live process blocked (pause, wait4), polling a false condition, or
-// in a frozen cgroup, and no instruction run for 200 ms. It reports false
-// at the timeout.
+// every live task blocked (pause, wait4), polling a false condition,
+// gone (exit of a thread), stopped or in a frozen cgroup, and no
+// instruction run for 200 ms. It reports false at the timeout.
 func (s *scenarioRun) settle() bool {
 	deadline := time.Now().Add(s.p.Timeout)
 	last, still := int32(-1), 0
 	for time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
-		progress := atomic.LoadInt32(s.word(pageProgress))
+		progress := s.load(pageProgress)
 		if progress != last || !s.atRest() {
 			last, still = progress, 0
 			continue
@@ -466,54 +469,117 @@ func (s *scenarioRun) settle() bool {
 	return false
 }
 
+// atRest reports whether every task of the run is at rest (settle).
 func (s *scenarioRun) atRest() bool {
-	n := min(atomic.LoadInt32(s.word(pageSlots)), pageSlotsMax)
+	n := min(s.load(pageSlots), pageSlotsMax)
 	for slot := int32(0); slot < n; slot++ {
-		state := atomic.LoadInt32(s.word(pageFirstSlot + int(slot)))
+		state := s.load(pageState + int(slot))
 		if state == slotVoid {
 			continue
 		}
-		pr := s.proc(slot)
+		ps := s.procSlot(slot)
+		pr := s.proc(ps)
 		if pr == nil {
-			if s.unseen(slot) {
+			if s.unseen(ps) {
 				continue
 			}
 			return false // forked, not yet announced
 		}
-		if exited(pr.pidfd) || state == slotBlocked || state == slotPolling {
+		// A process has exited once its thread group is empty (a pidfd
+		// polls readable only then: a zombie leader whose threads run is
+		// not exited).
+		if exited(pr.pidfd) || state == slotBlocked || state == slotPolling || state == slotExited {
 			continue
 		}
-		if !s.frozen(pr.pidfd) {
+		if ps != slot && s.load(pageTids+int(slot)) == 0 {
+			// A thread whose creator has not yet recorded its tid: at rest
+			// only if the creator cannot run (frozen or stopped right after
+			// its clone3).
+			if creator := s.load(pageParents+int(slot)) - 1; creator >= 0 && creator < pageSlotsMax {
+				if tid := s.slotTid(creator); tid != 0 && s.frozenOrStopped(tid) {
+					continue
+				}
+			}
 			return false
 		}
+		if tid := s.slotTid(slot); tid == 0 || s.frozenOrStopped(tid) {
+			continue // a thread that is gone, or a task that cannot run
+		}
+		return false
 	}
 	return true
 }
 
-// unseen reports whether the process of a forked slot will never be
-// announced: neither it nor its parent announced it, and its parent has
-// exited (killed between clone and announcing it, and the child killed
-// before it could announce itself).
-func (s *scenarioRun) unseen(slot int32) bool {
-	if atomic.LoadInt32(s.word(pageFirstSlot+int(slot))) == slotVoid {
-		return true
+// procSlot is the slot of the process a slot's task belongs to.
+func (s *scenarioRun) procSlot(slot int32) int32 {
+	if g := s.load(pageGroups + int(slot)); g > 0 && g <= pageSlotsMax {
+		return g - 1
 	}
-	parent := atomic.LoadInt32(s.word(pageParents+int(slot))) - 1
-	if parent < 0 || parent >= pageSlotsMax {
-		// Not recorded: the parent was killed right after taking the slot
-		// (a live parent records it at once, and runs meanwhile).
-		return true
-	}
-	if pr := s.proc(parent); pr != nil {
-		// Dead, or frozen before it could clone or announce the child.
-		return exited(pr.pidfd) || s.frozen(pr.pidfd)
-	}
-	return s.unseen(parent)
+	return slot
 }
 
-// frozen reports whether the process is in a frozen cgroup.
-func (s *scenarioRun) frozen(pidfd int) bool {
-	cg, ok := procCgroup(pidOf(pidfd))
+// slotTid is the tid of a slot's task in this process's pid namespace
+// (0: gone or unknown). A process's first thread has its pid; another
+// thread recorded its tid in its own namespace, found here through NSpid
+// of its process's tasks.
+func (s *scenarioRun) slotTid(slot int32) int {
+	ps := s.procSlot(slot)
+	pr := s.proc(ps)
+	if pr == nil {
+		return 0
+	}
+	pid := pidOf(pr.pidfd)
+	if ps == slot || pid == 0 {
+		return pid
+	}
+	vtid := int(s.load(pageTids + int(slot)))
+	if vtid == 0 {
+		return 0
+	}
+	entries, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	for _, e := range entries {
+		ids := nsPids(fmt.Sprintf("/proc/%d/task/%s/status", pid, e.Name()))
+		if len(ids) > 0 && ids[len(ids)-1] == vtid {
+			return ids[0]
+		}
+	}
+	return 0
+}
+
+// unseen reports whether the process of a forked slot will never be
+// announced: neither it nor its creator announced it, and the creator's
+// process has exited (killed between clone and announcing it, and the
+// child killed before it could announce itself) or the creator cannot
+// run (frozen or stopped before it could clone or announce).
+func (s *scenarioRun) unseen(slot int32) bool {
+	if s.load(pageState+int(slot)) == slotVoid {
+		return true
+	}
+	creator := s.load(pageParents+int(slot)) - 1
+	if creator < 0 || creator >= pageSlotsMax {
+		// Not recorded: the creator was killed right after taking the slot
+		// (a live creator records it at once, and runs meanwhile).
+		return true
+	}
+	ps := s.procSlot(creator)
+	if pr := s.proc(ps); pr != nil {
+		if exited(pr.pidfd) {
+			return true
+		}
+		tid := s.slotTid(creator)
+		return tid == 0 || s.frozenOrStopped(tid)
+	}
+	return s.unseen(ps)
+}
+
+// frozenOrStopped reports whether a task (tid in this process's pid
+// namespace) cannot run: stopped by a signal (state T in /proc/TID/stat),
+// or in a frozen cgroup of the run.
+func (s *scenarioRun) frozenOrStopped(tid int) bool {
+	if f := procStat(tid); len(f) > 0 && (f[0] == "T" || f[0] == "t") {
+		return true
+	}
+	cg, ok := procCgroup(tid)
 	if !ok || !s.r.Contains(cg) {
 		return false
 	}
@@ -523,20 +589,17 @@ func (s *scenarioRun) frozen(pidfd int) bool {
 
 // observe fills out with the calls, the fates and the cgroups.
 func (s *scenarioRun) observe(out *RealOutcome) {
-	if b, err := os.ReadFile(filepath.Join(s.dir, "log")); err == nil {
-		sc := bufio.NewScanner(strings.NewReader(string(b)))
-		sc.Buffer(make([]byte, 1<<16), 1<<20)
-		for sc.Scan() {
-			var l logLine
-			if json.Unmarshal(sc.Bytes(), &l) != nil {
-				continue
-			}
-			if l.Error != "" {
-				out.Problems = append(out.Problems, l.Task+": "+l.Error)
-				continue
-			}
-			out.Calls = append(out.Calls, CallResult{Task: l.Task, Label: l.Label, Errno: model.Errno(l.Errno), Data: l.Data})
+	b, _ := os.ReadFile(filepath.Join(s.dir, "log"))
+	lines, err := parseLog(string(b))
+	if err != nil {
+		out.Problems = append(out.Problems, err.Error())
+	}
+	for _, l := range lines {
+		if l.Error != "" {
+			out.Problems = append(out.Problems, l.Task+": "+l.Error)
+			continue
 		}
+		out.Calls = append(out.Calls, CallResult{Task: l.Task, Label: l.Label, Errno: model.Errno(l.Errno), Data: l.Data})
 	}
 	s.mu.Lock()
 	slots := append([]int32(nil), s.order...)
@@ -559,6 +622,9 @@ func (s *scenarioRun) observe(out *RealOutcome) {
 			// Reaped, and the kernel keeps no exit status (before 6.15).
 			f.State, f.Status = model.ExitDead, -1
 		case exited(pr.pidfd):
+			// The thread group is empty and the leader not reaped: a
+			// zombie. (A leader that is a zombie while its threads run is
+			// not exited: the pidfd does not poll readable then.)
 			f.State = model.ExitZombie
 			f.Status = zombieStatus(pid)
 		default:
@@ -570,9 +636,9 @@ func (s *scenarioRun) observe(out *RealOutcome) {
 		}
 		out.Tasks = append(out.Tasks, f)
 	}
-	n := min(atomic.LoadInt32(s.word(pageSlots)), pageSlotsMax)
+	n := min(s.load(pageSlots), pageSlotsMax)
 	for slot := int32(0); slot < n; slot++ {
-		if s.proc(slot) == nil && atomic.LoadInt32(s.word(pageFirstSlot+int(slot))) != slotVoid {
+		if s.procSlot(slot) == slot && s.proc(slot) == nil && s.load(pageState+int(slot)) != slotVoid {
 			out.Unseen++
 		}
 	}
@@ -596,13 +662,13 @@ func (s *scenarioRun) observe(out *RealOutcome) {
 	}
 }
 
-// helperErrors returns the errors helpers logged so far.
+// helperErrors returns the errors the interpreters logged so far.
 func (s *scenarioRun) helperErrors() string {
 	b, _ := os.ReadFile(filepath.Join(s.dir, "log"))
+	lines, _ := parseLog(string(b))
 	var errs []string
-	for _, line := range strings.Split(string(b), "\n") {
-		var l logLine
-		if json.Unmarshal([]byte(line), &l) == nil && l.Error != "" {
+	for _, l := range lines {
+		if l.Error != "" {
 			errs = append(errs, l.Task+": "+l.Error)
 		}
 	}

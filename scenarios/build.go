@@ -45,18 +45,47 @@ type callExpect struct {
 // interleaves), their programs, then the tasks marked to settle run alone
 // until they sleep. Errors carry the position of what caused them.
 func (sp *spec) build(opts model.Options) (*sim.World, error) {
-	w, _, err := sp.buildSetup(opts)
+	w, _, err := sp.buildSetup(opts, 0)
 	return w, err
 }
 
-// buildSetup is build that also returns the setup it performed.
-func (sp *spec) buildSetup(opts model.Options) (*sim.World, *Setup, error) {
+// buildSetup is build that also returns the setup it performed, with the
+// scenario's init at pid namespace level initLevel (Scenario.BuildSetup).
+func (sp *spec) buildSetup(opts model.Options, initLevel int) (*sim.World, *Setup, error) {
+	if initLevel < 0 || initLevel > model.MaxPidNSLevel {
+		return nil, nil, fmt.Errorf("init pid namespace level %d: want 0 to %d (MAX_PID_NS_LEVEL)", initLevel, model.MaxPidNSLevel)
+	}
 	d := &decoder{file: sp.file}
 	w := sim.NewWorld(opts)
 	b := &builder{d: d, sp: sp, w: w, ids: map[string]model.TaskID{}, progs: map[string]int32{}, byLbl: map[string]*callExpect{}, setup: &Setup{}}
 	init := sp.tasks[0]
 	b.progs[init.name] = w.AddProgram(init.name, nil)
-	b.ids[init.name] = w.Init(init.name, b.progs[init.name])
+	if initLevel == 0 {
+		b.ids[init.name] = w.Init(init.name, b.progs[init.name])
+	} else {
+		// The hosts: the global init, then one namespace init per level,
+		// each cloned with CLONE_NEWPID by the one above (copy_process makes
+		// pid 1 of a new namespace its child_reaper); the last clones the
+		// scenario's init.
+		hostProg := w.AddProgram("host", sim.PauseForever())
+		h := w.Init("", hostProg)
+		b.setup.Hosts = append(b.setup.Hosts, h)
+		for l := 1; l <= initLevel; l++ {
+			prog, name := hostProg, ""
+			if l == initLevel {
+				prog, name = b.progs[init.name], init.name
+			}
+			t, err := w.Spawn(h, name, prog, model.CLONE_NEWPID, model.NoCgroup)
+			if err != nil {
+				return nil, nil, fmt.Errorf("init at pid namespace level %d: %w", initLevel, err)
+			}
+			if l < initLevel {
+				b.setup.Hosts = append(b.setup.Hosts, t)
+			}
+			h = t
+		}
+		b.ids[init.name] = h
+	}
 	b.setup.Tasks = append(b.setup.Tasks, SetupTask{Name: init.name, ID: b.ids[init.name], Prog: b.progs[init.name], Settle: init.sleeper})
 	for _, c := range sp.cgroups {
 		b.mkCgroup(c)
@@ -95,6 +124,9 @@ func (sp *spec) buildSetup(opts model.Options) (*sim.World, *Setup, error) {
 				w.Settle(th, 16)
 			}
 		}
+	}
+	for _, h := range b.setup.Hosts {
+		w.Settle(h, 16) // into pause(2), before the run
 	}
 	for _, n := range sp.props {
 		b.property(n)

@@ -58,8 +58,12 @@ type Scenario struct {
 	Build func(opts model.Options) (*sim.World, error)
 	// BuildSetup is Build that also says how the machine was set up, for
 	// a run on the real kernel (package conform). Scenario files have it;
-	// scenarios built by Go code do not (nil).
-	BuildSetup func(opts model.Options) (*sim.World, *Setup, error)
+	// scenarios built by Go code do not (nil). initLevel is the pid
+	// namespace level of the scenario's init: 0 makes it the global init,
+	// as Build does; n > 0 makes it pid 1 of a namespace n levels down, as
+	// it is on the real kernel, where the init of a run is pid 1 of a new
+	// namespace below the harness's (Setup.Hosts are the tasks above it).
+	BuildSetup func(opts model.Options, initLevel int) (*sim.World, *Setup, error)
 	// Default is what exploring must find; the first of Cases that matches
 	// the options overrides it.
 	Default Expect

@@ -10,6 +10,14 @@ type Setup struct {
 	Cgroups []SetupCgroup
 	// Tasks are in creation order; Tasks[0] is the scenario's init.
 	Tasks []SetupTask
+	// Hosts are the tasks above the scenario's init when it was built
+	// below the initial pid namespace (BuildSetup's initLevel > 0): the
+	// global init and the init of every namespace between, each forked
+	// with CLONE_NEWPID by the one above, unnamed, in the root cgroup,
+	// pausing forever with SIGCHLD at its default (so a dead scenario init
+	// stays a zombie, as the harness's child does on the real kernel).
+	// No program can name or see them; an observer leaves them out.
+	Hosts []model.TaskID
 }
 
 // SetupCgroup is a cgroup of the cgroups section and the interface files

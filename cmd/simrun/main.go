@@ -16,6 +16,7 @@ package main
 import (
 	"bufio"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -818,34 +819,57 @@ func cleanupOnSignal() func() {
 	return func() { signal.Stop(ch); close(done) }
 }
 
-// conformScenarios compares each scenario runs times; a scenario that
-// cannot run on real processes is skipped with its reason when there are
-// several.
-func conformScenarios(list []*scenarios.Scenario, opts model.Options, o conform.Options, runs int, verbose bool, stdout io.Writer) (int, error) {
+// conformScenarios compares each scenario runs times on real processes
+// against the simulator's outcomes (computed once) and reports, per
+// scenario, which of them the real runs reached and how often; a
+// disagreeing run is shown side by side as it happens. A scenario that
+// cannot run on real processes is skipped with its reason. asJSON prints
+// one conform.Coverage per scenario instead.
+func conformScenarios(list []*scenarios.Scenario, opts model.Options, o conform.Options, runs int, verbose, asJSON bool, stdout io.Writer) (int, error) {
 	code := 0
+	enc := json.NewEncoder(stdout)
 	for _, s := range list {
+		p, err := conform.Prepare(s, opts, o)
+		var u *conform.Unsupported
+		if errors.As(err, &u) {
+			if asJSON {
+				_ = enc.Encode(map[string]string{"scenario": s.Name, "skip": u.Reason})
+			} else {
+				fmt.Fprintf(stdout, "skip      %s: %s\n", s.Name, u.Reason)
+			}
+			continue
+		}
+		if err != nil {
+			return 2, fmt.Errorf("conform: %s: %v", s.Name, err)
+		}
+		cov := conform.NewCoverage(p)
 		for i := 0; i < runs; i++ {
 			r, err := hostlinux.NewRun("conform")
 			if err != nil {
 				return 2, err
 			}
-			res, err := conform.Run(r, s, opts, o)
+			res, err := p.RunReal(r)
 			if cerr := r.Close(); err == nil && cerr != nil {
 				err = cerr
-			}
-			var u *conform.Unsupported
-			if errors.As(err, &u) {
-				fmt.Fprintf(stdout, "skip      %s: %s\n", s.Name, u.Reason)
-				break
 			}
 			if err != nil {
 				return 2, fmt.Errorf("conform: %s: %v", s.Name, err)
 			}
-			res.Report(stdout, verbose)
-			if !res.Agree {
-				code = 1
+			cov.Add(res)
+			if !res.Agree && !asJSON {
+				res.Report(stdout, verbose)
 			}
 		}
+		if !cov.Agree() {
+			code = 1
+		}
+		if asJSON {
+			if err := enc.Encode(cov); err != nil {
+				return 2, err
+			}
+			continue
+		}
+		cov.Report(stdout, verbose)
 	}
 	return code, nil
 }
@@ -860,17 +884,22 @@ compare what both can observe. The simulator runs under the kernel options
 detected for this kernel (printed first).
 
 NAME|FILE: the scenario's tasks run as real processes executing the same
-programs (fork is clone3 of a helper re-executed at the child's
-instruction), in new cgroups and a new pid namespace whose init is the
-scenario's init. Compared: the results of the labelled calls, how each
-task ended (alive and where, or dead of which signal or exit status,
-reaped or a zombie), and every cgroup's populated, frozen and type. The
-real outcome must be one the simulator reaches on one of -seeds random
+programs (a small single-threaded C interpreter; fork is a real clone3
+and the child goes on at the child's instruction, a CLONE_THREAD clone a
+real thread), in new cgroups and a new pid namespace whose init is the
+scenario's init (the simulator's init stands at the same pid namespace
+level). Compared: the results of the labelled calls, how each process
+ended (alive and where, or dead of which signal or exit status, reaped or
+a zombie), and every cgroup's populated, frozen and type. Each real
+outcome must be one the simulator reaches on one of -seeds random
 schedules; if not, the lines that differ from the closest simulated
-outcome are printed side by side and the exit status is 1. A scenario
-that real processes cannot run (kernel threads, extra threads, literal
-pids, the pids controller, ...) is refused with the reason (exit 2).
-"bundled": every bundled scenario, one line each.
+outcome are printed side by side and the exit status is 1. After -runs
+real runs, one line says which of the simulator's outcomes they reached
+and how often ("3 of 5 simulated outcomes seen over 20 runs: A ×12,
+B ×7, C ×1"); where the simulator has several, the lines that set each
+apart follow. A scenario that real processes cannot run (kernel threads,
+literal pids, a controller this machine does not offer, ...) is refused
+with the reason (exit 2). "bundled": every bundled scenario.
 
 "killers": every userspace killer against three machines of real helper
 processes (sleepers, a subtree, a threaded cgroup).
@@ -881,7 +910,8 @@ interrupt.
 `)
 	seeds := fs.Uint64("seeds", 0, "simulator seeds (default: 100 per scenario, 10 per killer pair)")
 	runs := fs.Int("runs", 1, "real runs of a scenario (each must agree)")
-	verbose := fs.Bool("v", false, "print what was observed also when it agrees")
+	verbose := fs.Bool("v", false, "print the whole observation of every simulated outcome a real run reached")
+	asJSON := fs.Bool("json", false, "print one JSON object per scenario (conform.Coverage) instead of text")
 	name, err := parse(fs, args)
 	if err != nil {
 		return 2, err
@@ -904,6 +934,11 @@ interrupt.
 	if err := hostlinux.Check(); err != nil {
 		return 2, fmt.Errorf("conform: %v", err)
 	}
+	if name != "killers" {
+		if err := hostlinux.HaveCC(); err != nil {
+			return 2, fmt.Errorf("conform: scenario files run on real processes in a C interpreter: %v", err)
+		}
+	}
 	stop := cleanupOnSignal()
 	defer stop()
 	d, err := hostlinux.Detect()
@@ -912,7 +947,7 @@ interrupt.
 	}
 	if name != "killers" {
 		fmt.Fprintf(stdout, "kernel %s, simulated as %s\n", d.Release, d.Options)
-		return conformScenarios(list, d.Options, conform.Options{Seeds: *seeds}, *runs, *verbose, stdout)
+		return conformScenarios(list, d.Options, conform.Options{Seeds: *seeds}, max(*runs, 1), *verbose, *asJSON, stdout)
 	}
 	if *seeds == 0 {
 		*seeds = 10

@@ -35,10 +35,15 @@ func TestScripts(t *testing.T) {
 		UpdateScripts:       *update,
 		RequireExplicitExec: true,
 		// [realkernel]: root and a writable cgroup v2 hierarchy with
-		// cgroup.kill, so that real-kernel commands can run.
+		// cgroup.kill, so that real-kernel commands can run. [cc]: a C
+		// compiler, for the interpreter scenario files run in on real
+		// processes.
 		Condition: func(cond string) (bool, error) {
-			if cond == "realkernel" {
+			switch cond {
+			case "realkernel":
 				return hostlinux.Check() == nil, nil
+			case "cc":
+				return hostlinux.HaveCC() == nil, nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
