@@ -33,8 +33,9 @@ type HuntOptions struct {
 	// Csets (fork-vs-kill): "on" gives the forker a css_set of its own
 	// (and the crowd after it another), by cloning it from a process in a
 	// throw-away cgroup of the v1 hierarchy V1; "off" puts the forker on
-	// the crowd's css_set; "alternate" does one try of each, so that the
-	// two are measured side by side under the same load.
+	// the crowd's css_set; "alternate" does one try of each in every pair
+	// of tries (in a drawn order), so that the two are measured side by
+	// side under the same load.
 	Csets string
 	// Order (fork-vs-kill): where the forker is in the walk of
 	// __cgroup_kill: "first", "middle" (half the crowd before it, half
@@ -43,6 +44,9 @@ type HuntOptions struct {
 	// Crowd (fork-vs-kill, kill-skips-dying): how many sleeping
 	// processes the walk must signal one by one besides the forker.
 	Crowd int
+	// CrowdCPU (fork-vs-kill): the crowd sleeps on the "killer"'s CPU
+	// or on the "forker"'s.
+	CrowdCPU string
 	// Clone (fork-vs-kill): "vfork" (clone with CLONE_VM|CLONE_VFORK,
 	// no page table copy) or "fork" (a plain fork).
 	Clone string
@@ -78,7 +82,7 @@ type HuntOptions struct {
 // (docs/conformance.md has the measurements).
 func DefaultHuntOptions() HuntOptions {
 	return HuntOptions{
-		N: 1000, Csets: "on", Order: "last", Crowd: 64, Clone: "vfork", Child: "exit",
+		N: 1000, Csets: "on", Order: "last", Crowd: 64, CrowdCPU: "killer", Clone: "vfork", Child: "exit",
 		RT: true, Bound: 16, Injector: true, Mode: "wait", V1: "freezer",
 	}
 }
@@ -205,7 +209,7 @@ func one(rep HuntReport, err error) ([]HuntReport, error) { return []HuntReport{
 // hunter (hunt.c, try_forkkill) forks vfork-style in a tight loop on one
 // CPU and writes cgroup.kill from another, with a crowd of processes on
 // css_sets walked before the forker's. With Csets "alternate" the two
-// reports are csets=on and csets=off, try by try interleaved.
+// reports are csets=on and csets=off, interleaved pair by pair.
 func HuntForkVsKill(o HuntOptions) ([]HuntReport, error) {
 	if o.Csets != "alternate" {
 		return one(huntC2("fork-vs-kill", o))
@@ -301,7 +305,8 @@ func huntArgs(race string, o HuntOptions) ([]string, error) {
 	}
 	switch race {
 	case "fork-vs-kill":
-		args = append(args, "csets="+o.Csets, "order="+o.Order, "crowd="+strconv.Itoa(o.Crowd), "clone="+o.Clone, "child="+o.Child)
+		args = append(args, "csets="+o.Csets, "order="+o.Order, "crowd="+strconv.Itoa(o.Crowd), "crowdcpu="+o.CrowdCPU,
+			"clone="+o.Clone, "child="+o.Child)
 	case "fork-bomb":
 		args = append(args, "bound="+strconv.Itoa(o.Bound))
 	case "zap":

@@ -782,8 +782,9 @@ disagreement and the exit status is 1. Races:
 
 `+list.String()+`
 The arrangement flags (docs/conformance.md has what each does to the
-rate): -csets, -order, -crowd, -clone and -child shape fork-vs-kill;
--csets=alternate runs on and off try by try and reports both.
+rate): -csets, -order, -crowd, -crowdcpu, -clone and -child shape
+fork-vs-kill;
+-csets=alternate runs on and off interleaved and reports both.
 `)
 	def := hostlinux.DefaultHuntOptions()
 	n := fs.Int("n", def.N, "at most this many tries")
@@ -791,6 +792,7 @@ rate): -csets, -order, -crowd, -clone and -child shape fork-vs-kill;
 	csets := fs.String("csets", def.Csets, "fork-vs-kill: the forker on a css_set of its own (on), on the crowd's (off), or alternate")
 	order := fs.String("order", def.Order, "fork-vs-kill: the forker's place in the kill's walk: first, middle or last")
 	crowd := fs.Int("crowd", def.Crowd, "fork-vs-kill, kill-skips-dying: sleeping processes the walk signals besides the forker")
+	crowdCPU := fs.String("crowdcpu", def.CrowdCPU, "fork-vs-kill: the crowd sleeps on the killer's CPU or the forker's")
 	clone := fs.String("clone", def.Clone, "fork-vs-kill: vfork (CLONE_VM|CLONE_VFORK) or fork")
 	child := fs.String("child", def.Child, "fork-vs-kill: children exit at once (exit) or stay (pause, with -clone=fork)")
 	rt := fs.Bool("rt", def.RT, "forkers and killer run SCHED_FIFO on their CPUs")
@@ -832,7 +834,7 @@ rate): -csets, -order, -crowd, -clone and -child shape fork-vs-kill;
 	tick := progress(stderr)
 	o := def
 	o.N, o.Time, o.Csets, o.Order, o.Crowd, o.Clone, o.Child = *n, *limit, *csets, *order, *crowd, *clone, *child
-	o.RT, o.Jitter, o.Bound, o.Injector, o.Mode, o.V1 = *rt, *jitter, *bound, *injector, *mode, *v1
+	o.RT, o.Jitter, o.Bound, o.Injector, o.Mode, o.V1, o.CrowdCPU = *rt, *jitter, *bound, *injector, *mode, *v1, *crowdCPU
 	o.Progress = func(done int) { tick(fmt.Sprintf("%d of %d tries", done, *n)) }
 	reps, err := hunt.Run(o)
 	if err != nil {

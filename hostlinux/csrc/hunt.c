@@ -43,9 +43,6 @@
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
 #endif
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
-#endif
 #ifndef CLONE_INTO_CGROUP
 #define CLONE_INTO_CGROUP 0x200000000ULL
 #endif
@@ -71,11 +68,12 @@ static struct {
 
 static void die(const char *fmt, ...)
 {
+	int e = errno;
 	va_list ap;
 	va_start(ap, fmt);
 	printf("error ");
 	vprintf(fmt, ap);
-	printf(" (errno %d %s)\n", errno, strerror(errno));
+	printf(" (errno %d %s)\n", e, strerror(e));
 	va_end(ap);
 	fflush(stdout);
 	exit(2);
@@ -156,7 +154,7 @@ static void parse(int argc, char **argv)
 		else if (!strcmp(k, "killcpu"))
 			o.kill_cpu = num(k, v);
 		else if (!strcmp(k, "crowdcpu"))
-			o.crowd_cpu = !strcmp(v, "kill") ? -2 : !strcmp(v, "fork") ? -3 : num(k, v);
+			o.crowd_cpu = !strcmp(v, "killer") ? -2 : !strcmp(v, "forker") ? -3 : num(k, v);
 		else
 			die("unknown option %s", k);
 	}
@@ -631,8 +629,11 @@ static void try_forkkill(long i)
 	reset_shared();
 	long before = o.order == 2 ? o.crowd : o.order == 1 ? o.crowd / 2 : 0;
 	long after = o.crowd - before;
-	/* csets=alternate: even tries on, odd tries off. */
-	int csets = o.csets == 2 ? i % 2 == 0 : o.csets;
+	/* csets=alternate: each pair of tries does one of each, in an order
+	 * drawn from the pair's number, so that both are measured under the
+	 * same conditions and neither always follows the other. */
+	uint64_t pair = ((uint64_t)(i / 2) + (uint64_t)o.seed) * 0x9E3779B97F4A7C15ull;
+	int csets = o.csets == 2 ? (int)((i & 1) ^ (pair >> 63)) : o.csets;
 	struct spawner *fsp = csets ? &spawners[0] : NULL, *csp = csets ? &spawners[1] : NULL;
 	pid_t cl1 = 0, cl2 = 0, fk;
 	if (before > 0)
