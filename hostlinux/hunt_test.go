@@ -1,15 +1,50 @@
 package hostlinux
 
 import (
+	"bufio"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
+
+// huntOrphanEnv makes this test binary a process that hunts until it is
+// killed (TestHuntKilledMidway): once the first try is done it prints its
+// run cgroups, v2 then v1, one a line.
+const huntOrphanEnv = "CGSIM_HUNT_ORPHAN"
+
+func init() {
+	if os.Getenv(huntOrphanEnv) == "" {
+		return
+	}
+	o := DefaultHuntOptions()
+	o.N, o.Crowd = 1000000, 16
+	announced := false
+	o.Progress = func(int) {
+		if announced {
+			return
+		}
+		announced = true
+		mnt, _ := Mount()
+		for _, name := range Leftovers(mnt, os.Getpid()) {
+			fmt.Println(filepath.Join(mnt, name))
+		}
+		for _, d := range V1Leftovers(os.Getpid()) {
+			fmt.Println(d)
+		}
+		fmt.Println("hunting")
+	}
+	_, err := HuntForkVsKill(o)
+	fmt.Fprintln(os.Stderr, "orphan hunt ended:", err)
+	os.Exit(1)
+}
 
 // TestParseHunt pins how the hunter's lines become reports: each class
 // counted under its label, the reproducing ones counted and described,
@@ -147,18 +182,76 @@ func TestHunts(t *testing.T) {
 }
 
 // processesOfRuns lists the processes (zombies included) whose cgroup,
-// in any hierarchy, is one of the runs of process pid.
-func processesOfRuns(pid int) []string {
+// in any hierarchy, is one of the hunt runs of process pid.
+func processesOfRuns(pid int) []int {
 	mark := fmt.Sprintf("/cgsim-hunt-%d-%d-", pidNS(), pid)
 	files, _ := filepath.Glob("/proc/[0-9]*/cgroup")
-	var out []string
+	var out []int
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err == nil && strings.Contains(string(b), mark) {
-			out = append(out, f)
+			p, _ := strconv.Atoi(strings.Split(f, "/")[2])
+			out = append(out, p)
 		}
 	}
 	return out
+}
+
+// TestHuntKilledMidway: a process SIGKILLed in the middle of a
+// fork-vs-kill hunt (no Close, no clean-up of its own) leaves its v2 run
+// cgroup and its v1 throw-away cgroup; the next run's sweeps (SweepStale,
+// SweepStaleV1) remove both, and no process of the hunt is left alive
+// (the hunter dies with its parent, PR_SET_PDEATHSIG, and the sweep kills
+// the rest through cgroup.kill; orphans' zombies wait for init to reap
+// them).
+func TestHuntKilledMidway(t *testing.T) {
+	needKernel(t)
+	if err := HaveCC(); err != nil {
+		t.Skip(err)
+	}
+	self, err := os.Executable()
+	require.NoError(t, err)
+	cmd := exec.Command(self)
+	cmd.Env = append(os.Environ(), huntOrphanEnv+"=1")
+	out, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	var dirs []string
+	rd := bufio.NewReader(out)
+	for {
+		line, err := rd.ReadString('\n')
+		require.NoError(t, err, "the orphan hunt announces its cgroups")
+		if line = strings.TrimSpace(line); line == "hunting" {
+			break
+		}
+		dirs = append(dirs, line)
+	}
+	require.Len(t, dirs, 2, "a v2 run cgroup and a v1 one: %v", dirs)
+	require.NoError(t, cmd.Process.Kill())
+	_, _ = cmd.Process.Wait()
+	for _, d := range dirs {
+		require.DirExists(t, d, "left by the killed hunt")
+	}
+
+	mnt, err := Mount()
+	require.NoError(t, err)
+	require.Contains(t, SweepStale(mnt), filepath.Base(dirs[0]))
+	require.Eventually(t, func() bool {
+		swept := SweepStaleV1()
+		_, err := os.Stat(dirs[1])
+		return len(swept) > 0 || os.IsNotExist(err)
+	}, 5*time.Second, 50*time.Millisecond, "the v1 cgroup is swept once its processes are gone")
+	for _, d := range dirs {
+		require.NoDirExists(t, d)
+	}
+	require.Eventually(t, func() bool {
+		for _, p := range processesOfRuns(cmd.Process.Pid) {
+			if !IsZombie(p) {
+				return false
+			}
+		}
+		return true
+	}, 5*time.Second, 50*time.Millisecond, "a process of the killed hunt is alive: %v", processesOfRuns(cmd.Process.Pid))
 }
 
 // TestV1Sweep: a throw-away v1 cgroup whose creator died is removed by
