@@ -349,7 +349,7 @@ static void mkcg(char *out, size_t sz, const char *name, long i)
 struct shared {
 	int go, kill_started, kill_done, forker_ready, crowds_ready, forker_pid;
 	long fork_started, fork_returned, fork_failed;
-	uint64_t fork_at[64]; /* start times of the last 64 forks (diagnostics) */
+	uint64_t fork_at[64]; /* start times of the last 64 forks (last_us) */
 	int survivors;
 	/* zap */
 	long inj_started, inj_returned, inj_enomem, fork_enomem;
@@ -404,7 +404,9 @@ static char *vstack_top = vstack + sizeof vstack;
  * or the write has returned, the child parks until the write has
  * returned: then it makes a system call (a SIGKILL the walk sent it would
  * be acted on at its return), counts itself a survivor, and sleeps. A
- * survivor was forked while the kill ran and never signalled by it.
+ * survivor was forked while the kill ran and never signalled by it. (An
+ * escape can be missed this way, when the child runs before a killed P
+ * has died, as without rt=on; one is never invented.)
  * child=pause (with clone=fork) parks every child, to measure what
  * children left after P in its css_set do to the window. */
 static int fork_child(void *arg)
