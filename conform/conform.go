@@ -72,7 +72,7 @@ func plan(s *scenarios.Scenario, opts model.Options) (*hostlinux.ScenarioPlan, *
 	}
 	for _, t := range setup.Tasks {
 		pt := hostlinux.PlanTask{Name: t.Name, ID: int32(t.ID), Prog: t.Prog, Parent: t.Parent,
-			Cgroup: t.Cgroup, NewPidNS: t.NewPidNS, SetnsTo: t.SetnsTo, Settle: t.Settle, ThreadProg: -1}
+			Cgroup: t.Cgroup, NewPidNS: t.NewPidNS, SetnsTo: t.SetnsTo, Settle: t.Settle, ThreadProg: -1, V1: t.V1}
 		for _, th := range w.K.Threads(t.ID) {
 			if th != t.ID {
 				// The builder's threads all run the same pause program.
@@ -108,7 +108,9 @@ func check(w *sim.World, setup *scenarios.Setup) error {
 		case t.Killer:
 			return &Unsupported{fmt.Sprintf("task %s runs a userspace killer (`simrun conform killers` compares those)", t.Name)}
 		case t.V1 != "":
-			return &Unsupported{fmt.Sprintf("task %s is placed in v1 cgroups (v1: %s), which the real-process harness does not do yet", t.Name, t.V1)}
+			if err := hostlinux.HaveScenarioV1(); err != nil {
+				return &Unsupported{fmt.Sprintf("task %s is placed in v1 cgroups (v1: %s): %v", t.Name, t.V1, err)}
+			}
 		}
 	}
 	for _, c := range setup.Cgroups {

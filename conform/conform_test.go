@@ -61,7 +61,6 @@ func kernel(t *testing.T) model.Options {
 var cannotRun = map[string]string{
 	"cgroup-kill-errors":            "the scenario's root cgroup is a child cgroup on the real kernel",
 	"fork-bomb":                     "pids controller",
-	"fork-vs-kill-csets":            "placed in v1 cgroups",
 	"kill-skips-kthread":            "kernel thread, which user space cannot create",
 	"killer-runc-private-pidns":     "runs a userspace killer",
 	"killer-systemd-migration":      "runs a userspace killer",

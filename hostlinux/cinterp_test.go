@@ -116,3 +116,45 @@ func TestCinterpHeader(t *testing.T) {
 		require.Contains(t, h, want)
 	}
 }
+
+// TestScenarioV1Placement: a task with a V1 name is placed in a v1 cgroup
+// of the run's own right after it is created, so the kernel walks /t
+// css_set by css_set (kernel-probes.md Q12): a, c (the first css_set),
+// then b (its own). Close removes the run's v1 cgroups.
+func TestScenarioV1Placement(t *testing.T) {
+	needKernel(t)
+	if err := HaveCC(); err != nil {
+		t.Skip(err)
+	}
+	if err := HaveScenarioV1(); err != nil {
+		t.Skip(err)
+	}
+	r, err := NewRun("conform")
+	require.NoError(t, err)
+	defer r.Close()
+	p := &ScenarioPlan{
+		Programs: []sim.Program{{Name: "pause", Code: sim.PauseForever()}},
+		Cgroups:  []PlanCgroup{{Path: "/"}, {Path: "/t"}},
+		Tasks: []PlanTask{
+			{Name: "init", ThreadProg: -1},
+			{Name: "a", Parent: "init", Cgroup: "/t", ThreadProg: -1},
+			{Name: "b", Parent: "init", Cgroup: "/t", ThreadProg: -1, V1: "x"},
+			{Name: "c", Parent: "init", Cgroup: "/t", ThreadProg: -1},
+		},
+	}
+	out, err := RunScenario(r, p)
+	require.NoError(t, err)
+	require.Empty(t, out.Problems)
+	b, err := os.ReadFile(r.Path("/t/cgroup.procs"))
+	require.NoError(t, err)
+	procs := strings.Fields(string(b))
+	require.Len(t, procs, 3)
+	dir, err := r.V1(ScenarioV1Controller)
+	require.NoError(t, err)
+	v1procs, err := os.ReadFile(filepath.Join(dir, "v1-0", "cgroup.procs"))
+	require.NoError(t, err)
+	require.Equal(t, []string{procs[2]}, strings.Fields(string(v1procs)), "b, placed in the v1 cgroup, is walked last: /t/cgroup.procs %v", procs)
+	require.NoError(t, r.Close())
+	_, err = os.Stat(dir)
+	require.True(t, os.IsNotExist(err), "the run's v1 cgroup is removed")
+}

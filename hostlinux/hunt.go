@@ -355,18 +355,12 @@ func huntC(race string, o HuntOptions) (reps []HuntReport, err error) {
 			err = cerr
 		}
 	}()
-	SweepStaleV1()
 	run := []string{race, "base=" + r.Base}
 	if ctl := huntV1Controller(race, o, o.Csets); ctl != "" {
-		dir, err := newV1Dir(ctl, r.Rel)
+		dir, err := r.V1(ctl)
 		if err != nil {
 			return nil, err
 		}
-		defer func() {
-			if rerr := removeV1Dir(dir); rerr != nil && err == nil {
-				err = rerr
-			}
-		}()
 		run = append(run, "v1="+dir)
 	}
 	if err := os.Mkdir(r.Path("/h"), 0o755); err != nil {

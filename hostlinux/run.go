@@ -97,8 +97,9 @@ type Run struct {
 	// from the mount ("/cgsim-…"), as /proc/PID/cgroup shows it.
 	Base, Rel string
 
-	mu     sync.Mutex // guards procs and closed
+	mu     sync.Mutex // guards procs, v1 and closed
 	procs  []*os.Process
+	v1     map[string]string // throw-away v1 cgroup of each v1 hierarchy used
 	closed bool
 }
 
@@ -116,6 +117,7 @@ func NewRun(tag string) (*Run, error) {
 		return nil, err
 	}
 	SweepStale(mnt)
+	SweepStaleV1()
 	if !tagRE.MatchString(tag) {
 		return nil, fmt.Errorf("run tag %q: want lower-case letters", tag)
 	}
@@ -170,6 +172,31 @@ func (r *Run) Track(p *os.Process) {
 	}
 }
 
+// V1 returns the run's throw-away cgroup in the v1 hierarchy of
+// controller ctl ("freezer", "name=systemd", ...), creating it on first
+// use: <v1 mount>/<the run's name>, the same unique name as its v2 cgroup.
+// Only the run's own processes are ever moved there; Close removes it
+// once they are gone, and SweepStaleV1 when the run's creator died.
+func (r *Run) V1(ctl string) (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return "", errors.New("the run is closed")
+	}
+	if d, ok := r.v1[ctl]; ok {
+		return d, nil
+	}
+	d, err := newV1Dir(ctl, r.Rel)
+	if err != nil {
+		return "", err
+	}
+	if r.v1 == nil {
+		r.v1 = map[string]string{}
+	}
+	r.v1[ctl] = d
+	return d, nil
+}
+
 // Close kills everything in the run's cgroup (its own cgroup.kill),
 // reaps the processes it started, waits for the subtree to empty and
 // removes it, leaves first. It is safe to call twice.
@@ -181,6 +208,10 @@ func (r *Run) Close() error {
 	}
 	r.closed = true
 	procs := r.procs
+	var v1 []string
+	for _, d := range r.v1 {
+		v1 = append(v1, d)
+	}
 	r.mu.Unlock()
 	err := destroy(r.Base)
 	for _, p := range procs {
@@ -189,6 +220,13 @@ func (r *Run) Close() error {
 	}
 	if err != nil {
 		err = destroy(r.Base) // the reaped zombies no longer hold it
+	}
+	// The run's processes are gone, so its v1 cgroups are empty.
+	sort.Strings(v1)
+	for _, d := range v1 {
+		if rerr := removeV1Dir(d); rerr != nil && err == nil {
+			err = rerr
+		}
 	}
 	liveMu.Lock()
 	delete(live, r)

@@ -66,6 +66,27 @@ type PlanTask struct {
 	// Settle: the task runs alone first until it blocks (the simulator's
 	// builder lets such tasks run to their first sleep before the run).
 	Settle bool
+	// V1 names the v1 cgroups the process is placed in once created (the
+	// scenario key v1; "" leaves it where its parent is). Each name is a
+	// cgroup of the run's own in the v1 hierarchy ScenarioV1Controller
+	// names, so that, as in the simulator, processes of one v2 cgroup with
+	// different names sit on different css_sets.
+	V1 string
+}
+
+// ScenarioV1Controller is the v1 hierarchy in which RunScenario places
+// the processes of tasks with a V1 name. The freezer's v1 cgroups are
+// created thawed, so a process placed there runs as before; only its
+// css_set changes.
+const ScenarioV1Controller = "freezer"
+
+// HaveScenarioV1 reports, as an error fit for a refusal, whether the v1
+// hierarchy of ScenarioV1Controller is mounted here.
+func HaveScenarioV1() error {
+	if _, ok := v1Mounts()[ScenarioV1Controller]; !ok {
+		return fmt.Errorf("no cgroup v1 %s hierarchy is mounted here to place processes in other v1 cgroups", ScenarioV1Controller)
+	}
+	return nil
 }
 
 // RealOutcome is what a run on real processes ended with, once every
@@ -132,6 +153,8 @@ type scenarioRun struct {
 	procs map[int32]*proc // by slot; guarded by mu
 	order []int32         // slots in registration order; guarded by mu
 	fifos map[int32]*os.File
+	// v1Names maps the plan's V1 names to the run's v1 cgroups.
+	v1Names map[string]string
 	// done stops receive; received is closed when it has returned.
 	done     atomic.Bool
 	received chan struct{}
@@ -406,6 +429,11 @@ func (s *scenarioRun) setup() error {
 		if err := s.waitSlot(slot, slotSetup, "task "+t.Name); err != nil {
 			return err
 		}
+		if t.V1 != "" {
+			if err := s.placeV1(slot, t.V1); err != nil {
+				return fmt.Errorf("setup: task %s: %w", t.Name, err)
+			}
+		}
 	}
 	var pids strings.Builder
 	pids.WriteString("go")
@@ -429,6 +457,34 @@ func (s *scenarioRun) setup() error {
 				}
 			}
 		}
+	}
+	return nil
+}
+
+// placeV1 moves a setup task's process into the run's v1 cgroup named
+// name (created on first use as v1-N, N the order of first use), as the
+// simulator's builder does right after creating the task
+// (model.Kernel.SetupMoveV1): the kernel gives it the css_set (its v2
+// cgroup, the new v1 cgroup), created at the tail of the v2 cgroup's
+// cset_links if it is new.
+func (s *scenarioRun) placeV1(slot int32, name string) error {
+	dir, err := s.r.V1(ScenarioV1Controller)
+	if err != nil {
+		return err
+	}
+	if s.v1Names == nil {
+		s.v1Names = map[string]string{}
+	}
+	sub, ok := s.v1Names[name]
+	if !ok {
+		sub = filepath.Join(dir, fmt.Sprintf("v1-%d", len(s.v1Names)))
+		if err := os.Mkdir(sub, 0o755); err != nil {
+			return err
+		}
+		s.v1Names[name] = sub
+	}
+	if e := writeFile(sub+"/cgroup.procs", strconv.Itoa(pidOf(s.proc(slot).pidfd))); e != model.OK {
+		return fmt.Errorf("placing it in v1 %s: %v", sub, e)
 	}
 	return nil
 }
