@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -22,14 +21,6 @@ const HelperEnv = "CGSIM_HELPER"
 //	exit:N             exit(N)
 //	fork:N             fork N sleeping children (clone, then exec of
 //	                   "pause"), then pause
-//	fork-wait:N        the same after reading one byte from fd 3 (a pipe the
-//	                   starter passes), so that the fork starts on a signal
-//	ns-init:N          (as pid 1 of a new pid namespace) start fork-loop:N,
-//	                   then pause
-//	fork-loop:N        fork N sleeping children one after another, as fast
-//	                   as it can, then pause
-//	threads:N          start N threads that sleep in pause(2), then pause:
-//	                   a long task list for a cgroup.kill walk to go through
 //	orphan-run         create a Run with two sleeping helpers, print its
 //	                   cgroup path, and pause (a test kills it in the middle)
 //	clone-into:PATH    clone a child into the cgroup PATH (clone3 with
@@ -53,47 +44,13 @@ func helper(prog string) int {
 	case "exit":
 		n, _ := strconv.Atoi(arg)
 		return n
-	case "fork", "fork-wait":
+	case "fork":
 		n, _ := strconv.Atoi(arg)
-		if name == "fork-wait" {
-			var b [1]byte
-			_, _ = os.NewFile(3, "go").Read(b[:])
-		}
 		for i := 0; i < n; i++ {
 			if _, err := spawnSelf("pause", nil); err != nil {
 				fmt.Fprintln(os.Stderr, "fork:", err)
 			}
 		}
-		return helper("pause")
-	case "ns-init":
-		if _, err := spawnSelf("fork-loop:"+arg, nil); err != nil {
-			fmt.Fprintln(os.Stderr, "ns-init:", err)
-		}
-		return helper("pause")
-	case "fork-loop":
-		n, _ := strconv.Atoi(arg)
-		for i := 0; i < n; i++ {
-			if _, err := spawnSelf("pause", nil); err != nil {
-				break // ENOMEM once the namespace's init has died
-			}
-		}
-		return helper("pause")
-	case "threads":
-		n, _ := strconv.Atoi(arg)
-		ready := make(chan struct{})
-		for i := 0; i < n; i++ {
-			go func() {
-				runtime.LockOSThread()
-				ready <- struct{}{}
-				for {
-					syscall.Syscall(syscall.SYS_PAUSE, 0, 0, 0)
-				}
-			}()
-		}
-		for i := 0; i < n; i++ {
-			<-ready
-		}
-		fmt.Println("ready")
 		return helper("pause")
 	case "orphan-run":
 		r, err := NewRun("orphan")
