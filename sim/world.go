@@ -57,6 +57,10 @@ type World struct {
 	// how many records labels[i] has in Log.
 	labels []string
 	counts []int32
+	// waits[p] reports whether program p has an OpWaitCond (set up with
+	// the programs, shared by clones): only then does enabled have to work
+	// out a task's next instruction.
+	waits []bool
 	// Steps counts the steps taken.
 	Steps int
 
@@ -93,6 +97,15 @@ func (w *World) SetProgram(id int32, code []Instr) {
 		}
 	}
 	w.Progs[id].Code = code
+	for len(w.waits) < len(w.Progs) {
+		w.waits = append(w.waits, false)
+	}
+	w.waits[id] = false
+	for _, in := range code {
+		if in.Op == OpWaitCond {
+			w.waits[id] = true
+		}
+	}
 }
 
 func (w *World) intern(label string) int32 {
@@ -243,6 +256,9 @@ func (w *World) enabled(t model.TaskID) bool {
 		return true
 	}
 	tk := k.Task(t)
+	if int(tk.User.Prog) < len(w.waits) && !w.waits[tk.User.Prog] {
+		return true // no instruction of its program waits for a condition
+	}
 	if _, in, burn := w.next(tk.User, tk.Ret, tk.Err); !burn && in.Op == OpWaitCond {
 		return w.cond(t, in)
 	}
