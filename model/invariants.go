@@ -1,7 +1,6 @@
 package model
 
 import (
-	"encoding/binary"
 	"fmt"
 	"slices"
 )
@@ -281,84 +280,6 @@ func (k *Kernel) recountPopulated(c CgroupID) bool {
 		}
 	}
 	return false
-}
-
-// AppendKey appends a canonical encoding of the machine state: two
-// kernels with equal keys behave identically from here on. Names of
-// cgroups are left out (a cgroup is identified by its id), as are the
-// trace and coverage, which are history rather than state.
-func (k *Kernel) AppendKey(b []byte) []byte {
-	b = binary.AppendUvarint(b, uint64(len(k.tasks)))
-	for i := range k.tasks {
-		tk := &k.tasks[i]
-		if tk.Exit == ExitDead && tk.Frame.Path != KExit {
-			// Released (or never committed): it takes no further step and
-			// links to nothing; only what it left behind can matter.
-			b = append(b, 0xff, byte(tk.ExitSignal))
-			b = appendInt(b, int64(tk.ExitCode), int64(tk.Group))
-			continue
-		}
-		b = binary.AppendUvarint(b, uint64(tk.Flags))
-		b = append(b, byte(tk.Exit), byte(tk.cgList), bools(tk.Frozen, tk.trapFreeze, tk.Stopped, tk.newTask, tk.pidAttached))
-		b = appendInt(b, int64(tk.Group), int64(tk.Parent), int64(tk.childHead), int64(tk.sibNext),
-			int64(tk.thrNext), int64(tk.ExitSignal), int64(tk.ExitCode), int64(tk.pidOff), int64(tk.Level),
-			int64(tk.NS), int64(tk.PidNSForChildren), int64(tk.Cset), int64(tk.cgNext))
-		b = binary.AppendUvarint(b, uint64(tk.Pending))
-		f := &tk.Frame
-		b = append(b, byte(f.Path))
-		if f.Path != KUser {
-			b = append(b, f.PC, bools(f.iterSkipped, f.holdsMutex, f.holdsRwsem), byte(f.iterList))
-			b = appendInt(b, int64(f.Err), int64(f.Flags), int64(f.Child), int64(f.Seq), int64(f.Cg), int64(f.Cur),
-				int64(f.Iter), int64(f.Cset), int64(f.Dcset), int64(f.Arg), int64(f.Arg2), int64(f.Arg3))
-		}
-		b = appendInt(b, int64(tk.User.Prog), int64(tk.User.PC), int64(tk.User.R[0]), int64(tk.User.R[1]), int64(tk.User.R[2]),
-			int64(tk.Ret), int64(tk.Err), int64(tk.WaitStatus))
-	}
-	for i := range k.groups {
-		g := &k.groups[i]
-		b = appendInt(b, int64(g.Leader), int64(g.threadHead), int64(g.Live), int64(g.NrThreads),
-			int64(g.Flags), int64(g.GroupExitCode))
-		b = binary.AppendUvarint(b, uint64(g.Shared))
-		b = binary.AppendUvarint(b, uint64(g.ign))
-		b = binary.AppendUvarint(b, uint64(g.hnd))
-		b = binary.AppendUvarint(b, uint64(g.hndExit))
-		b = append(b, bools(g.NoCldWait, g.IsChildSubreaper, g.HasChildSubreaper))
-	}
-	for i := range k.ns {
-		p := &k.ns[i]
-		b = appendInt(b, int64(p.ChildReaper), int64(p.Allocated), int64(p.cursor))
-		b = append(b, bools(p.Adding, p.Terminating, p.ReaperToInit))
-	}
-	for i := range k.cgroups {
-		c := &k.cgroups[i]
-		b = append(b, bools(c.Online, c.Threaded, c.KillFlag, c.Freeze, c.frozenSeen))
-		b = appendInt(b, int64(c.SubtreeControl), int64(c.csetHead), int64(c.KillSeq),
-			int64(c.PidsMax), int64(c.PidsCurrent), int64(c.PidsEventsMax), int64(c.EventsGen),
-			int64(c.childHead), int64(c.sibNext), int64(c.MaxDescendants), int64(c.MaxDepth), int64(c.DomCgrp))
-	}
-	b = binary.AppendUvarint(b, uint64(len(k.csets)))
-	for i := range k.csets {
-		x := &k.csets[i]
-		b = appendInt(b, int64(x.Cgroup), int64(x.V1), int64(x.DomCset), int64(x.refcount), int64(x.linkNext),
-			int64(x.tcHead), int64(x.tcNext), int64(x.taskHead), int64(x.dyingHead))
-	}
-	b = appendInt(b, int64(k.cgroupMutex), int64(k.tgReaders), int64(k.tgWriter), int64(len(k.upids)))
-	for _, nr := range k.upids {
-		b = binary.AppendVarint(b, int64(nr))
-	}
-	for _, it := range k.iters {
-		b = appendInt(b, int64(it))
-	}
-	return b
-}
-
-// appendInt appends each value as a zig-zag varint: most fields are small
-// ids and counters, so keys stay short for the visited set.
-func appendInt(b []byte, vs ...int64) []byte {
-	for _, v := range vs {
-		b = binary.AppendVarint(b, v)
-	}
-	return b
 }
 
 func bools(bs ...bool) byte {
