@@ -57,10 +57,12 @@ type World struct {
 	// how many records labels[i] has in Log.
 	labels []string
 	counts []int32
-	// waits[p] reports whether program p has an OpWaitCond (set up with
-	// the programs, shared by clones): only then does enabled have to work
-	// out a task's next instruction.
-	waits []bool
+	// waits[p] reports whether program p has an OpWaitCond, operator[p]
+	// whether it writes cgroup files or sends signals (set up with the
+	// programs, shared by clones): only a program that can wait makes
+	// enabled work out a task's next instruction, and an operator's tasks
+	// go first under explore.OrderPriority.
+	waits, operator []bool
 	// Steps counts the steps taken.
 	Steps int
 
@@ -99,11 +101,15 @@ func (w *World) SetProgram(id int32, code []Instr) {
 	w.Progs[id].Code = code
 	for len(w.waits) < len(w.Progs) {
 		w.waits = append(w.waits, false)
+		w.operator = append(w.operator, false)
 	}
-	w.waits[id] = false
+	w.waits[id], w.operator[id] = false, false
 	for _, in := range code {
-		if in.Op == OpWaitCond {
+		switch in.Op {
+		case OpWaitCond:
 			w.waits[id] = true
+		case OpWrite, OpKill, OpPidfdSend:
+			w.operator[id] = true
 		}
 	}
 }
@@ -569,6 +575,56 @@ func (w *World) CloneInto(dst explore.Model) explore.Model {
 	return d
 }
 
+// NumComponents is the number of components of the state key
+// (explore.Components): the kernel's (model.Kernel.NumKeyComponents), then
+// one for the driven tasks, if any.
+func (w *World) NumComponents() int {
+	n := w.K.NumKeyComponents()
+	if w.drv != nil {
+		n++
+	}
+	return n
+}
+
+// AppendComponent appends the encoding of key component i.
+func (w *World) AppendComponent(i int, b []byte) []byte {
+	if i < w.K.NumKeyComponents() {
+		return w.K.AppendKeyComponent(i, b)
+	}
+	return w.appendDrivenKey(b)
+}
+
+// SameComponents finds the key components unchanged since prev, a world
+// of the same setup (explore.Components).
+func (w *World) SameComponents(prev explore.Model, buf []int32) []int32 {
+	buf = w.K.AppendSameKeyComponents(prev.(*World).K, buf)
+	if w.drv != nil {
+		buf = append(buf, -1) // what a driven task has seen: encode again
+	}
+	return buf
+}
+
+// Priority ranks task a for explore.OrderPriority: the search order
+// heuristic that tries an operator first. A task whose program writes
+// cgroup files or sends signals, or that runs Go code (a userspace
+// killer), has priority 1; the others 0. Starting the kill early finds
+// the fork-vs-kill escapes sooner: the forks that race with it are then
+// tried against a kill in progress.
+func (w *World) Priority(a int) int {
+	t := model.TaskID(a)
+	if w.driven(t) >= 0 {
+		return 1
+	}
+	if p := w.K.Task(t).User.Prog; int(p) < len(w.operator) && w.operator[p] {
+		return 1
+	}
+	return 0
+}
+
+// Coverage is the coverage points the run reached (model.Coverage), for
+// explore to tell counterexamples apart.
+func (w *World) Coverage() uint64 { return uint64(w.K.Cover) }
+
 // AppendKey is the kernel's state key (user state lives in the kernel's
 // tasks; the log is history and is left out).
 func (w *World) AppendKey(b []byte) []byte {
@@ -614,3 +670,10 @@ func (w *World) Records(label string) []Record {
 	}
 	return out
 }
+
+var (
+	_ explore.Components  = (*World)(nil)
+	_ explore.Prioritizer = (*World)(nil)
+	_ explore.Coverer     = (*World)(nil)
+	_ explore.Recycler    = (*World)(nil)
+)

@@ -1,6 +1,9 @@
 package explore
 
-import "math"
+import (
+	"encoding/binary"
+	"math"
+)
 
 // Bounds configures [Exhaustive]. Note that the zero value means "no
 // preemptions allowed" (MaxPreemptions 0); start from [Unbounded] for a full
@@ -18,6 +21,15 @@ type Bounds struct {
 	// MaxStates bounds the number of distinct states; 0 means unlimited. The
 	// search stops (Truncated) when one more state would exceed it.
 	MaxStates int
+	// MaxMemory bounds, in bytes, the memory of the search's tables (the
+	// visited set and the interned key components; the depth-first stack,
+	// which holds one state per step of the current path, is not counted);
+	// 0 means unlimited. When an exact visited set would outgrow it, the
+	// search switches to hash compaction (Report.Compacted) and goes on;
+	// when the compacted table is full too, the search stops with
+	// Report.Truncated and Report.MemoryBound set. So a search never grows
+	// until the OOM killer ends it, and never stops silently.
+	MaxMemory int64
 	// HashCompact stores a 64-bit hash (see [Hash64]) of each state key
 	// instead of the key. The visited set then costs about 16 bytes/slot
 	// regardless of the key size, at the price of a small probability that a
@@ -26,13 +38,28 @@ type Bounds struct {
 	HashCompact bool
 	// KeepGoing continues the search after a violation instead of stopping
 	// at the first one. Violating states are not expanded (a run stops at
-	// its first violation); Report.Violations counts them and
-	// Report.Violation/Schedule describe the first one found.
+	// its first violation); Report.Violations counts them, and
+	// Report.Counterexamples keeps one counterexample per distinct
+	// violation (message and coverage), the shortest found.
 	KeepGoing bool
-	// NoShrink reports the violating path exactly as the depth-first search
-	// found it, skipping the [Shrink] pass (whose cost grows quadratically
+	// NoShrink reports the violating paths exactly as the depth-first search
+	// found them, skipping the [Shrink] pass (whose cost grows quadratically
 	// with the path length).
 	NoShrink bool
+	// Reduce selects the state-space reductions (see [Reduction]); the zero
+	// value is none. A reduction the model or the bounds do not support is
+	// switched off, and Report.Reduced/ReductionNote say so.
+	Reduce Reduction
+	// Order selects the order in which the choices out of a state are
+	// tried (see [Order]). It changes which violation is found first and how
+	// soon, never what a complete search covers.
+	Order Order
+	// Stop, if set, interrupts the search when it is closed (or receives):
+	// it is polled between states. The search then returns what it has:
+	// its statistics and the best counterexample so far, with
+	// Report.Interrupted set. Pass a context's Done() to bound a search by
+	// a context.
+	Stop <-chan struct{}
 	// Progress, if set, is called with the number of states visited so far
 	// every 65,536 new states (simrun prints it for long searches). It
 	// must not touch the model.
@@ -42,6 +69,48 @@ type Bounds struct {
 // Unbounded returns the Bounds of a complete search: no depth, preemption
 // or state limit, exact visited set, stop at the first violation.
 func Unbounded() Bounds { return Bounds{MaxPreemptions: -1} }
+
+// Order is the order in which Exhaustive tries the choices out of a state.
+type Order uint8
+
+const (
+	// OrderAscending tries the enabled actors in ascending order.
+	OrderAscending Order = iota
+	// OrderPriority tries them by the model's [Prioritizer] ranking,
+	// highest first, ties in ascending order: a heuristic that lets a
+	// model put the actor that makes a race happen (the task writing
+	// cgroup.kill) before the ones that merely take part in it, which finds
+	// violations sooner. It needs a model that implements Prioritizer
+	// (otherwise it is OrderAscending).
+	OrderPriority
+)
+
+// Prioritizer is an optional interface of a Model for [OrderPriority].
+type Prioritizer interface {
+	// Priority ranks actor a in the current state: higher goes first.
+	Priority(a int) int
+}
+
+// Counterexample is one violation an exhaustive search found.
+type Counterexample struct {
+	// Violation is the message Model.Check returned.
+	Violation string
+	// Coverage is what the violating run reached, if the model reports
+	// coverage ([Coverer]); counterexamples are distinct by Violation and
+	// Coverage.
+	Coverage uint64
+	// Schedule reproduces the violation with [Run], at its last step or at
+	// quiescence right after it; it is the shortest the search found for
+	// this Violation and Coverage (shrunk unless Bounds.NoShrink).
+	Schedule Schedule
+}
+
+// Coverer is an optional interface of a Model: what the run that led to
+// the current state reached (a bit set, such as model.Coverage), to tell
+// counterexamples apart.
+type Coverer interface {
+	Coverage() uint64
+}
 
 // Report is the outcome of [Exhaustive].
 type Report struct {
@@ -53,7 +122,9 @@ type Report struct {
 	// MaxDepthSeen is the largest distance, in steps, from the initial state
 	// at which a state was visited.
 	MaxDepthSeen int
-	// Violation is "" or the (first) violation found.
+	// Violation is "" or the best violation found: the one with the
+	// shortest path (the first found among equally short ones). Without
+	// Bounds.KeepGoing the search stops at the first violation it finds.
 	Violation string
 	// Schedule leads from the initial state to Violation: every choice is
 	// enabled when taken, and Run(m, Schedule, 0) reproduces the violation
@@ -64,165 +135,295 @@ type Report struct {
 	// Violations is the number of distinct violating states found: 0 or 1
 	// unless Bounds.KeepGoing is set.
 	Violations int
-	// Truncated is true when a bound (depth, preemptions or states) cut the
-	// search: some reachable behaviour may not have been explored.
+	// Counterexamples holds one counterexample per distinct violation
+	// (message and coverage), in the order they were first found. Without
+	// KeepGoing it holds the one violation found, if any.
+	Counterexamples []Counterexample
+	// Truncated is true when a bound (depth, preemptions, states or
+	// memory) cut the search: some reachable behaviour may not have been
+	// explored.
 	Truncated bool
+	// MemoryBound is true when Bounds.MaxMemory stopped the search (with
+	// Truncated).
+	MemoryBound bool
+	// Compacted is true when the visited set switched from exact keys to
+	// hash compaction at Bounds.MaxMemory; OmissionProbability then covers
+	// the states stored from that point on.
+	Compacted bool
+	// Interrupted is true when Bounds.Stop cut the search short.
+	Interrupted bool
 	// Complete is true when the search covered every state reachable from
-	// the initial one: it was neither truncated nor stopped at a violation.
-	// (With HashCompact, up to the OmissionProbability.)
+	// the initial one (up to the reductions in Reduced, which preserve the
+	// verdicts and the quiescent states): it was neither truncated, nor
+	// interrupted, nor stopped at a violation. (With hash compaction, up
+	// to the OmissionProbability.)
 	Complete bool
-	// OmissionProbability is, with HashCompact, the estimated probability
-	// States²/2^65 that two distinct states had equal hashes, so that one
-	// of them (and possibly states reachable only through it) was omitted.
-	// It is 0 for an exact search.
+	// OmissionProbability is, with hash compaction, the estimated
+	// probability n²/2^65 that two distinct states among the n stored as
+	// hashes had equal hashes, so that one of them (and possibly states
+	// reachable only through it) was omitted. It is 0 for an exact search.
 	OmissionProbability float64
-	// VisitedBytes is the memory held by the visited set at the end.
+	// VisitedBytes is the memory held by the visited set at the end (the
+	// interned key components included).
 	VisitedBytes int
+	// Reduced is the set of reductions that were in effect.
+	Reduced Reduction
+	// ReductionNote says why a requested reduction was switched off ("" if
+	// none was).
+	ReductionNote string
 }
 
 // frame is one state on the depth-first stack.
 type frame struct {
-	m      Model // nil once handed to the last child
+	m      Model // nil once the state has been expanded
 	en     []int // choices to explore from here (buffer reused across pushes)
 	next   int   // index in en of the next choice
 	prev   int   // actor whose step produced this state; -1 at the root
 	prevEn bool  // prev is enabled here: another choice is a preemption
 	pre    int   // preemptions used to get here
 	depth  int
+	comp   []uint32 // componentwise keys: the state's interned component ids
+	same   []int32  // scratch: SameComponents of a child against this state
+}
+
+// search is one run of Exhaustive.
+type search struct {
+	b   Bounds
+	m   Model
+	rep Report
+
+	vis   *visited
+	comps *visited   // interned key components (componentwise models)
+	cm    Components // the model's Components, or nil
+	pri   bool       // order by Prioritizer
+
+	stack []frame
+	free  []Model // discarded states for a Recycler model to reuse
+	key   []byte
+	enc   []byte
+	comp  []uint32 // the component ids of the state being keyed
+
+	preBound, depthBound bool
+
+	cex     []Counterexample
+	cexPath []Schedule // the path of each counterexample as found
+	cexIdx  map[string]int
+	best    int  // index in cex of the shortest counterexample, -1 if none
+	stopped bool // stopped at a violation
 }
 
 // Exhaustive searches every interleaving of m's actors depth first (with an
 // explicit stack, so depth is limited only by memory) and reports what it
 // found. m is not modified: the search starts from a clone.
 //
-// Choices are explored in ascending actor order. A visited set keyed by
-// AppendKey prunes states already explored; with a preemption or depth bound
-// it also remembers the fewest preemptions and the smallest depth with which
-// a state was reached, and explores the state again when it is reached with
-// fewer (so bounding never hides a state that is reachable within the
-// bounds). Check(false) is called for each new state and again when a state
-// is re-explored under a bound (Check is deterministic, so a revisit cannot
-// change its answer), and Check(true) once for each new quiescent state. The search stops at the first violation unless
-// b.KeepGoing is set; the reported schedule is then shortened with [Shrink]
-// unless b.NoShrink is set.
+// Choices are explored in ascending actor order (see Bounds.Order). A
+// visited set keyed by AppendKey (or, for a model that implements
+// [Components], by its key components) prunes states already explored;
+// with a preemption or depth bound it also remembers the fewest
+// preemptions and the smallest depth with which a state was reached, and
+// explores the state again when it is reached with fewer (so bounding never
+// hides a state that is reachable within the bounds). Check(false) is
+// called for each new state and again when a state is re-explored under a
+// bound (Check is deterministic, so a revisit cannot change its answer),
+// and Check(true) once for each new quiescent state. The search stops at
+// the first violation unless b.KeepGoing is set; the reported schedules
+// are then shortened with [Shrink] unless b.NoShrink is set.
 //
-// Cost: one Clone per explored edge except the last one out of each state
-// (which steps the parent's own copy), one AppendKey into a reused buffer,
-// and amortised O(1) visited-set work with no per-state allocation.
+// Cost: one Clone (or CloneInto) and one Step per explored edge; for a
+// Components model, the components the step changed are encoded and
+// interned, the others are found unchanged; amortised O(1) visited-set
+// work with no per-state allocation.
 func Exhaustive(m Model, b Bounds) Report {
-	var rep Report
-	vis := newVisited(!b.HashCompact)
-	preBound := b.MaxPreemptions >= 0
-	depthBound := b.MaxDepth > 0
-	// auxOf packs the bound-relevant parts of a visit; unbounded dimensions
-	// are recorded as 0 so that every revisit is dominated.
-	auxOf := func(pre, depth int) uint64 {
-		var a uint64
-		if preBound {
-			a = uint64(pre) << 32
-		}
-		if depthBound {
-			a |= uint64(uint32(depth))
-		}
-		return a
+	s := &search{b: b, m: m, best: -1}
+	s.run()
+	return s.rep
+}
+
+func (s *search) run() {
+	b := s.b
+	s.vis = newVisited(!b.HashCompact)
+	if cm, ok := s.m.(Components); ok {
+		s.cm = cm
+		s.comps = newVisited(true)
 	}
-	dominated := func(stored, now uint64) bool {
-		return stored>>32 <= now>>32 && uint32(stored) <= uint32(now)
+	if _, ok := s.m.(Prioritizer); ok && b.Order == OrderPriority {
+		s.pri = true
+	}
+	s.preBound = b.MaxPreemptions >= 0
+	s.depthBound = b.MaxDepth > 0
+	if b.MaxMemory > 0 {
+		s.vis.limit = b.MaxMemory
 	}
 
-	var (
-		stack   []frame
-		key     []byte
-		first   Schedule // path to the first violation
-		stopped bool     // stopped at a violation
-	)
-	// violation records a violation reached by the frames on the stack plus,
-	// if a >= 0, the step a. It reports whether the search must stop.
-	violation := func(v string, a int) bool {
-		rep.Violations++
-		if rep.Violation == "" {
-			rep.Violation = v
-			first = make(Schedule, 0, len(stack))
-			for i := 1; i < len(stack); i++ {
-				first = append(first, stack[i].prev)
-			}
-			if a >= 0 {
-				first = append(first, a)
-			}
-		}
-		if !b.KeepGoing {
-			stopped = true
-			return true
-		}
-		return false
-	}
-	// push puts the (already deduplicated and checked) state c on the stack
-	// unless it is a leaf, performing the final check when it is quiescent
-	// and new (revisit false). It reports whether the search must stop.
-	// free holds discarded states for a Recycler model to reuse.
-	var free []Model
-	discard := func(c Model) {
-		if _, ok := c.(Recycler); ok {
-			free = append(free, c)
-		}
-	}
-	push := func(c Model, prev, pre, depth int, revisit bool) bool {
-		if depth > rep.MaxDepthSeen {
-			rep.MaxDepthSeen = depth
-		}
-		if len(stack) < cap(stack) {
-			stack = stack[:len(stack)+1]
-		} else {
-			stack = append(stack, frame{})
-		}
-		f := &stack[len(stack)-1]
-		f.en = c.Enabled(f.en[:0])
-		if len(f.en) == 0 {
-			stack = stack[:len(stack)-1]
-			defer discard(c)
-			if revisit {
-				return false // checked and counted on the first visit
-			}
-			if v := c.Check(true); v != "" {
-				// The stack no longer holds this state: pass its step.
-				return violation(v, prev)
-			}
-			return false
-		}
-		if depthBound && depth >= b.MaxDepth {
-			stack = stack[:len(stack)-1]
-			discard(c)
-			rep.Truncated = true
-			return false
-		}
-		f.m, f.next, f.prev, f.pre, f.depth = c, 0, prev, pre, depth
-		f.prevEn = prev >= 0 && contains(f.en, prev)
-		if preBound && f.prevEn && pre >= b.MaxPreemptions && len(f.en) > 1 {
-			// Only the non-preempting choice remains within the bound.
-			f.en = append(f.en[:0], prev)
-			rep.Truncated = true
-		}
-		return false
-	}
-
-	root := m.Clone()
-	key = root.AppendKey(key[:0])
-	h := keyHash(key)
-	slot, _ := vis.find(h, key)
-	vis.insert(slot, h, key, auxOf(0, 0))
-	rep.States = 1
+	s.setupReduction()
+	root := s.m.Clone()
+	s.keyOf(root, nil)
+	h := keyHash(s.key)
+	slot, _ := s.vis.find(h, s.key)
+	s.vis.insert(slot, h, s.key, s.auxOf(0, 0))
+	s.rep.States = 1
 	// The initial state is not checked with final=false: Check runs after
 	// steps. A quiescent initial state gets its final check.
-	if push(root, -1, 0, 0, false) {
-		goto done
+	if !s.push(root, -1, 0, 0, false) {
+		s.loop()
 	}
+	s.finish()
+}
 
-	for len(stack) > 0 {
-		f := &stack[len(stack)-1]
+// auxOf packs the bound-relevant parts of a visit; unbounded dimensions
+// are recorded as 0 so that every revisit is dominated.
+func (s *search) auxOf(pre, depth int) uint64 {
+	var a uint64
+	if s.preBound {
+		a = uint64(pre) << 32
+	}
+	if s.depthBound {
+		a |= uint64(uint32(depth))
+	}
+	return a
+}
+
+func dominated(stored, now uint64) bool {
+	return stored>>32 <= now>>32 && uint32(stored) <= uint32(now)
+}
+
+// keyOf sets s.key to c's state key. For a Components model it also sets
+// s.comp to c's component ids; parent is the frame c was stepped from (nil
+// for the root): components SameComponents finds unchanged there take the
+// parent's ids without being encoded again.
+func (s *search) keyOf(c Model, parent *frame) {
+	if s.cm == nil {
+		s.key = c.AppendKey(s.key[:0])
+		return
+	}
+	cm := c.(Components)
+	n := cm.NumComponents()
+	comp := s.comp[:0]
+	var same []int32
+	if parent != nil {
+		parent.same = cm.SameComponents(parent.m, parent.same[:0])
+		same = parent.same
+	}
+	key := s.key[:0]
+	for i := 0; i < n; i++ {
+		var id uint32
+		if same != nil && same[i] >= 0 {
+			id = parent.comp[same[i]]
+		} else {
+			s.enc = cm.AppendComponent(i, s.enc[:0])
+			id = s.intern(s.enc)
+		}
+		comp = append(comp, id)
+		key = binary.AppendUvarint(key, uint64(id))
+	}
+	s.comp, s.key = comp, key
+}
+
+// intern returns the id of component encoding enc, adding it if new.
+func (s *search) intern(enc []byte) uint32 {
+	h := keyHash(enc)
+	slot, found := s.comps.find(h, enc)
+	if found {
+		return uint32(s.comps.aux[slot])
+	}
+	id := uint64(s.comps.n)
+	s.comps.insert(slot, h, enc, id)
+	return uint32(id)
+}
+
+// push puts the (already deduplicated and checked) state c on the stack
+// unless it is a leaf, performing the final check when it is quiescent
+// and new (revisit false). It reports whether the search must stop.
+func (s *search) push(c Model, prev, pre, depth int, revisit bool) bool {
+	if depth > s.rep.MaxDepthSeen {
+		s.rep.MaxDepthSeen = depth
+	}
+	if len(s.stack) < cap(s.stack) {
+		s.stack = s.stack[:len(s.stack)+1]
+	} else {
+		s.stack = append(s.stack, frame{})
+	}
+	f := &s.stack[len(s.stack)-1]
+	f.en = c.Enabled(f.en[:0])
+	if len(f.en) == 0 {
+		s.stack = s.stack[:len(s.stack)-1]
+		defer s.discard(c)
+		if revisit {
+			return false // checked and counted on the first visit
+		}
+		if v := c.Check(true); v != "" {
+			// The stack no longer holds this state: pass its step.
+			return s.violation(v, c, prev)
+		}
+		return false
+	}
+	if s.depthBound && depth >= s.b.MaxDepth {
+		s.stack = s.stack[:len(s.stack)-1]
+		s.discard(c)
+		s.rep.Truncated = true
+		return false
+	}
+	f.m, f.next, f.prev, f.pre, f.depth = c, 0, prev, pre, depth
+	if s.cm != nil {
+		f.comp = append(f.comp[:0], s.comp...)
+	}
+	f.prevEn = prev >= 0 && contains(f.en, prev)
+	if s.pri && len(f.en) > 1 {
+		orderByPriority(c.(Prioritizer), f.en)
+	}
+	if s.preBound && f.prevEn && pre >= s.b.MaxPreemptions && len(f.en) > 1 {
+		// Only the non-preempting choice remains within the bound.
+		f.en = append(f.en[:0], prev)
+		s.rep.Truncated = true
+	}
+	return false
+}
+
+// orderByPriority sorts en (ascending) by descending priority, stably.
+func orderByPriority(p Prioritizer, en []int) {
+	// Insertion sort: enabled sets are small.
+	for i := 1; i < len(en); i++ {
+		a, pa := en[i], p.Priority(en[i])
+		j := i
+		for j > 0 && p.Priority(en[j-1]) < pa {
+			en[j] = en[j-1]
+			j--
+		}
+		en[j] = a
+	}
+}
+
+func (s *search) discard(c Model) {
+	if _, ok := c.(Recycler); ok {
+		s.free = append(s.free, c)
+	}
+}
+
+// clone copies f's state for a child, reusing a discarded state if the
+// model allows it.
+func (s *search) clone(f *frame) Model {
+	if r, ok := f.m.(Recycler); ok && len(s.free) > 0 {
+		c := r.CloneInto(s.free[len(s.free)-1])
+		s.free = s.free[:len(s.free)-1]
+		return c
+	}
+	return f.m.Clone()
+}
+
+// loop runs the depth-first search until the stack is empty or the
+// search must stop.
+func (s *search) loop() {
+	b := &s.b
+	for len(s.stack) > 0 {
+		f := &s.stack[len(s.stack)-1]
 		if f.next >= len(f.en) {
+			s.discard(f.m)
 			f.m = nil
-			stack = stack[:len(stack)-1]
+			s.stack = s.stack[:len(s.stack)-1]
 			continue
+		}
+		if b.Stop != nil && s.rep.Transitions&255 == 0 && s.interrupted() {
+			return
 		}
 		a := f.en[f.next]
 		f.next++
@@ -231,80 +432,190 @@ func Exhaustive(m Model, b Bounds) Report {
 			pre++
 		}
 		depth := f.depth + 1
-		var c Model
-		if f.next == len(f.en) {
-			c, f.m = f.m, nil
-		} else if r, ok := f.m.(Recycler); ok && len(free) > 0 {
-			c = r.CloneInto(free[len(free)-1])
-			free = free[:len(free)-1]
-		} else {
-			c = f.m.Clone()
-		}
+		c := s.clone(f)
 		c.Step(a)
-		rep.Transitions++
+		s.rep.Transitions++
 
-		key = c.AppendKey(key[:0])
-		h := keyHash(key)
-		aux := auxOf(pre, depth)
-		slot, found := vis.find(h, key)
+		s.keyOf(c, f)
+		h := keyHash(s.key)
+		aux := s.auxOf(pre, depth)
+		slot, found := s.vis.find(h, s.key)
 		if found {
-			if dominated(vis.aux[slot], aux) {
-				discard(c)
+			if dominated(s.vis.aux[slot], aux) {
+				s.discard(c)
 				continue
 			}
-			vis.aux[slot] = aux // reached with fewer preemptions or steps
+			s.vis.aux[slot] = aux // reached with fewer preemptions or steps
 		} else {
-			if b.MaxStates > 0 && rep.States >= b.MaxStates {
-				rep.Truncated = true
-				break
+			if b.MaxStates > 0 && s.rep.States >= b.MaxStates {
+				s.discard(c)
+				s.rep.Truncated = true
+				return
 			}
-			vis.insert(slot, h, key, aux)
-			rep.States++
-			if b.Progress != nil && rep.States&0xffff == 0 {
-				b.Progress(rep.States)
+			if !s.room() {
+				s.discard(c)
+				return
+			}
+			slot, _ = s.vis.find(h, s.key) // room may have compacted the table
+			s.vis.insert(slot, h, s.key, aux)
+			s.rep.States++
+			if b.Progress != nil && s.rep.States&0xffff == 0 {
+				b.Progress(s.rep.States)
 			}
 		}
 		if v := c.Check(false); v != "" {
-			discard(c)
 			if found {
+				s.discard(c)
 				continue // already counted when first visited
 			}
-			if violation(v, a) {
-				break
+			stop := s.violation(v, c, a)
+			s.discard(c)
+			if stop {
+				return
 			}
 			continue
 		}
-		if push(c, a, pre, depth, found) {
-			break
+		if s.push(c, a, pre, depth, found) {
+			return
 		}
 	}
+}
 
-done:
-	rep.Complete = !rep.Truncated && !stopped
-	if b.HashCompact {
+// interrupted polls Bounds.Stop.
+func (s *search) interrupted() bool {
+	select {
+	case <-s.b.Stop:
+		s.rep.Interrupted = true
+		return true
+	default:
+		return false
+	}
+}
+
+// room makes sure one more state fits within Bounds.MaxMemory, switching
+// an exact visited set to hash compaction if that is what it takes. It
+// reports false, with Truncated and MemoryBound set, when no room is left.
+func (s *search) room() bool {
+	if s.b.MaxMemory <= 0 {
+		return true
+	}
+	s.vis.limit = s.b.MaxMemory - int64(s.compBytes())
+	if s.vis.fits(len(s.key)) {
+		return true
+	}
+	if s.vis.exact {
+		s.vis.compact()
+		s.rep.Compacted = true
+		if s.vis.fits(len(s.key)) {
+			return true
+		}
+	}
+	s.rep.Truncated = true
+	s.rep.MemoryBound = true
+	return false
+}
+
+func (s *search) compBytes() int {
+	if s.comps == nil {
+		return 0
+	}
+	return s.comps.bytes()
+}
+
+// violation records violation v, reached by the frames on the stack plus,
+// if a >= 0, the step a, in state c. It reports whether the search must
+// stop.
+func (s *search) violation(v string, c Model, a int) bool {
+	s.rep.Violations++
+	path := make(Schedule, 0, len(s.stack))
+	for i := 1; i < len(s.stack); i++ {
+		path = append(path, s.stack[i].prev)
+	}
+	if a >= 0 {
+		path = append(path, a)
+	}
+	var cov uint64
+	if cv, ok := c.(Coverer); ok {
+		cov = cv.Coverage()
+	}
+	if s.cexIdx == nil {
+		s.cexIdx = map[string]int{}
+	}
+	class := v + "\x00" + string(binary.AppendUvarint(nil, cov))
+	if i, ok := s.cexIdx[class]; ok {
+		if len(path) < len(s.cexPath[i]) {
+			s.cexPath[i] = path
+		}
+	} else {
+		s.cexIdx[class] = len(s.cex)
+		s.cex = append(s.cex, Counterexample{Violation: v, Coverage: cov})
+		s.cexPath = append(s.cexPath, path)
+	}
+	if !s.b.KeepGoing {
+		s.stopped = true
+		return true
+	}
+	return false
+}
+
+// finish fills in the report: completeness, the hash-compaction
+// estimate, and the counterexamples (shrunk unless NoShrink).
+func (s *search) finish() {
+	rep := &s.rep
+	rep.Complete = !rep.Truncated && !s.stopped && !rep.Interrupted
+	if !s.vis.exact {
 		n := float64(rep.States)
 		rep.OmissionProbability = n * n / math.Exp2(65)
 	}
-	rep.VisitedBytes = vis.bytes()
-	if rep.Violation != "" {
-		rep.Schedule = first
-		if !b.NoShrink {
-			rep.Schedule = shortest(m, first, rep.Violation)
+	rep.VisitedBytes = s.vis.bytes() + s.compBytes()
+	// With KeepGoing a counterexample stands for its class (violation and
+	// coverage), which shrinking keeps; otherwise it stands for its
+	// violation, and shrinking may reach other coverage points on a
+	// shorter path (the coverage is then that of the shrunk run).
+	_, covers := s.m.(Coverer)
+	for i := range s.cex {
+		c := &s.cex[i]
+		c.Schedule = s.cexPath[i]
+		if s.b.NoShrink {
+			continue
+		}
+		c.Schedule = shortest(s.m, c.Schedule, c.Violation, c.Coverage, s.b.KeepGoing)
+		if covers && !s.b.KeepGoing {
+			_, _, fin := run(s.m, c.Schedule, len(c.Schedule), nil)
+			c.Coverage = fin.(Coverer).Coverage()
 		}
 	}
-	return rep
+	for i := range s.cex {
+		if s.best < 0 || len(s.cexPath[i]) < len(s.cexPath[s.best]) {
+			s.best = i
+		}
+	}
+	if s.best >= 0 {
+		rep.Violation = s.cex[s.best].Violation
+		rep.Schedule = s.cex[s.best].Schedule
+		rep.Counterexamples = s.cex
+	}
 }
 
-// shortest shrinks path (which reproduces violation v) until the full trace
-// of its run stops getting shorter, and returns that trace.
-func shortest(m Model, path Schedule, v string) Schedule {
+// shortest shrinks path (which reproduces violation v with coverage cov)
+// until the full trace of its run stops getting shorter, and returns that
+// trace. A candidate must reproduce the same violation and, if sameCov is
+// set and the model reports coverage, the same coverage.
+func shortest(m Model, path Schedule, v string, cov uint64, sameCov bool) Schedule {
+	_, covers := m.(Coverer)
+	covers = covers && sameCov
 	cur := path
 	for {
 		limit := len(cur)
-		still := func(r Result) bool { return r.Violation == v && r.Steps <= limit }
-		s := Shrink(m, cur, limit, still)
-		r := Run(m, s, limit)
-		if !still(r) { // cannot happen for a deterministic model
+		still := func(r Result, fin Model) bool {
+			if r.Violation != v || r.Steps > limit {
+				return false
+			}
+			return !covers || fin.(Coverer).Coverage() == cov
+		}
+		s, _ := shrink(m, cur, limit, still, 0)
+		r, _, fin := run(m, s, limit, nil)
+		if !still(r, fin) { // cannot happen for a deterministic model
 			return cur
 		}
 		if len(r.Schedule) >= len(cur) {

@@ -47,6 +47,27 @@ type Recycler interface {
 	CloneInto(dst Model) Model
 }
 
+// Components is an optional interface of a Model: its state key split into
+// components that change independently (one task, one cgroup, ...), so
+// that an exhaustive search encodes again only what a step changed, and
+// stores a state as a short vector of interned component ids instead of
+// its whole key (the "collapse" compression of SPIN).
+//
+// Two states of a model must be equal exactly when they have the same
+// number of components and equal encodings component by component.
+type Components interface {
+	// NumComponents is the number of components of the state.
+	NumComponents() int
+	// AppendComponent appends the canonical encoding of component i to buf.
+	AppendComponent(i int, buf []byte) []byte
+	// SameComponents appends to buf one entry per component i of the
+	// state: the index of a component of prev (a state of the same model,
+	// typically the one this state was cloned from before a step) whose
+	// encoding is certainly equal to component i's, or -1. A -1 for an
+	// unchanged component costs only time.
+	SameComponents(prev Model, buf []int32) []int32
+}
+
 // Schedule is a sequence of scheduler choices: element i is the actor chosen
 // at step i.
 type Schedule []int
@@ -122,20 +143,20 @@ type Observer func(step int, actor int, m Model)
 // (Truncated). maxSteps <= 0 means no limit, in which case a model that never
 // quiesces makes Run loop forever.
 func Run(m Model, sched Schedule, maxSteps int) Result {
-	r, _ := run(m, sched, maxSteps, nil)
+	r, _, _ := run(m, sched, maxSteps, nil)
 	return r
 }
 
 // RunObserved is [Run] with an observer called after each step, for tracing.
 // A nil observer is allowed.
 func RunObserved(m Model, sched Schedule, maxSteps int, obs Observer) Result {
-	r, _ := run(m, sched, maxSteps, obs)
+	r, _, _ := run(m, sched, maxSteps, obs)
 	return r
 }
 
 // run implements Run; it also returns how many entries of sched were
-// consumed (taken or skipped).
-func run(m Model, sched Schedule, maxSteps int, obs Observer) (Result, int) {
+// consumed (taken or skipped), and the state the run ended in.
+func run(m Model, sched Schedule, maxSteps int, obs Observer) (Result, int, Model) {
 	var res Result
 	c := m.Clone()
 	en := make([]int, 0, 8)
@@ -145,11 +166,11 @@ func run(m Model, sched Schedule, maxSteps int, obs Observer) (Result, int) {
 		if len(en) == 0 {
 			res.Final = true
 			res.Violation = c.Check(true)
-			return res, i
+			return res, i, c
 		}
 		if maxSteps > 0 && res.Steps >= maxSteps {
 			res.Truncated = true
-			return res, i
+			return res, i, c
 		}
 		a := -1
 		for i < len(sched) {
@@ -172,7 +193,7 @@ func run(m Model, sched Schedule, maxSteps int, obs Observer) (Result, int) {
 		}
 		if v := c.Check(false); v != "" {
 			res.Violation = v
-			return res, i
+			return res, i, c
 		}
 	}
 }

@@ -27,16 +27,22 @@ func Shrink(m Model, sched Schedule, maxSteps int, still func(Result) bool) Sche
 // bomb is thousands of steps long, and shrinking it completely can take
 // minutes; a budget keeps a command-line search responsive.
 func ShrinkWithin(m Model, sched Schedule, maxSteps int, still func(Result) bool, budget int) (Schedule, bool) {
-	cur := append(Schedule{}, sched...)
-	spent := 0
-	cut := false
 	if still == nil {
 		want := Run(m, sched, maxSteps).Violation
 		if want == "" {
-			return cur, false
+			return append(Schedule{}, sched...), false
 		}
 		still = func(r Result) bool { return r.Violation == want }
 	}
+	return shrink(m, sched, maxSteps, func(r Result, _ Model) bool { return still(r) }, budget)
+}
+
+// shrink is ShrinkWithin with a predicate that also sees the state the
+// candidate run ended in.
+func shrink(m Model, sched Schedule, maxSteps int, still func(Result, Model) bool, budget int) (Schedule, bool) {
+	cur := append(Schedule{}, sched...)
+	spent := 0
+	cut := false
 	// test runs cand and, if it still qualifies, returns it trimmed to the
 	// prefix that Run consumed (the rest cannot influence the run).
 	test := func(cand Schedule) (Schedule, bool) {
@@ -44,9 +50,9 @@ func ShrinkWithin(m Model, sched Schedule, maxSteps int, still func(Result) bool
 			cut = true
 			return nil, false
 		}
-		r, used := run(m, cand, maxSteps, nil)
+		r, used, fin := run(m, cand, maxSteps, nil)
 		spent += r.Steps
-		if !still(r) {
+		if !still(r, fin) {
 			return nil, false
 		}
 		return cand[:used], true

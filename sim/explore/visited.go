@@ -52,6 +52,9 @@ func Hash64(p []byte) uint64 {
 // equal hashes are (wrongly) merged.
 type visited struct {
 	exact bool
+	// limit, if positive, bounds bytes(): the table does not grow past it
+	// (it fills up to maxLoad instead) and fits reports when it is full.
+	limit int64
 	shift uint     // 64 - log2(len(hs))
 	hs    []uint64 // key hash per slot; 0 marks an empty slot
 	aux   []uint64 // per slot: preemptions<<32 | depth of the best visit
@@ -61,6 +64,13 @@ type visited struct {
 }
 
 const visitedInitLog = 10
+
+// Load factors of the table, in tenths: it grows at growLoad, and under a
+// memory limit that forbids growing it takes entries up to maxLoad.
+const (
+	growLoad = 7
+	maxLoad  = 9
+)
 
 func newVisited(exact bool) *visited {
 	v := &visited{exact: exact}
@@ -136,9 +146,52 @@ func (v *visited) insert(i int, h uint64, key []byte, aux uint64) {
 		v.off[i] = v.store(key)
 	}
 	v.n++
-	if v.n*10 >= len(v.hs)*7 {
+	if v.n*10 >= len(v.hs)*growLoad && (v.limit <= 0 || v.growBytes() <= v.limit) {
 		v.grow()
 	}
+}
+
+// growBytes is what bytes() would be after the table doubled.
+func (v *visited) growBytes() int64 {
+	per := int64(16) // hs and aux
+	if v.exact {
+		per += 8 // off
+	}
+	return int64(v.bytes()) + per*int64(len(v.hs))
+}
+
+// fits reports whether one more key of keyLen bytes can be inserted
+// within limit: the table has a free slot below maxLoad (or may grow), and
+// in exact mode the key arena has room for it.
+func (v *visited) fits(keyLen int) bool {
+	if v.limit <= 0 {
+		return true
+	}
+	if (v.n+1)*10 >= len(v.hs)*maxLoad {
+		return false
+	}
+	if v.exact {
+		last := len(v.arena) - 1
+		if last < 0 || cap(v.arena[last])-len(v.arena[last]) < binary.MaxVarintLen64+keyLen {
+			size := chunkFirst
+			if last >= 0 {
+				size = min(2*cap(v.arena[last]), chunkMax)
+			}
+			if int64(v.bytes()+max(size, keyLen+binary.MaxVarintLen64)) > v.limit {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// compact turns an exact table into a hash-compacted one: the stored
+// hashes stay, the keys are dropped. Lookups from then on compare hashes
+// only.
+func (v *visited) compact() {
+	v.exact = false
+	v.off = nil
+	v.arena = nil
 }
 
 // grow doubles the table, re-placing the stored hashes (keys stay put).
