@@ -369,7 +369,7 @@ func (b *builder) expectCall(n, labelNode, errNode, dataNode *yaml.Node, what st
 }
 
 func (e *callExpect) property() sim.Property {
-	return sim.Property{Name: "expect " + e.label, Check: func(w *sim.World, final bool) string {
+	return sim.Property{Name: "expect " + e.label, Scope: sim.AtEnd, Check: func(w *sim.World, final bool) string {
 		if !final {
 			return ""
 		}
@@ -456,7 +456,7 @@ func (b *builder) driveKiller(t *taskSpec) {
 	}
 	kt := b.ids[t.name]
 	killer.Drive(b.w, kt, k, target, warmup)
-	b.w.Props = append(b.w.Props, sim.Property{Name: "killer " + k.ID, Check: func(w *sim.World, final bool) string {
+	b.w.Props = append(b.w.Props, sim.Property{Name: "killer " + k.ID, Scope: sim.OnHistory, Check: func(w *sim.World, final bool) string {
 		if r := w.Records("wrong-kill"); len(r) > 0 {
 			return "wrong process killed: " + r[0].Data
 		}

@@ -26,7 +26,7 @@ func CloneIntoKilled(o model.Options) (*sim.World, error) {
 		return nil, err
 	}
 	w.Gate = nil
-	w.Props = []sim.Property{{Name: "no-spurious-kill", Check: func(w *sim.World, _ bool) string {
+	w.Props = []sim.Property{{Name: "no-spurious-kill", Scope: sim.OnHistory, Check: func(w *sim.World, _ bool) string {
 		if w.K.Cover&model.CovPostForkKilledIntoCgroup != 0 {
 			return "cgroup_post_fork SIGKILLed a CLONE_INTO_CGROUP child, though cgroup_mutex excludes any concurrent kill"
 		}

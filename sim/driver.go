@@ -217,6 +217,7 @@ func (w *World) cloneState() *World {
 	c.labels = w.labels[:len(w.labels):len(w.labels)]
 	c.trace = append([]TraceEvent(nil), w.trace...)
 	c.K.SetTracing(w.tracing)
+	c.por = porScratch{}
 	for _, d := range w.drv.run {
 		if d != nil {
 			panic("sim: cloneState of a world whose driven tasks have started")

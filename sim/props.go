@@ -32,7 +32,8 @@ func (w *World) LiveUserTasksIn(cg model.CgroupID) []model.TaskID {
 // checked when a world stops early with KillSettled.
 func EmptyAfterKill(cg model.CgroupID, label string) Property {
 	return Property{
-		Name: "empty-except-kthreads",
+		Name:  "empty-except-kthreads",
+		Scope: AtEnd,
 		Check: func(w *World, final bool) string {
 			if !final {
 				return ""
@@ -65,7 +66,8 @@ func EmptyAfterKill(cg model.CgroupID, label string) Property {
 // with a pid in ns is alive, and the namespace refuses new pids.
 func NamespaceDead(ns model.NSID) Property {
 	return Property{
-		Name: "namespace-dead",
+		Name:  "namespace-dead",
+		Scope: AtEnd,
 		Check: func(w *World, final bool) string {
 			if !final {
 				return ""
@@ -211,7 +213,8 @@ func Fate(ts []model.TaskID, alive bool) Property {
 		name = "alive"
 	}
 	return Property{
-		Name: name,
+		Name:  name,
+		Scope: AtEnd,
 		Check: func(w *World, final bool) string {
 			if !final {
 				return ""
@@ -235,7 +238,8 @@ func Fate(ts []model.TaskID, alive bool) Property {
 // frozen ("frozen": "frozen 1") at quiescence.
 func CgroupState(cgs []model.CgroupID, state string) Property {
 	return Property{
-		Name: state,
+		Name:  state,
+		Scope: AtEnd,
 		Check: func(w *World, final bool) string {
 			if !final {
 				return ""
@@ -258,7 +262,8 @@ func CgroupState(cgs []model.CgroupID, state string) Property {
 // of a CLONE_INTO_CGROUP child); checked after every step.
 func NotReached(cov model.Coverage) Property {
 	return Property{
-		Name: "not-reached",
+		Name:  "not-reached",
+		Scope: OnHistory,
 		Check: func(w *World, _ bool) string {
 			if hit := w.K.Cover & cov; hit != 0 {
 				return "reached " + strings.Join(hit.Names(), ", ")

@@ -31,7 +31,27 @@ type Record struct {
 type Property struct {
 	Name  string
 	Check func(w *World, final bool) string
+	// Scope says which states Check can report a violation in. Partial-
+	// order reduction (explore.ReducePOR) skips intermediate states, so it
+	// is only used when every property is AtEnd or OnHistory.
+	Scope PropertyScope
 }
+
+// PropertyScope is where a property can be violated.
+type PropertyScope uint8
+
+const (
+	// EveryState (the zero value): Check(false) may report a violation of
+	// any state. A world with such a property is searched unreduced.
+	EveryState PropertyScope = iota
+	// AtEnd: Check(false) always returns "": only quiescent states count.
+	AtEnd
+	// OnHistory: Check looks only at what happened on the way (coverage
+	// points reached, the log, a kernel panic) and, when final, at the
+	// quiescent state. Partial-order reduction executes every step of
+	// every run in some explored run, so it finds these violations.
+	OnHistory
+)
 
 // World is one simulated machine with its user space.
 //
@@ -71,6 +91,10 @@ type World struct {
 
 	// drv holds the tasks driven by Go code (Drive), nil if none.
 	drv *drivers
+
+	// por is Persistent's scratch space: each world has its own (a clone
+	// starts empty; CloneInto keeps the recycled world's).
+	por porScratch
 }
 
 // NewWorld returns a world with an empty machine.
@@ -554,6 +578,7 @@ func (w *World) CloneWorld() *World {
 	c.labels = w.labels[:len(w.labels):len(w.labels)]
 	c.trace = append([]TraceEvent(nil), w.trace...)
 	c.K.SetTracing(w.tracing)
+	c.por = porScratch{}
 	return &c
 }
 
@@ -566,8 +591,9 @@ func (w *World) CloneInto(dst explore.Model) explore.Model {
 	d := dst.(*World)
 	k := w.K.CloneInto(d.K)
 	counts := append(d.counts[:0], w.counts...)
+	por := d.por
 	*d = *w
-	d.K, d.counts = k, counts
+	d.K, d.counts, d.por = k, counts, por
 	d.Log = w.Log[:len(w.Log):len(w.Log)]
 	d.labels = w.labels[:len(w.labels):len(w.labels)]
 	d.trace = append([]TraceEvent(nil), w.trace...)

@@ -184,6 +184,12 @@ type frame struct {
 	depth  int
 	comp   []uint32 // componentwise keys: the state's interned component ids
 	same   []int32  // scratch: SameComponents of a child against this state
+	// Partial-order reduction: all is every enabled actor when en is a
+	// persistent subset of it (reduced); h and off find the state's
+	// visited-set slot, whose on-stack bit the cycle proviso reads.
+	all     []int
+	reduced bool
+	h, off  uint64
 }
 
 // search is one run of Exhaustive.
@@ -196,6 +202,8 @@ type search struct {
 	comps *visited   // interned key components (componentwise models)
 	cm    Components // the model's Components, or nil
 	pri   bool       // order by Prioritizer
+	red   Reducer    // partial-order reduction, or nil
+	pbuf  []int
 
 	stack []frame
 	free  []Model // discarded states for a Recycler model to reuse
@@ -368,6 +376,16 @@ func (s *search) push(c Model, prev, pre, depth int, revisit bool) bool {
 		f.comp = append(f.comp[:0], s.comp...)
 	}
 	f.prevEn = prev >= 0 && contains(f.en, prev)
+	f.reduced = false
+	if s.red != nil && len(f.en) > 1 {
+		s.pbuf = c.(Reducer).Persistent(f.en, s.pbuf[:0])
+		if len(s.pbuf) < len(f.en) {
+			f.all = append(f.all[:0], f.en...)
+			f.en = append(f.en[:0], s.pbuf...)
+			f.reduced = true
+			s.markOnStack(f, true)
+		}
+	}
 	if s.pri && len(f.en) > 1 {
 		orderByPriority(c.(Prioritizer), f.en)
 	}
@@ -377,6 +395,50 @@ func (s *search) push(c Model, prev, pre, depth int, revisit bool) bool {
 		s.rep.Truncated = true
 	}
 	return false
+}
+
+// onStack marks, in a visited slot's aux, a state on the depth-first stack
+// whose choices were reduced (see the cycle proviso in loop).
+const onStack = 1 << 63
+
+// markOnStack sets or clears the on-stack bit of f's state. It is set in
+// push, when s.key is the state's key; it is cleared by the hash and, in
+// an exact table, the key's position in the arena (the table may have
+// grown meanwhile, and s.key moved on).
+func (s *search) markOnStack(f *frame, on bool) {
+	v := s.vis
+	if on {
+		f.h = keyHash(s.key)
+		slot, found := v.find(f.h, s.key)
+		if !found {
+			panic("explore: a state on the stack is not in the visited set")
+		}
+		f.off = 0
+		if v.exact {
+			f.off = v.off[slot]
+		}
+		v.aux[slot] |= onStack
+		return
+	}
+	mask := uint64(len(v.hs) - 1)
+	for i := f.h >> v.shift; v.hs[i] != 0; i = (i + 1) & mask {
+		if v.hs[i] == f.h && (!v.exact || v.off[i] == f.off) {
+			v.aux[i] &^= onStack
+			return
+		}
+	}
+}
+
+// expandFully adds to a reduced frame the enabled actors its persistent
+// subset left out.
+func (s *search) expandFully(f *frame) {
+	f.reduced = false
+	s.markOnStack(f, false)
+	for _, a := range f.all {
+		if !contains(f.en, a) {
+			f.en = append(f.en, a)
+		}
+	}
 }
 
 // orderByPriority sorts en (ascending) by descending priority, stably.
@@ -417,6 +479,9 @@ func (s *search) loop() {
 	for len(s.stack) > 0 {
 		f := &s.stack[len(s.stack)-1]
 		if f.next >= len(f.en) {
+			if f.reduced {
+				s.markOnStack(f, false)
+			}
 			s.discard(f.m)
 			f.m = nil
 			s.stack = s.stack[:len(s.stack)-1]
@@ -441,11 +506,17 @@ func (s *search) loop() {
 		aux := s.auxOf(pre, depth)
 		slot, found := s.vis.find(h, s.key)
 		if found {
-			if dominated(s.vis.aux[slot], aux) {
+			if f.reduced && s.vis.aux[slot]&onStack != 0 {
+				// The cycle proviso: a reduced successor closes a cycle
+				// on the stack, so this state is expanded fully lest a
+				// step be postponed round the cycle for ever.
+				s.expandFully(f)
+			}
+			if dominated(s.vis.aux[slot]&^onStack, aux) {
 				s.discard(c)
 				continue
 			}
-			s.vis.aux[slot] = aux // reached with fewer preemptions or steps
+			s.vis.aux[slot] = aux | s.vis.aux[slot]&onStack // reached with fewer preemptions or steps
 		} else {
 			if b.MaxStates > 0 && s.rep.States >= b.MaxStates {
 				s.discard(c)

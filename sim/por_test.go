@@ -1,0 +1,245 @@
+package sim
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"cgsim/model"
+)
+
+// The footprints and futures that partial-order reduction relies on are
+// checked here on every state of small worlds (package sim_test compares
+// reduced and unreduced searches):
+//
+//   - a step changes only objects its footprint writes;
+//   - two enabled tasks whose next steps do not conflict commute: either
+//     order reaches the same state (and coverage), and neither step
+//     disables the other;
+//   - a task's next step is within its future, and after any step every
+//     task's future is within what it was before (a new task's within its
+//     creator's, as fresh objects), so a future covers every step a task
+//     and its descendants can take from the state on.
+
+// porWorlds are small worlds with races of every kind the footprints
+// follow: the catalogue's fork-vs-kill (gates off), with a crowd on
+// separate css_sets, a kill of a subtree, fork bombs, exits, waits.
+func porWorlds(t testing.TB) map[string]*World {
+	worlds := map[string]*World{}
+	for _, mode := range model.KillModes {
+		o := model.DefaultOptions()
+		o.Kill = mode
+		for n := 1; n <= 2; n++ {
+			w, _ := ForkVsKill(o, n)
+			w.Gate = nil
+			worlds[fmt.Sprintf("fork-vs-kill/%s/%d", mode, n)] = w
+		}
+		for _, csets := range []bool{false, true} {
+			w, _ := ForkVsKillCrowd(o, 1, csets)
+			w.Gate = nil
+			worlds[fmt.Sprintf("crowd/%s/csets=%v", mode, csets)] = w
+		}
+	}
+	o := model.DefaultOptions()
+	o.PostForkKillIfParentKilled = true
+	w, _ := ForkVsKill(o, 2)
+	w.Gate = nil
+	worlds["fork-vs-kill/seq/fix/2"] = w
+	o.Populated = model.PopulatedAtFinalSwitch
+	w, _ = ForkVsKill(o, 2)
+	w.Gate = nil
+	worlds["fork-vs-kill/seq/final-switch/2"] = w
+	return worlds
+}
+
+// porVisit explores w breadth first (all enabled steps, up to limit
+// states) and calls check on every state.
+func porVisit(t *testing.T, w *World, limit int, check func(s *World)) int {
+	seen := map[string]bool{string(w.AppendKey(nil)): true}
+	queue := []*World{w.CloneWorld()}
+	n := 0
+	for len(queue) > 0 && n < limit {
+		s := queue[0]
+		queue = queue[1:]
+		n++
+		check(s)
+		for _, a := range s.Enabled(nil) {
+			c := s.CloneWorld()
+			c.Step(a)
+			if c.Check(false) != "" {
+				continue
+			}
+			k := string(c.AppendKey(nil))
+			if !seen[k] {
+				seen[k] = true
+				queue = append(queue, c)
+			}
+		}
+	}
+	return n
+}
+
+func porLimit() int {
+	if testing.Short() {
+		return 300
+	}
+	return 2500
+}
+
+// TestFootprintCoversWrites: a step changes only objects its footprint
+// writes.
+func TestFootprintCoversWrites(t *testing.T) {
+	for name, w := range porWorlds(t) {
+		t.Run(name, func(t *testing.T) {
+			n := porVisit(t, w, porLimit(), func(s *World) {
+				for _, a := range s.Enabled(nil) {
+					fp := s.nextFootprint(model.TaskID(a), nil)
+					c := s.CloneWorld()
+					c.Step(a)
+					changed := c.K.ChangedObjects(s.K, model.TaskID(a), nil)
+					if len(c.Log) != len(s.Log) {
+						changed = append(changed, model.Access{Kind: model.ObjLabel, Op: model.Write, ID: model.AnyID})
+					}
+					for _, ch := range changed {
+						covered := false
+						for _, x := range fp {
+							if model.Covers(x, ch) {
+								covered = true
+								break
+							}
+						}
+						if !covered {
+							t.Fatalf("T%d's step %q changed %v, not in its footprint %v", a, s.K.StepName(model.TaskID(a)), ch, fp)
+						}
+					}
+				}
+			})
+			t.Logf("%d states", n)
+		})
+	}
+}
+
+// TestIndependentStepsCommute: two enabled tasks whose next steps do not
+// conflict commute and do not disable each other.
+func TestIndependentStepsCommute(t *testing.T) {
+	for name, w := range porWorlds(t) {
+		t.Run(name, func(t *testing.T) {
+			pairs := 0
+			n := porVisit(t, w, porLimit(), func(s *World) {
+				en := s.Enabled(nil)
+				fps := make([][]model.Access, len(en))
+				for i, a := range en {
+					fps[i] = s.nextFootprint(model.TaskID(a), nil)
+				}
+				for i, a := range en {
+					for j, b := range en {
+						if j <= i || model.Conflicts(fps[i], fps[j]) {
+							continue
+						}
+						pairs++
+						sa, sb := s.CloneWorld(), s.CloneWorld()
+						sa.Step(a)
+						sb.Step(b)
+						if !slices.Contains(sa.Enabled(nil), b) || !slices.Contains(sb.Enabled(nil), a) {
+							t.Fatalf("independent T%d (%s) and T%d (%s): one disables the other", a, s.K.StepName(model.TaskID(a)), b, s.K.StepName(model.TaskID(b)))
+						}
+						sa.Step(b)
+						sb.Step(a)
+						if string(sa.AppendKey(nil)) != string(sb.AppendKey(nil)) || sa.K.Cover != sb.K.Cover {
+							t.Fatalf("independent T%d (%s, %v) and T%d (%s, %v) do not commute", a, s.K.StepName(model.TaskID(a)), fps[i], b, s.K.StepName(model.TaskID(b)), fps[j])
+						}
+					}
+				}
+			})
+			t.Logf("%d states, %d independent pairs", n, pairs)
+		})
+	}
+}
+
+// TestFuturesCoverEverything: a future covers the next step, and futures
+// only shrink along steps (a new task's future is within its creator's).
+func TestFuturesCoverEverything(t *testing.T) {
+	for name, w := range porWorlds(t) {
+		t.Run(name, func(t *testing.T) {
+			n := porVisit(t, w, porLimit()/2, func(s *World) {
+				s.futures()
+				fut := make([][]model.Access, len(s.por.fut))
+				for u := range fut {
+					fut[u] = append([]model.Access(nil), s.por.fut[u]...)
+				}
+				nt, ng := s.K.NumTasks(), s.K.NumGroups()
+				// Fresh objects: created after s, or a child its fork had
+				// not committed at s (nothing but its fork can touch it).
+				fresh := func(kind model.ObjKind, id int32) bool {
+					switch kind {
+					case model.ObjTask, model.ObjSig, model.ObjFam, model.ObjWalkPos, model.ObjChildren:
+						return int(id) >= nt || s.K.Task(model.TaskID(id)).Group == model.NoGroup || s.K.Task(model.TaskID(id)).Newborn()
+					case model.ObjGroup, model.ObjGSig:
+						if int(id) >= ng {
+							return true
+						}
+						for x := 0; x < nt; x++ {
+							if tk := s.K.Task(model.TaskID(x)); int32(tk.Group) == id && tk.Newborn() {
+								return true // the group of a child not yet woken
+							}
+						}
+						return false
+					}
+					return false
+				}
+				never := func(model.ObjKind, int32) bool { return false }
+				within := func(part, whole []model.Access, fresh func(model.ObjKind, int32) bool) (model.Access, bool) {
+					for _, x := range part {
+						ok := false
+						for _, f := range whole {
+							if model.Subsumes(f, x, fresh) {
+								ok = true
+								break
+							}
+						}
+						if !ok {
+							return x, false
+						}
+					}
+					return model.Access{}, true
+				}
+				for _, a := range s.Enabled(nil) {
+					next := s.nextFootprint(model.TaskID(a), nil)
+					if x, ok := within(next, fut[a], never); !ok {
+						t.Fatalf("T%d's next step (%s) does %v, outside its future", a, s.K.StepName(model.TaskID(a)), x)
+					}
+					c := s.CloneWorld()
+					c.Step(a)
+					c.futures()
+					for u := range c.por.fut {
+						whole := fut[a]
+						if u < len(fut) && !fresh(model.ObjTask, int32(u)) {
+							whole = fut[u]
+						} else if u < len(fut) {
+							// A child of a fork in flight at s: its forker's
+							// future covers it.
+							for f := range fut {
+								if fr := s.K.Task(model.TaskID(f)).Frame; fr.Path == model.KFork && fr.Child == model.TaskID(u) {
+									whole = fut[f]
+								}
+							}
+						}
+						if x, ok := within(c.por.fut[u], whole, fresh); !ok {
+							t.Fatalf("after T%d's step (%s), T%d's future has %v, outside its future before (%s)", a, s.K.StepName(model.TaskID(a)), u, x, describeFut(whole))
+						}
+					}
+				}
+			})
+			t.Logf("%d states", n)
+		})
+	}
+}
+
+func describeFut(f []model.Access) string {
+	var parts []string
+	for _, a := range f {
+		parts = append(parts, a.String())
+	}
+	return strings.Join(parts, ", ")
+}

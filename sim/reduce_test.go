@@ -1,0 +1,166 @@
+package sim_test
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"cgsim/model"
+	"cgsim/scenarios"
+	"cgsim/sim"
+	"cgsim/sim/explore"
+)
+
+// recorded is a world that records what a search saw: the key of every
+// quiescent state it checked, the coverage points of every state it
+// checked, and the violations.
+type recorded struct {
+	*sim.World
+	rec *record
+}
+
+type record struct {
+	finals     map[string]bool
+	cover      model.Coverage
+	violations map[string]bool
+}
+
+func newRecorded(w *sim.World) recorded {
+	return recorded{w, &record{finals: map[string]bool{}, violations: map[string]bool{}}}
+}
+
+func (r recorded) Clone() explore.Model { return recorded{r.World.CloneWorld(), r.rec} }
+
+func (r recorded) CloneInto(dst explore.Model) explore.Model {
+	return recorded{r.World.CloneInto(dst.(recorded).World).(*sim.World), r.rec}
+}
+
+func (r recorded) SameComponents(prev explore.Model, buf []int32) []int32 {
+	return r.World.SameComponents(prev.(recorded).World, buf)
+}
+
+func (r recorded) Check(final bool) string {
+	v := r.World.Check(final)
+	r.rec.cover |= r.World.K.Cover
+	if final {
+		r.rec.finals[string(r.World.AppendKey(nil))] = true
+	}
+	if v != "" {
+		r.rec.violations[v] = true
+	}
+	return v
+}
+
+// reduceWorlds are the worlds the reduced and unreduced searches are
+// compared on: the race catalogue's (with and without its gate) and every
+// bundled scenario explored exhaustively under each kill mode (as it is,
+// and without its gate, which the reduction cannot see through).
+func reduceWorlds(t *testing.T) map[string]*sim.World {
+	worlds := map[string]*sim.World{}
+	add := func(name string, w *sim.World) {
+		worlds[name] = w
+		if w.Gate != nil {
+			u := w.CloneWorld()
+			u.Gate = nil
+			worlds[name+"/ungated"] = u
+		}
+	}
+	forkers := 2
+	if testing.Short() {
+		forkers = 1
+	}
+	for _, mode := range model.KillModes {
+		for n := 1; n <= forkers; n++ {
+			w, _ := sim.ForkVsKill(optsWith(mode), n)
+			add(fmt.Sprintf("fork-vs-kill/%s/%d", mode, n), w)
+		}
+		for _, csets := range []bool{false, true} {
+			w, _ := sim.ForkVsKillCrowd(optsWith(mode), 2, csets)
+			add(fmt.Sprintf("crowd/%s/csets=%v", mode, csets), w)
+		}
+		fix := optsWith(mode)
+		fix.PostForkKillIfParentKilled = true
+		w, _ := sim.ForkVsKill(fix, forkers)
+		add(fmt.Sprintf("fork-vs-kill/%s/fix/%d", mode, forkers), w)
+		fin := optsWith(mode)
+		fin.Populated = model.PopulatedAtFinalSwitch
+		w, _ = sim.ForkVsKill(fin, forkers)
+		add(fmt.Sprintf("fork-vs-kill/%s/final-switch/%d", mode, forkers), w)
+	}
+	// The rest of the race catalogue (TestRaceCatalogue): the kill that
+	// starts only after the fork's snapshot, both candidate fixes
+	// together, and the spurious kill of a CLONE_INTO_CGROUP child.
+	for _, mode := range []model.KillMode{model.KillFlag, model.KillSeq} {
+		w, test := sim.ForkVsKill(optsWith(mode), 1)
+		restrictKillAfterSnapshot(w, test)
+		add(fmt.Sprintf("catalogue/kill-after-snapshot/%s", mode), w)
+	}
+	both := optsWith(model.KillSeq)
+	both.PostForkKillIfParentKilled = true
+	both.KillSignalUnderCssSetLock = true
+	for n := 1; n <= forkers; n++ {
+		w, _ := sim.ForkVsKill(both, n)
+		add(fmt.Sprintf("catalogue/both-fixes/%d", n), w)
+	}
+	for _, mode := range []model.KillMode{model.KillSeqIntoCgroupBug, model.KillSeq} {
+		w, err := scenarios.CloneIntoKilled(optsWith(mode))
+		require.NoError(t, err)
+		add(fmt.Sprintf("catalogue/clone-into-killed/%s", mode), w)
+	}
+	for _, s := range scenarios.All() {
+		if s.ExploreMode() != "exhaustive" {
+			continue
+		}
+		for _, mode := range model.KillModes {
+			opts := s.Options
+			opts.Kill = mode
+			w, err := s.Build(opts)
+			require.NoError(t, err)
+			add(fmt.Sprintf("%s/%s", s.Name, mode), w)
+		}
+	}
+	return worlds
+}
+
+// TestReducedAgreesWithFull runs every world's search with and without
+// the reductions to completion (keep going past violations) and requires
+// the same verdict, the same set of quiescent states, the same coverage
+// points reached and the same violation messages. It reports the states
+// each search stored.
+func TestReducedAgreesWithFull(t *testing.T) {
+	worlds := reduceWorlds(t)
+	reducedSomewhere := false
+	for _, name := range slices.Sorted(maps.Keys(worlds)) {
+		w := worlds[name]
+		b := explore.Bounds{MaxPreemptions: -1, KeepGoing: true, NoShrink: true, MaxStates: 400_000}
+		full := newRecorded(w)
+		fr := explore.Exhaustive(full, b)
+		if fr.Truncated {
+			t.Logf("%s: skipped, the full search has more than %d states", name, b.MaxStates)
+			continue
+		}
+		b.Reduce = explore.ReduceAll
+		red := newRecorded(w)
+		rr := explore.Exhaustive(red, b)
+		require.False(t, rr.Truncated, name)
+		assert.Equal(t, fr.Violation != "", rr.Violation != "", "%s: verdict", name)
+		assert.Equal(t, slices.Sorted(maps.Keys(full.rec.violations)), slices.Sorted(maps.Keys(red.rec.violations)), "%s: violations", name)
+		assert.Equal(t, full.rec.cover.Names(), red.rec.cover.Names(), "%s: coverage", name)
+		assert.Equal(t, len(full.rec.finals), len(red.rec.finals), "%s: quiescent states", name)
+		for k := range full.rec.finals {
+			if !red.rec.finals[k] {
+				t.Errorf("%s: the reduced search misses a quiescent state", name)
+				break
+			}
+		}
+		if rr.Reduced != 0 && rr.States < fr.States {
+			reducedSomewhere = true
+		}
+		t.Logf("%s: full %d states, reduced (%s) %d states, %d quiescent; %s", name, fr.States, rr.Reduced, rr.States, len(full.rec.finals), rr.ReductionNote)
+	}
+	require.True(t, reducedSomewhere, "no world was reduced")
+}
