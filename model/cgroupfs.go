@@ -447,6 +447,24 @@ func (k *Kernel) stepCgroupWrite(t TaskID) {
 				return // Runnable is false until the readers are gone
 			}
 		}
+		if file == FileProcs && !k.IsLeader(f.Child) {
+			// "A race with de_thread from another thread's exec() may
+			// strip us of our leadership. If this happens, throw this
+			// task away and try again" (cgroup_procs_write_start):
+			// unlock, resolve the pid anew, lock again.
+			k.begin(t, "cgroup_procs_write_start")
+			k.tgWriter = NoTask
+			v, err := k.procsWriteStart(t)
+			if k.tracing {
+				k.notef("T%d is no longer the group leader (exec): retry_find_task", f.Child)
+			}
+			if err != OK {
+				k.unlockFinish(t, -1, err)
+				return
+			}
+			f.Child = v
+			return
+		}
 		k.begin(t, "cgroup_attach_task")
 		k.unlockFinish(t, f.Arg2, k.procsAttach(t))
 	case killStart:

@@ -105,7 +105,7 @@ func (k *Kernel) forkAllocStep(t TaskID) {
 	k.tasks = append(k.tasks, Task{
 		Group: NoGroup, Parent: NoTask, childHead: NoTask, childTail: NoTask,
 		sibNext: NoTask, sibPrev: NoTask, thrNext: NoTask, thrPrev: NoTask,
-		Cset: NoCset, Cgroup: NoCgroup, cgNext: NoTask, cgPrev: NoTask, ExitSignal: SIGCHLD, NS: NoNS, PidNSForChildren: NoNS,
+		Cset: NoCset, Cgroup: NoCgroup, cgNext: NoTask, cgPrev: NoTask, ExitSignal: SIGCHLD, NS: NoNS, PidNSForChildren: NoNS, execHeir: NoTask,
 		Exit:  ExitDead, // not yet a task anyone can see; commit makes it live
 		Frame: Frame{Path: KUser, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask, Cset: NoCset, Dcset: NoCset},
 	})

@@ -295,7 +295,7 @@ func (k *Kernel) AppendKey(b []byte) []byte {
 			// Released (or never committed): it takes no further step and
 			// links to nothing; only what it left behind can matter.
 			b = append(b, 0xff, byte(tk.ExitSignal))
-			b = appendInt(b, int64(tk.ExitCode), int64(tk.Group))
+			b = appendInt(b, int64(tk.ExitCode), int64(tk.Group), int64(tk.execHeir))
 			continue
 		}
 		b = binary.AppendUvarint(b, uint64(tk.Flags))
@@ -322,7 +322,7 @@ func (k *Kernel) AppendKey(b []byte) []byte {
 		b = binary.AppendUvarint(b, uint64(g.ign))
 		b = binary.AppendUvarint(b, uint64(g.hnd))
 		b = binary.AppendUvarint(b, uint64(g.hndExit))
-		b = append(b, bools(g.NoCldWait, g.IsChildSubreaper, g.HasChildSubreaper))
+		b = append(b, bools(g.NoCldWait, g.IsChildSubreaper, g.HasChildSubreaper, g.GroupExec))
 	}
 	for i := range k.ns {
 		p := &k.ns[i]

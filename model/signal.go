@@ -221,7 +221,9 @@ func (k *Kernel) signalWork(t TaskID) bool {
 func (k *Kernel) getSignal(t TaskID) {
 	tk := &k.tasks[t]
 	g := &k.groups[tk.Group]
-	if g.Flags&SIGNAL_GROUP_EXIT != 0 || tk.Pending.Has(SIGKILL) {
+	if g.Flags&SIGNAL_GROUP_EXIT != 0 || g.GroupExec || tk.Pending.Has(SIGKILL) {
+		// "Has this task already been marked for death?" (a group exit
+		// or an exec's zap_other_threads), or a SIGKILL.
 		k.begin(t, "get_signal")
 		tk.Pending = tk.Pending.Without(SIGKILL)
 		if tk.Frozen {
@@ -307,13 +309,18 @@ func (k *Kernel) handlerRan(t TaskID) {
 }
 
 // doGroupExit is do_group_exit(): the first thread to get here sets
-// SIGNAL_GROUP_EXIT and SIGKILLs the others (zap_other_threads); then
-// do_exit. code is a signal number for a signal death, else status<<8.
+// SIGNAL_GROUP_EXIT and SIGKILLs the others (zap_other_threads); a thread
+// zapped by another thread's exec (group_exec_task) exits alone with code
+// 0; then do_exit. code is a signal number for a signal death, else
+// status<<8.
 func (k *Kernel) doGroupExit(t TaskID, code int32) {
 	g := &k.groups[k.tasks[t].Group]
-	if g.Flags&SIGNAL_GROUP_EXIT != 0 {
+	switch {
+	case g.Flags&SIGNAL_GROUP_EXIT != 0:
 		code = g.GroupExitCode
-	} else {
+	case g.GroupExec:
+		code = 0 // another thread is in de_thread: only this one exits
+	default:
 		k.startGroupExit(g, code, t)
 	}
 	k.startExit(t, code)

@@ -138,6 +138,8 @@ func apply(k *model.Kernel, o op) (out string) {
 		k.Pause(o.T)
 	case "v1":
 		k.SetupMoveV1(o.T, o.Str)
+	case "exec":
+		k.Exec(o.T, 0)
 	default:
 		panic("unknown op " + o.Kind)
 	}
@@ -713,6 +715,7 @@ var allowed = map[string][]model.Errno{
 	"sigaction":              {model.OK},
 	"wait":                   {model.OK, model.ECHILD, model.EINTR},
 	"pause":                  {model.EINTR},
+	"exec":                   {model.OK, model.EAGAIN}, // OK: the new program runs
 	"read":                   {model.OK, model.ENOENT, model.ENODEV, model.EOPNOTSUPP},
 }
 
@@ -1199,7 +1202,8 @@ func (m *machine) threads(g model.GroupID) []model.TaskID {
 // checkVictims: every process linked in the subtree when cgroup.kill took
 // cgroup_mutex has been signalled when the write returns (reference 1.2;
 // the documented escapes are children of forks in flight, which are not
-// linked yet). Exempt as in auditKill.
+// linked yet). Exempt as in auditKill, and a process whose thread has
+// completed an exec since (it took over the leader the walk skipped).
 func (m *machine) checkVictims(o op, writer model.TaskID, victims []model.TaskID) {
 	k := m.k
 	for _, v := range victims {
@@ -1211,7 +1215,7 @@ func (m *machine) checkVictims(o op, writer model.TaskID, victims []model.TaskID
 		if g.Flags&model.SIGNAL_UNKILLABLE != 0 && k.PidIn(writer, vk.NS) != 0 {
 			continue
 		}
-		if k.Task(g.Leader).Flags&model.PF_EXITING != 0 || g.Flags&model.SIGNAL_GROUP_EXIT != 0 {
+		if k.Task(g.Leader).Flags&model.PF_EXITING != 0 || g.Flags&model.SIGNAL_GROUP_EXIT != 0 || g.GroupExec || k.ExecHeir(v) != model.NoTask {
 			continue
 		}
 		for _, th := range m.threads(vk.Group) {
@@ -1225,8 +1229,11 @@ func (m *machine) checkVictims(o op, writer model.TaskID, victims []model.TaskID
 // auditKill: with the atomic kill, right after a successful cgroup.kill
 // every process linked in the subtree has been signalled. Exempt: kthreads,
 // SIGNAL_UNKILLABLE groups (ns inits the writer cannot force, global init),
-// and groups whose leader is already exiting (reference 1.3: the SIGKILL
-// goes to the PF_EXITING leader and does not reach the other threads).
+// groups whose leader is already exiting (reference 1.3: the SIGKILL goes
+// to the PF_EXITING leader and does not reach the other threads), and
+// groups with a thread in de_thread (exec-vs-kill: the leader zapped by
+// the exec is skipped, SIGKILL already pending, and the exec'ing thread
+// is not a leader, which CSS_TASK_ITER_PROCS never yields).
 func (m *machine) auditKill(o op) {
 	k := m.k
 	for _, d := range m.subtree(o.Cg) {
@@ -1239,7 +1246,7 @@ func (m *machine) auditKill(o op) {
 			if vk.Flags&model.PF_KTHREAD != 0 || g.Flags&model.SIGNAL_UNKILLABLE != 0 {
 				continue
 			}
-			if k.Task(g.Leader).Flags&model.PF_EXITING != 0 {
+			if k.Task(g.Leader).Flags&model.PF_EXITING != 0 || g.GroupExec {
 				continue
 			}
 			if k.FatalSignalPending(v) || vk.Flags&model.PF_EXITING != 0 || g.Flags&model.SIGNAL_GROUP_EXIT != 0 {
@@ -1708,6 +1715,15 @@ func (m *machine) actions() map[string]func(*rapid.T) {
 				return
 			}
 			m.do(op{Kind: "exit", T: me, Pid: rapid.Int32Range(0, 3).Draw(t, "status")}, "")
+		},
+		// execve by any task but the global init's (its exec would zap
+		// the init's other threads, as exit_group would): de_thread.
+		"exec": func(t *rapid.T) {
+			me, ok := m.caller(t, func(x model.TaskID) bool { return !inInit(x) })
+			if !ok {
+				return
+			}
+			m.do(op{Kind: "exec", T: me}, "exec")
 		},
 		"exit_group": func(t *rapid.T) {
 			me, ok := m.caller(t, func(x model.TaskID) bool { return !inInit(x) })

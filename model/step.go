@@ -92,6 +92,8 @@ func (k *Kernel) Runnable(t TaskID) bool {
 		return true
 	case KCgroupWrite:
 		return k.cgroupWriteRunnable(t)
+	case KExec:
+		return k.execRunnable(t)
 	case KExit:
 		switch f.PC {
 		case exitSignals:
@@ -161,6 +163,8 @@ func (k *Kernel) Step(t TaskID) {
 		k.stepExit(t)
 	case KCgroupWrite:
 		k.stepCgroupWrite(t)
+	case KExec:
+		k.stepExec(t)
 	}
 }
 
@@ -305,7 +309,7 @@ func (k *Kernel) SetupInit(user UserRegs) TaskID {
 	k.tasks = append(k.tasks, Task{
 		Group: GroupID(len(k.groups)), Parent: NoTask, childHead: NoTask, childTail: NoTask,
 		sibNext: NoTask, sibPrev: NoTask, thrNext: NoTask, thrPrev: NoTask,
-		Cset: NoCset, Cgroup: NoCgroup, cgNext: NoTask, cgPrev: NoTask, ExitSignal: SIGCHLD,
+		Cset: NoCset, Cgroup: NoCgroup, cgNext: NoTask, cgPrev: NoTask, ExitSignal: SIGCHLD, execHeir: NoTask,
 		Frame: Frame{Path: KUser, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask, Cset: NoCset, Dcset: NoCset},
 		User:  user, NS: NoNS,
 	})
@@ -335,7 +339,7 @@ func (k *Kernel) SetupKthread(movable bool) TaskID {
 	k.tasks = append(k.tasks, Task{
 		Flags: flags, Group: GroupID(len(k.groups)), Parent: NoTask, childHead: NoTask, childTail: NoTask,
 		sibNext: NoTask, sibPrev: NoTask, thrNext: NoTask, thrPrev: NoTask,
-		Cset: NoCset, Cgroup: NoCgroup, cgNext: NoTask, cgPrev: NoTask, ExitSignal: SIGCHLD,
+		Cset: NoCset, Cgroup: NoCgroup, cgNext: NoTask, cgPrev: NoTask, ExitSignal: SIGCHLD, execHeir: NoTask,
 		Frame: Frame{Path: KIdle, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask, Cset: NoCset, Dcset: NoCset}, NS: NoNS,
 	})
 	g := Group{Leader: t, threadHead: t, threadTail: t, Live: 1, NrThreads: 1}
@@ -514,6 +518,11 @@ func (k *Kernel) PidfdSendSignal(t, v TaskID, sig Signal) {
 		k.finish(t, -1, EINVAL)
 		return
 	}
+	// The pidfd pins the struct pid, which a thread that exec'd took over
+	// from the leader it pinned (transfer_pid in de_thread).
+	for k.tasks[v].Exit == ExitDead && k.tasks[v].execHeir != NoTask {
+		v = k.tasks[v].execHeir
+	}
 	if k.tasks[v].Exit == ExitDead || !k.tasks[v].pidAttached {
 		k.finish(t, -1, ESRCH)
 		return
@@ -545,6 +554,7 @@ var stepNames = map[KPath][]string{
 		"zap_pid_ns_processes: wait for pid_allocated == init_pids", "zap (2007): terminating = 1",
 		"zap (2007): kill_proc one pid a step", "exit_notify: reparent, zombie, notify", "final context switch"},
 	KWait: {"do_wait"}, KPause: {"sys_pause"}, KIdle: {"kthread idle"},
+	KExec: {"de_thread: zap_other_threads", "de_thread: wait for the other threads", "de_thread: wait for the old leader, take over its pid"},
 }
 
 // StepName describes, in kernel terms, the step t takes next ("user" in

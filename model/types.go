@@ -138,6 +138,10 @@ type Task struct {
 	// newTask is TASK_NEW: committed by copy_process, not yet woken by
 	// wake_up_new_task.
 	newTask bool
+	// execHeir is the thread that took over this task's pid when it
+	// exec'd while this task was the group leader (de_thread), else
+	// NoTask: a pidfd of this task refers to it since.
+	execHeir TaskID
 }
 
 // UserRegs is the user-mode state of a task: the program it runs and its
@@ -179,6 +183,10 @@ type Group struct {
 	GroupExitCode int32
 	// NoCldWait is SA_NOCLDWAIT on the SIGCHLD action.
 	NoCldWait bool
+	// GroupExec is signal->group_exec_task != NULL: a thread is in
+	// de_thread, the other threads are being killed (their do_group_exit
+	// exits with code 0 and takes nobody else along).
+	GroupExec bool
 	// IsChildSubreaper / HasChildSubreaper: PR_SET_CHILD_SUBREAPER state.
 	IsChildSubreaper  bool
 	HasChildSubreaper bool
@@ -353,9 +361,10 @@ const (
 	KPause
 	KCgroupWrite
 	KIdle // a kernel thread's idle loop; never runnable
+	KExec // execve's de_thread
 )
 
-var kpathNames = [...]string{"user", "fork", "exit", "wait4", "pause", "cgroup-write", "kthread-idle"}
+var kpathNames = [...]string{"user", "fork", "exit", "wait4", "pause", "cgroup-write", "kthread-idle", "execve"}
 
 // String names the path.
 func (p KPath) String() string { return kpathNames[p] }
