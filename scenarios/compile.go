@@ -16,11 +16,12 @@ var builtinPrograms = []string{"pause", "ignore-sigchld", "reaper", "fork-bomb",
 // Actions of a program.
 var actionNames = []string{"pause", "exit", "exit-thread", "fork", "write", "read", "mkdir", "rmdir",
 	"kill", "wait", "reap", "unshare-pidns", "setns", "subreaper", "sigaction", "spin", "await",
-	"repeat", "forever"}
+	"repeat", "forever", "exec"}
 
 // Keys of the actions that take a mapping.
 var (
 	forkKeys      = []string{"label", "expect", "into", "flags", "child"}
+	execKeys      = []string{"program", "label", "expect"}
 	writeKeys     = []string{"file", "value", "label", "expect"}
 	readKeys      = []string{"file", "label", "expect", "data"}
 	dirKeys       = []string{"path", "label", "expect"}
@@ -121,6 +122,11 @@ func (c *compiler) action(n *yaml.Node) {
 		c.emit(sim.Instr{Op: op, A: int32(code)})
 	case "fork":
 		c.fork(n, arg)
+	case "exec":
+		if !needArg() {
+			return
+		}
+		c.exec(n, arg)
 	case "write":
 		if !needArg() {
 			return
@@ -340,6 +346,33 @@ func (c *compiler) fork(n, arg *yaml.Node) {
 		c.emit(sim.Instr{Op: sim.OpExitGroup}) // a process's block ends with exit(0)
 	}
 	c.code[jump].A = c.pc()
+}
+
+// exec compiles `exec: PROGRAM` or `exec: {program: PROGRAM, label, expect}`:
+// execve(2) of a new program (a built-in name or a list of actions), which
+// the world holds as a program of its own. A successful exec does not
+// return (the new program starts); a label logs a failure (EAGAIN when
+// another exec or a group exit is in progress, or when the caller is
+// killed in de_thread).
+func (c *compiler) exec(n, arg *yaml.Node) {
+	b, d := c.b, c.b.d
+	prog, label := arg, ""
+	if arg.Kind == yaml.MappingNode {
+		f := d.fields(arg, "exec", execKeys)
+		if f["program"] == nil {
+			d.failf(arg, "exec: want program (a built-in name or a list of actions)")
+			return
+		}
+		prog = f["program"]
+		label = b.expectCall(n, f["label"], f["expect"], nil, "execve")
+	}
+	img := &compiler{b: b}
+	img.program(prog)
+	if d.err != nil {
+		return
+	}
+	id := b.w.AddProgram(fmt.Sprintf("exec@%d:%d", n.Line, n.Column), img.code)
+	c.emit(sim.Instr{Op: sim.OpExec, A: id, Label: label})
 }
 
 func (c *compiler) kill(n, arg *yaml.Node) {

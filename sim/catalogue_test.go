@@ -194,6 +194,8 @@ func TestRaceCatalogue(t *testing.T) {
 
 	t.Run("csets", testCsetsWidenKillSeqWindow)
 
+	t.Run("exec", testExecVsKill)
+
 	t.Run("atomic", func(t *testing.T) {
 		n := 3
 		if testing.Short() {
@@ -289,4 +291,66 @@ func testCsetsWidenKillSeqWindow(t *testing.T) {
 			require.NotZero(t, fw.K.Cover&model.CovPostForkAfterKillWalk)
 		})
 	}
+}
+
+// testExecVsKill (TestRaceCatalogue/exec) explores the bundled scenario
+// exec-vs-kill under every kill option: a thread that execs while
+// cgroup.kill walks its cgroup survives, with no fork at all. de_thread's
+// zap_other_threads has already put SIGKILL on the leader (so
+// __cgroup_kill skips it, or signals its zombie, which reaches no other
+// thread), and the exec'ing thread is not a leader (CSS_TASK_ITER_PROCS
+// steps over it); it takes over the leader's pid after the walk. The
+// atomic kill (gVisor's design) has the window too. When the leader
+// itself execs there is no window: the walk signals it, a group exit
+// follows, and de_thread fails with EAGAIN.
+func testExecVsKill(t *testing.T) {
+	s, ok := scenarios.Lookup("exec-vs-kill")
+	require.True(t, ok)
+	for _, mode := range model.KillModes {
+		t.Run(mode.String(), func(t *testing.T) {
+			opts := s.Options
+			opts.Kill = mode
+			w, err := s.Build(opts)
+			require.NoError(t, err)
+			rep := explorePlain(t, w)
+			require.Contains(t, rep.Violation, "alive in /test after cgroup.kill returned")
+			fw, _ := sim.Replay(w, rep.Schedule, 1000)
+			tr := fw.Trace()
+			zap := stepOf(tr, "", "zap_other_threads")
+			returned := stepOf(tr, "writer", "returns 1")
+			takeover := stepOf(tr, "", "takes over the pid")
+			require.True(t, zap >= 0 && zap < returned && returned < takeover,
+				"zap_other_threads %d, the kill returns %d, the exec'ing thread takes over %d", zap, returned, takeover)
+			t.Logf("kill=%s: escape after %d states: %s", mode, rep.States, rep.Schedule)
+		})
+	}
+	t.Run("leader execs", func(t *testing.T) {
+		for _, mode := range model.KillModes {
+			w := execByLeaderWorld(t, mode)
+			rep := explorePlain(t, w)
+			require.Empty(t, rep.Violation, "kill=%s", mode)
+			require.True(t, rep.Complete)
+			t.Logf("kill=%s: the leader's exec never escapes; exhaustive, %d states", mode, rep.States)
+		}
+	})
+}
+
+// execByLeaderWorld: the leader of a two-thread process in /test execs
+// while a writer kills /test.
+func execByLeaderWorld(t *testing.T, mode model.KillMode) *sim.World {
+	opts := optsWith(mode)
+	w := sim.NewWorld(opts)
+	init := w.Init("init", w.AddProgram("init", sim.IgnoreSIGCHLDThenPause()))
+	w.Settle(init, 10)
+	test, err := w.Mkdir(init, model.RootCG, "test")
+	require.NoError(t, err)
+	img := w.AddProgram("image", sim.PauseForever())
+	p, err := w.Spawn(init, "proc", w.AddProgram("exec", []sim.Instr{{Op: sim.OpExec, A: img}}), model.CLONE_INTO_CGROUP, test)
+	require.NoError(t, err)
+	_, errno := w.K.SetupFork(p, model.CloneArgs{Flags: model.CLONE_THREAD | model.CLONE_SIGHAND | model.CLONE_VM, ChildUser: model.UserRegs{Prog: img}})
+	require.Equal(t, model.OK, errno)
+	_, err = w.Spawn(init, "writer", w.AddProgram("kill", sim.WriteThenPause(test, model.FileKill, "1", "kill")), 0, model.NoCgroup)
+	require.NoError(t, err)
+	w.Props = append(w.Props, sim.EmptyAfterKill(test, "kill"))
+	return w
 }

@@ -432,6 +432,8 @@ func (w *World) issue(t model.TaskID, in Instr) (data string, isRead bool) {
 		k.ExitGroup(t, in.A)
 	case OpExit:
 		k.Exit(t, in.A)
+	case OpExec:
+		k.Exec(t, in.A)
 	case OpFork:
 		u := k.Task(t).User
 		// The child starts at B with a copy of the parent's variables:
