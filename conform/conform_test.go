@@ -60,6 +60,7 @@ func kernel(t *testing.T) model.Options {
 // a controller runs where the hierarchy offers it.
 var cannotRun = map[string]string{
 	"cgroup-kill-errors":            "the scenario's root cgroup is a child cgroup on the real kernel",
+	"exec-vs-kill":                  "does not yet carry a task across its own execve",
 	"fork-bomb":                     "pids controller",
 	"kill-skips-kthread":            "kernel thread, which user space cannot create",
 	"killer-runc-private-pidns":     "runs a userspace killer",

@@ -167,6 +167,10 @@ func TestHunts(t *testing.T) {
 	require.NoError(t, err)
 	classified(rep, 6)
 
+	rep, err = huntC2("exec-vs-kill", quick(10))
+	require.NoError(t, err)
+	classified(rep, 10)
+
 	rep, err = huntC2("kill-skips-dying", quick(12))
 	require.NoError(t, err)
 	classified(rep, 12)
