@@ -72,6 +72,9 @@ var whys = []why{
 	{"zombie-leader", viaCgroupKill, Escaped, "cgroup.kill iterates processes and sends SIGKILL to the zombie leader only (PIDTYPE_PID); complete_signal finds no thread that wants it, so the live thread runs on (the gap confirmed on 6.18)"},
 	{"zombie-leader", []string{Crun.Name}, GaveUp, "cgroup.kill misses the live thread (the zombie-leader gap), so every rmdir fails with EBUSY and its 500 retries, each with another cgroup.kill, never succeed"},
 
+	// exec-during-kill
+	{"exec-during-kill", viaCgroupKill, Escaped, "de_thread has put SIGKILL on the leader (zap_other_threads), so cgroup.kill skips it or signals its zombie, and the exec'ing thread is no leader yet, so the PROCS walk never yields it: after the walk it takes over the pid and the process runs its new program (reproduced on 6.18, simrun hunt exec-vs-kill)"},
+
 	// kthread-in-target
 	{"kthread-in-target", []string{SystemdStop.Name, SystemdStopMixed.Name, Kubelet.Name, Mesos.Name, Crun.Name, CrunFallback.Name}, GaveUp, "the kernel thread cannot be killed and keeps the cgroup populated, so waiting for empty or rmdir fails with EBUSY, although only a kernel thread is left"},
 	{"kthread-in-target", []string{NomadV2.Name}, Leaked, "the kernel thread keeps the cgroup populated, the rmdir fails with EBUSY, and Nomad drops the error"},
