@@ -180,6 +180,17 @@ func (k *Kernel) execTakeOver(t TaskID) {
 	if ns := &k.ns[tk.NS]; ns.ChildReaper == l {
 		ns.ChildReaper = t
 	}
+	// The struct pid of the old leader, some processes' group or session
+	// perhaps, now belongs to t.
+	for i := range k.groups {
+		og := &k.groups[i]
+		if og.Pgid == l {
+			og.Pgid = t
+		}
+		if og.Sid == l {
+			og.Sid = t
+		}
+	}
 	// list_replace_init(&leader->sibling, &tsk->sibling).
 	p := lk.Parent
 	tk.Parent = p
@@ -219,6 +230,7 @@ func (k *Kernel) execFinish(t TaskID) {
 	g.GroupExec = false
 	g.hnd, g.hndExit = 0, 0
 	tk.ExitSignal = SIGCHLD
+	tk.Flags &^= PF_FORKNOEXEC
 	prog := tk.Frame.Arg
 	tk.Frame = Frame{Path: KUser, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask, Cset: NoCset, Dcset: NoCset}
 	tk.User = UserRegs{Prog: prog}

@@ -489,7 +489,7 @@ func (k *Kernel) releaseTask(t TaskID) {
 		if leader == t && tk.Parent != NoTask {
 			k.removeChild(t)
 		}
-		k.freePid(t)
+		k.releasePid(t)
 		if k.tracing {
 			k.notef("release_task %s", k.Describe(t))
 		}

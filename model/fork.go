@@ -260,7 +260,7 @@ func (k *Kernel) forkCommitStep(t TaskID) {
 	ck.Exit = ExitNone
 	ck.pidAttached = true
 	ck.PidNSForChildren = ck.NS
-	ck.Flags = 0
+	ck.Flags = PF_FORKNOEXEC
 	ck.User = f.childUser()
 	ck.Frame = Frame{Path: KUser, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask, Cset: NoCset, Dcset: NoCset}
 	ck.newTask = true
@@ -284,6 +284,10 @@ func (k *Kernel) forkCommitStep(t TaskID) {
 			Leader: child, threadHead: child, threadTail: child, Live: 1, NrThreads: 1,
 			ign: pg.ign, hnd: pg.hnd, hndExit: pg.hndExit, NoCldWait: pg.NoCldWait,
 			HasChildSubreaper: rg.HasChildSubreaper || rg.IsChildSubreaper,
+			// init_task_pid(p, PIDTYPE_PGID, task_pgrp(current)), and the
+			// session likewise; shared_pending = delayed.signal: process
+			// group and broadcast signals that came in during the fork.
+			Pgid: pg.Pgid, Sid: pg.Sid, Shared: f.Delayed,
 		}
 		k.groups = append(k.groups, ng)
 		ck = &k.tasks[child]

@@ -112,6 +112,15 @@ func (k *Kernel) CheckInvariants() error {
 			return fmt.Errorf("group %d: signal->live %d, recount %d", g, gr.Live, live)
 		}
 	}
+	// A process group or session keeps its struct pid (and so its
+	// numbers) allocated.
+	for g := range k.groups {
+		for _, owner := range []TaskID{k.groups[g].Pgid, k.groups[g].Sid} {
+			if owner != NoTask && !k.pidHeld(owner) {
+				return fmt.Errorf("group %d: its process group or session T%d has no pid any more", g, owner)
+			}
+		}
+	}
 	// pid_allocated per namespace.
 	for n := range k.ns {
 		cnt := int32(0)
@@ -310,6 +319,7 @@ func (k *Kernel) AppendKey(b []byte) []byte {
 			b = append(b, f.PC, bools(f.iterSkipped, f.holdsMutex, f.holdsRwsem), byte(f.iterList))
 			b = appendInt(b, int64(f.Err), int64(f.Flags), int64(f.Child), int64(f.Seq), int64(f.Cg), int64(f.Cur),
 				int64(f.Iter), int64(f.Cset), int64(f.Dcset), int64(f.Arg), int64(f.Arg2), int64(f.Arg3))
+			b = binary.AppendUvarint(b, uint64(f.Delayed))
 		}
 		b = appendInt(b, int64(tk.User.Prog), int64(tk.User.PC), int64(tk.User.R[0]), int64(tk.User.R[1]), int64(tk.User.R[2]),
 			int64(tk.Ret), int64(tk.Err), int64(tk.WaitStatus))
@@ -322,7 +332,8 @@ func (k *Kernel) AppendKey(b []byte) []byte {
 		b = binary.AppendUvarint(b, uint64(g.ign))
 		b = binary.AppendUvarint(b, uint64(g.hnd))
 		b = binary.AppendUvarint(b, uint64(g.hndExit))
-		b = append(b, bools(g.NoCldWait, g.IsChildSubreaper, g.HasChildSubreaper, g.GroupExec))
+		b = append(b, bools(g.NoCldWait, g.IsChildSubreaper, g.HasChildSubreaper, g.GroupExec, g.SessionLeader))
+		b = appendInt(b, int64(g.Pgid), int64(g.Sid))
 	}
 	for i := range k.ns {
 		p := &k.ns[i]

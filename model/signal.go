@@ -37,11 +37,35 @@ func (k *Kernel) sigTaskIgnored(t TaskID, sig Signal, force bool) bool {
 	return handler == SigIgnore || (handler == SigDefault && sigKernelIgnore.Has(sig))
 }
 
-// sendSignal is send_signal_locked() → __send_signal_locked() →
-// prepare_signal() → complete_signal(). group selects the shared pending
-// set (PIDTYPE_TGID and above) over the private one (PIDTYPE_PID). It
-// reports whether the signal was queued.
+// pidType is enum pid_type: what a signal is sent to.
+type pidType uint8
+
+const (
+	pidtypePID  pidType = iota // one task: the private pending set
+	pidtypeTGID                // its thread group: the shared set
+	pidtypePGID                // a member of a process group (kill(-pgid))
+	pidtypeSID                 // a member of a session
+	pidtypeMAX                 // kill(-1)'s broadcast
+)
+
+// sendSignal is sendSignalType with PIDTYPE_TGID (group) or PIDTYPE_PID.
 func (k *Kernel) sendSignal(sig Signal, info sigInfo, t TaskID, group bool, sender TaskID) bool {
+	typ := pidtypePID
+	if group {
+		typ = pidtypeTGID
+	}
+	return k.sendSignalType(sig, info, t, typ, sender)
+}
+
+// sendSignalType is send_signal_locked() → __send_signal_locked() →
+// prepare_signal() → complete_signal() with pid type typ: PIDTYPE_PID
+// queues on the task's private pending set, the others on its thread
+// group's shared one; a signal sent to several processes at once (type
+// above PIDTYPE_TGID) is also recorded in the forks the thread group has
+// in flight (signal->multiprocess), so that their children get it too.
+// It reports whether the signal was queued.
+func (k *Kernel) sendSignalType(sig Signal, info sigInfo, t TaskID, typ pidType, sender TaskID) bool {
+	group := typ != pidtypePID
 	force := false
 	switch info {
 	case infoNoInfo, infoUser:
@@ -105,8 +129,36 @@ func (k *Kernel) sendSignal(sig Signal, info sigInfo, t TaskID, group bool, send
 		}
 		k.notef("%s queued on %s (%s, force=%v)", sig, k.Describe(t), set, force)
 	}
+	if typ > pidtypeTGID {
+		k.delayForForks(sig, tk.Group)
+	}
 	k.completeSignal(sig, t, group)
 	return true
+}
+
+// delayForForks is __send_signal_locked's "let multiprocess signals
+// appear after on-going forks": every fork of group g between its early
+// signal check and its commit (not CLONE_THREAD) adds sig to its delayed
+// set (a SIGCONT cancels a stop signal and the other way round).
+func (k *Kernel) delayForForks(sig Signal, g GroupID) {
+	for i := range k.tasks {
+		tk := &k.tasks[i]
+		f := &tk.Frame
+		if tk.Group != g || f.Path != KFork || f.PC < forkAlloc || f.PC > forkCommit || f.Flags&CLONE_THREAD != 0 {
+			continue
+		}
+		if sig == SIGCONT {
+			for _, s := range []Signal{SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU} {
+				f.Delayed = f.Delayed.Without(s)
+			}
+		} else if sigKernelStop.Has(sig) {
+			f.Delayed = f.Delayed.Without(SIGCONT)
+		}
+		f.Delayed = f.Delayed.With(sig)
+		if k.tracing {
+			k.notef("%s delayed for the child of %s's fork in flight", sig, k.Describe(TaskID(i)))
+		}
+	}
 }
 
 // wantsSignal is wants_signal() without the blocked mask (the model has no

@@ -140,6 +140,10 @@ func apply(k *model.Kernel, o op) (out string) {
 		k.SetupMoveV1(o.T, o.Str)
 	case "exec":
 		k.Exec(o.T, 0)
+	case "setpgid":
+		k.Setpgid(o.T, o.Pid, int32(o.NS))
+	case "setsid":
+		k.Setsid(o.T)
 	default:
 		panic("unknown op " + o.Kind)
 	}
@@ -397,6 +401,9 @@ func (m *machine) do(o op, class string) {
 		c = &call{op: o, class: class, target: model.NoTask, issued: len(m.ops)}
 		if o.Kind == "kill" {
 			c.target = k.FindTask(k.Task(o.T).NS, o.Pid)
+		}
+		if class == "kill_pgrp" {
+			c.victims = m.pgrpVictims(o)
 		}
 		if o.Kind == "write" && (o.File == model.FileProcs || o.File == model.FileThreads) {
 			c.target = m.migrationTarget(o)
@@ -716,6 +723,9 @@ var allowed = map[string][]model.Errno{
 	"wait":                   {model.OK, model.ECHILD, model.EINTR},
 	"pause":                  {model.EINTR},
 	"exec":                   {model.OK, model.EAGAIN}, // OK: the new program runs
+	"setpgid":                {model.OK, model.EINVAL, model.ESRCH, model.EPERM, model.EACCES},
+	"kill_pgrp":              {model.OK, model.ESRCH},
+	"setsid":                 {model.OK, model.EPERM},
 	"read":                   {model.OK, model.ENOENT, model.ENODEV, model.EOPNOTSUPP},
 }
 
@@ -836,6 +846,9 @@ func (m *machine) predict(o op) []model.Errno {
 		}
 		return []model.Errno{model.OK}
 	case "kill":
+		if o.Pid <= 0 {
+			return []model.Errno{model.OK, model.ESRCH} // a process group or the broadcast
+		}
 		if k.FindTask(tk.NS, o.Pid) == model.NoTask {
 			return []model.Errno{model.ESRCH}
 		}
@@ -969,6 +982,18 @@ func (m *machine) checkResult(c *call, id model.TaskID) {
 		if tk.Err == model.OK && tk.Ret != int32(len(m.out)) {
 			m.fatalf("%s returned %d for %d bytes", o, tk.Ret, len(m.out))
 		}
+	case c.class == "kill_pgrp":
+		// OK exactly when the group (or, for -1, the set of processes the
+		// caller sees above pid 1, its own excepted) had a member at the
+		// call; each was then SIGKILLed (the call is one step).
+		if (tk.Err == model.OK) != (len(c.victims) > 0) {
+			m.fatalf("%s returned %s with %d member(s) at the call", o, tk.Err, len(c.victims))
+		}
+		if tk.Err == model.OK && o.Sig == model.SIGKILL {
+			for _, v := range c.victims {
+				m.checkKilled(o, id, v)
+			}
+		}
 	case c.class == "kill":
 		if (tk.Err == model.OK) != (c.target != model.NoTask) {
 			m.fatalf("%s returned %s, but the pid resolved to T%d at the call", o, tk.Err, c.target)
@@ -986,6 +1011,27 @@ func (m *machine) checkResult(c *call, id model.TaskID) {
 	case c.class == "rmdir":
 		if tk.Err == model.OK && k.Cgroup(o.Cg).Online {
 			m.fatalf("%s: OK but the cgroup is online", o)
+		}
+	case c.class == "setsid":
+		if tk.Err == model.OK {
+			ns := tk.NS
+			if me := k.GroupOf(o.T).Leader; tk.Ret != k.PidIn(me, ns) || k.Sid(o.T, ns) != tk.Ret || k.Pgid(o.T, ns) != tk.Ret || !k.GroupOf(o.T).SessionLeader {
+				m.fatalf("%s: returned %d, but sid %d pgid %d leader %v", o, tk.Ret, k.Sid(o.T, ns), k.Pgid(o.T, ns), k.GroupOf(o.T).SessionLeader)
+			}
+		}
+	case c.class == "setpgid":
+		if tk.Err == model.OK {
+			ns := tk.NS
+			pid, pgid := o.Pid, int32(o.NS)
+			if pid == 0 {
+				pid = k.PidIn(k.GroupOf(o.T).Leader, ns)
+			}
+			if pgid == 0 {
+				pgid = pid
+			}
+			if p := k.FindTask(ns, pid); p == model.NoTask || k.Pgid(p, ns) != pgid {
+				m.fatalf("%s: OK, but the process group of pid %d is not %d", o, pid, pgid)
+			}
 		}
 	default: // cgroup file writes
 		if tk.Err == model.OK && tk.Ret != int32(len(o.Str)) {
@@ -1054,6 +1100,38 @@ func (m *machine) checkMigrated(o op, target model.TaskID) {
 // the target's process (complete_signal, reference 3.3) unless it is the
 // global init, a kthread, a SIGNAL_UNKILLABLE init the sender cannot force
 // (same namespace), or every thread of it is already exiting.
+// pgrpVictims are the processes kill(o.Pid) reaches: the members of the
+// caller's process group (0) or of process group -o.Pid, or, for -1, every
+// process the caller sees with a pid above 1 but its own (unreleased
+// leaders, zombies included).
+func (m *machine) pgrpVictims(o op) []model.TaskID {
+	k := m.k
+	ns := k.Task(o.T).NS
+	var out []model.TaskID
+	for i := 0; i < k.NumTasks(); i++ {
+		v := model.TaskID(i)
+		vk := k.Task(v)
+		if vk.Group == model.NoGroup || !k.IsLeader(v) || (vk.Exit == model.ExitDead && k.FindTask(ns, k.PidIn(v, ns)) != v) {
+			continue
+		}
+		switch {
+		case o.Pid == -1:
+			if k.PidIn(v, ns) > 1 && vk.Group != k.Task(o.T).Group {
+				out = append(out, v)
+			}
+		case o.Pid == 0:
+			if k.GroupOf(v).Pgid != model.NoTask && k.GroupOf(v).Pgid == k.GroupOf(o.T).Pgid {
+				out = append(out, v)
+			}
+		default:
+			if p := k.Pgid(v, ns); p != 0 && p == -o.Pid {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
+}
+
 func (m *machine) checkKilled(o op, sender, v model.TaskID) {
 	k := m.k
 	vk := k.Task(v)
@@ -1740,6 +1818,36 @@ func (m *machine) actions() map[string]func(*rapid.T) {
 			pid := m.drawPid(t, me, false)
 			sig := rapid.SampledFrom([]model.Signal{model.SIGKILL, model.SIGTERM, model.SIGSTOP, model.SIGCONT, model.SIGUSR1}).Draw(t, "sig")
 			m.do(op{Kind: "kill", T: me, Pid: pid, Sig: sig}, "kill")
+		},
+		// kill(0), kill(-pgid) of a visible pid (a process group or not)
+		// and kill(-1): process groups and the broadcast.
+		"kill_pgrp": func(t *rapid.T) {
+			me, ok := m.caller(t, nil)
+			if !ok {
+				return
+			}
+			pid := -m.drawPid(t, me, true)
+			if rapid.IntRange(0, 3).Draw(t, "broadcast") == 0 {
+				pid = -1
+			}
+			sig := rapid.SampledFrom([]model.Signal{model.SIGKILL, model.SIGTERM, model.SIGSTOP, model.SIGCONT, model.SIGUSR1}).Draw(t, "sig")
+			m.do(op{Kind: "kill", T: me, Pid: pid, Sig: sig}, "kill_pgrp")
+		},
+		"setpgid": func(t *rapid.T) {
+			me, ok := m.caller(t, nil)
+			if !ok {
+				return
+			}
+			pid := m.drawPid(t, me, true)
+			pgid := m.drawPid(t, me, true)
+			m.do(op{Kind: "setpgid", T: me, Pid: pid, NS: model.NSID(pgid)}, "setpgid")
+		},
+		"setsid": func(t *rapid.T) {
+			me, ok := m.caller(t, nil)
+			if !ok {
+				return
+			}
+			m.do(op{Kind: "setsid", T: me}, "setsid")
 		},
 		"mkdir": func(t *rapid.T) {
 			me, ok := m.caller(t, nil)

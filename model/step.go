@@ -174,13 +174,39 @@ func (k *Kernel) Pause(t TaskID) {
 	k.tasks[t].Frame = Frame{Path: KPause, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask, Cset: NoCset, Dcset: NoCset}
 }
 
-// Kill is kill(2) with pid > 0, resolved in the caller's pid namespace:
-// group_send_sig_info(sig, SI_USER, task, PIDTYPE_TGID). sig 0 only checks
-// that the pid exists.
+// Kill is kill(2) (kill_something_info). pid > 0 is resolved in the
+// caller's pid namespace: group_send_sig_info(sig, SI_USER, task,
+// PIDTYPE_TGID). pid 0 is the caller's process group and -N process group
+// N (__kill_pgrp_info: every member, PIDTYPE_PGID; ESRCH if it has none);
+// -1 is every process whose pid the caller sees above 1, the caller's own
+// excepted (PIDTYPE_MAX; ESRCH if there is none). sig 0 only checks.
 func (k *Kernel) Kill(t TaskID, pid int32, sig Signal) {
 	k.begin(t, "kill_pid_info")
-	if pid <= 0 || sig < 0 || sig >= NSIG {
-		k.finish(t, -1, EINVAL)
+	if sig < 0 || sig >= NSIG || pid == -1<<31 {
+		k.finish(t, -1, EINVAL) // valid_signal; INT_MIN cannot be negated
+		return
+	}
+	if pid <= 0 {
+		// kill_something_info, under tasklist_lock: -1 is every process
+		// but init and the caller's own; 0 the caller's process group;
+		// -N the process group N.
+		var err Errno
+		switch {
+		case pid == -1:
+			k.begin(t, "kill_something_info")
+			err = k.killAll(t, sig)
+		case pid == 0:
+			k.begin(t, "__kill_pgrp_info")
+			err = k.killPgrp(t, k.groups[k.tasks[t].Group].Pgid, sig)
+		default:
+			k.begin(t, "__kill_pgrp_info")
+			err = k.killPgrp(t, k.findPidOwner(t, -pid), sig)
+		}
+		if err != OK {
+			k.finish(t, -1, err)
+		} else {
+			k.finish(t, 0, OK)
+		}
 		return
 	}
 	v := k.FindTask(k.tasks[t].NS, pid)
@@ -313,7 +339,10 @@ func (k *Kernel) SetupInit(user UserRegs) TaskID {
 		Frame: Frame{Path: KUser, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask, Cset: NoCset, Dcset: NoCset},
 		User:  user, NS: NoNS,
 	})
-	k.groups = append(k.groups, Group{Leader: t, threadHead: t, threadTail: t, Live: 1, NrThreads: 1, Flags: SIGNAL_UNKILLABLE})
+	// The global init leads its session and process group, as an init
+	// does once it has called setsid() (pid 1's, not init_struct_pid's).
+	k.groups = append(k.groups, Group{Leader: t, threadHead: t, threadTail: t, Live: 1, NrThreads: 1, Flags: SIGNAL_UNKILLABLE,
+		Pgid: t, Sid: t, SessionLeader: true})
 	if err := k.allocPid(t, RootNS); err != OK {
 		panic("SetupInit: " + err.String())
 	}
@@ -342,7 +371,7 @@ func (k *Kernel) SetupKthread(movable bool) TaskID {
 		Cset: NoCset, Cgroup: NoCgroup, cgNext: NoTask, cgPrev: NoTask, ExitSignal: SIGCHLD, execHeir: NoTask,
 		Frame: Frame{Path: KIdle, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask, Cset: NoCset, Dcset: NoCset}, NS: NoNS,
 	})
-	g := Group{Leader: t, threadHead: t, threadTail: t, Live: 1, NrThreads: 1}
+	g := Group{Leader: t, threadHead: t, threadTail: t, Live: 1, NrThreads: 1, Pgid: NoTask, Sid: NoTask}
 	g.ign = ^Sigset(0)
 	k.groups = append(k.groups, g)
 	if err := k.allocPid(t, RootNS); err != OK {
@@ -512,9 +541,18 @@ func (k *Kernel) PidfdReadable(t TaskID) bool {
 // (kill_pid_info_type with PIDTYPE_TGID). Once the pinned pid has been
 // released (release_task), the pidfd names no task: ESRCH, never another
 // process that got the number since.
-func (k *Kernel) PidfdSendSignal(t, v TaskID, sig Signal) {
+func (k *Kernel) PidfdSendSignal(t, v TaskID, sig Signal) { k.PidfdSendSignalFlags(t, v, sig, 0) }
+
+// PidfdSendSignalFlags is pidfd_send_signal(pidfd, sig, NULL, flags) for
+// a pidfd of the process led by v: at most one of PIDFD_SIGNAL_THREAD (the
+// task itself, PIDTYPE_PID), PIDFD_SIGNAL_THREAD_GROUP (the default for a
+// process's pidfd) and PIDFD_SIGNAL_PROCESS_GROUP (kill_pgrp_info on the
+// pidfd's pid: the process group whose id it is, ESRCH if it has no
+// member), else EINVAL.
+func (k *Kernel) PidfdSendSignalFlags(t, v TaskID, sig Signal, flags uint32) {
 	k.begin(t, "pidfd_send_signal")
-	if v < 0 || int(v) >= len(k.tasks) || sig < 0 || sig >= NSIG {
+	all := PIDFD_SIGNAL_THREAD | PIDFD_SIGNAL_THREAD_GROUP | PIDFD_SIGNAL_PROCESS_GROUP
+	if v < 0 || int(v) >= len(k.tasks) || sig < 0 || sig >= NSIG || flags&^all != 0 || flags&(flags-1) != 0 {
 		k.finish(t, -1, EINVAL)
 		return
 	}
@@ -523,12 +561,25 @@ func (k *Kernel) PidfdSendSignal(t, v TaskID, sig Signal) {
 	for k.tasks[v].Exit == ExitDead && k.tasks[v].execHeir != NoTask {
 		v = k.tasks[v].execHeir
 	}
+	if flags == PIDFD_SIGNAL_PROCESS_GROUP {
+		// The struct pid may outlive its task as a process group's id.
+		if !k.pidHeld(v) {
+			k.finish(t, -1, ESRCH)
+			return
+		}
+		if err := k.killPgrp(t, v, sig); err != OK {
+			k.finish(t, -1, err)
+			return
+		}
+		k.finish(t, 0, OK)
+		return
+	}
 	if k.tasks[v].Exit == ExitDead || !k.tasks[v].pidAttached {
 		k.finish(t, -1, ESRCH)
 		return
 	}
 	if sig != 0 {
-		k.sendSignal(sig, infoUser, v, true, t)
+		k.sendSignal(sig, infoUser, v, flags != PIDFD_SIGNAL_THREAD, t)
 	}
 	k.finish(t, 0, OK)
 }

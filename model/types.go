@@ -183,6 +183,13 @@ type Group struct {
 	GroupExitCode int32
 	// NoCldWait is SA_NOCLDWAIT on the SIGCHLD action.
 	NoCldWait bool
+	// Pgid and Sid are the process's process group and session
+	// (signal->pids[PIDTYPE_PGID] and [PIDTYPE_SID]) as the task owning
+	// that struct pid, which may have been released since (model/pgrp.go);
+	// NoTask once the group's leader is released. SessionLeader is
+	// signal->leader (setsid).
+	Pgid, Sid     TaskID
+	SessionLeader bool
 	// GroupExec is signal->group_exec_task != NULL: a thread is in
 	// de_thread, the other threads are being killed (their do_group_exit
 	// exits with code 0 and takes nobody else along).
@@ -401,6 +408,10 @@ type Frame struct {
 	Arg, Arg2, Arg3 int32
 	Path            KPath
 	PC              uint8
+	// Delayed is an in-flight fork's multiprocess_signals (copy_process):
+	// the process group and broadcast signals sent to the forking process
+	// after its early signal check; the child starts with them pending.
+	Delayed Sigset
 	// iterList is which list of Cset Iter is on (tasks or dying), or
 	// onNoList at the end of the walk.
 	iterList cgList
