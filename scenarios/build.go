@@ -84,6 +84,12 @@ func (sp *spec) buildSetup(opts model.Options, initLevel int) (*sim.World, *Setu
 			}
 			h = t
 		}
+		// The scenario's init leads a session and process group of its
+		// own, as the global init does (and as the real harness's init
+		// makes itself with setsid(2)).
+		if _, err := w.Call(h, func(k *model.Kernel) { k.Setsid(h) }); err != nil {
+			return nil, nil, fmt.Errorf("init at pid namespace level %d: setsid: %w", initLevel, err)
+		}
 		b.ids[init.name] = h
 	}
 	b.setup.Tasks = append(b.setup.Tasks, SetupTask{Name: init.name, ID: b.ids[init.name], Prog: b.progs[init.name], Settle: init.sleeper})

@@ -16,7 +16,7 @@ var builtinPrograms = []string{"pause", "ignore-sigchld", "reaper", "fork-bomb",
 // Actions of a program.
 var actionNames = []string{"pause", "exit", "exit-thread", "fork", "write", "read", "mkdir", "rmdir",
 	"kill", "wait", "reap", "unshare-pidns", "setns", "subreaper", "sigaction", "spin", "await",
-	"repeat", "forever", "exec"}
+	"repeat", "forever", "exec", "setpgid", "setsid"}
 
 // Keys of the actions that take a mapping.
 var (
@@ -25,7 +25,8 @@ var (
 	writeKeys     = []string{"file", "value", "label", "expect"}
 	readKeys      = []string{"file", "label", "expect", "data"}
 	dirKeys       = []string{"path", "label", "expect"}
-	killKeys      = []string{"task", "pid", "signal", "label", "expect"}
+	killKeys      = []string{"task", "pid", "pgrp", "signal", "label", "expect"}
+	setpgidKeys   = []string{"pid", "pgid", "label", "expect"}
 	waitKeys      = []string{"pid", "flags", "label", "expect"}
 	sigactionKeys = []string{"signal", "action"}
 	awaitKeys     = []string{"unpopulated", "populated", "frozen", "exited", "zombie", "procs", "fork-past-can-fork"}
@@ -224,6 +225,15 @@ func (c *compiler) action(n *yaml.Node) {
 		}
 	case "subreaper":
 		c.emit(sim.Instr{Op: sim.OpSubreaper})
+	case "setsid":
+		in := sim.Instr{Op: sim.OpSetsid}
+		if arg != nil {
+			f := d.fields(arg, "setsid", []string{"label", "expect"})
+			in.Label = b.expectCall(n, f["label"], f["expect"], nil, "setsid")
+		}
+		c.emit(in)
+	case "setpgid":
+		c.setpgid(n, arg)
 	case "sigaction":
 		if !needArg() {
 			return
@@ -375,6 +385,30 @@ func (c *compiler) exec(n, arg *yaml.Node) {
 	c.emit(sim.Instr{Op: sim.OpExec, A: id, Label: label})
 }
 
+// setpgid compiles `setpgid` (setpgid(0, 0): a new process group led by
+// the caller) or `setpgid: {pid: 0|child, pgid: 0|child|TASK, label,
+// expect}`: pgid 0 is pid; a task name joins the process group whose id
+// is that task's pid.
+func (c *compiler) setpgid(n, arg *yaml.Node) {
+	b, d := c.b, c.b.d
+	in := sim.Instr{Op: sim.OpSetpgid, Target: model.NoTask}
+	if arg != nil {
+		f := d.fields(arg, "setpgid", setpgidKeys)
+		if v := f["pid"]; v != nil {
+			in.A = c.pid(v, 0)
+		}
+		if v := f["pgid"]; v != nil {
+			if s, _ := d.scalar(v, "pgid"); s == "child" || s == "0" {
+				in.B = c.pid(v, 0)
+			} else {
+				in.Target = b.task(v, "pgid")
+			}
+		}
+		in.Label = b.expectCall(n, f["label"], f["expect"], nil, "setpgid")
+	}
+	c.emit(in)
+}
+
 func (c *compiler) kill(n, arg *yaml.Node) {
 	b, d := c.b, c.b.d
 	if arg == nil {
@@ -389,16 +423,25 @@ func (c *compiler) kill(n, arg *yaml.Node) {
 	}
 	f := d.fields(arg, "kill", killKeys)
 	switch {
-	case f["task"] != nil && f["pid"] != nil:
-		d.failf(arg, "kill: give task or pid, not both")
+	case (f["task"] != nil) && (f["pid"] != nil || f["pgrp"] != nil) || f["pid"] != nil && f["pgrp"] != nil:
+		d.failf(arg, "kill: give one of task, pid and pgrp")
 	case f["task"] != nil:
 		in.Target = b.task(f["task"], "task")
 	case f["pid"] != nil:
-		// The model has no process groups: kill(0), kill(-1), kill(-pgid)
-		// are not modelled.
-		in.A = c.pid(f["pid"], 1)
+		// kill(pid); 0 is the caller's process group, -1 every process
+		// the caller may signal but init and its own (kill_something_info).
+		in.A = c.pid(f["pid"], -1)
+	case f["pgrp"] != nil:
+		// kill(-pgid): the process group whose id is that task's pid (or
+		// the pid the caller's last fork returned).
+		in.Op = sim.OpKillPgrp
+		if s, _ := d.scalar(f["pgrp"], "pgrp"); s == "child" {
+			in.A = c.pid(f["pgrp"], 1)
+		} else {
+			in.Target = b.task(f["pgrp"], "pgrp")
+		}
 	default:
-		d.failf(arg, "kill: want task (a task's name) or pid (a number as the caller sees it, or child)")
+		d.failf(arg, "kill: want task (a task's name), pid (a number as the caller sees it, 0, -1, or child) or pgrp (a task whose pid is the process group's id, or child)")
 	}
 	if v := f["signal"]; v != nil {
 		in.B = int32(d.signal(v, "signal"))

@@ -2,6 +2,7 @@ package sim_test
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -196,6 +197,8 @@ func TestRaceCatalogue(t *testing.T) {
 
 	t.Run("exec", testExecVsKill)
 
+	t.Run("pgrp", testPgrpKill)
+
 	t.Run("atomic", func(t *testing.T) {
 		n := 3
 		if testing.Short() {
@@ -353,4 +356,35 @@ func execByLeaderWorld(t *testing.T, mode model.KillMode) *sim.World {
 	require.NoError(t, err)
 	w.Props = append(w.Props, sim.EmptyAfterKill(test, "kill"))
 	return w
+}
+
+// testPgrpKill (TestRaceCatalogue/pgrp): job control's kill(-pgid,
+// SIGKILL) of a job that forks (the bundled scenario pgrp-kill) has no
+// fork window: __kill_pgrp_info signals every member under tasklist_lock,
+// which the fork's commit takes, so a child is either in the group when
+// the signal goes out or its parent's commit meets the SIGKILL (EINTR).
+// The kill options change only cgroup.kill; under kill=seq the search is
+// exhaustive. A child that leaves the group first (setsid) escapes: the
+// property is not vacuous.
+func testPgrpKill(t *testing.T) {
+	s, ok := scenarios.Lookup("pgrp-kill")
+	require.True(t, ok)
+	w, err := s.Build(s.Options)
+	require.NoError(t, err)
+	rep := explorePlain(t, w)
+	require.Empty(t, rep.Violation)
+	require.True(t, rep.Complete)
+	t.Logf("kill(-pgid) of a forking job: no escape; exhaustive, %d states", rep.States)
+
+	data, err := os.ReadFile("../scenarios/bundled/pgrp-kill.yaml")
+	require.NoError(t, err)
+	leaves := strings.Replace(string(data), "            - fork: {label: fork}\n", "            - fork: {label: fork, child: [setsid, pause]}\n", 1)
+	require.NotEqual(t, string(data), leaves)
+	sl, err := scenarios.Parse("pgrp-kill-setsid.yaml", []byte(leaves))
+	require.NoError(t, err)
+	wl, err := sl.Build(sl.Options)
+	require.NoError(t, err)
+	rep = explorePlain(t, wl)
+	require.Contains(t, rep.Violation, "alive in /job after cgroup.kill returned")
+	t.Logf("a child that calls setsid first escapes: found after %d states", rep.States)
 }

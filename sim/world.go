@@ -387,6 +387,23 @@ func (w *World) next(u model.UserRegs, ret int32, err model.Errno) (model.UserRe
 	}
 }
 
+// pidArg resolves a pid argument of t's call: Target's pid as t sees it
+// if target is set, the pid t's last fork returned for PidLastChild, else
+// the literal. ok is false when the named task or last child is not
+// visible (or there is none).
+func (w *World) pidArg(t model.TaskID, a int32, target model.TaskID) (int32, bool) {
+	k := w.K
+	switch {
+	case target != model.NoTask && target >= 0:
+		p := k.PidIn(target, k.Task(t).NS)
+		return p, p != 0
+	case a == PidLastChild:
+		p := k.Task(t).User.R[2]
+		return p, p != 0
+	}
+	return a, true
+}
+
 // user runs one user-mode step of t: consume the last call's result, run
 // pure instructions, issue the next system call.
 func (w *World) user(t model.TaskID) {
@@ -434,6 +451,27 @@ func (w *World) issue(t model.TaskID, in Instr) (data string, isRead bool) {
 		k.Exit(t, in.A)
 	case OpExec:
 		k.Exec(t, in.A)
+	case OpSetsid:
+		k.Setsid(t)
+	case OpSetpgid:
+		pid, ok := w.pidArg(t, in.A, model.NoTask)
+		if !ok {
+			k.FailCall(t, "setpgid", model.ESRCH)
+			return
+		}
+		pgid, ok := w.pidArg(t, in.B, in.Target)
+		if !ok {
+			k.FailCall(t, "setpgid", model.EPERM)
+			return
+		}
+		k.Setpgid(t, pid, pgid)
+	case OpKillPgrp:
+		pgid, ok := w.pidArg(t, in.A, in.Target)
+		if !ok || pgid == 0 {
+			k.FailCall(t, "kill", model.ESRCH)
+			return
+		}
+		k.Kill(t, -pgid, model.Signal(in.B))
 	case OpFork:
 		u := k.Task(t).User
 		// The child starts at B with a copy of the parent's variables:
