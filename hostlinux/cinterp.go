@@ -115,7 +115,8 @@ func (r *Refusal) Error() string { return "cannot run on real processes: " + r.R
 // ops by sim.Op's names.
 var interpOps = []sim.Op{sim.OpPause, sim.OpExitGroup, sim.OpExit, sim.OpFork, sim.OpWait, sim.OpKill,
 	sim.OpWrite, sim.OpRead, sim.OpMkdir, sim.OpRmdir, sim.OpUnshare, sim.OpSetns, sim.OpSubreaper,
-	sim.OpSigaction, sim.OpSpin, sim.OpWaitCond, sim.OpJump, sim.OpJumpIfErr, sim.OpLoop, sim.OpSet}
+	sim.OpSigaction, sim.OpSpin, sim.OpWaitCond, sim.OpJump, sim.OpJumpIfErr, sim.OpLoop, sim.OpSet,
+	sim.OpSetpgid, sim.OpSetsid, sim.OpKillPgrp}
 
 // cloneFlags are the clone flags a program may ask for. CLONE_VM without
 // CLONE_THREAD is refused: a process sharing the interpreter's memory
@@ -194,8 +195,17 @@ func (p *ScenarioPlan) refuse(in sim.Instr, slots map[int32]int) string {
 			if _, ok := slots[int32(in.Target)]; !ok {
 				return fmt.Sprintf("kill of task %d, which is not a task of the setup", in.Target)
 			}
-		} else if in.A != sim.PidLastChild {
+		} else if in.A != sim.PidLastChild && in.A != 0 && in.A != -1 {
 			return fmt.Sprintf("kill of the literal pid %d: real pids differ (use pid: child or a task name)", in.A)
+		}
+	case sim.OpKillPgrp, sim.OpSetpgid:
+		if in.Target != model.NoTask {
+			if _, ok := slots[int32(in.Target)]; !ok {
+				return fmt.Sprintf("%s of task %d, which is not a task of the setup", opName(in.Op), in.Target)
+			}
+		} else if in.Op == sim.OpKillPgrp && in.A != sim.PidLastChild ||
+			in.Op == sim.OpSetpgid && (in.A != 0 && in.A != sim.PidLastChild || in.B != 0 && in.B != sim.PidLastChild) {
+			return fmt.Sprintf("%s of a literal pid: real pids differ (use child or a task name)", opName(in.Op))
 		}
 	case sim.OpWait:
 		if in.A != -1 && in.A != sim.PidLastChild {
@@ -314,7 +324,7 @@ func (p *ScenarioPlan) planText(dir, base string) string {
 		fmt.Fprintf(&b, "prog %d %d %s\n", i, len(pr.Code), escapeField(pr.Name))
 		for _, in := range pr.Code {
 			target := -1
-			if (in.Op == sim.OpKill || in.Op == sim.OpWaitCond && (in.A == sim.CondTaskGone || in.A == sim.CondZombie)) && in.Target != model.NoTask {
+			if (in.Op == sim.OpKill || in.Op == sim.OpKillPgrp || in.Op == sim.OpSetpgid || in.Op == sim.OpWaitCond && (in.A == sim.CondTaskGone || in.A == sim.CondZombie)) && in.Target != model.NoTask {
 				target = slots[int32(in.Target)]
 			}
 			path := ""

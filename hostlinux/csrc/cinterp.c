@@ -166,14 +166,14 @@ static long clone3_thread(struct clone_args_k *args, void (*fn)(struct ctx *), s
 enum op {
 	OP_PAUSE, OP_EXIT_GROUP, OP_EXIT, OP_CLONE, OP_WAIT4, OP_KILL, OP_WRITE, OP_READ, OP_MKDIR,
 	OP_RMDIR, OP_UNSHARE, OP_SETNS, OP_PRCTL, OP_SIGACTION, OP_SPIN, OP_WAITCOND, OP_JUMP,
-	OP_JUMP_IF_ERR, OP_LOOP, OP_SET, NOPS
+	OP_JUMP_IF_ERR, OP_LOOP, OP_SET, OP_SETPGID, OP_SETSID, OP_KILL_PGRP, NOPS
 };
 
 /* The names are sim.Op's String(): an op this file does not know is refused. */
 static const char *op_names[NOPS] = {
 	"pause", "exit_group", "exit", "clone", "wait4", "kill", "write", "read", "mkdir",
 	"rmdir", "unshare", "setns", "prctl", "sigaction", "spin", "waitcond", "jump",
-	"jump-if-err", "loop", "set",
+	"jump-if-err", "loop", "set", "setpgid", "setsid", "kill-pgrp",
 };
 
 struct instr {
@@ -938,12 +938,36 @@ static int issue(struct ctx *c, struct instr *in)
 	case OP_KILL:
 		if (in->target >= 0) {
 			r = kill_task(c, tasks[in->target].pid, in->b);
+		} else if (in->a == 0 || in->a == -1) {
+			/* The caller's process group, or every process it may
+			 * signal: all inside the run (its init leads a session of
+			 * its own and a pid namespace). */
+			r = sc2(SYS_kill, in->a, in->b);
 		} else if (c->r[2] == 0) {
 			r = -ESRCH;
 		} else {
 			r = sc2(SYS_kill, c->r[2], in->b);
 		}
 		break;
+	case OP_SETSID:
+		r = sc0(SYS_setsid);
+		break;
+	case OP_SETPGID: {
+		long pid = in->a == PID_LAST_CHILD ? c->r[2] : in->a;
+		long pgid = in->target >= 0 ? pid_in_own_ns(c, tasks[in->target].pid) : in->b == PID_LAST_CHILD ? c->r[2] : in->b;
+		if ((in->a == PID_LAST_CHILD && pid == 0))
+			r = -ESRCH;
+		else if ((in->target >= 0 || in->b == PID_LAST_CHILD) && pgid == 0)
+			r = -EPERM;
+		else
+			r = sc2(SYS_setpgid, pid, pgid);
+		break;
+	}
+	case OP_KILL_PGRP: {
+		long pg = in->target >= 0 ? pid_in_own_ns(c, tasks[in->target].pid) : c->r[2];
+		r = pg == 0 ? -ESRCH : sc2(SYS_kill, -pg, in->b);
+		break;
+	}
 	case OP_WRITE:
 		r = write_file(in->path, in->str);
 		break;
@@ -1342,7 +1366,7 @@ static void read_plan(const char *file)
 			struct instr *in = &progs[i].code[j];
 			if (in->op < 0)
 				bad_plan("a program has fewer instructions than announced", 0, lineno);
-			if (in->op == OP_KILL && in->target < 0 && in->a != PID_LAST_CHILD)
+			if (in->op == OP_KILL && in->target < 0 && in->a != PID_LAST_CHILD && in->a != 0 && in->a != -1)
 				bad_plan("kill of neither a setup task nor pid: child", 0, lineno);
 			if (in->op == OP_WAITCOND && (in->a == COND_TASK_GONE || in->a == COND_ZOMBIE) && in->target < 0)
 				bad_plan("await exited of no setup task", 0, lineno);
@@ -1378,6 +1402,12 @@ int main(int argc, char **argv)
 		return 3;
 	}
 	page = (volatile int32_t *)m;
+	/* The init leads a session and process group of its own, as the
+	 * simulator's init does: kill(0) and process groups stay in the run. */
+	if (sc0(SYS_setsid) < 0) {
+		fprintf(stderr, "cgsim cinterp: setsid of the init failed\n");
+		return 3;
+	}
 	struct ctx *c = &main_ctx;
 	c->slot = c->pslot = 0;
 	c->prog = tasks[0].prog;
