@@ -112,6 +112,24 @@ func (b *bench) killer(k Killer, cgroup string, target Target, warmup int) (*Mac
 			break
 		}
 	}
+	// The target's processes form one process group led by the main
+	// process, as a shell makes a job: the main process calls
+	// setpgid(0, 0), the others join it (setpgid(0, pgid)); those that
+	// cannot see it (another pid namespace) stay where they are.
+	for _, p := range b.placed {
+		if target.MainPid == 0 || p.t == kt || !(p.path == target.Cgroup || strings.HasPrefix(p.path, target.Cgroup+"/")) {
+			continue
+		}
+		k := b.w.K
+		pgid := k.PidIn(k.FindTask(model.RootNS, target.MainPid), k.Task(p.t).NS)
+		if pgid == 0 {
+			continue
+		}
+		if k.PidIn(p.t, k.Task(p.t).NS) == pgid {
+			pgid = 0
+		}
+		_, _ = b.w.Call(p.t, func(k *model.Kernel) { k.Setpgid(p.t, 0, pgid) })
+	}
 	Drive(b.w, kt, k, target, warmup)
 	return &Machine{W: b.w, Killer: kt, Target: b.cgs[target.Cgroup]}, nil
 }
@@ -327,4 +345,5 @@ var Races = []Race{
 var Killers = []Killer{
 	CgroupKill, Naive, SystemdCgKill, SystemdCgKillOld, SystemdStop, SystemdStopMixed, SystemdStopProcess, SystemctlKill,
 	NomadV1, NomadGroupKiller, NomadV2, Runc, RuncFallback, Crun, CrunFallback, Kubelet, Mesos,
+	JobControl, Broadcast,
 }

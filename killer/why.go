@@ -59,6 +59,7 @@ var whys = []why{
 	{"fork-bomb-small-pid-space", []string{SystemdStopProcess.Name}, Escaped, processMode},
 
 	// pid-reuse-outside
+	{"pid-reuse-outside", []string{Broadcast.Name}, WrongKill, "kill(-1) signals every process the killer may signal: the stranger outside the target is killed with the rest, by design (it is a shutdown's last kill)"},
 	{"pid-reuse-outside", nil, WrongKill, "between its read of cgroup.procs and its signal (or its pidfd_open, which pins whoever has the number then), the listed task exited and its number went to a task outside the target"},
 	{"pid-reuse-outside", []string{NomadV2.Name}, Leaked, "cgroup.kill returns before its victims have exited, so the immediate rmdir fails with EBUSY and Nomad drops the error"},
 

@@ -136,6 +136,38 @@ func (k *Kernel) pgrpMembers(owner TaskID) []TaskID {
 	return out
 }
 
+// KillTargets lists the processes (their leaders) kill(pid) by t would
+// signal now: for pid > 0 the task with that pid, for 0 and -N the
+// members of the process group, for -1 the broadcast's victims.
+func (k *Kernel) KillTargets(t TaskID, pid int32) []TaskID {
+	switch {
+	case pid > 0:
+		if v := k.FindTask(k.tasks[t].NS, pid); v != NoTask {
+			return []TaskID{v}
+		}
+		return nil
+	case pid == 0:
+		if p := k.groups[k.tasks[t].Group].Pgid; p != NoTask {
+			return k.pgrpMembers(p)
+		}
+		return nil
+	case pid == -1:
+		var out []TaskID
+		for i := range k.tasks {
+			v := TaskID(i)
+			vk := &k.tasks[v]
+			if vk.Group != NoGroup && vk.pidAttached && k.IsLeader(v) && vk.Group != k.tasks[t].Group && k.PidIn(v, k.tasks[t].NS) > 1 {
+				out = append(out, v)
+			}
+		}
+		return out
+	}
+	if p := k.findPidOwner(t, -pid); p != NoTask {
+		return k.pgrpMembers(p)
+	}
+	return nil
+}
+
 // killPgrp is __kill_pgrp_info(sig, info, pgrp): group_send_sig_info
 // with PIDTYPE_PGID to every member, under tasklist_lock (one step).
 // ESRCH for an empty group; otherwise 0 if any member was signalled (the
@@ -161,24 +193,14 @@ func (k *Kernel) killPgrp(t TaskID, owner TaskID, sig Signal) Errno {
 // creation order (for_each_process), with PIDTYPE_MAX; ESRCH if there is
 // none.
 func (k *Kernel) killAll(t TaskID, sig Signal) Errno {
-	ns := k.tasks[t].NS
-	count := 0
-	for i := range k.tasks {
-		v := TaskID(i)
-		vk := &k.tasks[v]
-		if vk.Group == NoGroup || !vk.pidAttached || !k.IsLeader(v) || vk.Group == k.tasks[t].Group {
-			continue
-		}
-		if k.PidIn(v, ns) <= 1 {
-			continue
-		}
-		count++
-		if sig != 0 {
+	vs := k.KillTargets(t, -1)
+	if len(vs) == 0 {
+		return ESRCH
+	}
+	if sig != 0 {
+		for _, v := range vs {
 			k.sendSignalType(sig, infoUser, v, pidtypeMAX, t)
 		}
-	}
-	if count == 0 {
-		return ESRCH
 	}
 	return OK
 }

@@ -1017,6 +1017,10 @@ interrupt.
 	code := 0
 	for _, s := range hostlinux.Setups {
 		for _, k := range killer.Killers {
+			if k.NotReal != "" {
+				fmt.Fprintf(stdout, "%-9s %-9s %-22s %s\n", "skip", s.Name, k.ID, k.NotReal)
+				continue
+			}
 			simulated, err := hostlinux.Simulate(s, k, d.Options, *seeds)
 			if err != nil {
 				return 2, err
