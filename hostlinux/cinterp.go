@@ -120,9 +120,11 @@ var interpOps = []sim.Op{sim.OpPause, sim.OpExitGroup, sim.OpExit, sim.OpFork, s
 
 // cloneFlags are the clone flags a program may ask for. CLONE_VM without
 // CLONE_THREAD is refused: a process sharing the interpreter's memory
-// would run on the same stack.
+// would run on the same stack. CLONE_VFORK alone (its own copy of the
+// memory) has the process-lifetime half of vfork(2), all the model has:
+// the caller sleeps until the child execs or exits.
 const cloneFlags = model.CLONE_VM | model.CLONE_SIGHAND | model.CLONE_PARENT | model.CLONE_THREAD |
-	model.CLONE_NEWPID | model.CLONE_INTO_CGROUP
+	model.CLONE_NEWPID | model.CLONE_INTO_CGROUP | model.CLONE_VFORK
 
 // opName is o's name, or "op N" for an op this package's sim does not
 // name.
@@ -184,7 +186,7 @@ func (p *ScenarioPlan) refuse(in sim.Instr, slots map[int32]int) string {
 		fl := uint32(in.A)
 		switch {
 		case fl&^cloneFlags != 0:
-			return fmt.Sprintf("clone flags %#x: the C interpreter passes only CLONE_VM, CLONE_SIGHAND, CLONE_PARENT, CLONE_THREAD, CLONE_NEWPID and CLONE_INTO_CGROUP", fl&^cloneFlags)
+			return fmt.Sprintf("clone flags %#x: the C interpreter passes only CLONE_VM, CLONE_SIGHAND, CLONE_PARENT, CLONE_THREAD, CLONE_NEWPID, CLONE_VFORK and CLONE_INTO_CGROUP", fl&^cloneFlags)
 		case fl&model.CLONE_VM != 0 && fl&model.CLONE_THREAD == 0:
 			return "CLONE_VM without CLONE_THREAD: a process sharing the interpreter's memory would run on its parent's stack"
 		case fl&model.CLONE_INTO_CGROUP != 0 && in.Path == "":

@@ -231,6 +231,7 @@ func (k *Kernel) execFinish(t TaskID) {
 	g.hnd, g.hndExit = 0, 0
 	tk.ExitSignal = SIGCHLD
 	tk.Flags &^= PF_FORKNOEXEC
+	k.vforkReleased(t) // exec_mm_release → complete_vfork_done
 	prog := tk.Frame.Arg
 	tk.Frame = Frame{Path: KUser, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask, Cset: NoCset, Dcset: NoCset}
 	tk.User = UserRegs{Prog: prog}

@@ -106,6 +106,10 @@ func (k *Kernel) stepExit(t TaskID) {
 		if wasFrozen && tk.Cgroup != NoCgroup {
 			k.cgroupUpdateFrozen(tk.Cgroup)
 		}
+		// exit_mm → mm_release → complete_vfork_done (the model's exit
+		// teardown happens in this step).
+		k.vforkReleased(t)
+		tk = &k.tasks[t]
 		g := &k.groups[tk.Group]
 		g.Live--
 		groupDead := g.Live == 0

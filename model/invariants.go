@@ -311,7 +311,7 @@ func (k *Kernel) AppendKey(b []byte) []byte {
 		b = append(b, byte(tk.Exit), byte(tk.cgList), bools(tk.Frozen, tk.trapFreeze, tk.Stopped, tk.newTask, tk.pidAttached))
 		b = appendInt(b, int64(tk.Group), int64(tk.Parent), int64(tk.childHead), int64(tk.sibNext),
 			int64(tk.thrNext), int64(tk.ExitSignal), int64(tk.ExitCode), int64(tk.pidOff), int64(tk.Level),
-			int64(tk.NS), int64(tk.PidNSForChildren), int64(tk.Cset), int64(tk.cgNext))
+			int64(tk.NS), int64(tk.PidNSForChildren), int64(tk.Cset), int64(tk.cgNext), int64(tk.vforkParent))
 		b = binary.AppendUvarint(b, uint64(tk.Pending))
 		f := &tk.Frame
 		b = append(b, byte(f.Path))

@@ -551,8 +551,8 @@ func (m *machine) checkBlocked() {
 	}
 	readers := 0
 	for i := 0; i < k.NumTasks(); i++ {
-		if f := k.Task(model.TaskID(i)).Frame; f.Path == model.KFork && f.PC >= 3 {
-			readers++ // past cgroup_can_fork (PC forkCommit, forkPost)
+		if f := k.Task(model.TaskID(i)).Frame; f.Path == model.KFork && (f.PC == 3 || f.PC == 4) {
+			readers++ // past cgroup_can_fork (PC forkCommit, forkPost; not a vfork parent's wait)
 		}
 	}
 	waiting := false
@@ -699,6 +699,7 @@ func (m *machine) checkReapedStatus(o op, waiter model.TaskID) {
 // allowed lists, per call class, the errnos the kernel can return.
 var allowed = map[string][]model.Errno{
 	"fork/0":         {model.OK, model.ERESTARTNOINTR, model.EINTR, model.EAGAIN, model.ENOMEM},
+	"fork/vfork":     {model.OK, model.ERESTARTNOINTR, model.EINTR, model.EAGAIN, model.ENOMEM},
 	"fork/thread":    {model.OK, model.ERESTARTNOINTR, model.EINTR, model.EAGAIN, model.ENOMEM, model.EINVAL},
 	"fork/newpid":    {model.OK, model.ERESTARTNOINTR, model.EINTR, model.EAGAIN, model.ENOMEM, model.EINVAL, model.ENOSPC},
 	"fork/parent":    {model.OK, model.ERESTARTNOINTR, model.EINTR, model.EAGAIN, model.ENOMEM, model.EINVAL},
@@ -919,7 +920,7 @@ func (m *machine) checkResult(c *call, id model.TaskID) {
 			}
 			m.checkReapedStatus(o, id)
 		}
-	case c.class == "fork/0" || c.class == "fork/thread" || c.class == "fork/newpid" || c.class == "fork/parent" || c.class == "fork/into":
+	case c.class == "fork/0" || c.class == "fork/thread" || c.class == "fork/newpid" || c.class == "fork/parent" || c.class == "fork/into" || c.class == "fork/vfork":
 		switch tk.Err {
 		case model.ERESTARTNOINTR:
 			if !k.NeedsKernelStep(id) {
@@ -939,6 +940,12 @@ func (m *machine) checkResult(c *call, id model.TaskID) {
 			m.fatalf("%s: returned pid %d", o, tk.Ret)
 		}
 		ch := k.FindTask(tk.NS, tk.Ret)
+		if c.class == "fork/vfork" && (ch == model.NoTask || k.Task(ch).Parent != id) {
+			// The vfork parent returns once the child exec'd or exited:
+			// the child may have been reaped meanwhile, and its pid
+			// reused, before the parent runs again.
+			return
+		}
 		if ch == model.NoTask {
 			m.fatalf("%s: returned pid %d, which maps to no task", o, tk.Ret)
 		}
@@ -970,6 +977,10 @@ func (m *machine) checkResult(c *call, id model.TaskID) {
 			!(m.s.opts.Zap == model.Zap2007 && k.NS(ck.NS).Terminating) &&
 			(k.FatalSignalPending(ch) || k.GroupOf(ch).Flags&model.SIGNAL_GROUP_EXIT != 0) {
 			m.fatalf("%s: CLONE_INTO_CGROUP child %s was killed at birth", o, k.Describe(ch))
+		}
+		if c.class == "fork/vfork" {
+			// Both may have been migrated while the parent waited.
+			return
 		}
 		want := tk.Cgroup
 		if o.Flags&model.CLONE_INTO_CGROUP != 0 {
@@ -1567,7 +1578,7 @@ func (m *machine) charged() []int32 {
 		}
 		// A fork past cgroup_can_fork (PC ≥ forkCommit = 3) whose child
 		// is not linked yet (committed or not) is charged to its destination.
-		if f := tk.Frame; f.Path == model.KFork && f.PC >= 3 && f.Child != model.NoTask && k.Task(f.Child).Cgroup == model.NoCgroup {
+		if f := tk.Frame; f.Path == model.KFork && (f.PC == 3 || f.PC == 4) && f.Child != model.NoTask && k.Task(f.Child).Cgroup == model.NoCgroup {
 			charged[f.Cg]++
 		}
 	}
@@ -1730,7 +1741,7 @@ func (m *machine) actions() map[string]func(*rapid.T) {
 			c := m.userTasks()
 			me = c[len(c)-1]
 		}
-		kind := rapid.SampledFrom([]string{"0", "thread", "newpid", "parent", "into"}).Draw(t, "clone")
+		kind := rapid.SampledFrom([]string{"0", "thread", "newpid", "parent", "into", "vfork"}).Draw(t, "clone")
 		o := op{Kind: "fork", T: me, Cg: model.NoCgroup}
 		switch kind {
 		case "thread":
@@ -1739,6 +1750,8 @@ func (m *machine) actions() map[string]func(*rapid.T) {
 			o.Flags = model.CLONE_NEWPID
 		case "parent":
 			o.Flags = model.CLONE_PARENT
+		case "vfork":
+			o.Flags = model.CLONE_VFORK
 		case "into":
 			o.Flags = model.CLONE_INTO_CGROUP
 			o.Cg = m.drawCgroup(t, "cgroup", nonRoot)

@@ -83,6 +83,9 @@ func (k *Kernel) Runnable(t TaskID) bool {
 		}
 		return k.reapable(t, f.Arg, f.Flags) != NoTask || !k.hasEligibleChild(t, f.Arg, f.Flags)
 	case KFork:
+		if f.PC == forkVforkWait {
+			return fatal || k.tasks[f.Child].vforkParent == NoTask
+		}
 		if f.PC == forkCanFork {
 			if f.Flags&CLONE_INTO_CGROUP != 0 && k.cgroupMutex != NoTask && k.cgroupMutex != t {
 				return false
@@ -335,7 +338,7 @@ func (k *Kernel) SetupInit(user UserRegs) TaskID {
 	k.tasks = append(k.tasks, Task{
 		Group: GroupID(len(k.groups)), Parent: NoTask, childHead: NoTask, childTail: NoTask,
 		sibNext: NoTask, sibPrev: NoTask, thrNext: NoTask, thrPrev: NoTask,
-		Cset: NoCset, Cgroup: NoCgroup, cgNext: NoTask, cgPrev: NoTask, ExitSignal: SIGCHLD, execHeir: NoTask,
+		Cset: NoCset, Cgroup: NoCgroup, cgNext: NoTask, cgPrev: NoTask, ExitSignal: SIGCHLD, execHeir: NoTask, vforkParent: NoTask,
 		Frame: Frame{Path: KUser, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask, Cset: NoCset, Dcset: NoCset},
 		User:  user, NS: NoNS,
 	})
@@ -368,7 +371,7 @@ func (k *Kernel) SetupKthread(movable bool) TaskID {
 	k.tasks = append(k.tasks, Task{
 		Flags: flags, Group: GroupID(len(k.groups)), Parent: NoTask, childHead: NoTask, childTail: NoTask,
 		sibNext: NoTask, sibPrev: NoTask, thrNext: NoTask, thrPrev: NoTask,
-		Cset: NoCset, Cgroup: NoCgroup, cgNext: NoTask, cgPrev: NoTask, ExitSignal: SIGCHLD, execHeir: NoTask,
+		Cset: NoCset, Cgroup: NoCgroup, cgNext: NoTask, cgPrev: NoTask, ExitSignal: SIGCHLD, execHeir: NoTask, vforkParent: NoTask,
 		Frame: Frame{Path: KIdle, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask, Cset: NoCset, Dcset: NoCset}, NS: NoNS,
 	})
 	g := Group{Leader: t, threadHead: t, threadTail: t, Live: 1, NrThreads: 1, Pgid: NoTask, Sid: NoTask}
@@ -596,7 +599,7 @@ func (k *Kernel) Threads(t TaskID) []TaskID {
 
 var stepNames = map[KPath][]string{
 	KFork: {"copy_process: flag and signal checks", "copy_process: alloc_pid", "cgroup_can_fork",
-		"copy_process: re-checks and commit", "cgroup_post_fork"},
+		"copy_process: re-checks and commit", "cgroup_post_fork", "wait_for_vfork_done"},
 	KCgroupWrite: {"waiting for cgroup_mutex", "cgroup_attach_lock (threadgroup rwsem), then cgroup_attach_task",
 		"__cgroup_kill: set CGRP_KILL / kill_seq++", "css_task_iter_start", "css_task_iter_next",
 		"send_sig(SIGKILL)", "__cgroup_kill: clear CGRP_KILL, next cgroup"},

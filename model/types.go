@@ -138,6 +138,10 @@ type Task struct {
 	// newTask is TASK_NEW: committed by copy_process, not yet woken by
 	// wake_up_new_task.
 	newTask bool
+	// vforkParent is the parent waiting in wait_for_vfork_done until this
+	// task, born of a CLONE_VFORK, execs or exits (task->vfork_done),
+	// else NoTask.
+	vforkParent TaskID
 	// execHeir is the thread that took over this task's pid when it
 	// exec'd while this task was the group leader (de_thread), else
 	// NoTask: a pidfd of this task refers to it since.

@@ -326,8 +326,12 @@ func (c *compiler) fork(n, arg *yaml.Node) {
 				in.A |= int32(model.CLONE_THREAD | model.CLONE_SIGHAND | model.CLONE_VM)
 			case "CLONE_PARENT":
 				in.A |= int32(model.CLONE_PARENT)
+			case "CLONE_VFORK":
+				// vfork(2) is CLONE_VM|CLONE_VFORK; the model has no
+				// memory, so only the wait is modelled.
+				in.A |= int32(model.CLONE_VFORK)
 			default:
-				d.failf(fl, "flags: want CLONE_NEWPID, CLONE_THREAD (with CLONE_SIGHAND|CLONE_VM) or CLONE_PARENT, got %q", s)
+				d.failf(fl, "flags: want CLONE_NEWPID, CLONE_THREAD (with CLONE_SIGHAND|CLONE_VM), CLONE_PARENT or CLONE_VFORK, got %q", s)
 			}
 		}
 		if v := f["into"]; v != nil {

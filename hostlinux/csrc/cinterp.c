@@ -62,6 +62,7 @@
 #define K_CLONE_VM 0x00000100ULL
 #define K_CLONE_SIGHAND 0x00000800ULL
 #define K_CLONE_PIDFD 0x00001000ULL
+#define K_CLONE_VFORK 0x00004000ULL
 #define K_CLONE_PARENT 0x00008000ULL
 #define K_CLONE_THREAD 0x00010000ULL
 #define K_CLONE_NEWPID 0x20000000ULL
@@ -771,13 +772,17 @@ static int do_clone(struct ctx *c, struct instr *in)
 			return 0;
 		}
 	}
-	state(c, SLOT_RUNNING);
+	/* A CLONE_VFORK caller sleeps in wait_for_vfork_done until its child
+	 * execs or exits: blocked, as in pause(2), for the run's settling. */
+	state(c, (flags & K_CLONE_VFORK) ? SLOT_BLOCKED : SLOT_RUNNING);
 	int32_t regs[3] = {c->r[0], 0, c->r[2]};
 	long r;
 	if (flags & K_CLONE_THREAD)
 		r = new_thread(c, flags, cgfd, c->prog, in->b, regs);
 	else
 		r = fork_process(c, flags, cgfd, in->b);
+	if (r != 0 && (flags & K_CLONE_VFORK))
+		state(c, SLOT_RUNNING);
 	if (r == 0) {
 		if (cgfd >= 0)
 			sc1(SYS_close, cgfd);
