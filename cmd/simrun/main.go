@@ -20,7 +20,6 @@ import (
 	"io"
 	"os"
 
-	"cgsim/hostlinux"
 	"cgsim/scenarios"
 )
 
@@ -62,7 +61,7 @@ usage (a scenario file's errors as file:line:col).
 `
 
 func main() {
-	hostlinux.MaybeHelper() // simrun re-executes itself as helper processes for real-kernel runs
+	maybeHelper() // simrun re-executes itself as helper processes for real-kernel runs
 	os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr))
 }
 

@@ -10,8 +10,6 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
-
-	"cgsim/hostlinux"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files of testdata/script from the output")
@@ -19,7 +17,7 @@ var update = flag.Bool("update", false, "rewrite the golden files of testdata/sc
 // TestMain lets the scripts run simrun as a command ("exec simrun ...")
 // without building it first.
 func TestMain(m *testing.M) {
-	hostlinux.MaybeHelper() // real-kernel runs re-execute this binary as helpers
+	maybeHelper() // real-kernel runs re-execute this binary as helpers
 	testscript.Main(m, map[string]func(){
 		"simrun": func() { os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr)) },
 	})
@@ -41,9 +39,9 @@ func TestScripts(t *testing.T) {
 		Condition: func(cond string) (bool, error) {
 			switch cond {
 			case "realkernel":
-				return hostlinux.Check() == nil, nil
+				return realKernel() == nil, nil
 			case "cc":
-				return hostlinux.HaveCC() == nil, nil
+				return haveCC() == nil, nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
