@@ -3,9 +3,7 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -18,6 +16,7 @@ import (
 	"cgsim/killer"
 	"cgsim/model"
 	"cgsim/scenarios"
+	"cgsim/sim"
 )
 
 // cleanupOnSignal removes every real-kernel run of this process if it is
@@ -45,14 +44,13 @@ func cleanupOnSignal() func() {
 // cannot run on real processes is skipped with its reason. asJSON prints
 // one conform.Coverage per scenario instead.
 func conformScenarios(list []*scenarios.Scenario, opts model.Options, o conform.Options, runs int, verbose, asJSON bool, stdout io.Writer) (int, error) {
-	code := 0
-	enc := json.NewEncoder(stdout)
+	code := exitOK
 	for _, s := range list {
 		p, err := conform.Prepare(s, opts, o)
 		var u *conform.Unsupported
 		if errors.As(err, &u) {
 			if asJSON {
-				_ = enc.Encode(map[string]string{"scenario": s.Name, "skip": u.Reason})
+				_ = sim.WriteRecord(stdout, skipRecord{Type: "skip", Scenario: s.Name, Reason: u.Reason})
 			} else {
 				fmt.Fprintf(stdout, "skip      %s: %s\n", s.Name, u.Reason)
 			}
@@ -83,8 +81,8 @@ func conformScenarios(list []*scenarios.Scenario, opts model.Options, o conform.
 			code = 1
 		}
 		if asJSON {
-			if err := enc.Encode(cov); err != nil {
-				return 2, err
+			if err := sim.WriteRecord(stdout, coverageRecord{Type: "coverage", Coverage: cov}); err != nil {
+				return exitBadInput, err
 			}
 			continue
 		}
@@ -94,9 +92,9 @@ func conformScenarios(list []*scenarios.Scenario, opts model.Options, o conform.
 }
 
 func cmdConform(args []string, stdout, stderr io.Writer) (int, error) {
-	fs := flag.NewFlagSet("conform", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = commandUsage(fs, `usage: simrun conform NAME|FILE|bundled|killers [flags]
+	c := newCommand("conform", "", stdout)
+	fs := c.fs
+	c.help = (`usage: simrun conform NAME|FILE|bundled|killers [flags]
 
 Run on this machine's real kernel and in the simulator, side by side, and
 compare what both can observe. The simulator runs under the kernel options
@@ -130,10 +128,11 @@ interrupt.
 	seeds := fs.Uint64("seeds", 0, "simulator seeds (default: 100 per scenario, 10 per killer pair)")
 	runs := fs.Int("runs", 1, "real runs of a scenario (each must agree)")
 	verbose := fs.Bool("v", false, "print the whole observation of every simulated outcome a real run reached")
-	asJSON := fs.Bool("json", false, "print one JSON object per scenario (conform.Coverage) instead of text")
-	name, err := parse(fs, args)
+	asJSON := fs.Bool("json", false, "write JSON Lines: a header, one record per scenario (conform.Coverage) or killer pair, the verdict (docs/trace-format.md)")
+	c.positive = []string{"seeds", "runs"}
+	name, err := c.parseOne(args, "scenario name (or bundled, or killers)")
 	if err != nil {
-		return 2, err
+		return exitBadInput, err
 	}
 	var list []*scenarios.Scenario
 	switch name {
@@ -164,15 +163,30 @@ interrupt.
 	if err != nil {
 		return 2, err
 	}
-	if name != "killers" {
+	if *asJSON {
+		if err := sim.WriteHeader(stdout, sim.TraceHeader{Command: "conform", Scenario: name, Options: d.Options.String(), Kernel: d.Release}); err != nil {
+			return exitBadInput, err
+		}
+	} else {
 		fmt.Fprintf(stdout, "kernel %s, simulated as %s\n", d.Release, d.Options)
-		return conformScenarios(list, d.Options, conform.Options{Seeds: *seeds}, max(*runs, 1), *verbose, *asJSON, stdout)
+	}
+	finish := func(code int, err error) (int, error) {
+		if err != nil || !*asJSON {
+			return code, err
+		}
+		text := "the real kernel agrees with the model"
+		if code != exitOK {
+			text = "the real kernel disagrees with the model"
+		}
+		return code, sim.WriteRecord(stdout, plainVerdict(code, text))
+	}
+	if name != "killers" {
+		return finish(conformScenarios(list, d.Options, conform.Options{Seeds: *seeds}, *runs, *verbose, *asJSON, stdout))
 	}
 	if *seeds == 0 {
 		*seeds = 10
 	}
-	fmt.Fprintf(stdout, "kernel %s, simulated as %s\n", d.Release, d.Options)
-	code := 0
+	code := exitOK
 	for _, s := range hostlinux.Setups {
 		for _, k := range killer.Killers {
 			simulated, err := hostlinux.Simulate(s, k, d.Options, *seeds)
@@ -192,7 +206,17 @@ interrupt.
 			}
 			mark := "agree"
 			if !slices.Contains(simulated, real) {
-				mark, code = "DISAGREE", 1
+				mark, code = "DISAGREE", exitViolation
+			}
+			if *asJSON {
+				var sims []string
+				for _, o := range simulated {
+					sims = append(sims, o.String())
+				}
+				if err := sim.WriteRecord(stdout, pairRecord{Type: "pair", Setup: s.Name, Killer: k.ID, Agree: mark == "agree", Real: real.String(), Detail: detail, Simulated: sims}); err != nil {
+					return exitBadInput, err
+				}
+				continue
 			}
 			if detail != "" {
 				detail = " (" + detail + ")"
@@ -200,5 +224,29 @@ interrupt.
 			fmt.Fprintf(stdout, "%-9s %-9s %-22s real: %s%s | simulator: %v\n", mark, s.Name, k.ID, real, detail, simulated)
 		}
 	}
-	return code, nil
+	return finish(code, nil)
+}
+
+// skipRecord is a scenario real processes cannot run, in -json output.
+type skipRecord struct {
+	Type     string `json:"type"`
+	Scenario string `json:"scenario"`
+	Reason   string `json:"reason"`
+}
+
+// coverageRecord is conform.Coverage as a -json record.
+type coverageRecord struct {
+	Type string `json:"type"`
+	*conform.Coverage
+}
+
+// pairRecord is one killer on one machine of real processes, in -json output.
+type pairRecord struct {
+	Type      string   `json:"type"`
+	Setup     string   `json:"setup"`
+	Killer    string   `json:"killer"`
+	Agree     bool     `json:"agree"`
+	Real      string   `json:"real"`
+	Detail    string   `json:"detail,omitempty"`
+	Simulated []string `json:"simulated"`
 }

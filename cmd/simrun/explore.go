@@ -1,110 +1,182 @@
 package main
 
 import (
-	"crypto/sha256"
-	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
-	"cgsim/model"
 	"cgsim/scenarios"
+	"cgsim/sim"
 	"cgsim/sim/explore"
 )
 
-func cmdExplore(args []string, stdout, stderr io.Writer) (int, error) {
-	fs := flag.NewFlagSet("explore", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = commandUsage(fs, `usage: simrun explore NAME|FILE [flags]
+const exploreHelp = `usage: simrun explore NAME|FILE [flags]
 
 Search the scenario's interleavings for a violation: every one
 (-mode exhaustive, within the scenario's bounds) or many random ones
 (-mode random, one run per seed). A violation is shrunk to a short
-schedule, written to a file and printed with the command that replays it.
-Exit status 1 if a violation was found, or if the scenario expects one
-under these options and none was found.
-`)
-	kf := addKernelFlags(fs)
-	mode := fs.String("mode", "", "exhaustive (every interleaving, within the scenario's bounds) or random (default: the scenario's)")
-	seeds := fs.String("seeds", "", "random mode: seeds to try, as N or N-M (default: the scenario's, else 1-100)")
-	maxSteps := fs.Int("max-steps", 0, "random mode: steps per run (default: the scenario's, else 100000)")
-	outFile := fs.String("o", "", "write a violating schedule to this file (default NAME.schedule)")
-	quiet := fs.Bool("q", false, "no progress lines on stderr")
-	name, s, opts, _, err := kf.load(fs, args)
+schedule, written to a schedule file (every step of the run, its scenario,
+options, length and violation) and printed with the command that replays
+it.
+
+Exit status: 0 as expected (the violation the scenario expects under these
+options was found, or none was and none is expected), 1 unexpected
+violation, 2 bad input, 3 the expected race was not found by a search
+complete within its bounds, 4 no violation found but a bound cut the
+search (exhaustive: depth, preemptions or states; random: runs stopped at
+-max-steps before their end). See 'simrun -h'.
+`
+
+// exploreDetail is what the verdict record of explore adds.
+type exploreDetail struct {
+	Mode string `json:"mode"`
+	// Exhaustive.
+	States      int    `json:"states,omitempty"`
+	Transitions int    `json:"transitions,omitempty"`
+	MaxDepth    int    `json:"max_depth,omitempty"`
+	Bounds      string `json:"bounds,omitempty"`
+	// Random.
+	FirstSeed uint64 `json:"first_seed,omitempty"`
+	LastSeed  uint64 `json:"last_seed,omitempty"`
+	Seed      uint64 `json:"seed,omitempty"`
+	CutRuns   int    `json:"cut_runs,omitempty"`
+	// A violation's schedule and where it was written.
+	Schedule     string `json:"schedule,omitempty"`
+	ScheduleFile string `json:"schedule_file,omitempty"`
+	ShrinkCut    bool   `json:"shrink_cut,omitempty"`
+}
+
+func cmdExplore(args []string, stdout, stderr io.Writer) (int, error) {
+	c := newCommand("explore", exploreHelp, stdout)
+	kf := c.addKernelFlags()
+	mode := c.fs.String("mode", "", "exhaustive (every interleaving, within the scenario's bounds) or random (default: the scenario's)")
+	seeds := c.fs.String("seeds", "", "random mode: seeds to try, as N or N-M (default: the scenario's, else 1-100)")
+	maxSteps := c.fs.Int("max-steps", 0, "random mode: steps per run (default: the scenario's, else 100000)")
+	outFile := c.fs.String("o", "", "write a violating schedule to this file (default NAME.schedule)")
+	quiet := c.fs.Bool("q", false, "no progress lines on stderr")
+	asJSON := c.fs.Bool("json", false, "write JSON Lines: a header and the verdict record with the search's figures (docs/trace-format.md)")
+	c.positive = []string{"max-steps"}
+	// Hooks for the search controls being built in sim/explore: once
+	// explore.Bounds (and scenarios.Exploration) carry them, register
+	// -keep-going, -max-memory and a Ctrl-C that stops with the best
+	// schedule so far here, pass them in x below, and report a search they
+	// stopped as cut short (exitCutShort), as a bound does.
+	_, s, opts, _, err := c.load(kf, args)
 	if err != nil {
-		return 2, err
-	}
-	if *maxSteps < 0 {
-		return 2, fmt.Errorf("explore: -max-steps %d: want a positive number", *maxSteps)
+		return exitBadInput, err
 	}
 	x := scenarios.Exploration{Mode: *mode, MaxSteps: *maxSteps}
 	if *seeds != "" {
 		if x.FirstSeed, x.LastSeed, err = scenarios.ParseSeedRange(*seeds); err != nil {
-			return 2, fmt.Errorf("-seeds: %v", err)
+			return exitBadInput, fmt.Errorf("explore: -seeds: %v", err)
 		}
 	}
 	if x.Mode != "" && x.Mode != "exhaustive" && x.Mode != "random" {
-		return 2, fmt.Errorf("-mode %q: want exhaustive or random", x.Mode)
-	}
-	if !*quiet {
-		x.Progress = progress(stderr)
+		return exitBadInput, fmt.Errorf("explore: -mode %q: want exhaustive or random", x.Mode)
 	}
 	if x.Mode == "" {
 		x.Mode = s.ExploreMode()
 	}
-	fmt.Fprintf(stdout, "scenario %s, %s, mode %s\n", s.Name, opts, x.Mode)
+	if x.Mode == "exhaustive" && (*seeds != "" || *maxSteps != 0) {
+		return exitBadInput, fmt.Errorf("explore: -seeds and -max-steps are for -mode random; exhaustive mode is bounded by the scenario's explore settings")
+	}
+	if !*quiet {
+		x.Progress = progress(stderr)
+	}
+	h := header("explore", s, opts)
+	if *asJSON {
+		if err := sim.WriteHeader(stdout, h); err != nil {
+			return exitBadInput, err
+		}
+	} else {
+		fmt.Fprintf(stdout, "scenario %s, %s, mode %s\n", s.Name, opts, x.Mode)
+	}
 	out, err := s.Explore(opts, x)
 	if err != nil {
-		return 2, err
+		return exitBadInput, err
 	}
+	d := &exploreDetail{Mode: out.Mode}
+	j := judgement{Search: true, Random: out.Mode == "random", Expect: s.Expectation(opts) == scenarios.ExpectViolation}
+	var lines []string
 	switch out.Mode {
 	case "exhaustive":
 		rep := out.Report
-		fmt.Fprintf(stdout, "explored %d states, %d transitions, max depth %d", rep.States, rep.Transitions, rep.MaxDepthSeen)
+		d.States, d.Transitions, d.MaxDepth = rep.States, rep.Transitions, rep.MaxDepthSeen
+		line := fmt.Sprintf("explored %d states, %d transitions, max depth %d", rep.States, rep.Transitions, rep.MaxDepthSeen)
 		if rep.Truncated {
-			fmt.Fprintf(stdout, " (cut by the bounds: %s)", boundsString(s.Bounds))
+			d.Bounds = boundsString(s.Bounds)
+			line += fmt.Sprintf(" (cut by the bounds: %s)", d.Bounds)
+			j.Cut = true
 		}
-		fmt.Fprintln(stdout)
+		lines = append(lines, line)
 	case "random":
+		d.FirstSeed, d.LastSeed, d.CutRuns = out.FirstSeed, out.LastSeed, out.Truncated
 		if out.Violation != "" {
-			fmt.Fprintf(stdout, "seed %d violates after %d steps\n", out.Seed, out.Steps)
+			d.Seed = out.Seed
+			lines = append(lines, fmt.Sprintf("seed %d violates after %d steps", out.Seed, out.Steps))
 		} else {
-			fmt.Fprintf(stdout, "seeds %d-%d: no violation\n", out.FirstSeed, out.LastSeed)
+			line := fmt.Sprintf("seeds %d-%d: no violation", out.FirstSeed, out.LastSeed)
+			if out.Truncated > 0 {
+				line += fmt.Sprintf(" (%d of the runs stopped at -max-steps %d before their end)", out.Truncated, steps(s, x))
+				j.Cut = true
+			}
+			lines = append(lines, line)
 		}
 	}
-	expected := s.Expectation(opts) == scenarios.ExpectViolation
-	if out.Violation == "" {
-		fmt.Fprintln(stdout, "verdict: no violation found")
-		if expected {
-			fmt.Fprintln(stdout, "note: this scenario expects a violation under these options, and the search did not find one")
-			return 1, nil
+	w, err := s.Build(opts)
+	if err != nil {
+		return exitBadInput, err
+	}
+	if out.Violation != "" {
+		// The search's schedule may skip choices or lean on the default
+		// policy after its end: write the run it makes, every step, which
+		// replays exactly.
+		res := explore.Run(w, out.Schedule, steps(s, x))
+		if res.Violation != out.Violation {
+			return exitBadInput, fmt.Errorf("explore: internal error: the schedule found does not reproduce its violation (%q, replayed: %q)", out.Violation, res.Violation)
 		}
-		return 0, nil
+		sched := res.Schedule
+		j.Violation = w.MapNames(out.Violation)
+		j.Cut = false
+		d.Schedule, d.ShrinkCut = sched.String(), out.ShrinkCut
+		d.ScheduleFile = *outFile
+		if d.ScheduleFile == "" {
+			d.ScheduleFile = s.Name + ".schedule"
+		}
+		if err := writeSchedule(d.ScheduleFile, s, opts, sched, out.Violation); err != nil {
+			return exitBadInput, err
+		}
+		lines = append(lines, "VIOLATION: "+j.Violation)
+		shown := sched.String()
+		if len(sched) > 64 {
+			shown = "(in the schedule file)"
+		}
+		if out.ShrinkCut {
+			lines = append(lines, fmt.Sprintf("schedule (%d steps; shrinking stopped at its budget, a shorter one may exist): %s", len(sched), shown))
+		} else {
+			lines = append(lines, fmt.Sprintf("shortest schedule found (%d steps): %s", len(sched), shown))
+		}
+		lines = append(lines, fmt.Sprintf("schedule written to %s; replay it with:\n  simrun replay %s", d.ScheduleFile, d.ScheduleFile))
 	}
-	fmt.Fprintf(stdout, "VIOLATION: %s\n", out.Violation)
-	shown := out.Schedule.String()
-	if len(out.Schedule) > 64 {
-		shown = "(in the schedule file)"
+	if *asJSON {
+		v := newVerdict(j)
+		v.exploreDetail = d
+		return j.code(), sim.WriteRecord(stdout, v)
 	}
-	if out.ShrinkCut {
-		fmt.Fprintf(stdout, "schedule (%d steps; shrinking stopped at its budget, a shorter one may exist): %s\n", len(out.Schedule), shown)
-	} else {
-		fmt.Fprintf(stdout, "shortest schedule found (%d steps): %s\n", len(out.Schedule), shown)
+	for _, l := range lines {
+		fmt.Fprintln(stdout, l)
 	}
-	if expected {
-		fmt.Fprintln(stdout, "note: this is the race this scenario teaches under these options")
+	fmt.Fprintln(stdout, j.text())
+	return j.code(), nil
+}
+
+// steps is the step limit of one run of the exploration.
+func steps(s *scenarios.Scenario, x scenarios.Exploration) int {
+	if x.MaxSteps > 0 {
+		return x.MaxSteps
 	}
-	file := *outFile
-	if file == "" {
-		file = s.Name + ".schedule"
-	}
-	if err := writeSchedule(file, name, s, opts, out.Schedule); err != nil {
-		return 2, err
-	}
-	fmt.Fprintf(stdout, "schedule written to %s; replay it with:\n  simrun replay %s\n", file, file)
-	return 1, nil
+	return s.Steps()
 }
 
 // progress returns a Progress function that writes to w once the search
@@ -135,35 +207,4 @@ func boundsString(b explore.Bounds) string {
 		parts = append(parts, fmt.Sprintf("%d states", b.MaxStates))
 	}
 	return strings.Join(parts, ", ")
-}
-
-// A schedule file:
-//
-//	# cgsim schedule
-//	scenario fork-vs-kill
-//	options kill=flag zap=current populated=at-exit pid_max=32768
-//	schedule 1 1 2 2 2 2 1
-//
-// For a scenario file, "scenario" is the path as given and a line
-// "sha256 HEX" records the file's contents, so that a replay of an edited
-// file is refused instead of silently diverging.
-func writeSchedule(file, name string, s *scenarios.Scenario, opts model.Options, sched explore.Schedule) error {
-	text := fmt.Sprintf("# cgsim schedule\nscenario %s\n", name)
-	if !s.Bundled {
-		sum, err := fileSum(s.File)
-		if err != nil {
-			return err
-		}
-		text += "sha256 " + sum + "\n"
-	}
-	text += fmt.Sprintf("options %s\nschedule %s\n", opts, sched)
-	return os.WriteFile(file, []byte(text), 0o644)
-}
-
-func fileSum(file string) (string, error) {
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return "", err
-	}
-	return fmt.Sprintf("%x", sha256.Sum256(data)), nil
 }

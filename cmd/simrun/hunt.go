@@ -3,7 +3,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -15,14 +14,14 @@ import (
 )
 
 func cmdHunt(args []string, stdout, stderr io.Writer) (int, error) {
-	fs := flag.NewFlagSet("hunt", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	c := newCommand("hunt", "", stdout)
+	fs := c.fs
 	races := hostlinux.HuntNames()
 	var list strings.Builder
 	for _, name := range races {
 		fmt.Fprintf(&list, "  %-25s %s\n", name, hostlinux.Hunters[name].About)
 	}
-	fs.Usage = commandUsage(fs, `usage: simrun hunt NAME [-n N] [-time D] [flags]
+	c.help = (`usage: simrun hunt NAME [-n N] [-time D] [flags]
 
 Try a race of the catalogue on this machine's real kernel, up to N times
 and for at most D, arranging the tasks and the timing to widen its
@@ -34,7 +33,7 @@ are removed at the end, also on interrupt. For zap and kill-skips-dying
 the model says no task can escape on this kernel: a reproduction is a
 disagreement and the exit status is 1. Races:
 
-`+list.String()+`
+` + list.String() + `
 The arrangement flags (docs/conformance.md has what each does to the
 rate): -csets, -order, -crowd, -crowdcpu, -clone and -child shape
 fork-vs-kill;
@@ -55,9 +54,11 @@ fork-vs-kill;
 	injector := fs.Bool("injector", def.Injector, "zap: also fork into the namespace from outside it (setns)")
 	mode := fs.String("mode", def.Mode, "zombie-leader: wait (kill once the leader is a zombie) or race (around its exit)")
 	v1 := fs.String("v1", def.V1, "fork-vs-kill: the v1 hierarchy of the throw-away cgroups that make css_sets")
-	name, err := parse(fs, args)
+	c.positive = []string{"n"}
+	c.nonNegative = []string{"time", "crowd", "jitter", "bound"}
+	name, err := c.parseOne(args, "race name (one of "+strings.Join(races, ", ")+")")
 	if err != nil {
-		return 2, err
+		return exitBadInput, err
 	}
 	hunt, ok := hostlinux.Hunters[name]
 	if !ok {

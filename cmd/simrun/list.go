@@ -9,8 +9,24 @@ import (
 )
 
 // cmdList lists the bundled scenarios, or describes the ones named.
-func cmdList(args []string, stdout io.Writer) (int, error) {
-	if len(args) == 0 {
+const listHelp = `usage: simrun list [NAME|FILE...]
+
+Without arguments: the bundled scenarios, one line each (name and
+summary). With names or scenario files: what each teaches, where it comes
+from, the kernel options it runs under, how it is explored, and under
+which options exploring must find a violation.
+
+Exit status 0, or 2 for an unknown scenario or a scenario file's error.
+`
+
+// cmdList lists the bundled scenarios, or describes the ones named.
+func cmdList(args []string, stdout, stderr io.Writer) (int, error) {
+	c := newCommand("list", listHelp, stdout)
+	names, err := c.parseFlags(args)
+	if err != nil {
+		return exitBadInput, err
+	}
+	if len(names) == 0 {
 		width := 0
 		for _, s := range scenarios.All() {
 			width = max(width, len(s.Name))
@@ -18,19 +34,19 @@ func cmdList(args []string, stdout io.Writer) (int, error) {
 		for _, s := range scenarios.All() {
 			fmt.Fprintf(stdout, "%-*s  %s\n", width, s.Name, s.Summary)
 		}
-		return 0, nil
+		return exitOK, nil
 	}
-	for i, name := range args {
+	for i, name := range names {
 		s, err := scenario(name)
 		if err != nil {
-			return 2, err
+			return exitBadInput, err
 		}
 		if i > 0 {
 			fmt.Fprintln(stdout)
 		}
 		describe(stdout, s)
 	}
-	return 0, nil
+	return exitOK, nil
 }
 
 // describe writes what a scenario is: its summary, what it teaches, where

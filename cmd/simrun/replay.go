@@ -1,85 +1,48 @@
 package main
 
 import (
-	"bufio"
-	"flag"
 	"fmt"
 	"io"
-	"os"
-	"strings"
 
-	"cgsim/model"
-	"cgsim/sim"
-	"cgsim/sim/explore"
+	"cgsim/scenarios"
 )
 
-func cmdReplay(args []string, stdout, stderr io.Writer) (int, error) {
-	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = commandUsage(fs, `usage: simrun replay FILE [flags]
+const replayHelp = `usage: simrun replay FILE [flags]
 
 Replay a schedule file written by explore: the same trace and verdict,
-byte for byte. A schedule of a scenario file is refused if the file has
-changed since (its sha256 is recorded).
-`)
-	asJSON := fs.Bool("json", false, "write the trace as JSON Lines")
-	file, err := parse(fs, args)
+byte for byte. The replay is exact: the file names its scenario (a
+bundled one, or a scenario file by absolute path with its sha256, so it
+replays from any directory), the options, the length and the violation
+the run ends with, and every step must be taken by the task the schedule
+names. A schedule that does not match (an edited scenario file, a task
+that cannot step, a run that ends earlier or later or with another
+verdict, a missing line) is refused with what differs (status 2).
+
+Exit status: 0 as expected, 1 unexpected violation, 2 bad input or a
+schedule that does not match (see 'simrun -h').
+`
+
+func cmdReplay(args []string, stdout, stderr io.Writer) (int, error) {
+	c := newCommand("replay", replayHelp, stdout)
+	asJSON := c.fs.Bool("json", false, "write JSON Lines: a header, one record per step, the verdict (docs/trace-format.md)")
+	file, err := c.parseOne(args, "schedule file")
 	if err != nil {
-		return 2, err
+		return exitBadInput, err
 	}
-	f, err := os.Open(file)
+	sf, s, warn, err := readSchedule(file)
 	if err != nil {
-		return 2, err
+		return exitBadInput, err
 	}
-	defer f.Close()
-	var name, optText, schedText, sum string
-	haveSched := false
-	sc := bufio.NewScanner(f)
-	for line := 1; sc.Scan(); line++ {
-		text := strings.TrimSpace(sc.Text())
-		if text == "" || strings.HasPrefix(text, "#") {
-			continue
-		}
-		key, val, _ := strings.Cut(text, " ")
-		switch key {
-		case "scenario":
-			name = val
-		case "options":
-			optText = val
-		case "sha256":
-			sum = val
-		case "schedule":
-			schedText, haveSched = val, true
-		default:
-			return 2, fmt.Errorf("%s:%d: unknown key %q (want scenario, sha256, options or schedule)", file, line, key)
-		}
+	if warn != "" {
+		fmt.Fprintln(stderr, "simrun: warning:", warn)
 	}
-	if err := sc.Err(); err != nil {
-		return 2, err
-	}
-	if name == "" || !haveSched {
-		return 2, fmt.Errorf("%s: want 'scenario' and 'schedule' lines", file)
-	}
-	s, err := scenario(name)
+	w, err := s.Build(sf.Options)
 	if err != nil {
-		return 2, fmt.Errorf("%s: %w", file, err)
+		return exitBadInput, err
 	}
-	if sum != "" {
-		if got, err := fileSum(s.File); err != nil || got != sum {
-			return 2, fmt.Errorf("%s: scenario file %s has changed since the schedule was written (sha256 %s, now %s)", file, name, sum, got)
-		}
-	}
-	opts, err := model.ParseOptions(optText)
+	fw, res, err := sf.follow(w)
 	if err != nil {
-		return 2, fmt.Errorf("%s: options: %w", file, err)
+		return exitBadInput, err
 	}
-	sched, err := explore.ParseSchedule(schedText)
-	if err != nil {
-		return 2, fmt.Errorf("%s: schedule: %w", file, err)
-	}
-	w, err := s.Build(opts)
-	if err != nil {
-		return 2, err
-	}
-	return report(w, sim.TraceHeader{Scenario: name, Options: opts.String()}, sched, 100000, *asJSON, "", stdout)
+	return report(fw, header("replay", s, sf.Options), res, s.Expectation(sf.Options) == scenarios.ExpectViolation, *asJSON, "", stdout)
 }
