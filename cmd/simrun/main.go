@@ -9,6 +9,7 @@
 //	simrun replay SCHEDULE [-json]
 //	simrun explain NAME|FILE|SCHEDULE [-step N] [-dot]
 //	simrun diff SCHEDULE -fix=…|-kill=…|…
+//	simrun html SCHEDULE|NAME|FILE [-o run.html]
 //	simrun matrix | race | hunt | conform | version
 //
 // Exit status: 0 as expected, 1 unexpected violation, 2 bad input, 3
@@ -45,6 +46,8 @@ Usage:
                                       each step changed
   simrun diff SCHEDULE -fix=...       replay a schedule under other kernel options
                                       and show the first step where the runs differ
+  simrun html SCHEDULE|NAME|FILE      the run as one HTML page: a lane per task, the
+                                      race window, the machine at each step
   simrun matrix [flags]               every userspace killer against every race:
                                       contained, escaped, wrong process killed, ...
   simrun race [RACE KILLER] [flags]   one run of a killer against a race, with its
@@ -60,7 +63,7 @@ NAME is a bundled scenario (simrun list); FILE a scenario file (YAML, a
 path with a '/' or ending in .yaml; the format is in docs/scenarios.md);
 SCHEDULE a schedule file written by explore (docs/trace-format.md).
 
-Kernel options (run, explore, explain, diff, matrix, race):
+Kernel options (run, explore, explain, diff, html, matrix, race):
   -kill=flag|seq|seq-into-cgroup-bug|atomic   cgroup.kill mechanism (5.14–6.13 flag,
                                               6.14+ kill_seq, 6.14–6.18 with the
                                               CLONE_INTO_CGROUP bug, gVisor-style atomic)
@@ -85,6 +88,7 @@ var commands = map[string]func(args []string, stdout, stderr io.Writer) (int, er
 	"replay":  cmdReplay,
 	"explain": cmdExplain,
 	"diff":    cmdDiff,
+	"html":    cmdHTML,
 	"matrix":  cmdMatrix,
 	"race":    cmdRace,
 	"hunt":    cmdHunt,
@@ -93,7 +97,7 @@ var commands = map[string]func(args []string, stdout, stderr io.Writer) (int, er
 }
 
 // commandNames lists the subcommands in the order the usage gives them.
-var commandNames = []string{"list", "run", "explore", "replay", "explain", "diff", "matrix", "race", "hunt", "conform", "version"}
+var commandNames = []string{"list", "run", "explore", "replay", "explain", "diff", "html", "matrix", "race", "hunt", "conform", "version"}
 
 func main() {
 	maybeHelper() // simrun re-executes itself as helper processes for real-kernel runs

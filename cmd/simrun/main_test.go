@@ -84,6 +84,8 @@ func TestBadInput(t *testing.T) {
 		{[]string{"replay"}, "replay: missing schedule file"},
 		{[]string{"diff", "/nonexistent/x.schedule", "-fix=post_fork_kill_if_parent_killed"}, "no such file or directory"},
 
+		{[]string{"html", "no-such-scenario"}, `unknown scenario "no-such-scenario"`},
+		{[]string{"html", "zap", "-max-steps", "0"}, "html: -max-steps 0: want a positive number"},
 		{[]string{"list", "nonesuch"}, `unknown scenario "nonesuch"`},
 		{[]string{"version", "extra"}, `version: unexpected argument "extra"`},
 	} {
@@ -153,9 +155,16 @@ func TestDeterministicOutput(t *testing.T) {
 		{"run", "fork-bomb", "-seed", "3", "-json"},
 		{"explore", "fork-vs-kill-csets", "-q", "-o", filepath.Join(dir, "a.schedule")},
 		{"explain", "zap", "-dot"},
+		{"html", "zap", "-o", filepath.Join(dir, "zap.html")},
 	} {
 		_, a, _ := run(args...)
 		_, b, _ := run(args...)
 		require.Equal(t, a, b, "%v", args)
 	}
+	page1, err := os.ReadFile(filepath.Join(dir, "zap.html"))
+	require.NoError(t, err)
+	run("html", "zap", "-o", filepath.Join(dir, "zap.html"))
+	page2, err := os.ReadFile(filepath.Join(dir, "zap.html"))
+	require.NoError(t, err)
+	require.Equal(t, page1, page2)
 }
