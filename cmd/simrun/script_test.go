@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -32,6 +34,7 @@ func TestScripts(t *testing.T) {
 		Dir:                 "testdata/script",
 		UpdateScripts:       *update,
 		RequireExplicitExec: true,
+		Setup:               scriptEnv,
 		// [realkernel]: root and a writable cgroup v2 hierarchy with
 		// cgroup.kill, so that real-kernel commands can run. [cc]: a C
 		// compiler, for the interpreter scenario files run in on real
@@ -70,4 +73,27 @@ func TestScripts(t *testing.T) {
 			},
 		},
 	})
+}
+
+// scriptEnv gives the scripts what a go command inside them needs to build
+// a module of its own offline against this checkout: $CGSIM_ROOT, the
+// build and module caches of the go command running the tests, no proxy,
+// no toolchain download.
+func scriptEnv(env *testscript.Env) error {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		return err
+	}
+	env.Setenv("CGSIM_ROOT", root)
+	for _, v := range []string{"GOCACHE", "GOMODCACHE", "GOPATH"} {
+		out, err := exec.Command("go", "env", v).Output()
+		if err != nil {
+			return fmt.Errorf("go env %s: %v", v, err)
+		}
+		env.Setenv(v, strings.TrimSpace(string(out)))
+	}
+	env.Setenv("GOPROXY", "off")
+	env.Setenv("GOFLAGS", "-mod=mod")
+	env.Setenv("GOTOOLCHAIN", "local")
+	return nil
 }
