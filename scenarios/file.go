@@ -19,7 +19,7 @@ const Version = 1
 // lists the same keys (a test keeps the two in step).
 var (
 	topKeys     = []string{"version", "name", "summary", "teaches", "source", "kernel", "cgroups", "tasks", "expect", "explore"}
-	kernelKeys  = []string{"kill", "zap", "populated", "pid_max"}
+	kernelKeys  = []string{"kill", "zap", "populated", "pid_max", "fixes"}
 	cgroupKeys  = []string{"path", "type", "subtree_control", "pids.max", "cgroup.max.depth", "cgroup.max.descendants", "freeze"}
 	taskKeys    = []string{"name", "parent", "cgroup", "pidns", "threads", "program", "killer", "kthread", "movable", "settle", "v1"}
 	killerKeys  = []string{"name", "target", "init", "warmup"}
@@ -196,6 +196,16 @@ func (d *decoder) kernel(n *yaml.Node) model.Options {
 	}
 	if v := f["pid_max"]; v != nil {
 		o.PidMax = int32(d.int(v, "pid_max", 2, 1<<22))
+	}
+	for _, v := range d.listOrOne(f["fixes"], "fixes") {
+		name := d.str(v, "fixes")
+		fix, ok := LookupFix(name)
+		if !ok && d.err == nil {
+			d.failf(v, "fixes: unknown fix %q (want one of %s)", name, strings.Join(FixNames(), ", "))
+		}
+		if ok {
+			fix.Set(&o, true)
+		}
 	}
 	return o
 }

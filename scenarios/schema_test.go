@@ -118,3 +118,17 @@ func TestSchemaMatchesLoader(t *testing.T) {
 	}
 	require.Equal(t, sorted(killerIDs()), sorted(ids), "killer names")
 }
+
+// TestSchemaFixes keeps the schema's list of candidate fixes in step with
+// Fixes.
+func TestSchemaFixes(t *testing.T) {
+	data, err := os.ReadFile("../docs/scenario.schema.json")
+	require.NoError(t, err)
+	var schema map[string]any
+	require.NoError(t, json.Unmarshal(data, &schema))
+	var got []string
+	for _, v := range schema["$defs"].(map[string]any)["fix"].(map[string]any)["enum"].([]any) {
+		got = append(got, v.(string))
+	}
+	require.Equal(t, FixNames(), got)
+}

@@ -98,7 +98,7 @@ func TestRaceCatalogue(t *testing.T) {
 		// cleared), then cgroup_post_fork links the child and sees no flag.
 		commit := stepOf(tr, "forker", "committed")
 		set := stepOf(tr, "writer", "CGRP_KILL set")
-		signalled := stepOf(tr, "writer", "SIGKILL queued on T1")
+		signalled := stepOf(tr, "writer", "SIGKILL queued on forker")
 		cleared := stepOf(tr, "writer", "CGRP_KILL cleared")
 		post := stepOf(tr, "forker", "cgroup_post_fork")
 		require.True(t, commit < set && set < signalled && signalled < cleared && cleared < post,
@@ -134,7 +134,7 @@ func TestRaceCatalogue(t *testing.T) {
 		inc := stepOf(tr, "writer", "kill_seq 1")
 		snap := stepOf(tr, "forker", "kill_seq snapshot 1")
 		commit := stepOf(tr, "forker", "committed")
-		signalled := stepOf(tr, "writer", "SIGKILL queued on T1")
+		signalled := stepOf(tr, "writer", "SIGKILL queued on forker")
 		post := stepOf(tr, "forker", "cgroup_post_fork")
 		require.True(t, inc < snap && snap < commit && commit < signalled && signalled < post,
 			"not the 1.7 interleaving: inc %d snapshot %d commit %d signalled %d post_fork %d", inc, snap, commit, signalled, post)
@@ -153,9 +153,9 @@ func TestRaceCatalogue(t *testing.T) {
 		fw, _ = sim.Replay(w, rep.Schedule, 1000)
 		tr = fw.Trace()
 		t.Logf("post_fork_kill_if_parent_killed alone: %d states; escape: %s\n%s", rep.States, rep.Schedule, traceText(fw, fix, rep.Schedule))
-		yield := stepOf(tr, "writer", "css_task_iter_next yields T1")
+		yield := stepOf(tr, "writer", "css_task_iter_next yields forker")
 		post = stepOf(tr, "forker", "cgroup_post_fork")
-		signalled = stepOf(tr, "writer", "SIGKILL queued on T1")
+		signalled = stepOf(tr, "writer", "SIGKILL queued on forker")
 		require.True(t, yield < post && post < signalled, "the escape goes through the iterator gap: yield %d post_fork %d signal %d", yield, post, signalled)
 		require.NotZero(t, fw.K.Cover&model.CovPostForkAfterKillWalk, "coverage: the child was linked after the walk passed the end of the list")
 
@@ -287,9 +287,9 @@ func testCsetsWidenKillSeqWindow(t *testing.T) {
 			fw, _ := sim.Replay(w, rep.Schedule, 1000)
 			tr := fw.Trace()
 			t.Logf("escape: %s\n%s", rep.Schedule, traceText(fw, optsWith(tc.kill), rep.Schedule))
-			yieldF := stepOf(tr, "writer", "css_task_iter_next yields T1")
+			yieldF := stepOf(tr, "writer", "css_task_iter_next yields forker")
 			post := stepOf(tr, "forker", "cgroup_post_fork")
-			yieldC := stepOf(tr, "writer", "css_task_iter_next yields T2")
+			yieldC := stepOf(tr, "writer", "css_task_iter_next yields crowd0")
 			require.True(t, yieldF < post && post < yieldC, "the child is linked between the yields of the forker and the crowd: %d %d %d", yieldF, post, yieldC)
 			require.NotZero(t, fw.K.Cover&model.CovPostForkAfterKillWalk)
 		})

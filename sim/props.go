@@ -32,7 +32,7 @@ func (w *World) LiveUserTasksIn(cg model.CgroupID) []model.TaskID {
 // checked when a world stops early with KillSettled.
 func EmptyAfterKill(cg model.CgroupID, label string) Property {
 	return Property{
-		Name: "empty-except-kthreads",
+		Name: "empty-after-kill",
 		Check: func(w *World, final bool) string {
 			if !final {
 				return ""
