@@ -282,7 +282,7 @@ func (k *Kernel) forkCommitStep(t TaskID) {
 		}
 		ng := Group{
 			Leader: child, threadHead: child, threadTail: child, Live: 1, NrThreads: 1,
-			ign: pg.ign, hnd: pg.hnd, hndExit: pg.hndExit, NoCldWait: pg.NoCldWait,
+			ign: pg.ign, hnd: pg.hnd, hndExit: pg.hndExit, NoCldWait: pg.NoCldWait, OomScoreAdj: pg.OomScoreAdj,
 			HasChildSubreaper: rg.HasChildSubreaper || rg.IsChildSubreaper,
 		}
 		k.groups = append(k.groups, ng)
@@ -343,6 +343,9 @@ func (k *Kernel) forkPostStep(t TaskID) {
 	if k.walkPassed(cs) {
 		k.Cover |= CovPostForkAfterKillWalk
 	}
+	if k.oomWalkPassed(cs) {
+		k.Cover |= CovPostForkAfterOOMWalk
+	}
 	if k.effectiveFreeze(dst) {
 		k.tasks[child].trapFreeze = true
 	}
@@ -385,7 +388,7 @@ func (k *Kernel) walkPassed(cs CsetID) bool {
 	x := &k.csets[cs]
 	for _, it := range k.iters {
 		f := k.tasks[it].Frame // a copy: the look-ahead below must not move it
-		if f.PC != killIterate && f.PC != killSignal && f.PC != killClear {
+		if f.Path != KCgroupWrite || (f.PC != killIterate && f.PC != killSignal && f.PC != killClear) {
 			continue
 		}
 		if x.Cgroup != f.Cur && k.csets[x.DomCset].Cgroup != f.Cur {
