@@ -62,12 +62,13 @@ const oomBadnessHog = 1 << 20
 // first one of the walk wins. The first step runs at once. The frame
 // keeps oc->memcg in Cg, the hog in Arg, the chosen victim and then each
 // yielded process in Child, the oom group in Arg2, the memcg being
-// walked in Cur with its iterator, and the count of processes signalled
-// in Arg3.
+// walked in Cur with its iterator, and the count of SIGKILLs queued in
+// Arg3.
 //
-// Results: the number of processes __oom_kill_process signalled, once
-// oom_kill_process has run (the victim, unless it had already let go of
-// its memory, and its oom group, if any);
+// Results: the number of processes whose SIGKILL __oom_kill_process
+// queued (not those already exiting as a whole), once oom_kill_process
+// has run: the victim, unless it had already let go of its memory, and
+// its oom group, if any;
 // EAGAIN when the OOM killer kills nothing new (a victim is already on
 // its way out: tsk_is_oom_victim aborts the selection, or the chosen
 // victim or t itself is exiting, task_will_free_mem; the kernel retries
@@ -412,9 +413,10 @@ func (k *Kernel) oomKillTask(t, v TaskID, domain CgroupID) {
 	if k.tracing && p != v {
 		k.notef("find_lock_task_mm(%s) = %s", k.Describe(v), k.Describe(p))
 	}
-	k.sendSignal(SIGKILL, infoPriv, p, true, t)
+	if k.sendSignal(SIGKILL, infoPriv, p, true, t) {
+		k.tasks[t].Frame.Arg3++
+	}
 	k.markOomVictim(p)
-	k.tasks[t].Frame.Arg3++
 }
 
 // memCgroupGetOomGroup is mem_cgroup_get_oom_group(victim, oom_domain):
