@@ -39,10 +39,11 @@ const (
 	OpPidfdOpen           // pidfd_open(A) (driven tasks)
 	OpPidfdSend           // pidfd_send_signal(pidfd of Target, sig B) (driven tasks)
 	OpExec                // execve(2) of program A: de_thread, then A from its start (returns only on failure)
+	OpOOM                 // an allocation that runs out of memory in the memcg Path (or Cg); Target the memory hog or NoTask
 )
 
 var opNames = [...]string{"pause", "exit_group", "exit", "clone", "wait4", "kill", "write", "read",
-	"mkdir", "rmdir", "unshare", "setns", "prctl", "sigaction", "spin", "waitcond", "jump", "jump-if-err", "loop", "set", "getdents64", "pidfd_open", "pidfd_send_signal", "execve"}
+	"mkdir", "rmdir", "unshare", "setns", "prctl", "sigaction", "spin", "waitcond", "jump", "jump-if-err", "loop", "set", "getdents64", "pidfd_open", "pidfd_send_signal", "execve", "oom"}
 
 // String names the op.
 func (o Op) String() string { return opNames[o] }

@@ -412,7 +412,7 @@ func (w *World) user(t model.TaskID) {
 // it returns what was read (reads complete at once).
 func (w *World) issue(t model.TaskID, in Instr) (data string, isRead bool) {
 	k := w.K
-	if in.Path != "" && in.Op != OpMkdir {
+	if in.Path != "" && in.Op != OpMkdir && in.Op != OpOOM {
 		// open(2) of the cgroup directory or file comes first.
 		cg, ok := k.Lookup(in.Path)
 		if !ok {
@@ -434,6 +434,18 @@ func (w *World) issue(t model.TaskID, in Instr) (data string, isRead bool) {
 		k.Exit(t, in.A)
 	case OpExec:
 		k.Exec(t, in.A)
+	case OpOOM:
+		// The memcg is named by path; one that does not exist (any more)
+		// has no limit to hit.
+		cg := in.Cg
+		if in.Path != "" {
+			var ok bool
+			if cg, ok = k.Lookup(in.Path); !ok {
+				k.FailCall(t, "mem_cgroup_out_of_memory", model.ENOENT)
+				return
+			}
+		}
+		k.OOM(t, cg, in.Target)
 	case OpFork:
 		u := k.Task(t).User
 		// The child starts at B with a copy of the parent's variables:
