@@ -210,6 +210,9 @@ func (k *Kernel) stepOOM(t TaskID) {
 	case oomIterate:
 		k.begin(t, "mem_cgroup_scan_tasks")
 		if f.iterSkipped {
+			if k.tracing {
+				k.notef("the task under the iterator was unlinked (css_task_iter_skip): the advance goes on from its successor")
+			}
 			k.iterAdvance(f, oomIterFlags, true, false)
 		}
 		if f.iterList == onNoList {
@@ -423,8 +426,9 @@ func (k *Kernel) oomKillTask(t, v TaskID, domain CgroupID) {
 // from the victim's memcg up to the OOMing one (the root for a global
 // OOM), the highest memcg with memory.oom.group set; NoCgroup if none, if
 // the victim is in the root memcg, or if it is no longer below the
-// domain (it moved away since it was chosen: it is killed alone,
-// 48fe267c503e).
+// domain (it moved away since it was chosen: it is killed alone; "mm:
+// memcg: make memory.oom.group tolerable to task migration", Roman
+// Gushchin, 2020).
 func (k *Kernel) memCgroupGetOomGroup(v TaskID, domain CgroupID) CgroupID {
 	m := k.memcgOf(k.taskCgroup(v))
 	if m == RootCG || !k.InSubtree(m, domain) {

@@ -196,6 +196,8 @@ func TestRaceCatalogue(t *testing.T) {
 
 	t.Run("exec", testExecVsKill)
 
+	t.Run("oom", testOOMCatalogue)
+
 	t.Run("atomic", func(t *testing.T) {
 		n := 3
 		if testing.Short() {
