@@ -94,6 +94,18 @@ func plan(s *scenarios.Scenario, opts model.Options) (*hostlinux.ScenarioPlan, *
 // kernel's; the program-level checks are the C interpreter's
 // (hostlinux.ScenarioPlan.Check).
 func check(w *sim.World, setup *scenarios.Setup) error {
+	for _, p := range w.Progs {
+		for pc, in := range p.Code {
+			if in.Op == sim.OpOOM {
+				return &Unsupported{oomReason(p.Name, pc)}
+			}
+		}
+	}
+	for _, t := range setup.Tasks {
+		if t.OomScoreAdj != 0 {
+			return &Unsupported{fmt.Sprintf("task %s sets oom_score_adj, which the harness does not write (it matters only to an OOM, which the harness cannot trigger)", t.Name)}
+		}
+	}
 	for _, t := range setup.Tasks {
 		switch {
 		case t.Kthread:
@@ -125,12 +137,28 @@ func check(w *sim.World, setup *scenarios.Setup) error {
 	return nil
 }
 
+// oomReason says why an OOM event (sim.OpOOM, at instruction pc of
+// program prog) cannot run on real processes: the harness cannot make the
+// kernel run out of memory at a given instruction, and here
+// memory.oom.group does not exist anyway where the memory controller is
+// bound to cgroup v1.
+func oomReason(prog string, pc int) string {
+	s := fmt.Sprintf("program of %s, instruction %d: an OOM event, which the harness cannot trigger on demand (a real allocation would have to exhaust memory.max at that instruction, and the kernel would choose the victim by real memory use)", prog, pc)
+	var u *Unsupported
+	if errors.As(needControllers("+memory"), &u) {
+		s += "; and memory.oom.group " + u.Reason
+	}
+	return s
+}
+
 // checkFile checks an access to a cgroup file.
 func checkFile(dir string, f model.CgroupFile, write bool, value string) error {
 	name := f.String()
 	switch {
 	case strings.HasPrefix(name, "pids."):
 		return needControllers("+pids")
+	case strings.HasPrefix(name, "memory."):
+		return needControllers("+memory")
 	case dir == "/" && !write && (name == "cgroup.procs" || name == "cgroup.threads"):
 		return &Unsupported{"reading /" + name + ": the scenario's root cgroup is the run's cgroup on the real kernel, and the root in the simulator, which also holds the tasks above the scenario's init"}
 	case dir == "/" && name != "cgroup.procs" && name != "cgroup.threads" && name != "cgroup.subtree_control" && name != "cgroup.controllers" && name != "cgroup.stat":

@@ -67,6 +67,8 @@ var cannotRun = map[string]string{
 	"kill-skips-kthread":            "kernel thread, which user space cannot create",
 	"killer-runc-private-pidns":     "runs a userspace killer",
 	"killer-systemd-migration":      "runs a userspace killer",
+	"oom-group-vs-fork":             "an OOM event, which the harness cannot trigger on demand",
+	"oom-group-vs-migration":        "an OOM event, which the harness cannot trigger on demand",
 	"test_core_internal_process":    "memory controller",
 	"test_core_top_down_constraint": "memory controller",
 	"test_pids_max":                 "pids controller",
@@ -112,6 +114,7 @@ func TestWhatFilesCannotRun(t *testing.T) {
 		{"the root's own files", `- read: {file: /cgroup.events}`, "/cgroup.events: the scenario's root cgroup is a child cgroup on the real kernel"},
 		{"the root's processes", `- read: {file: /cgroup.procs}`, "reading /cgroup.procs: the scenario's root cgroup is the run's cgroup on the real kernel"},
 		{"kernel state no program sees", "- await: {fork-past-can-fork: init}", "await fork-past-can-fork watches kernel state no program can see"},
+		{"an OOM event", "- oom: /", "an OOM event, which the harness cannot trigger on demand"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, err := scenarios.Parse("t.yaml", []byte(`version: 1

@@ -167,6 +167,8 @@ func unknownOp(o sim.Op) string {
 	switch o {
 	case sim.OpReaddir, sim.OpPidfdOpen, sim.OpPidfdSend:
 		return "only tasks a userspace killer drives make this call (simrun conform killers compares those)"
+	case sim.OpOOM:
+		return "an OOM event: the C interpreter cannot make the kernel run out of memory at an instruction of its choosing"
 	case sim.OpExec:
 		return "the C interpreter does not yet carry a task across its own execve (the new image would have to take over the thread's slot and the process's pidfd); `simrun hunt exec-vs-kill` tries the exec race on the real kernel"
 	}

@@ -320,7 +320,7 @@ func (k *Kernel) forkCommitStep(t TaskID) {
 		}
 		ng := Group{
 			Leader: child, threadHead: child, threadTail: child, Live: 1, NrThreads: 1,
-			ign: pg.ign, hnd: pg.hnd, hndExit: pg.hndExit, NoCldWait: pg.NoCldWait,
+			ign: pg.ign, hnd: pg.hnd, hndExit: pg.hndExit, NoCldWait: pg.NoCldWait, OomScoreAdj: pg.OomScoreAdj,
 			HasChildSubreaper: rg.HasChildSubreaper || rg.IsChildSubreaper,
 			// init_task_pid(p, PIDTYPE_PGID, task_pgrp(current)), and the
 			// session likewise; shared_pending = delayed.signal: process
@@ -385,6 +385,9 @@ func (k *Kernel) forkPostStep(t TaskID) {
 	if k.walkPassed(cs) {
 		k.Cover |= CovPostForkAfterKillWalk
 	}
+	if k.oomWalkPassed(cs) {
+		k.Cover |= CovPostForkAfterOOMWalk
+	}
 	if k.effectiveFreeze(dst) {
 		k.tasks[child].trapFreeze = true
 	}
@@ -442,7 +445,7 @@ func (k *Kernel) walkPassed(cs CsetID) bool {
 	x := &k.csets[cs]
 	for _, it := range k.iters {
 		f := k.tasks[it].Frame // a copy: the look-ahead below must not move it
-		if f.PC != killIterate && f.PC != killSignal && f.PC != killClear {
+		if f.Path != KCgroupWrite || (f.PC != killIterate && f.PC != killSignal && f.PC != killClear) {
 			continue
 		}
 		if x.Cgroup != f.Cur && k.csets[x.DomCset].Cgroup != f.Cur {

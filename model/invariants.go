@@ -18,7 +18,9 @@ import (
 //     at each level maps back to it, and pid_allocated equals the count;
 //   - populated counters equal a recount, for every cgroup;
 //   - no runnable task in user mode has SIGKILL pending and is about to
-//     run user code (NeedsKernelStep must be true for it).
+//     run user code (NeedsKernelStep must be true for it);
+//   - the live css_sets' creation orders are a permutation, and oom_lock
+//     is held only by a task in the OOM killer.
 func (k *Kernel) CheckInvariants() error {
 	// css_set lists and cgroup cset_links.
 	seen := make([]int8, len(k.tasks))
@@ -120,6 +122,10 @@ func (k *Kernel) CheckInvariants() error {
 				return fmt.Errorf("group %d: its process group or session T%d has no pid any more", g, owner)
 			}
 		}
+	}
+	// oom_lock is held only by a task in the OOM killer.
+	if o := k.oomLockOwner; o != NoTask && (k.tasks[o].Frame.Path != KOOM || k.tasks[o].Frame.PC == oomLockWait) {
+		return fmt.Errorf("oom_lock held by T%d, which is not in the OOM killer", o)
 	}
 	// pid_allocated per namespace.
 	for n := range k.ns {
@@ -228,7 +234,21 @@ func (k *Kernel) checkCsets(seen []int8) error {
 			if f.Dcset != NoCset {
 				refs[f.Dcset]++
 			}
+		case f.Path == KOOM && f.Cset != NoCset:
+			refs[f.Cset]++ // css_task_iter without THREADED pins cur_cset only
 		}
+	}
+	// The live css_sets' creation orders are 0..n-1, each once.
+	seenOrder := make([]bool, len(k.csets))
+	for cs := range k.csets {
+		x := &k.csets[cs]
+		if x.Cgroup == NoCgroup {
+			continue
+		}
+		if x.order < 0 || int(x.order) >= len(k.csets) || seenOrder[x.order] {
+			return fmt.Errorf("css_set %d: creation order %d out of range or taken", cs, x.order)
+		}
+		seenOrder[x.order] = true
 	}
 	for cs := range k.csets {
 		if refs[cs] != k.csets[cs].refcount {
@@ -332,8 +352,8 @@ func (k *Kernel) AppendKey(b []byte) []byte {
 		b = binary.AppendUvarint(b, uint64(g.ign))
 		b = binary.AppendUvarint(b, uint64(g.hnd))
 		b = binary.AppendUvarint(b, uint64(g.hndExit))
-		b = append(b, bools(g.NoCldWait, g.IsChildSubreaper, g.HasChildSubreaper, g.GroupExec, g.SessionLeader))
-		b = appendInt(b, int64(g.Pgid), int64(g.Sid))
+		b = append(b, bools(g.NoCldWait, g.IsChildSubreaper, g.HasChildSubreaper, g.GroupExec, g.SessionLeader, g.OomVictim))
+		b = appendInt(b, int64(g.Pgid), int64(g.Sid), int64(g.OomScoreAdj))
 	}
 	for i := range k.ns {
 		p := &k.ns[i]
@@ -342,7 +362,7 @@ func (k *Kernel) AppendKey(b []byte) []byte {
 	}
 	for i := range k.cgroups {
 		c := &k.cgroups[i]
-		b = append(b, bools(c.Online, c.Threaded, c.KillFlag, c.Freeze, c.frozenSeen))
+		b = append(b, bools(c.Online, c.Threaded, c.KillFlag, c.Freeze, c.frozenSeen, c.OomGroup))
 		b = appendInt(b, int64(c.SubtreeControl), int64(c.csetHead), int64(c.KillSeq),
 			int64(c.PidsMax), int64(c.PidsCurrent), int64(c.PidsEventsMax), int64(c.EventsGen),
 			int64(c.childHead), int64(c.sibNext), int64(c.MaxDescendants), int64(c.MaxDepth), int64(c.DomCgrp))
@@ -351,9 +371,9 @@ func (k *Kernel) AppendKey(b []byte) []byte {
 	for i := range k.csets {
 		x := &k.csets[i]
 		b = appendInt(b, int64(x.Cgroup), int64(x.V1), int64(x.DomCset), int64(x.refcount), int64(x.linkNext),
-			int64(x.tcHead), int64(x.tcNext), int64(x.taskHead), int64(x.dyingHead))
+			int64(x.tcHead), int64(x.tcNext), int64(x.taskHead), int64(x.dyingHead), int64(x.order))
 	}
-	b = appendInt(b, int64(k.cgroupMutex), int64(k.tgReaders), int64(k.tgWriter), int64(len(k.upids)))
+	b = appendInt(b, int64(k.cgroupMutex), int64(k.tgReaders), int64(k.tgWriter), int64(len(k.upids)), int64(k.oomLockOwner))
 	for _, nr := range k.upids {
 		b = binary.AppendVarint(b, int64(nr))
 	}

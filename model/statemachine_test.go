@@ -100,6 +100,8 @@ func (o op) String() string {
 		return fmt.Sprintf("T%d wait4(-1, %#x)", o.T, o.Flags)
 	case "v1":
 		return fmt.Sprintf("T%d's process placed in v1 cgroups %q", o.T, o.Str)
+	case "oom":
+		return fmt.Sprintf("T%d OOM in cg%d (hog T%d)", o.T, o.Cg, o.Pid)
 	}
 	return fmt.Sprintf("T%d %s", o.T, o.Kind)
 }
@@ -144,6 +146,8 @@ func apply(k *model.Kernel, o op) (out string) {
 		k.Setpgid(o.T, o.Pid, int32(o.NS))
 	case "setsid":
 		k.Setsid(o.T)
+	case "oom":
+		k.OOM(o.T, o.Cg, model.TaskID(o.Pid)) // Pid carries the hog's task id
 	default:
 		panic("unknown op " + o.Kind)
 	}
@@ -727,6 +731,8 @@ var allowed = map[string][]model.Errno{
 	"setpgid":                {model.OK, model.EINVAL, model.ESRCH, model.EPERM, model.EACCES},
 	"kill_pgrp":              {model.OK, model.ESRCH},
 	"setsid":                 {model.OK, model.EPERM},
+	"oom":                    {model.OK, model.EAGAIN, model.ENOMEM, model.EINTR, model.EINVAL, model.ENOENT},
+	"memory.oom.group":       {model.OK, model.ENOENT, model.ENODEV, model.EINVAL},
 	"read":                   {model.OK, model.ENOENT, model.ENODEV, model.EOPNOTSUPP},
 }
 
@@ -988,6 +994,22 @@ func (m *machine) checkResult(c *call, id model.TaskID) {
 		}
 		if ck.Cgroup != want {
 			m.fatalf("%s: child %s in cgroup %d, want %d", o, k.Describe(ch), ck.Cgroup, want)
+		}
+	case c.class == "oom":
+		if k.OomLockOwner() == id {
+			m.fatalf("%s returned %s holding oom_lock", o, tk.Err)
+		}
+		if tk.Err == model.OK && tk.Ret > 0 {
+			// __oom_kill_process marked what it killed (mark_oom_victim).
+			marked := false
+			for i := 0; i < k.NumTasks(); i++ {
+				if v := model.TaskID(i); k.Task(v).Group != model.NoGroup && k.GroupOf(v).OomVictim {
+					marked = true
+				}
+			}
+			if !marked {
+				m.fatalf("%s returned OK, and no process is marked as an OOM victim", o)
+			}
 		}
 	case c.class == "read":
 		if tk.Err == model.OK && tk.Ret != int32(len(m.out)) {
@@ -1924,10 +1946,22 @@ func (m *machine) actions() map[string]func(*rapid.T) {
 				return
 			}
 			cg := m.drawCgroup(t, "cgroup", nil)
-			v := rapid.SampledFrom([]string{"+pids", "-pids", "+memory", "+cpu"}).Draw(t, "value")
+			v := rapid.SampledFrom([]string{"+pids", "-pids", "+memory", "-memory", "+cpu"}).Draw(t, "value")
 			m.do(op{Kind: "write", T: me, Cg: cg, File: model.FileSubtreeControl, Str: v}, model.FileSubtreeControl.String())
 		},
-		"type threaded":   write(model.FileType, nonRoot, "threaded"),
+		"type threaded": write(model.FileType, nonRoot, "threaded"),
+		"oom.group":     write(model.FileMemoryOomGroup, nonRoot, "1", "0", "2"),
+		// An OOM in any cgroup (the model refuses those t is not charged
+		// to, or that have no memcg), the hog any task.
+		"oom": func(t *rapid.T) {
+			me, ok := m.caller(t, nil)
+			if !ok {
+				return
+			}
+			cg := m.drawCgroup(t, "cgroup", nil)
+			hog := rapid.Int32Range(-1, int32(k().NumTasks()-1)).Draw(t, "hog")
+			m.do(op{Kind: "oom", T: me, Cg: cg, Pid: hog}, "oom")
+		},
 		"max.descendants": write(model.FileMaxDescendants, nil, "max", "0", "1", "2"),
 		"max.depth":       write(model.FileMaxDepth, nil, "max", "0", "1", "2"),
 		"pids.max":        write(model.FilePidsMax, pidsEnabled, "max", "0", "1", "2", "3", "5"),
@@ -1939,7 +1973,7 @@ func (m *machine) actions() map[string]func(*rapid.T) {
 			cg := m.drawCgroup(t, "cgroup", nonRoot)
 			f := rapid.SampledFrom([]model.CgroupFile{model.FileProcs, model.FileThreads, model.FileEvents,
 				model.FileType, model.FileFreeze, model.FileSubtreeControl, model.FileControllers,
-				model.FilePidsCurrent, model.FilePidsMax, model.FileStat}).Draw(t, "file")
+				model.FilePidsCurrent, model.FilePidsMax, model.FileStat, model.FileMemoryOomGroup}).Draw(t, "file")
 			m.do(op{Kind: "read", T: me, Cg: cg, File: f}, "read")
 			m.checkRead(op{Kind: "read", T: me, Cg: cg, File: f})
 		},

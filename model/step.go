@@ -97,6 +97,8 @@ func (k *Kernel) Runnable(t TaskID) bool {
 		return k.cgroupWriteRunnable(t)
 	case KExec:
 		return k.execRunnable(t)
+	case KOOM:
+		return k.oomRunnable(t)
 	case KExit:
 		switch f.PC {
 		case exitSignals:
@@ -168,6 +170,8 @@ func (k *Kernel) Step(t TaskID) {
 		k.stepCgroupWrite(t)
 	case KExec:
 		k.stepExec(t)
+	case KOOM:
+		k.stepOOM(t)
 	}
 }
 
@@ -609,6 +613,8 @@ var stepNames = map[KPath][]string{
 		"zap (2007): kill_proc one pid a step", "exit_notify: reparent, zombie, notify", "final context switch"},
 	KWait: {"do_wait"}, KPause: {"sys_pause"}, KIdle: {"kthread idle"},
 	KExec: {"de_thread: zap_other_threads", "de_thread: wait for the other threads", "de_thread: wait for the old leader, take over its pid"},
+	KOOM: {"mem_cgroup_out_of_memory: oom_lock, select_bad_process", "oom_kill_process: the victim and its oom group",
+		"css_task_iter_start (oom group walk)", "css_task_iter_next (oom group walk)", "oom_kill_memcg_member"},
 }
 
 // StepName describes, in kernel terms, the step t takes next ("user" in

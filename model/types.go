@@ -201,6 +201,13 @@ type Group struct {
 	// IsChildSubreaper / HasChildSubreaper: PR_SET_CHILD_SUBREAPER state.
 	IsChildSubreaper  bool
 	HasChildSubreaper bool
+	// OomScoreAdj is signal->oom_score_adj (-1000..1000), inherited at
+	// fork (copy_signal); OOM_SCORE_ADJ_MIN exempts the process from the
+	// OOM killer (oom_badness, oom_kill_memcg_member).
+	OomScoreAdj int16
+	// OomVictim is signal->oom_mm != NULL (tsk_is_oom_victim): the OOM
+	// killer has marked the process (mark_oom_victim); never cleared.
+	OomVictim bool
 }
 
 // PidNS is a pid namespace (struct pid_namespace).
@@ -290,6 +297,10 @@ type Cgroup struct {
 	KillSeq  uint32
 	// Freeze is the cgroup's own cgroup.freeze value.
 	Freeze bool
+	// OomGroup is memory.oom.group (memcg->oom_group): an OOM kill of a
+	// process below takes the whole cgroup with it. Only a cgroup with a
+	// memory css has it (see memcgEnabled).
+	OomGroup bool
 	// PidsMax is pids.max (-1 is "max"); PidsCurrent the hierarchical
 	// charge; PidsEventsMax the "max" line of pids.events.
 	PidsMax, PidsCurrent, PidsEventsMax int32
@@ -332,6 +343,12 @@ type CssSet struct {
 	taskHead, taskTail   TaskID
 	dyingHead, dyingTail TaskID
 	nrTasks              int32
+	// order is the css_set's place in creation order among the live
+	// css_sets (0 is the oldest; freeing one renumbers the younger ones).
+	// A css_set is added at the tail of its memory css's e_csets list
+	// when find_css_set creates it, so a memcg's e_csets are its css_sets
+	// in this order (the slot index is not: slots are reused).
+	order int32
 }
 
 // Action returns the disposition of sig.
@@ -373,9 +390,10 @@ const (
 	KCgroupWrite
 	KIdle // a kernel thread's idle loop; never runnable
 	KExec // execve's de_thread
+	KOOM  // a memcg (or global) OOM: mem_cgroup_out_of_memory → out_of_memory
 )
 
-var kpathNames = [...]string{"user", "fork", "exit", "wait4", "pause", "cgroup-write", "kthread-idle", "execve"}
+var kpathNames = [...]string{"user", "fork", "exit", "wait4", "pause", "cgroup-write", "kthread-idle", "execve", "oom"}
 
 // String names the path.
 func (p KPath) String() string { return kpathNames[p] }
@@ -396,7 +414,8 @@ type Frame struct {
 	Seq uint32
 	// Cg is the target cgroup (CLONE_INTO_CGROUP, or the file's cgroup).
 	Cg CgroupID
-	// Cur is the cgroup a cgroup.kill walk is in. Its css_task_iter is
+	// Cur is the cgroup a cgroup.kill walk is in (or the memcg an OOM
+	// group walk is in, model/oom.go). Its css_task_iter is
 	// Cset (it->cur_cset), Dcset (it->cur_dcset: the css_set at cset_pos
 	// on Cur's cset_links, whose threaded_csets the walk visits after it)
 	// and the position Iter on list iterList of Cset (task_pos: the next

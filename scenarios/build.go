@@ -150,7 +150,7 @@ func (sp *spec) buildSetup(opts model.Options, initLevel int) (*sim.World, *Setu
 	}
 	if sp.gate != nil && d.err == nil {
 		if label := sp.explore.KillGate; !b.hasLabel(label) {
-			d.failf(sp.gate, "kill-gate: no call is labelled %q (want the label of the cgroup.kill write)", label)
+			d.failf(sp.gate, "kill-gate: no call is labelled %q (want the label of the cgroup.kill write or the oom event)", label)
 		} else {
 			w.Gate = sim.KillGate(label)
 		}
@@ -320,6 +320,17 @@ func (b *builder) mkTask(t *taskSpec) {
 			}
 			w.SetName(th, fmt.Sprintf("%s.t%d", t.name, i))
 		}
+	}
+	if t.oomAdj != nil {
+		adj := int(d.int(t.oomAdj, "oom_score_adj", model.OOM_SCORE_ADJ_MIN, model.OOM_SCORE_ADJ_MAX))
+		if d.err != nil {
+			return
+		}
+		if errno := w.K.SetupOomScoreAdj(id, adj); errno != model.OK {
+			d.failf(t.oomAdj, "task %q: oom_score_adj %d: %v", t.name, adj, errno)
+			return
+		}
+		b.setup.Tasks[len(b.setup.Tasks)-1].OomScoreAdj = adj
 	}
 	if t.v1 != nil {
 		st.V1 = d.str(t.v1, "v1")

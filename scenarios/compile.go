@@ -16,12 +16,13 @@ var builtinPrograms = []string{"pause", "ignore-sigchld", "reaper", "fork-bomb",
 // Actions of a program.
 var actionNames = []string{"pause", "exit", "exit-thread", "fork", "write", "read", "mkdir", "rmdir",
 	"kill", "wait", "reap", "unshare-pidns", "setns", "subreaper", "sigaction", "spin", "await",
-	"repeat", "forever", "exec", "setpgid", "setsid"}
+	"repeat", "forever", "exec", "setpgid", "setsid", "oom"}
 
 // Keys of the actions that take a mapping.
 var (
 	forkKeys      = []string{"label", "expect", "into", "flags", "child"}
 	execKeys      = []string{"program", "label", "expect"}
+	oomKeys       = []string{"cgroup", "victim", "label", "expect"}
 	writeKeys     = []string{"file", "value", "label", "expect"}
 	readKeys      = []string{"file", "label", "expect", "data"}
 	dirKeys       = []string{"path", "label", "expect"}
@@ -128,6 +129,11 @@ func (c *compiler) action(n *yaml.Node) {
 			return
 		}
 		c.exec(n, arg)
+	case "oom":
+		if !needArg() {
+			return
+		}
+		c.oom(n, arg)
 	case "write":
 		if !needArg() {
 			return
@@ -410,6 +416,33 @@ func (c *compiler) setpgid(n, arg *yaml.Node) {
 		}
 		in.Label = b.expectCall(n, f["label"], f["expect"], nil, "setpgid")
 	}
+	c.emit(in)
+}
+
+// oom compiles `oom: /cg` or `oom: {cgroup, victim, label, expect}`: the
+// task's allocation runs out of memory in the memory cgroup cg (`/` for a
+// global OOM), and the OOM killer runs in the task (model.Kernel.OOM).
+// victim names the task whose process holds the memory, the one
+// oom_badness ranks first; without it every candidate weighs the same
+// and the first of the walk is chosen.
+func (c *compiler) oom(n, arg *yaml.Node) {
+	b, d := c.b, c.b.d
+	in := sim.Instr{Op: sim.OpOOM, Target: model.NoTask}
+	if arg.Kind == yaml.ScalarNode {
+		in.Path = d.cgroupPath(arg, "oom")
+		c.emit(in)
+		return
+	}
+	f := d.fields(arg, "oom", oomKeys)
+	if f["cgroup"] == nil {
+		d.failf(arg, "oom: want cgroup (the memory cgroup whose limit the allocation hits, / for a global OOM)")
+		return
+	}
+	in.Path = d.cgroupPath(f["cgroup"], "cgroup")
+	if v := f["victim"]; v != nil {
+		in.Target = b.task(v, "victim")
+	}
+	in.Label = b.expectCall(n, f["label"], f["expect"], nil, "OOM in "+in.Path)
 	c.emit(in)
 }
 

@@ -69,6 +69,14 @@ func TestParseErrors(t *testing.T) {
 		{"kill child without fork", "version: 1\n" + tasks + "  - {name: k, program: [{kill: {pid: child}}, {wait: {pid: child}}]}\n", "f.yaml:5:38: pid: child is the pid the caller's last fork returned, and this program has no fork"},
 		{"init in a cgroup", "version: 1\ncgroups: [{path: /t}]\ntasks:\n  - {name: init, cgroup: /t, program: pause}\n", "f.yaml:4:26: the first task is the global init, in the root cgroup"},
 		{"killer cannot see init", "version: 1\ncgroups: [{path: /t}]\n" + tasks + "  - {name: c, pidns: new, program: pause}\n  - {name: k, parent: c, killer: {name: runc, target: /t, init: init}}\n", `f.yaml:7:65: init: the killer cannot see "init" from its pid namespace`},
+		{"oom without cgroup", "version: 1\n" + tasks + "  - {name: h, program: [{oom: {victim: init}}]}\n", "f.yaml:5:31: oom: want cgroup (the memory cgroup whose limit the allocation hits, / for a global OOM)"},
+		{"oom unknown key", "version: 1\n" + tasks + "  - {name: h, program: [{oom: {cgroup: /, size: 1}}]}\n", `f.yaml:5:43: oom: unknown key "size" (want cgroup, victim, label, expect)`},
+		{"oom unknown victim", "version: 1\n" + tasks + "  - {name: h, program: [{oom: {cgroup: /, victim: ghost}}]}\n", `f.yaml:5:51: victim: unknown task "ghost"`},
+		{"oom relative cgroup", "version: 1\n" + tasks + "  - {name: h, program: [oom: job]}\n", "f.yaml:5:30: oom: want an absolute cgroup path"},
+		{"oom_score_adj range", "version: 1\n" + tasks + "  - {name: a, oom_score_adj: -1001, program: pause}\n", "f.yaml:5:30: oom_score_adj: want an integer from -1000 to 1000"},
+		{"oom_score_adj of init", "version: 1\ntasks:\n  - {name: init, oom_score_adj: 5, program: pause}\n", "f.yaml:3:33: oom_score_adj: only for user tasks other than init"},
+		{"memory.oom.group value", "version: 1\ncgroups:\n  - {path: /, subtree_control: +memory}\n  - {path: /j, memory.oom.group: 2}\n" + tasks, `f.yaml:4:34: cgroup /j: write "2" to memory.oom.group: EINVAL`},
+		{"memory.oom.group without memory", "version: 1\ncgroups:\n  - {path: /j, memory.oom.group: 1}\n" + tasks, `f.yaml:3:34: cgroup /j: write "1" to memory.oom.group: ENOENT`},
 		{"kthread not movable", "version: 1\ncgroups: [{path: /t}]\n" + tasks + "  - {name: kw, kthread: true, cgroup: /t}\n", `f.yaml:6:39: kernel thread "kw": cannot be moved to /t: EINVAL`},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -88,6 +88,7 @@ func TestSchemaMatchesLoader(t *testing.T) {
 	for name, want := range map[string][]string{
 		"fork": forkKeys, "write": writeKeys, "read": readKeys, "mkdir": dirKeys, "rmdir": dirKeys,
 		"kill": killKeys, "wait": waitKeys, "sigaction": sigactionKeys, "await": awaitKeys, "repeat": repeatKeys,
+		"oom": oomKeys, "exec": execKeys,
 	} {
 		require.Equal(t, sorted(want), argKeys(actions[name]), name)
 	}
@@ -107,6 +108,7 @@ func TestSchemaMatchesLoader(t *testing.T) {
 	}
 	require.Equal(t, sorted(propertyNames), sortedKeys(props), "properties")
 	require.Equal(t, sorted(emptyAfterKillKeys), keys(props["empty-after-kill"]), "empty-after-kill")
+	require.Equal(t, sorted(emptyAfterKillKeys), keys(props["empty-after-oom"]), "empty-after-oom")
 	var cov []string
 	for _, c := range props["not-reached"]["oneOf"].([]any)[0].(map[string]any)["enum"].([]any) {
 		cov = append(cov, c.(string))

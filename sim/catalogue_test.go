@@ -198,6 +198,7 @@ func TestRaceCatalogue(t *testing.T) {
 	t.Run("exec", testExecVsKill)
 
 	t.Run("pgrp", testPgrpKill)
+	t.Run("oom", testOOMCatalogue)
 
 	t.Run("atomic", func(t *testing.T) {
 		n := 3

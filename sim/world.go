@@ -429,7 +429,7 @@ func (w *World) user(t model.TaskID) {
 // it returns what was read (reads complete at once).
 func (w *World) issue(t model.TaskID, in Instr) (data string, isRead bool) {
 	k := w.K
-	if in.Path != "" && in.Op != OpMkdir {
+	if in.Path != "" && in.Op != OpMkdir && in.Op != OpOOM {
 		// open(2) of the cgroup directory or file comes first.
 		cg, ok := k.Lookup(in.Path)
 		if !ok {
@@ -472,6 +472,18 @@ func (w *World) issue(t model.TaskID, in Instr) (data string, isRead bool) {
 			return
 		}
 		k.Kill(t, -pgid, model.Signal(in.B))
+	case OpOOM:
+		// The memcg is named by path; one that does not exist (any more)
+		// has no limit to hit.
+		cg := in.Cg
+		if in.Path != "" {
+			var ok bool
+			if cg, ok = k.Lookup(in.Path); !ok {
+				k.FailCall(t, "mem_cgroup_out_of_memory", model.ENOENT)
+				return
+			}
+		}
+		k.OOM(t, cg, in.Target)
 	case OpFork:
 		u := k.Task(t).User
 		// The child starts at B with a copy of the parent's variables:
