@@ -20,7 +20,9 @@ import (
 //   - no runnable task in user mode has SIGKILL pending and is about to
 //     run user code (NeedsKernelStep must be true for it);
 //   - the live css_sets' creation orders are a permutation, and oom_lock
-//     is held only by a task in the OOM killer.
+//     is held only by a task in the OOM killer;
+//   - a task with a pushed exit_group handler frame is in user mode and
+//     not exiting.
 func (k *Kernel) CheckInvariants() error {
 	// css_set lists and cgroup cset_links.
 	seen := make([]int8, len(k.tasks))
@@ -53,6 +55,9 @@ func (k *Kernel) CheckInvariants() error {
 			continue
 		}
 		live := tk.Exit != ExitDead && tk.Flags&PF_EXITING == 0 && !k.inFork(TaskID(t))
+		if tk.handlerExit && (tk.Frame.Path != KUser || tk.Flags&PF_EXITING != 0) {
+			return fmt.Errorf("T%d has a handler frame to run but is in %s (PF_EXITING %v)", t, tk.Frame.Path, tk.Flags&PF_EXITING != 0)
+		}
 		if live && (seen[t] != 1 || tk.cgList != onTasks) {
 			return fmt.Errorf("live T%d is not on its cgroup's tasks list", t)
 		}
@@ -328,7 +333,7 @@ func (k *Kernel) AppendKey(b []byte) []byte {
 			continue
 		}
 		b = binary.AppendUvarint(b, uint64(tk.Flags))
-		b = append(b, byte(tk.Exit), byte(tk.cgList), bools(tk.Frozen, tk.trapFreeze, tk.Stopped, tk.newTask, tk.pidAttached))
+		b = append(b, byte(tk.Exit), byte(tk.cgList), bools(tk.Frozen, tk.trapFreeze, tk.Stopped, tk.newTask, tk.pidAttached, tk.handlerExit))
 		b = appendInt(b, int64(tk.Group), int64(tk.Parent), int64(tk.childHead), int64(tk.sibNext),
 			int64(tk.thrNext), int64(tk.ExitSignal), int64(tk.ExitCode), int64(tk.pidOff), int64(tk.Level),
 			int64(tk.NS), int64(tk.PidNSForChildren), int64(tk.Cset), int64(tk.cgNext), int64(tk.vforkParent))

@@ -278,6 +278,7 @@ func (k *Kernel) getSignal(t TaskID) {
 		// or an exec's zap_other_threads), or a SIGKILL.
 		k.begin(t, "get_signal")
 		tk.Pending = tk.Pending.Without(SIGKILL)
+		tk.handlerExit = false // do_group_exit never returns to the frame
 		if tk.Frozen {
 			tk.Frozen = false // cgroup_leave_frozen(true)
 			k.cgroupUpdateFrozen(tk.Cgroup)
@@ -316,10 +317,14 @@ func (k *Kernel) getSignal(t TaskID) {
 			k.handlerRan(t)
 			return
 		case HandlerExit:
+			// handle_signal sets up the handler's frame; the handler
+			// itself runs once the task returns to user mode with
+			// nothing left to deliver (Step, case KUser).
 			if k.tracing {
-				k.notef("%s's %s handler calls exit_group(0)", k.Describe(t), sig)
+				k.notef("%s's %s handler (it calls exit_group(0)) will run on return to user mode", k.Describe(t), sig)
 			}
-			k.doGroupExit(t, 0)
+			tk.handlerExit = true
+			k.handlerRan(t)
 			return
 		}
 		if sigKernelIgnore.Has(sig) {

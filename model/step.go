@@ -125,7 +125,7 @@ func (k *Kernel) threadgroupChangeBlocked() bool { return k.tgWriter != NoTask }
 // before running user code). Otherwise its next step is user code.
 func (k *Kernel) NeedsKernelStep(t TaskID) bool {
 	tk := &k.tasks[t]
-	return tk.Frame.Path != KUser || k.signalWork(t) || tk.Frozen || tk.Stopped
+	return tk.Frame.Path != KUser || k.signalWork(t) || tk.Frozen || tk.Stopped || tk.handlerExit
 }
 
 // Step runs one kernel step of t. Precondition: Runnable(t) and
@@ -152,6 +152,15 @@ func (k *Kernel) Step(t TaskID) {
 		}
 		if tk.Stopped {
 			return
+		}
+		if tk.handlerExit {
+			// Back in user mode with nothing to deliver: the handler
+			// runs and calls exit_group(0).
+			tk.handlerExit = false
+			k.ExitGroup(t, 0)
+			if k.tracing {
+				k.notef("%s's handler called exit_group(0)", k.Describe(t))
+			}
 		}
 	case KWait:
 		if k.signalWork(t) {

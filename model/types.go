@@ -138,6 +138,13 @@ type Task struct {
 	// newTask is TASK_NEW: committed by copy_process, not yet woken by
 	// wake_up_new_task.
 	newTask bool
+	// handlerExit: handle_signal has pushed the frame of a handler that
+	// calls exit_group(0) (HandlerExit), and the task has not yet run
+	// it. The handler runs when the task reaches user mode with no signal
+	// left to deliver: exit_to_user_mode_loop calls get_signal again
+	// while TIF_SIGPENDING is set, so a SIGSTOP or SIGKILL pending behind
+	// the handled signal acts first.
+	handlerExit bool
 	// vforkParent is the parent waiting in wait_for_vfork_done until this
 	// task, born of a CLONE_VFORK, execs or exits (task->vfork_done),
 	// else NoTask.
