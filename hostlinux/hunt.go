@@ -189,6 +189,11 @@ var Hunters = map[string]Hunt{
 		Run:                  func(o HuntOptions) ([]HuntReport, error) { return one(huntC2("kill-skips-dying", o)) },
 		EscapeIsDisagreement: true,
 	},
+	"pgrp-kill": {
+		About:                "a shell's kill(-pgid, SIGKILL) of a job whose leader forks in a loop: a child forked during the kill is left alive (the model says never: the multiprocess-signal restart of copy_process)",
+		Run:                  func(o HuntOptions) ([]HuntReport, error) { return one(huntC2("pgrp-kill", o)) },
+		EscapeIsDisagreement: true,
+	},
 	"clone-into-killed-cgroup": {
 		About: "clone3(CLONE_INTO_CGROUP) into a cgroup killed once while empty: the child is SIGKILLed at birth (6.14–6.18 bug)",
 		Run:   func(o HuntOptions) ([]HuntReport, error) { return one(HuntCloneIntoKilled(o)) },
@@ -272,6 +277,12 @@ var huntClasses = map[string]map[string]huntClass{
 		"exec-first": {"the exec was done before the write, killed", false},
 		"contained":  {"killed", false},
 	},
+	"pgrp-kill": {
+		"escaped":               {"a member of the job survived", true},
+		"raced":                 {"a fork in flight at the kill, all died", false},
+		"between-forks":         {"killed between forks", false},
+		"killed-before-forking": {"killed before forking", false},
+	},
 	"clone-into-killed-cgroup": {
 		"signalled": {"child killed at birth", true},
 		"exited":    {"child exited 0", false},
@@ -286,7 +297,7 @@ var huntClasses = map[string]map[string]huntClass{
 
 // huntDefaultJitter is each race's delay range (µs) when Jitter is 0.
 var huntDefaultJitter = map[string]int{
-	"fork-vs-kill": 100, "fork-bomb": 200, "zap": 100, "zombie-leader": 200, "kill-skips-dying": 60, "exec-vs-kill": 400,
+	"fork-vs-kill": 100, "fork-bomb": 200, "zap": 100, "zombie-leader": 200, "kill-skips-dying": 60, "exec-vs-kill": 400, "pgrp-kill": 400,
 	"clone-into-killed-cgroup": 0,
 }
 

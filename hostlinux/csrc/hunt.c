@@ -1039,6 +1039,72 @@ static void try_exec(long i)
 	wait_child(q, 2000);
 }
 
+/* ---------- pgrp-kill ---------- */
+
+/* pg_job is a shell job: the leader of its own process group
+ * (setpgid(0, 0)) forks in a tight loop, and every child sleeps. A child
+ * inherits the process group at copy_process; a group signal sent while
+ * a fork is in flight reaches the child either through the pgrp list
+ * (the child was attached under tasklist_lock before __kill_pgrp_info
+ * walked it) or through the parent: a signal for the whole group arriving
+ * during the fork makes copy_process fail with ERESTARTNOINTR (the
+ * multiprocess set, recalc_sigpending under siglock) or EINTR (fatal
+ * signal pending), so no child is left behind. */
+static void pg_job(void)
+{
+	pin(o.fork_cpu);
+	if (setpgid(0, 0) < 0)
+		die("setpgid");
+	STORE(S->victim_ready, 1);
+	while (!LOAD(S->go))
+		;
+	for (;;) {
+		INC(S->fork_started);
+		pid_t c = fork();
+		if (c == 0)
+			for (;;)
+				pause();
+		if (c < 0)
+			INC(S->fork_failed);
+		INC(S->fork_returned);
+	}
+}
+
+/*
+ * One try of pgrp-kill: the job starts forking and H sends kill(-pgid,
+ * SIGKILL) 0 to jitter µs later. Classes: escaped (the job's cgroup is
+ * still populated 200 ms after kill returned: a member of the job never
+ * got the signal); raced (a fork was in flight when the kill was sent);
+ * between-forks; killed-before-forking.
+ */
+static void try_pgrp(long i)
+{
+	char t[4096];
+	mkcg(t, sizeof t, "t", i);
+	int cgfd = open_cg(t);
+	reset_shared();
+	pid_t q = clone_into(cgfd, 0);
+	if (q == 0)
+		pg_job();
+	if (q < 0)
+		die("clone of the job");
+	while (!LOAD(S->victim_ready))
+		nap_us(50);
+	long delay = o.jitter_us ? (long)(rnd() % o.jitter_us) : 0;
+	STORE(S->go, 1);
+	spin_us(delay);
+	long s0 = LOAD(S->fork_started), r0 = LOAD(S->fork_returned);
+	if (kill(-q, SIGKILL) < 0)
+		die("kill(-%d)", (int)q);
+	long s1 = LOAD(S->fork_started);
+	int empty = wait_empty(t, 200);
+	const char *cls = !empty ? "escaped" : s0 == 0 ? "killed-before-forking" : (s0 > r0 || s1 > s0) ? "raced" : "between-forks";
+	printf("try %ld %s forks=%ld left=%d delay_us=%ld\n", i, cls, r0, empty ? 0 : count_procs(t), delay);
+	close(cgfd);
+	destroy(t); /* cgroup.kill until empty: survivors, if any, go too */
+	wait_child(q, 2000);
+}
+
 /* ---------- fork-bomb ---------- */
 
 /* bomb_member: every process of the bomb forks in a loop, and so does
@@ -1307,6 +1373,8 @@ int main(int argc, char **argv)
 	} else if (!strcmp(o.race, "exec-vs-kill")) {
 		ex_self = argv[0];
 		one = try_exec;
+	} else if (!strcmp(o.race, "pgrp-kill")) {
+		one = try_pgrp;
 	} else if (!strcmp(o.race, "clone-into-killed-cgroup")) {
 		one = try_into;
 	} else {
