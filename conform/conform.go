@@ -326,7 +326,7 @@ func observeSim(w *sim.World, hosts []model.TaskID, readOf map[string]model.Cgro
 			continue
 		}
 		f := groupFate(k, id)
-		if name := w.Name(id); name != "" {
+		if name := processName(w, id); name != "" {
 			b.lines = append(b.lines, "task "+name+": "+f)
 		} else {
 			b.forked = append(b.forked, f)
@@ -347,6 +347,30 @@ func observeSim(w *sim.World, hosts []model.TaskID, readOf map[string]model.Cgro
 		b.lines = append(b.lines, cgroupLine(k.Path(cg), populated, k.Frozen(cg), k.Type(cg)))
 	}
 	return b.done(), unseeable
+}
+
+// processName is the name of the process that leader leads: its own, or,
+// for a thread that took over its leader's pid by exec (de_thread), the
+// name of the leader it took over from, as a pidfd of that leader now
+// refers to it (hostlinux judges a setup process by its pidfd).
+func processName(w *sim.World, leader model.TaskID) string {
+	k := w.K
+	for id := leader; ; {
+		if name := w.Name(id); name != "" {
+			return name
+		}
+		prev := model.NoTask
+		for t := 0; t < k.NumTasks(); t++ {
+			if k.ExecHeir(model.TaskID(t)) == id {
+				prev = model.TaskID(t)
+				break
+			}
+		}
+		if prev == model.NoTask {
+			return ""
+		}
+		id = prev
+	}
 }
 
 // ranOn reports whether task t went on past every call it made, so that

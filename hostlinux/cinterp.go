@@ -118,7 +118,7 @@ func (r *Refusal) Error() string { return "cannot run on real processes: " + r.R
 var interpOps = []sim.Op{sim.OpPause, sim.OpExitGroup, sim.OpExit, sim.OpFork, sim.OpWait, sim.OpKill,
 	sim.OpWrite, sim.OpRead, sim.OpMkdir, sim.OpRmdir, sim.OpUnshare, sim.OpSetns, sim.OpSubreaper,
 	sim.OpSigaction, sim.OpSpin, sim.OpWaitCond, sim.OpJump, sim.OpJumpIfErr, sim.OpLoop, sim.OpSet,
-	sim.OpSetpgid, sim.OpSetsid, sim.OpKillPgrp}
+	sim.OpSetpgid, sim.OpSetsid, sim.OpKillPgrp, sim.OpExec}
 
 // cloneFlags are the clone flags a program may ask for. CLONE_VM without
 // CLONE_THREAD is refused: a process sharing the interpreter's memory
@@ -169,8 +169,6 @@ func unknownOp(o sim.Op) string {
 		return "only tasks a userspace killer drives make this call (simrun conform killers compares those)"
 	case sim.OpOOM:
 		return "an OOM event: the C interpreter cannot make the kernel run out of memory at an instruction of its choosing"
-	case sim.OpExec:
-		return "the C interpreter does not yet carry a task across its own execve (the new image would have to take over the thread's slot and the process's pidfd); `simrun hunt exec-vs-kill` tries the exec race on the real kernel"
 	}
 	return "the C interpreter does not know this op"
 }

@@ -245,3 +245,14 @@ func (k *Kernel) execFinish(t TaskID) {
 // group exec'd (de_thread), or NoTask: a pidfd of the old leader now
 // refers to it.
 func (k *Kernel) ExecHeir(t TaskID) TaskID { return k.tasks[t].execHeir }
+
+// PidHolder is the task that holds t's pid now: t, or, after threads of
+// its group exec'd (de_thread's transfer_pid), the last of them to take
+// the pid over. A pidfd, and a program that kept t's pid number, refer to
+// it.
+func (k *Kernel) PidHolder(t TaskID) TaskID {
+	for k.tasks[t].Exit == ExitDead && k.tasks[t].execHeir != NoTask {
+		t = k.tasks[t].execHeir
+	}
+	return t
+}

@@ -1548,6 +1548,11 @@ func (m *machine) checkTasks(t *rapid.T) {
 			continue
 		}
 		want := tk.Exit == model.ExitDead || tk.Exit == model.ExitZombie && len(m.threads(tk.Group)) == 1
+		if h := k.ExecHeir(v); h != model.NoTask {
+			// A thread that exec'd took over v's struct pid (transfer_pid
+			// in de_thread): v's pidfd is now that thread's.
+			want = k.PidfdReadable(h)
+		}
 		if got := k.PidfdReadable(v); got != want {
 			m.fatalf("PidfdReadable(%s) = %v, want %v (%s, %d unreleased threads)", k.Describe(v), got, want, tk.Exit, len(m.threads(tk.Group)))
 		}

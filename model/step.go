@@ -543,6 +543,7 @@ func (k *Kernel) PidfdOpen(t TaskID, pid int32) {
 // that is not a leader (a PIDFD_THREAD pidfd) it is readable once the
 // thread has exited (exit_notify releases it at once).
 func (k *Kernel) PidfdReadable(t TaskID) bool {
+	t = k.PidHolder(t) // the pinned struct pid, taken over by an exec
 	switch tk := &k.tasks[t]; tk.Exit {
 	case ExitDead:
 		return true
@@ -574,9 +575,7 @@ func (k *Kernel) PidfdSendSignalFlags(t, v TaskID, sig Signal, flags uint32) {
 	}
 	// The pidfd pins the struct pid, which a thread that exec'd took over
 	// from the leader it pinned (transfer_pid in de_thread).
-	for k.tasks[v].Exit == ExitDead && k.tasks[v].execHeir != NoTask {
-		v = k.tasks[v].execHeir
-	}
+	v = k.PidHolder(v)
 	if flags == PIDFD_SIGNAL_PROCESS_GROUP {
 		// The struct pid may outlive its task as a process group's id.
 		if !k.pidHeld(v) {

@@ -279,7 +279,7 @@ func (w *World) cond(t model.TaskID, in Instr) bool {
 	case CondTaskGone:
 		return k.PidfdReadable(in.Target)
 	case CondZombie:
-		return k.Task(in.Target).Exit != model.ExitNone
+		return k.Task(k.PidHolder(in.Target)).Exit != model.ExitNone
 	case CondProcs:
 		return len(k.ProcsOf(cg)) >= int(in.B)
 	}
@@ -395,7 +395,9 @@ func (w *World) pidArg(t model.TaskID, a int32, target model.TaskID) (int32, boo
 	k := w.K
 	switch {
 	case target != model.NoTask && target >= 0:
-		p := k.PidIn(target, k.Task(t).NS)
+		// The pid number the program kept: a thread that exec'd may hold
+		// it now.
+		p := k.PidIn(k.PidHolder(target), k.Task(t).NS)
 		return p, p != 0
 	case a == PidLastChild:
 		p := k.Task(t).User.R[2]
@@ -509,7 +511,7 @@ func (w *World) issue(t model.TaskID, in Instr) (data string, isRead bool) {
 				return
 			}
 		} else if in.Target != model.NoTask && in.Target >= 0 {
-			pid = k.PidIn(in.Target, k.Task(t).NS)
+			pid = k.PidIn(k.PidHolder(in.Target), k.Task(t).NS)
 			if pid == 0 {
 				k.FailCall(t, "kill", model.ESRCH)
 				return
