@@ -345,5 +345,5 @@ var Races = []Race{
 var Killers = []Killer{
 	CgroupKill, Naive, SystemdCgKill, SystemdCgKillOld, SystemdStop, SystemdStopMixed, SystemdStopProcess, SystemctlKill,
 	NomadV1, NomadGroupKiller, NomadV2, Runc, RuncFallback, Crun, CrunFallback, Kubelet, Mesos,
-	JobControl, Broadcast,
+	JobControl, Broadcast, Tini, TiniGroup,
 }

@@ -18,6 +18,10 @@ func Why(k Killer, r Race, o Outcome) string {
 
 const processMode = "KillMode=process signals the main process only, by design: every other process of the cgroup is left running, and the stop still succeeds"
 
+const tiniChild = "tini without -g forwards the signal to its main child only (kill(child_pid)), and exits once that child is reaped; outside a private pid namespace no zap follows, and every other process of the cgroup is left running"
+
+const tiniOutsider = "tini's exit as pid 1 zaps its own pid namespace only: a cgroup member from outside the namespace is never signalled"
+
 type why struct {
 	race    string
 	killers []string // empty: any killer
@@ -41,6 +45,14 @@ var whys = []why{
 	{"private-pidns-outsider", []string{SystemdStopProcess.Name}, Escaped, processMode},
 	{"rmdir-after-kill", []string{SystemdStopProcess.Name}, Escaped, processMode},
 	{"freeze-not-awaited", []string{SystemdStopProcess.Name}, Escaped, processMode},
+	// tini without -g, whatever the race
+	{"fork-during-snapshot", []string{Tini.Name}, Escaped, tiniChild},
+	{"fork-bomb-small-pid-space", []string{Tini.Name}, Escaped, tiniChild},
+	{"pid-reuse-outside", []string{Tini.Name}, Escaped, tiniChild},
+	{"migration-into-visited", []string{Tini.Name}, Escaped, tiniChild},
+	{"private-pidns-outsider", []string{Tini.Name}, Escaped, tiniOutsider},
+	{"rmdir-after-kill", []string{Tini.Name}, Escaped, tiniChild},
+	{"freeze-not-awaited", []string{Tini.Name}, Escaped, tiniChild},
 
 	// fork-during-snapshot
 	{"fork-during-snapshot", viaCgroupKill, Escaped, "one of the kernel's own kill_seq windows (kill=seq, docs/model.md): the increment came before the fork's snapshot in cgroup_can_fork while the walk had already passed the parent, or the whole fork fit between css_task_iter_next and send_sig; kill=atomic closes both"},
