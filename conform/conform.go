@@ -1,12 +1,5 @@
-// Package conform runs a scenario file twice, in the simulator and on the
-// machine's real kernel (real processes of a small C interpreter
-// executing the same programs, package hostlinux), and compares what both
-// can observe: the result of every labelled call, how every process ended
-// (alive and in which cgroup, or dead, of which signal or exit status,
-// reaped or a zombie) and the state of every cgroup at the end. The real
-// outcome must be one the simulator reaches on some schedule; over
-// several real runs, Coverage says which of the simulator's outcomes they
-// reached and how often.
+//go:build linux
+
 package conform
 
 import (
@@ -101,6 +94,18 @@ func plan(s *scenarios.Scenario, opts model.Options) (*hostlinux.ScenarioPlan, *
 // kernel's; the program-level checks are the C interpreter's
 // (hostlinux.ScenarioPlan.Check).
 func check(w *sim.World, setup *scenarios.Setup) error {
+	for _, p := range w.Progs {
+		for pc, in := range p.Code {
+			if in.Op == sim.OpOOM {
+				return &Unsupported{oomReason(p.Name, pc)}
+			}
+		}
+	}
+	for _, t := range setup.Tasks {
+		if t.OomScoreAdj != 0 {
+			return &Unsupported{fmt.Sprintf("task %s sets oom_score_adj, which the harness does not write (it matters only to an OOM, which the harness cannot trigger)", t.Name)}
+		}
+	}
 	for _, t := range setup.Tasks {
 		switch {
 		case t.Kthread:
@@ -132,12 +137,28 @@ func check(w *sim.World, setup *scenarios.Setup) error {
 	return nil
 }
 
+// oomReason says why an OOM event (sim.OpOOM, at instruction pc of
+// program prog) cannot run on real processes: the harness cannot make the
+// kernel run out of memory at a given instruction, and here
+// memory.oom.group does not exist anyway where the memory controller is
+// bound to cgroup v1.
+func oomReason(prog string, pc int) string {
+	s := fmt.Sprintf("program of %s, instruction %d: an OOM event, which the harness cannot trigger on demand (a real allocation would have to exhaust memory.max at that instruction, and the kernel would choose the victim by real memory use)", prog, pc)
+	var u *Unsupported
+	if errors.As(needControllers("+memory"), &u) {
+		s += "; and memory.oom.group " + u.Reason
+	}
+	return s
+}
+
 // checkFile checks an access to a cgroup file.
 func checkFile(dir string, f model.CgroupFile, write bool, value string) error {
 	name := f.String()
 	switch {
 	case strings.HasPrefix(name, "pids."):
 		return needControllers("+pids")
+	case strings.HasPrefix(name, "memory."):
+		return needControllers("+memory")
 	case dir == "/" && !write && (name == "cgroup.procs" || name == "cgroup.threads"):
 		return &Unsupported{"reading /" + name + ": the scenario's root cgroup is the run's cgroup on the real kernel, and the root in the simulator, which also holds the tasks above the scenario's init"}
 	case dir == "/" && name != "cgroup.procs" && name != "cgroup.threads" && name != "cgroup.subtree_control" && name != "cgroup.controllers" && name != "cgroup.stat":
@@ -305,7 +326,7 @@ func observeSim(w *sim.World, hosts []model.TaskID, readOf map[string]model.Cgro
 			continue
 		}
 		f := groupFate(k, id)
-		if name := w.Name(id); name != "" {
+		if name := processName(w, id); name != "" {
 			b.lines = append(b.lines, "task "+name+": "+f)
 		} else {
 			b.forked = append(b.forked, f)
@@ -326,6 +347,30 @@ func observeSim(w *sim.World, hosts []model.TaskID, readOf map[string]model.Cgro
 		b.lines = append(b.lines, cgroupLine(k.Path(cg), populated, k.Frozen(cg), k.Type(cg)))
 	}
 	return b.done(), unseeable
+}
+
+// processName is the name of the process that leader leads: its own, or,
+// for a thread that took over its leader's pid by exec (de_thread), the
+// name of the leader it took over from, as a pidfd of that leader now
+// refers to it (hostlinux judges a setup process by its pidfd).
+func processName(w *sim.World, leader model.TaskID) string {
+	k := w.K
+	for id := leader; ; {
+		if name := w.Name(id); name != "" {
+			return name
+		}
+		prev := model.NoTask
+		for t := 0; t < k.NumTasks(); t++ {
+			if k.ExecHeir(model.TaskID(t)) == id {
+				prev = model.TaskID(t)
+				break
+			}
+		}
+		if prev == model.NoTask {
+			return ""
+		}
+		id = prev
+	}
 }
 
 // ranOn reports whether task t went on past every call it made, so that

@@ -1,3 +1,5 @@
+//go:build linux
+
 package conform_test
 
 import (
@@ -64,6 +66,8 @@ var cannotRun = map[string]string{
 	"kill-skips-kthread":            "kernel thread, which user space cannot create",
 	"killer-runc-private-pidns":     "runs a userspace killer",
 	"killer-systemd-migration":      "runs a userspace killer",
+	"oom-group-vs-fork":             "an OOM event, which the harness cannot trigger on demand",
+	"oom-group-vs-migration":        "an OOM event, which the harness cannot trigger on demand",
 	"test_core_internal_process":    "memory controller",
 	"test_core_top_down_constraint": "memory controller",
 	"test_pids_max":                 "pids controller",
@@ -109,6 +113,7 @@ func TestWhatFilesCannotRun(t *testing.T) {
 		{"the root's own files", `- read: {file: /cgroup.events}`, "/cgroup.events: the scenario's root cgroup is a child cgroup on the real kernel"},
 		{"the root's processes", `- read: {file: /cgroup.procs}`, "reading /cgroup.procs: the scenario's root cgroup is the run's cgroup on the real kernel"},
 		{"kernel state no program sees", "- await: {fork-past-can-fork: init}", "await fork-past-can-fork watches kernel state no program can see"},
+		{"an OOM event", "- oom: /", "an OOM event, which the harness cannot trigger on demand"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, err := scenarios.Parse("t.yaml", []byte(`version: 1
@@ -261,6 +266,52 @@ tasks:
       - read: {file: /t/cgroup.procs, label: procs}
       - pause
 `, []string{"call clone: OK", `call threads: OK "3\n5\n"`, "call procs: OK 1 pids", "task proc: alive in /t", "cgroup /t: populated 1 frozen 0 domain"}},
+		// A thread that execs (de_thread) takes over the leader's pid:
+		// cgroup.threads lists that one pid, the process keeps its
+		// cgroup and its parent, and the pidfd of the old leader reports
+		// the new program's exit_group(3) (the C interpreter execs itself
+		// and goes on in the caller's slot).
+		{"a thread's exec keeps the process's pid", `version: 1
+cgroups: [{path: /t}]
+tasks:
+  - {name: init, program: ignore-sigchld}
+  - name: proc
+    cgroup: /t
+    program:
+      - fork:
+          flags: CLONE_THREAD
+          label: clone
+          child:
+            - exec:
+                - read: {file: /t/cgroup.threads, label: threads}
+                - read: {file: /t/cgroup.procs, label: procs}
+                - exit: 3
+      - pause
+`, []string{"call clone: OK", `call threads: OK "2\n"`, "call procs: OK 1 pids", "task proc: reaped, exited 3", "cgroup /t: populated 0 frozen 0 domain"}},
+		// kill(2) of the pid after a thread's exec reaches the new
+		// program: the pid is the process's, whichever thread has it.
+		{"kill(2) after an exec reaches the new program", `version: 1
+cgroups: [{path: /t}]
+tasks:
+  - {name: init, program: ignore-sigchld}
+  - name: proc
+    cgroup: /t
+    program:
+      - fork:
+          flags: CLONE_THREAD
+          child:
+            - exec:
+                - fork: {child: [pause]}
+                - pause
+      - pause
+  - name: killer
+    program:
+      - await: {procs: {cgroup: /t, count: 2}}
+      - kill: {task: proc, label: k}
+      - await: {procs: {cgroup: /t, count: 1}}
+      - read: {file: /t/cgroup.threads, label: left}
+      - pause
+`, []string{"call k: OK", "task proc: reaped, killed by SIGKILL"}},
 		// await exited is a poll of the process's pidfd (pidfd_poll): a
 		// leader that exits while its thread runs on does not wake it,
 		// on either side (the C interpreter reads num_threads of the

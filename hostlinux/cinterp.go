@@ -1,3 +1,5 @@
+//go:build linux
+
 package hostlinux
 
 import (
@@ -115,13 +117,16 @@ func (r *Refusal) Error() string { return "cannot run on real processes: " + r.R
 // ops by sim.Op's names.
 var interpOps = []sim.Op{sim.OpPause, sim.OpExitGroup, sim.OpExit, sim.OpFork, sim.OpWait, sim.OpKill,
 	sim.OpWrite, sim.OpRead, sim.OpMkdir, sim.OpRmdir, sim.OpUnshare, sim.OpSetns, sim.OpSubreaper,
-	sim.OpSigaction, sim.OpSpin, sim.OpWaitCond, sim.OpJump, sim.OpJumpIfErr, sim.OpLoop, sim.OpSet}
+	sim.OpSigaction, sim.OpSpin, sim.OpWaitCond, sim.OpJump, sim.OpJumpIfErr, sim.OpLoop, sim.OpSet,
+	sim.OpSetpgid, sim.OpSetsid, sim.OpKillPgrp, sim.OpExec}
 
 // cloneFlags are the clone flags a program may ask for. CLONE_VM without
 // CLONE_THREAD is refused: a process sharing the interpreter's memory
-// would run on the same stack.
+// would run on the same stack. CLONE_VFORK alone (its own copy of the
+// memory) has the process-lifetime half of vfork(2), all the model has:
+// the caller sleeps until the child execs or exits.
 const cloneFlags = model.CLONE_VM | model.CLONE_SIGHAND | model.CLONE_PARENT | model.CLONE_THREAD |
-	model.CLONE_NEWPID | model.CLONE_INTO_CGROUP
+	model.CLONE_NEWPID | model.CLONE_INTO_CGROUP | model.CLONE_VFORK
 
 // opName is o's name, or "op N" for an op this package's sim does not
 // name.
@@ -162,6 +167,8 @@ func unknownOp(o sim.Op) string {
 	switch o {
 	case sim.OpReaddir, sim.OpPidfdOpen, sim.OpPidfdSend:
 		return "only tasks a userspace killer drives make this call (simrun conform killers compares those)"
+	case sim.OpOOM:
+		return "an OOM event: the C interpreter cannot make the kernel run out of memory at an instruction of its choosing"
 	}
 	return "the C interpreter does not know this op"
 }
@@ -181,7 +188,7 @@ func (p *ScenarioPlan) refuse(in sim.Instr, slots map[int32]int) string {
 		fl := uint32(in.A)
 		switch {
 		case fl&^cloneFlags != 0:
-			return fmt.Sprintf("clone flags %#x: the C interpreter passes only CLONE_VM, CLONE_SIGHAND, CLONE_PARENT, CLONE_THREAD, CLONE_NEWPID and CLONE_INTO_CGROUP", fl&^cloneFlags)
+			return fmt.Sprintf("clone flags %#x: the C interpreter passes only CLONE_VM, CLONE_SIGHAND, CLONE_PARENT, CLONE_THREAD, CLONE_NEWPID, CLONE_VFORK and CLONE_INTO_CGROUP", fl&^cloneFlags)
 		case fl&model.CLONE_VM != 0 && fl&model.CLONE_THREAD == 0:
 			return "CLONE_VM without CLONE_THREAD: a process sharing the interpreter's memory would run on its parent's stack"
 		case fl&model.CLONE_INTO_CGROUP != 0 && in.Path == "":
@@ -192,8 +199,17 @@ func (p *ScenarioPlan) refuse(in sim.Instr, slots map[int32]int) string {
 			if _, ok := slots[int32(in.Target)]; !ok {
 				return fmt.Sprintf("kill of task %d, which is not a task of the setup", in.Target)
 			}
-		} else if in.A != sim.PidLastChild {
+		} else if in.A != sim.PidLastChild && in.A != 0 && in.A != -1 {
 			return fmt.Sprintf("kill of the literal pid %d: real pids differ (use pid: child or a task name)", in.A)
+		}
+	case sim.OpKillPgrp, sim.OpSetpgid:
+		if in.Target != model.NoTask {
+			if _, ok := slots[int32(in.Target)]; !ok {
+				return fmt.Sprintf("%s of task %d, which is not a task of the setup", opName(in.Op), in.Target)
+			}
+		} else if in.Op == sim.OpKillPgrp && in.A != sim.PidLastChild ||
+			in.Op == sim.OpSetpgid && (in.A != 0 && in.A != sim.PidLastChild || in.B != 0 && in.B != sim.PidLastChild) {
+			return fmt.Sprintf("%s of a literal pid: real pids differ (use child or a task name)", opName(in.Op))
 		}
 	case sim.OpWait:
 		if in.A != -1 && in.A != sim.PidLastChild {
@@ -312,7 +328,7 @@ func (p *ScenarioPlan) planText(dir, base string) string {
 		fmt.Fprintf(&b, "prog %d %d %s\n", i, len(pr.Code), escapeField(pr.Name))
 		for _, in := range pr.Code {
 			target := -1
-			if (in.Op == sim.OpKill || in.Op == sim.OpWaitCond && (in.A == sim.CondTaskGone || in.A == sim.CondZombie)) && in.Target != model.NoTask {
+			if (in.Op == sim.OpKill || in.Op == sim.OpKillPgrp || in.Op == sim.OpSetpgid || in.Op == sim.OpWaitCond && (in.A == sim.CondTaskGone || in.A == sim.CondZombie)) && in.Target != model.NoTask {
 				target = slots[int32(in.Target)]
 			}
 			path := ""

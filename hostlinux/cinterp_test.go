@@ -1,3 +1,5 @@
+//go:build linux
+
 package hostlinux
 
 import (
@@ -53,6 +55,7 @@ func TestPlanRefusals(t *testing.T) {
 	}{
 		{"an op it does not know", sim.Instr{Op: sim.Op(200)}, "op op200 (program of t, instruction 0): the C interpreter does not know this op"},
 		{"a killer's call", sim.Instr{Op: sim.OpReaddir, Path: "/"}, "op getdents64 (program of t, instruction 0): only tasks a userspace killer drives"},
+		{"an OOM event", sim.Instr{Op: sim.OpOOM, Path: "/"}, "op oom (program of t, instruction 0): an OOM event: the C interpreter cannot make the kernel run out of memory"},
 		{"CLONE_VM without CLONE_THREAD", sim.Instr{Op: sim.OpFork, A: int32(model.CLONE_VM)}, "CLONE_VM without CLONE_THREAD"},
 		{"an unknown clone flag", sim.Instr{Op: sim.OpFork, A: 0x400}, "clone flags 0x400"},
 		{"a thread", sim.Instr{Op: sim.OpFork, A: int32(model.CLONE_THREAD | model.CLONE_SIGHAND | model.CLONE_VM)}, ""},

@@ -1,3 +1,5 @@
+//go:build linux
+
 package hostlinux
 
 import (
@@ -19,6 +21,9 @@ func TestKillersConform(t *testing.T) {
 	for _, s := range Setups {
 		for _, k := range killer.Killers {
 			t.Run(s.Name+"/"+k.ID, func(t *testing.T) {
+				if k.NotReal != "" {
+					t.Skip(k.NotReal)
+				}
 				simulated, err := Simulate(s, k, d.Options, 10)
 				require.NoError(t, err)
 				r, err := NewRun("conform")

@@ -1,3 +1,5 @@
+//go:build linux
+
 package hostlinux
 
 import (
@@ -39,7 +41,7 @@ func helper(prog string) int {
 	switch name {
 	case "pause":
 		for {
-			syscall.Syscall(syscall.SYS_PAUSE, 0, 0, 0)
+			syscall.Syscall6(syscall.SYS_PPOLL, 0, 0, 0, 0, 0, 0) // pause(2), which arm64 lacks
 		}
 	case "exit":
 		n, _ := strconv.Atoi(arg)

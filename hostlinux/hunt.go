@@ -1,3 +1,5 @@
+//go:build linux
+
 package hostlinux
 
 import (
@@ -178,9 +180,18 @@ var Hunters = map[string]Hunt{
 		About: "a process whose leader thread exited survives cgroup.kill (deterministic; Mode race writes it around the exit)",
 		Run:   func(o HuntOptions) ([]HuntReport, error) { return one(huntC2("zombie-leader", o)) },
 	},
+	"exec-vs-kill": {
+		About: "a thread execs while cgroup.kill walks its cgroup: de_thread has zapped the leader, the exec'ing thread is no leader yet, and the process survives in its new program",
+		Run:   func(o HuntOptions) ([]HuntReport, error) { return one(huntC2("exec-vs-kill", o)) },
+	},
 	"kill-skips-dying": {
 		About:                "kill(2) of a member races cgroup.kill, which skips tasks with SIGKILL pending; a task survives",
 		Run:                  func(o HuntOptions) ([]HuntReport, error) { return one(huntC2("kill-skips-dying", o)) },
+		EscapeIsDisagreement: true,
+	},
+	"pgrp-kill": {
+		About:                "a shell's kill(-pgid, SIGKILL) of a job whose leader forks in a loop: a child forked during the kill is left alive (the model says never: the multiprocess-signal restart of copy_process)",
+		Run:                  func(o HuntOptions) ([]HuntReport, error) { return one(huntC2("pgrp-kill", o)) },
 		EscapeIsDisagreement: true,
 	},
 	"clone-into-killed-cgroup": {
@@ -261,6 +272,17 @@ var huntClasses = map[string]map[string]huntClass{
 		"survived": {"survived", true},
 		"killed":   {"killed", false},
 	},
+	"exec-vs-kill": {
+		"escaped":    {"the exec'd process survived", true},
+		"exec-first": {"the exec was done before the write, killed", false},
+		"contained":  {"killed", false},
+	},
+	"pgrp-kill": {
+		"escaped":               {"a member of the job survived", true},
+		"raced":                 {"a fork in flight at the kill, all died", false},
+		"between-forks":         {"killed between forks", false},
+		"killed-before-forking": {"killed before forking", false},
+	},
 	"clone-into-killed-cgroup": {
 		"signalled": {"child killed at birth", true},
 		"exited":    {"child exited 0", false},
@@ -275,7 +297,7 @@ var huntClasses = map[string]map[string]huntClass{
 
 // huntDefaultJitter is each race's delay range (µs) when Jitter is 0.
 var huntDefaultJitter = map[string]int{
-	"fork-vs-kill": 100, "fork-bomb": 200, "zap": 100, "zombie-leader": 200, "kill-skips-dying": 60,
+	"fork-vs-kill": 100, "fork-bomb": 200, "zap": 100, "zombie-leader": 200, "kill-skips-dying": 60, "exec-vs-kill": 400, "pgrp-kill": 400,
 	"clone-into-killed-cgroup": 0,
 }
 
@@ -491,6 +513,8 @@ func huntHit(race string, kv map[string]string) string {
 		return fmt.Sprintf("fork began %sµs before the write returned; walk %sµs", strings.TrimPrefix(kv["last_us"], "-"), kv["walk_us"])
 	case "zombie-leader":
 		return "delay " + kv["delay_us"] + "µs"
+	case "exec-vs-kill":
+		return "cgroup.kill written " + kv["delay_us"] + "µs after the thread was told to exec"
 	case "clone-into-killed-cgroup":
 		return "the child died of signal " + kv["sig"] + " at birth"
 	}

@@ -1,3 +1,5 @@
+//go:build linux
+
 package hostlinux
 
 import (
@@ -166,6 +168,10 @@ func TestHunts(t *testing.T) {
 	rep, err = huntC2("zombie-leader", o)
 	require.NoError(t, err)
 	classified(rep, 6)
+
+	rep, err = huntC2("exec-vs-kill", quick(10))
+	require.NoError(t, err)
+	classified(rep, 10)
 
 	rep, err = huntC2("kill-skips-dying", quick(12))
 	require.NoError(t, err)

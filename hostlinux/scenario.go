@@ -1,3 +1,5 @@
+//go:build linux
+
 package hostlinux
 
 import (
@@ -740,7 +742,8 @@ func (s *scenarioRun) helperErrors() string {
 // exited reports whether the pidfd's process has exited (poll: readable).
 func exited(pidfd int) bool {
 	fds := []pollFd{{fd: int32(pidfd), events: pollIn}}
-	n, _, _ := syscall.Syscall(syscall.SYS_POLL, uintptr(unsafe.Pointer(&fds[0])), 1, 0)
+	var zero syscall.Timespec // ppoll(2) with a zero timeout: poll(2), which arm64 lacks
+	n, _, _ := syscall.Syscall6(syscall.SYS_PPOLL, uintptr(unsafe.Pointer(&fds[0])), 1, uintptr(unsafe.Pointer(&zero)), 0, 0, 0)
 	return n == 1 && fds[0].revents&pollIn != 0
 }
 

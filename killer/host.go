@@ -149,9 +149,14 @@ func (h *simHost) Rmdir(path string) error {
 }
 
 func (h *simHost) Kill(pid int32, sig model.Signal) error {
-	if h.onSignal != nil && sig != 0 && pid > 0 {
+	if h.onSignal != nil && sig != 0 {
 		k := h.sys.Kernel()
-		h.onSignal(k.FindTask(k.Task(h.sys.Task()).NS, pid), sig)
+		for _, v := range k.KillTargets(h.sys.Task(), pid) {
+			h.onSignal(v, sig)
+		}
+		if pid > 0 && len(k.KillTargets(h.sys.Task(), pid)) == 0 {
+			h.onSignal(model.NoTask, sig)
+		}
 	}
 	return res(h.sys.Call(sim.Instr{Op: sim.OpKill, A: pid, B: int32(sig), Target: model.NoTask}))
 }

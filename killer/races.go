@@ -112,6 +112,24 @@ func (b *bench) killer(k Killer, cgroup string, target Target, warmup int) (*Mac
 			break
 		}
 	}
+	// The target's processes form one process group led by the main
+	// process, as a shell makes a job: the main process calls
+	// setpgid(0, 0), the others join it (setpgid(0, pgid)); those that
+	// cannot see it (another pid namespace) stay where they are.
+	for _, p := range b.placed {
+		if target.MainPid == 0 || p.t == kt || !(p.path == target.Cgroup || strings.HasPrefix(p.path, target.Cgroup+"/")) {
+			continue
+		}
+		k := b.w.K
+		pgid := k.PidIn(k.FindTask(model.RootNS, target.MainPid), k.Task(p.t).NS)
+		if pgid == 0 {
+			continue
+		}
+		if k.PidIn(p.t, k.Task(p.t).NS) == pgid {
+			pgid = 0
+		}
+		_, _ = b.w.Call(p.t, func(k *model.Kernel) { k.Setpgid(p.t, 0, pgid) })
+	}
 	Drive(b.w, kt, k, target, warmup)
 	return &Machine{W: b.w, Killer: kt, Target: b.cgs[target.Cgroup]}, nil
 }
@@ -214,6 +232,26 @@ var Races = []Race{
 		},
 	},
 	{
+		Name: "exec-during-kill",
+		Teaches: "A thread of a process in /t execs while the killer runs: de_thread SIGKILLs the leader " +
+			"(zap_other_threads) and the exec'ing thread takes over the leader's pid only once the leader is a " +
+			"zombie. cgroup.kill meets a leader with SIGKILL pending (skipped) or a zombie, and never yields the " +
+			"exec'ing thread, which is no leader yet: the process survives in its new program (reproduced on " +
+			"6.18, `simrun hunt exec-vs-kill`). kill(2) of the pid is group-wide: it reaches the exec'ing thread, " +
+			"whose de_thread fails, and the process dies.",
+		Build: func(o model.Options, k Killer) (*Machine, error) {
+			b := newBench(o, "/t")
+			img := b.w.AddProgram("image", sim.PauseForever())
+			fl := int32(model.CLONE_THREAD | model.CLONE_SIGHAND | model.CLONE_VM)
+			b.spawn(b.init, "proc", "/t", 0, []sim.Instr{
+				{Op: sim.OpFork, A: fl, B: 3},
+				{Op: sim.OpPause}, {Op: sim.OpJump, A: 1},
+				{Op: sim.OpExec, A: img},
+			})
+			return b.killer(k, "", Target{Cgroup: "/t"}, 2)
+		},
+	},
+	{
 		Name: "kthread-in-target",
 		Teaches: "A movable kernel thread sits in /t with a user task. Every killer skips or cannot kill it, so " +
 			"the cgroup stays populated: killers that wait for empty or remove the cgroup give up with EBUSY, " +
@@ -307,4 +345,5 @@ var Races = []Race{
 var Killers = []Killer{
 	CgroupKill, Naive, SystemdCgKill, SystemdCgKillOld, SystemdStop, SystemdStopMixed, SystemdStopProcess, SystemctlKill,
 	NomadV1, NomadGroupKiller, NomadV2, Runc, RuncFallback, Crun, CrunFallback, Kubelet, Mesos,
+	JobControl, Broadcast, Tini, TiniGroup,
 }

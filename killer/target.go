@@ -47,6 +47,10 @@ type Killer struct {
 	Weakness string
 	// Removes is true for killers that also remove the cgroup.
 	Removes bool
+	// NotReal, if set, is why the killer does not run on the real kernel
+	// (`simrun conform killers`): the real Host only signals processes it
+	// can prove are inside the run.
+	NotReal string
 	// Run is the algorithm.
 	Run func(h Host, t Target) error
 }

@@ -18,6 +18,10 @@ func Why(k Killer, r Race, o Outcome) string {
 
 const processMode = "KillMode=process signals the main process only, by design: every other process of the cgroup is left running, and the stop still succeeds"
 
+const tiniChild = "tini without -g forwards the signal to its main child only (kill(child_pid)), and exits once that child is reaped; outside a private pid namespace no zap follows, and every other process of the cgroup is left running"
+
+const tiniOutsider = "tini's exit as pid 1 zaps its own pid namespace only: a cgroup member from outside the namespace is never signalled"
+
 type why struct {
 	race    string
 	killers []string // empty: any killer
@@ -41,6 +45,14 @@ var whys = []why{
 	{"private-pidns-outsider", []string{SystemdStopProcess.Name}, Escaped, processMode},
 	{"rmdir-after-kill", []string{SystemdStopProcess.Name}, Escaped, processMode},
 	{"freeze-not-awaited", []string{SystemdStopProcess.Name}, Escaped, processMode},
+	// tini without -g, whatever the race
+	{"fork-during-snapshot", []string{Tini.Name}, Escaped, tiniChild},
+	{"fork-bomb-small-pid-space", []string{Tini.Name}, Escaped, tiniChild},
+	{"pid-reuse-outside", []string{Tini.Name}, Escaped, tiniChild},
+	{"migration-into-visited", []string{Tini.Name}, Escaped, tiniChild},
+	{"private-pidns-outsider", []string{Tini.Name}, Escaped, tiniOutsider},
+	{"rmdir-after-kill", []string{Tini.Name}, Escaped, tiniChild},
+	{"freeze-not-awaited", []string{Tini.Name}, Escaped, tiniChild},
 
 	// fork-during-snapshot
 	{"fork-during-snapshot", viaCgroupKill, Escaped, "one of the kernel's own kill_seq windows (kill=seq, docs/model.md): the increment came before the fork's snapshot in cgroup_can_fork while the walk had already passed the parent, or the whole fork fit between css_task_iter_next and send_sig; kill=atomic closes both"},
@@ -59,6 +71,7 @@ var whys = []why{
 	{"fork-bomb-small-pid-space", []string{SystemdStopProcess.Name}, Escaped, processMode},
 
 	// pid-reuse-outside
+	{"pid-reuse-outside", []string{Broadcast.Name}, WrongKill, "kill(-1) signals every process the killer may signal: the stranger outside the target is killed with the rest, by design (it is a shutdown's last kill)"},
 	{"pid-reuse-outside", nil, WrongKill, "between its read of cgroup.procs and its signal (or its pidfd_open, which pins whoever has the number then), the listed task exited and its number went to a task outside the target"},
 	{"pid-reuse-outside", []string{NomadV2.Name}, Leaked, "cgroup.kill returns before its victims have exited, so the immediate rmdir fails with EBUSY and Nomad drops the error"},
 
@@ -71,6 +84,9 @@ var whys = []why{
 	// zombie-leader
 	{"zombie-leader", viaCgroupKill, Escaped, "cgroup.kill iterates processes and sends SIGKILL to the zombie leader only (PIDTYPE_PID); complete_signal finds no thread that wants it, so the live thread runs on (the gap confirmed on 6.18)"},
 	{"zombie-leader", []string{Crun.Name}, GaveUp, "cgroup.kill misses the live thread (the zombie-leader gap), so every rmdir fails with EBUSY and its 500 retries, each with another cgroup.kill, never succeed"},
+
+	// exec-during-kill
+	{"exec-during-kill", viaCgroupKill, Escaped, "de_thread has put SIGKILL on the leader (zap_other_threads), so cgroup.kill skips it or signals its zombie, and the exec'ing thread is no leader yet, so the PROCS walk never yields it: after the walk it takes over the pid and the process runs its new program (reproduced on 6.18, simrun hunt exec-vs-kill)"},
 
 	// kthread-in-target
 	{"kthread-in-target", []string{SystemdStop.Name, SystemdStopMixed.Name, Kubelet.Name, Mesos.Name, Crun.Name, CrunFallback.Name}, GaveUp, "the kernel thread cannot be killed and keeps the cgroup populated, so waiting for empty or rmdir fails with EBUSY, although only a kernel thread is left"},

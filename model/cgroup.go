@@ -159,10 +159,12 @@ func (k *Kernel) findCssSet(v1 int32, c CgroupID) CsetID {
 		}
 	}
 	cs := NoCset
+	live := int32(0)
 	for i := range k.csets {
-		if k.csets[i].Cgroup == NoCgroup {
+		if k.csets[i].Cgroup != NoCgroup {
+			live++
+		} else if cs == NoCset {
 			cs = CsetID(i)
-			break
 		}
 	}
 	if cs == NoCset {
@@ -170,7 +172,7 @@ func (k *Kernel) findCssSet(v1 int32, c CgroupID) CsetID {
 		cs = CsetID(len(k.csets) - 1)
 	}
 	k.csets[cs] = CssSet{
-		Cgroup: c, V1: v1, DomCset: cs, refcount: 1,
+		Cgroup: c, V1: v1, DomCset: cs, refcount: 1, order: live,
 		linkNext: NoCset, linkPrev: k.cgroups[c].csetTail,
 		tcHead: NoCset, tcTail: NoCset, tcNext: NoCset, tcPrev: NoCset,
 		taskHead: NoTask, taskTail: NoTask, dyingHead: NoTask, dyingTail: NoTask,
@@ -237,9 +239,15 @@ func (k *Kernel) putCset(cs CsetID) {
 			dx.tcTail = x.tcPrev
 		}
 	}
+	order := x.order
 	k.csets[cs] = CssSet{Cgroup: NoCgroup, DomCset: NoCset, linkNext: NoCset, linkPrev: NoCset,
 		tcHead: NoCset, tcTail: NoCset, tcNext: NoCset, tcPrev: NoCset,
 		taskHead: NoTask, taskTail: NoTask, dyingHead: NoTask, dyingTail: NoTask}
+	for i := range k.csets {
+		if y := &k.csets[i]; y.Cgroup != NoCgroup && y.order > order {
+			y.order-- // the creation order of the css_sets left
+		}
+	}
 	if dom != cs {
 		k.putCset(dom)
 	}

@@ -25,6 +25,7 @@ const (
 	FileMaxDescendants
 	FileMaxDepth
 	FileStat
+	FileMemoryOomGroup
 	fileMkdir
 	fileRmdir
 )
@@ -33,7 +34,7 @@ var fileNames = []string{
 	"cgroup.procs", "cgroup.threads", "cgroup.kill", "cgroup.freeze", "cgroup.type",
 	"cgroup.subtree_control", "cgroup.controllers", "cgroup.events", "pids.max",
 	"pids.current", "pids.events", "cgroup.max.descendants", "cgroup.max.depth", "cgroup.stat",
-	"mkdir", "rmdir",
+	"memory.oom.group", "mkdir", "rmdir",
 }
 
 // String is the file name ("cgroup.kill").
@@ -61,6 +62,9 @@ func (k *Kernel) fileExists(c CgroupID, f CgroupFile) bool {
 		return c != RootCG
 	case FilePidsMax, FilePidsCurrent, FilePidsEvents:
 		return k.pidsEnabled(c)
+	case FileMemoryOomGroup:
+		// memory_files[]: "oom.group" is CFTYPE_NOT_ON_ROOT.
+		return c != RootCG && k.memcgEnabled(c)
 	}
 	return true
 }
@@ -233,6 +237,24 @@ func (k *Kernel) WriteFile(t TaskID, c CgroupID, f CgroupFile, value string) {
 			lim = v
 		}
 		k.cgroups[c].PidsMax = lim
+		k.finish(t, fr.Arg2, OK)
+		return
+	case FileMemoryOomGroup:
+		// memory_oom_group_write: kstrtoint(strstrip(buf), 0), then
+		// anything but 0 or 1 is EINVAL; WRITE_ONCE(memcg->oom_group).
+		// A css file: no cgroup_mutex.
+		v, err := Kstrtoint(strstrip(value))
+		if err == OK && v != 0 && v != 1 {
+			err = EINVAL
+		}
+		if err != OK {
+			k.finish(t, -1, err)
+			return
+		}
+		k.cgroups[c].OomGroup = v == 1
+		if k.tracing {
+			k.notef("%s memory.oom.group %d", k.Path(c), v)
+		}
 		k.finish(t, fr.Arg2, OK)
 		return
 	case FileMaxDescendants, FileMaxDepth:
@@ -447,6 +469,24 @@ func (k *Kernel) stepCgroupWrite(t TaskID) {
 				return // Runnable is false until the readers are gone
 			}
 		}
+		if file == FileProcs && !k.IsLeader(f.Child) {
+			// "A race with de_thread from another thread's exec() may
+			// strip us of our leadership. If this happens, throw this
+			// task away and try again" (cgroup_procs_write_start):
+			// unlock, resolve the pid anew, lock again.
+			k.begin(t, "cgroup_procs_write_start")
+			k.tgWriter = NoTask
+			v, err := k.procsWriteStart(t)
+			if k.tracing {
+				k.notef("T%d is no longer the group leader (exec): retry_find_task", f.Child)
+			}
+			if err != OK {
+				k.unlockFinish(t, -1, err)
+				return
+			}
+			f.Child = v
+			return
+		}
 		k.begin(t, "cgroup_attach_task")
 		k.unlockFinish(t, f.Arg2, k.procsAttach(t))
 	case killStart:
@@ -532,6 +572,14 @@ const (
 	// walk the css_sets on its threaded_csets (those of the threaded
 	// descendants of a thread root).
 	IterThreaded
+	// IterMemcg is an iterator started on a memory css rather than on
+	// the cgroup's self css (it->ss = memory_cgrp_subsys, as
+	// mem_cgroup_scan_tasks starts it): it walks the memcg's e_csets,
+	// the css_sets whose memory css is the cgroup's (its own and those of
+	// its descendants without a memory css of their own, threaded ones
+	// included), in the order they were created. Not combined with
+	// IterThreaded.
+	IterMemcg
 )
 
 // iterAdvanceCset is css_task_iter_advance_css_set() with
@@ -564,8 +612,10 @@ func (k *Kernel) iterAdvanceCset(f *Frame, fl IterFlags, pin bool) {
 			}
 		}
 		if cs == NoCset {
-			l := k.cgroups[f.Cur].csetHead
-			if pos != NoCset {
+			var l CsetID
+			if fl&IterMemcg != 0 {
+				l = k.nextMemcgCset(f.Cur, pos)
+			} else if l = k.cgroups[f.Cur].csetHead; pos != NoCset {
 				l = k.csets[pos].linkNext
 			}
 			if l == NoCset {
@@ -818,6 +868,13 @@ func (k *Kernel) subtreeControlWrite(c CgroupID, enable, disable Controller) Err
 		return err
 	}
 	cg.SubtreeControl = (cg.SubtreeControl | enable) &^ disable
+	if disable&CtrlMemory != 0 {
+		// The children's memory csses go (css_killed_work_fn); one made
+		// when +memory comes back starts with oom_group 0.
+		for _, ch := range k.allChildren(c) {
+			k.cgroups[ch].OomGroup = false
+		}
+	}
 	if (enable|disable)&CtrlPids != 0 {
 		// The children gain or lose their pids css; the tasks below are
 		// migrated to the new csets and charged or uncharged there
@@ -1128,6 +1185,8 @@ func (k *Kernel) readFile(t TaskID, c CgroupID, f CgroupFile) (string, Errno) {
 			}
 		}
 		fmt.Fprintf(&b, "nr_descendants %d\nnr_dying_descendants %d\n", cg.NrDescendants, dying)
+	case FileMemoryOomGroup:
+		fmt.Fprintf(&b, "%d\n", b2i(cg.OomGroup)) // memory_oom_group_show
 	case FileKill:
 		return "", EINVAL
 	}

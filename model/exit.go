@@ -106,6 +106,10 @@ func (k *Kernel) stepExit(t TaskID) {
 		if wasFrozen && tk.Cgroup != NoCgroup {
 			k.cgroupUpdateFrozen(tk.Cgroup)
 		}
+		// exit_mm → mm_release → complete_vfork_done (the model's exit
+		// teardown happens in this step).
+		k.vforkReleased(t)
+		tk = &k.tasks[t]
 		g := &k.groups[tk.Group]
 		g.Live--
 		groupDead := g.Live == 0
@@ -489,7 +493,7 @@ func (k *Kernel) releaseTask(t TaskID) {
 		if leader == t && tk.Parent != NoTask {
 			k.removeChild(t)
 		}
-		k.freePid(t)
+		k.releasePid(t)
 		if k.tracing {
 			k.notef("release_task %s", k.Describe(t))
 		}

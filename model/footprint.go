@@ -28,8 +28,23 @@ package model
 // the pid-number array, whose order records the order of allocations),
 // cgroup_mutex (ObjMutex), the threadgroup rwsem's readers and writer
 // (ObjTgReaders, ObjTgWriter), the kill iterators' registry (ObjIters),
-// nr_threads (ObjNrThreads), the panic (ObjPanic), and the log of a label
-// (ObjLabel, used by package sim). ObjAny is every object at once.
+// nr_threads (ObjNrThreads), the panic (ObjPanic), the log of a label
+// (ObjLabel, used by package sim), and the css_sets' creation order
+// (ObjCsetOrder: only an OOM walk reads it; a css_set's release renumbers
+// the younger ones, which commutes with another release, and only paths
+// that are ObjAny create a css_set). ObjAny is every object at once.
+//
+// Where main's state fields went (every field AppendKey encodes is in
+// some object): Task.handlerExit, vforkParent, execHeir and
+// Frame.Delayed are ObjTask; Group.GroupExec and OomVictim are ObjGSig
+// (signal state that get_signal reads); Group.Pgid, Sid, SessionLeader
+// and OomScoreAdj are ObjGroup; Cgroup.OomGroup is ObjCgConf; CssSet.order
+// is ObjCsetOrder; oom_lock's owner is followed by nothing but ObjAny.
+// The paths and calls that change them are ObjAny (execve, setpgid,
+// setsid, kill of a process group or of -1, the OOM killer, a vfork, a
+// handler that exits), except a release, whose process-group bookkeeping
+// is followed only in the plain case (its pid is nobody's process group
+// or session, and its own group's are held by live tasks).
 //
 // # Operations and the independence relation
 //
@@ -118,12 +133,13 @@ const (
 	ObjNrThreads
 	ObjPanic
 	ObjLabel
+	ObjCsetOrder
 	NumObjKinds
 )
 
 var objNames = [...]string{"any", "task", "sig", "fam", "walkpos", "children", "group", "gsig", "cset-list", "cset-ref",
 	"cset-links", "pop", "kill", "freeze", "pids", "cgconf", "ns", "pidmap", "alloc", "mutex", "tg-readers", "tg-writer",
-	"iters", "nr-threads", "panic", "label"}
+	"iters", "nr-threads", "panic", "label", "cset-order"}
 
 // String names the kind.
 func (o ObjKind) String() string { return objNames[o] }
@@ -380,6 +396,7 @@ func (b *fp) csetPut(cs CsetID, last bool) {
 	b.acc(ObjCsetRef, Count, int32(cs), AnyID)
 	if last && cs != InitCset {
 		b.w(ObjCsetLinks, int32(cs))
+		b.acc(ObjCsetOrder, Count, AnyID, AnyID) // putCset renumbers the younger css_sets
 	}
 }
 
@@ -413,9 +430,12 @@ func (b *fp) enable(t TaskID) {
 	case KWait:
 		b.any()
 	case KFork:
-		if f.PC == forkCanFork {
+		switch f.PC {
+		case forkCanFork:
 			b.r(ObjMutex, AnyID)
 			b.r(ObjTgWriter, AnyID)
+		case forkVforkWait:
+			b.any() // the child's vfork_done
 		}
 	case KCgroupWrite:
 		switch f.PC {
@@ -524,7 +544,7 @@ func (b *fp) sendKill(v TaskID) {
 func (b *fp) forkStep(t TaskID, pc uint8) {
 	f := &b.k.tasks[t].Frame
 	b.w(ObjTask, int32(t))
-	if f.Flags&(CLONE_THREAD|CLONE_PARENT|CLONE_NEWPID|CLONE_INTO_CGROUP) != 0 {
+	if !plainFork(f.Flags) {
 		b.any()
 		return
 	}
@@ -546,7 +566,7 @@ func (b *fp) forkStep(t TaskID, pc uint8) {
 
 // plainFork reports whether flags are a plain fork the footprints follow.
 func plainFork(flags uint32) bool {
-	return flags&(CLONE_THREAD|CLONE_PARENT|CLONE_NEWPID|CLONE_INTO_CGROUP) == 0
+	return flags&(CLONE_THREAD|CLONE_PARENT|CLONE_NEWPID|CLONE_INTO_CGROUP|CLONE_VFORK) == 0
 }
 
 // forkStart: the flag and signal checks, then alloc (and can_fork).
@@ -918,8 +938,8 @@ func (b *fp) release(t TaskID) {
 		return
 	}
 	g := &k.groups[tk.Group]
-	if g.Leader != t || g.threadHead != g.threadTail {
-		b.any() // threads: the leader's delayed release
+	if g.Leader != t || g.threadHead != g.threadTail || !k.plainPgrp(t) {
+		b.any() // threads: the leader's delayed release; process groups
 		return
 	}
 	b.w(ObjTask, int32(t))
@@ -949,6 +969,27 @@ func (b *fp) release(t TaskID) {
 		// Reaped after its final switch: its css_set reference goes too.
 		b.csetPut(tk.Cset, b.csetLast(tk.Cset))
 	}
+}
+
+// plainPgrp reports whether t's release (releasePid) only drops its own
+// group's process group and session references without freeing anyone
+// else's pid: t's pid is no process's group or session, and its group's
+// are held by tasks not yet released. Only setpgid, setsid (ObjAny) and
+// releases change that, so a release that is plain now stays plain until
+// an ObjAny step.
+func (k *Kernel) plainPgrp(t TaskID) bool {
+	for i := range k.groups {
+		if g := &k.groups[i]; g.Pgid == t || g.Sid == t {
+			return false
+		}
+	}
+	g := &k.groups[k.tasks[t].Group]
+	for _, o := range []TaskID{g.Pgid, g.Sid} {
+		if o != NoTask && !k.tasks[o].pidAttached {
+			return false
+		}
+	}
+	return true
 }
 
 // writeStep is the footprint of a cgroup file write's step: the kill in
@@ -1300,8 +1341,8 @@ func (k *Kernel) PathFuture(t TaskID, buf []Access) []Access {
 	if tk.Group != NoGroup {
 		b.r(ObjGSig, int32(tk.Group))
 	}
-	if tk.Frozen || tk.Stopped || tk.trapFreeze {
-		b.any()
+	if tk.Frozen || tk.Stopped || tk.trapFreeze || tk.handlerExit {
+		b.any() // handlerExit: the handler's exit_group(0) is not followed
 		return b.a
 	}
 	switch f.Path {
@@ -1438,6 +1479,7 @@ func (b *fp) killClearFuture(t TaskID) {
 	b.w(ObjIters, AnyID)
 	b.acc(ObjCsetRef, Count, AnyID, AnyID)
 	b.w(ObjCsetLinks, AnyID)
+	b.acc(ObjCsetOrder, Count, AnyID, AnyID)
 	b.r(ObjCgConf, AnyID)
 	b.w(ObjMutex, AnyID)
 }
@@ -1724,11 +1766,14 @@ func (k *Kernel) ChangedObjects(prev *Kernel, stepper TaskID, buf []Access) []Ac
 			}
 			fa.Iter, fa.iterSkipped, fa.iterList, fa.Cset, fa.Dcset, fa.Cur = fp.Iter, fp.iterSkipped, fp.iterList, fp.Cset, fp.Dcset, fp.Cur
 		}
-		if fa != fp || a.Flags != p.Flags || a.Exit != p.Exit || a.ExitCode != p.ExitCode || a.User != p.User ||
-			a.Ret != p.Ret || a.Err != p.Err || a.WaitStatus != p.WaitStatus || a.Level != p.Level || a.NS != p.NS ||
-			a.pidOff != p.pidOff || a.PidNSForChildren != p.PidNSForChildren || a.Cset != p.Cset || a.Cgroup != p.Cgroup ||
-			a.pidAttached != p.pidAttached || a.Frozen != p.Frozen || a.trapFreeze != p.trapFreeze ||
-			a.Stopped != p.Stopped || a.newTask != p.newTask || a.Group != p.Group {
+		// Everything else of the task (whole struct, so that a field
+		// added later is covered): its execution state.
+		ra, rp := *a, *p
+		ra.Frame, rp.Frame = fa, fp
+		ra.Pending, ra.Parent, ra.ExitSignal, ra.childHead, ra.childTail = rp.Pending, rp.Parent, rp.ExitSignal, rp.childHead, rp.childTail
+		ra.sibNext, ra.sibPrev, ra.thrNext, ra.thrPrev = rp.sibNext, rp.sibPrev, rp.thrNext, rp.thrPrev
+		ra.cgNext, ra.cgPrev, ra.cgList = rp.cgNext, rp.cgPrev, rp.cgList
+		if ra != rp {
 			w(ObjTask, id)
 		}
 	}
@@ -1739,13 +1784,15 @@ func (k *Kernel) ChangedObjects(prev *Kernel, stepper TaskID, buf []Access) []Ac
 			continue // a new group: ObjAlloc
 		}
 		p := &prev.groups[i]
-		if a.Shared != p.Shared || a.Flags != p.Flags || a.GroupExitCode != p.GroupExitCode {
+		if a.Shared != p.Shared || a.Flags != p.Flags || a.GroupExitCode != p.GroupExitCode ||
+			a.GroupExec != p.GroupExec || a.OomVictim != p.OomVictim {
 			w(ObjGSig, id)
 		}
-		if a.ign != p.ign || a.hnd != p.hnd || a.hndExit != p.hndExit || a.Leader != p.Leader ||
-			a.threadHead != p.threadHead || a.threadTail != p.threadTail || a.Live != p.Live ||
-			a.NrThreads != p.NrThreads || a.NoCldWait != p.NoCldWait || a.IsChildSubreaper != p.IsChildSubreaper ||
-			a.HasChildSubreaper != p.HasChildSubreaper {
+		// The rest of the group (whole struct: a field added later is
+		// covered).
+		ra, rp := *a, *p
+		ra.Shared, ra.Flags, ra.GroupExitCode, ra.GroupExec, ra.OomVictim = rp.Shared, rp.Flags, rp.GroupExitCode, rp.GroupExec, rp.OomVictim
+		if ra != rp {
 			w(ObjGroup, id)
 		}
 	}
@@ -1808,6 +1855,9 @@ func (k *Kernel) ChangedObjects(prev *Kernel, stepper TaskID, buf []Access) []Ac
 		if a.refcount != p.refcount {
 			w(ObjCsetRef, id)
 		}
+		if a.order != p.order {
+			w(ObjCsetOrder, AnyID)
+		}
 		// A css_set created or released (its neighbours' links change
 		// with it: a walk reads the css_set it moves to, so it conflicts
 		// with that css_set's release).
@@ -1840,6 +1890,9 @@ func (k *Kernel) ChangedObjects(prev *Kernel, stepper TaskID, buf []Access) []Ac
 	}
 	if k.Panic != prev.Panic {
 		w(ObjPanic, AnyID)
+	}
+	if k.oomLockOwner != prev.oomLockOwner {
+		w(ObjAny, AnyID) // only the OOM killer takes oom_lock: ObjAny
 	}
 	return buf
 }

@@ -3,6 +3,7 @@ package model
 // Clone flags (include/uapi/linux/sched.h).
 const (
 	CLONE_VM            uint32 = 0x00000100
+	CLONE_VFORK         uint32 = 0x00004000
 	CLONE_SIGHAND       uint32 = 0x00000800
 	CLONE_PARENT        uint32 = 0x00008000
 	CLONE_THREAD        uint32 = 0x00010000
@@ -27,11 +28,12 @@ type CloneArgs struct {
 // drop every lock a concurrent cgroup.kill, migration or zap takes
 // (reference kernel-semantics.md 2.1 and 9).
 const (
-	forkStart   = iota // flag checks, early signal check (step 1–3)
-	forkAlloc          // dup_task_struct … alloc_pid (4–7)
-	forkCanFork        // cgroup_can_fork (8): may sleep for cgroup_mutex or the threadgroup rwsem
-	forkCommit         // tasklist_lock + siglock: re-checks and commit (10–11)
-	forkPost           // cgroup_post_fork, wake_up_new_task (12–13)
+	forkStart     = iota // flag checks, early signal check (step 1–3)
+	forkAlloc            // dup_task_struct … alloc_pid (4–7)
+	forkCanFork          // cgroup_can_fork (8): may sleep for cgroup_mutex or the threadgroup rwsem
+	forkCommit           // tasklist_lock + siglock: re-checks and commit (10–11)
+	forkPost             // cgroup_post_fork, wake_up_new_task (12–13)
+	forkVforkWait        // CLONE_VFORK: wait_for_vfork_done until the child execs or exits (killable)
 )
 
 // Fork starts fork/clone for t. The first step runs at once.
@@ -86,6 +88,42 @@ func (k *Kernel) stepFork(t TaskID) {
 		k.forkCommitStep(t)
 	case forkPost:
 		k.forkPostStep(t)
+	case forkVforkWait:
+		// complete_vfork_done ran (the child exec'd or is exiting), or a
+		// fatal signal ended the killable wait (vfork_done = NULL): the
+		// call returns the child's pid either way; a killed parent dies
+		// on its way back to user mode.
+		k.begin(t, "wait_for_vfork_done")
+		tk := &k.tasks[t]
+		c := tk.Frame.Child
+		k.tasks[c].vforkParent = NoTask
+		// cgroup_leave_frozen(false): in a freezing cgroup the task stays
+		// frozen, with JOBCTL_TRAP_FREEZE, and goes into the freezer trap
+		// on its way back; elsewhere it stops counting as frozen.
+		if tk.Cgroup != NoCgroup && k.effectiveFreeze(tk.Cgroup) && !k.FatalSignalPending(t) {
+			tk.trapFreeze = true
+		} else {
+			tk.Frozen = false
+			if tk.Cgroup != NoCgroup {
+				k.cgroupUpdateFrozen(tk.Cgroup)
+			}
+		}
+		// kernel_clone took nr = pid_vnr(pid) before the wait; upids
+		// keep the child's numbers after it is released.
+		k.finish(t, k.PidIn(c, tk.NS), OK)
+	}
+}
+
+// vforkReleased is complete_vfork_done: the vfork child released its mm
+// (exec_mm_release or exit_mm); its parent's wait ends.
+func (k *Kernel) vforkReleased(c TaskID) {
+	p := k.tasks[c].vforkParent
+	if p == NoTask {
+		return
+	}
+	k.tasks[c].vforkParent = NoTask
+	if k.tracing {
+		k.notef("complete_vfork_done: %s may return", k.Describe(p))
 	}
 }
 
@@ -105,7 +143,7 @@ func (k *Kernel) forkAllocStep(t TaskID) {
 	k.tasks = append(k.tasks, Task{
 		Group: NoGroup, Parent: NoTask, childHead: NoTask, childTail: NoTask,
 		sibNext: NoTask, sibPrev: NoTask, thrNext: NoTask, thrPrev: NoTask,
-		Cset: NoCset, Cgroup: NoCgroup, cgNext: NoTask, cgPrev: NoTask, ExitSignal: SIGCHLD, NS: NoNS, PidNSForChildren: NoNS,
+		Cset: NoCset, Cgroup: NoCgroup, cgNext: NoTask, cgPrev: NoTask, ExitSignal: SIGCHLD, NS: NoNS, PidNSForChildren: NoNS, execHeir: NoTask, vforkParent: NoTask,
 		Exit:  ExitDead, // not yet a task anyone can see; commit makes it live
 		Frame: Frame{Path: KUser, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask, Cset: NoCset, Dcset: NoCset},
 	})
@@ -260,7 +298,7 @@ func (k *Kernel) forkCommitStep(t TaskID) {
 	ck.Exit = ExitNone
 	ck.pidAttached = true
 	ck.PidNSForChildren = ck.NS
-	ck.Flags = 0
+	ck.Flags = PF_FORKNOEXEC
 	ck.User = f.childUser()
 	ck.Frame = Frame{Path: KUser, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask, Cset: NoCset, Dcset: NoCset}
 	ck.newTask = true
@@ -282,8 +320,12 @@ func (k *Kernel) forkCommitStep(t TaskID) {
 		}
 		ng := Group{
 			Leader: child, threadHead: child, threadTail: child, Live: 1, NrThreads: 1,
-			ign: pg.ign, hnd: pg.hnd, hndExit: pg.hndExit, NoCldWait: pg.NoCldWait,
+			ign: pg.ign, hnd: pg.hnd, hndExit: pg.hndExit, NoCldWait: pg.NoCldWait, OomScoreAdj: pg.OomScoreAdj,
 			HasChildSubreaper: rg.HasChildSubreaper || rg.IsChildSubreaper,
+			// init_task_pid(p, PIDTYPE_PGID, task_pgrp(current)), and the
+			// session likewise; shared_pending = delayed.signal: process
+			// group and broadcast signals that came in during the fork.
+			Pgid: pg.Pgid, Sid: pg.Sid, Shared: f.Delayed,
 		}
 		k.groups = append(k.groups, ng)
 		ck = &k.tasks[child]
@@ -343,6 +385,9 @@ func (k *Kernel) forkPostStep(t TaskID) {
 	if k.walkPassed(cs) {
 		k.Cover |= CovPostForkAfterKillWalk
 	}
+	if k.oomWalkPassed(cs) {
+		k.Cover |= CovPostForkAfterOOMWalk
+	}
 	if k.effectiveFreeze(dst) {
 		k.tasks[child].trapFreeze = true
 	}
@@ -373,6 +418,21 @@ func (k *Kernel) forkPostStep(t TaskID) {
 	}
 	ck.newTask = false // wake_up_new_task
 	k.lastChild = child
+	if f.Flags&CLONE_VFORK != 0 {
+		// wait_for_vfork_done: the parent sleeps (TASK_KILLABLE) until the
+		// child releases the mm; cgroup_enter_frozen makes it count as
+		// frozen meanwhile, so a freezing cgroup can freeze around it.
+		ck.vforkParent = t
+		f.PC = forkVforkWait
+		tk.Frozen = true
+		if tk.Cgroup != NoCgroup {
+			k.cgroupUpdateFrozen(tk.Cgroup)
+		}
+		if k.tracing {
+			k.notef("vfork: %s waits for its child", k.Describe(t))
+		}
+		return
+	}
 	k.finish(t, k.PidIn(child, tk.NS), OK)
 }
 
@@ -385,7 +445,7 @@ func (k *Kernel) walkPassed(cs CsetID) bool {
 	x := &k.csets[cs]
 	for _, it := range k.iters {
 		f := k.tasks[it].Frame // a copy: the look-ahead below must not move it
-		if f.PC != killIterate && f.PC != killSignal && f.PC != killClear {
+		if f.Path != KCgroupWrite || (f.PC != killIterate && f.PC != killSignal && f.PC != killClear) {
 			continue
 		}
 		if x.Cgroup != f.Cur && k.csets[x.DomCset].Cgroup != f.Cur {
@@ -498,7 +558,7 @@ func cloneFlagsString(fl uint32) string {
 	names := []struct {
 		f uint32
 		n string
-	}{{CLONE_VM, "CLONE_VM"}, {CLONE_SIGHAND, "CLONE_SIGHAND"}, {CLONE_PARENT, "CLONE_PARENT"},
+	}{{CLONE_VM, "CLONE_VM"}, {CLONE_SIGHAND, "CLONE_SIGHAND"}, {CLONE_VFORK, "CLONE_VFORK"}, {CLONE_PARENT, "CLONE_PARENT"},
 		{CLONE_THREAD, "CLONE_THREAD"}, {CLONE_NEWPID, "CLONE_NEWPID"}, {CLONE_INTO_CGROUP, "CLONE_INTO_CGROUP"}}
 	s := ""
 	for _, n := range names {

@@ -17,7 +17,11 @@ import (
 //     at each level maps back to it, and pid_allocated equals the count;
 //   - populated counters equal a recount, for every cgroup;
 //   - no runnable task in user mode has SIGKILL pending and is about to
-//     run user code (NeedsKernelStep must be true for it).
+//     run user code (NeedsKernelStep must be true for it);
+//   - the live css_sets' creation orders are a permutation, and oom_lock
+//     is held only by a task in the OOM killer;
+//   - a task with a pushed exit_group handler frame is in user mode and
+//     not exiting.
 func (k *Kernel) CheckInvariants() error {
 	// css_set lists and cgroup cset_links.
 	seen := make([]int8, len(k.tasks))
@@ -50,6 +54,9 @@ func (k *Kernel) CheckInvariants() error {
 			continue
 		}
 		live := tk.Exit != ExitDead && tk.Flags&PF_EXITING == 0 && !k.inFork(TaskID(t))
+		if tk.handlerExit && (tk.Frame.Path != KUser || tk.Flags&PF_EXITING != 0) {
+			return fmt.Errorf("T%d has a handler frame to run but is in %s (PF_EXITING %v)", t, tk.Frame.Path, tk.Flags&PF_EXITING != 0)
+		}
 		if live && (seen[t] != 1 || tk.cgList != onTasks) {
 			return fmt.Errorf("live T%d is not on its cgroup's tasks list", t)
 		}
@@ -110,6 +117,19 @@ func (k *Kernel) CheckInvariants() error {
 		if live != gr.Live {
 			return fmt.Errorf("group %d: signal->live %d, recount %d", g, gr.Live, live)
 		}
+	}
+	// A process group or session keeps its struct pid (and so its
+	// numbers) allocated.
+	for g := range k.groups {
+		for _, owner := range []TaskID{k.groups[g].Pgid, k.groups[g].Sid} {
+			if owner != NoTask && !k.pidHeld(owner) {
+				return fmt.Errorf("group %d: its process group or session T%d has no pid any more", g, owner)
+			}
+		}
+	}
+	// oom_lock is held only by a task in the OOM killer.
+	if o := k.oomLockOwner; o != NoTask && (k.tasks[o].Frame.Path != KOOM || k.tasks[o].Frame.PC == oomLockWait) {
+		return fmt.Errorf("oom_lock held by T%d, which is not in the OOM killer", o)
 	}
 	// pid_allocated per namespace.
 	for n := range k.ns {
@@ -218,7 +238,21 @@ func (k *Kernel) checkCsets(seen []int8) error {
 			if f.Dcset != NoCset {
 				refs[f.Dcset]++
 			}
+		case f.Path == KOOM && f.Cset != NoCset:
+			refs[f.Cset]++ // css_task_iter without THREADED pins cur_cset only
 		}
+	}
+	// The live css_sets' creation orders are 0..n-1, each once.
+	seenOrder := make([]bool, len(k.csets))
+	for cs := range k.csets {
+		x := &k.csets[cs]
+		if x.Cgroup == NoCgroup {
+			continue
+		}
+		if x.order < 0 || int(x.order) >= len(k.csets) || seenOrder[x.order] {
+			return fmt.Errorf("css_set %d: creation order %d out of range or taken", cs, x.order)
+		}
+		seenOrder[x.order] = true
 	}
 	for cs := range k.csets {
 		if refs[cs] != k.csets[cs].refcount {

@@ -188,9 +188,11 @@ type Kernel struct {
 	Panic string
 	// spareIdr keeps idr buffers for CloneInto to reuse.
 	spareIdr [][]pidEntry
-	// iters lists the tasks whose cgroup.kill walk holds a css_task_iter,
-	// so that unlinking a task can move iterators off it.
+	// iters lists the tasks whose cgroup.kill walk or OOM group walk holds
+	// a css_task_iter, so that unlinking a task can move iterators off it.
 	iters []TaskID
+	// oomLockOwner is the owner of oom_lock (mm/oom_kill.c), or NoTask.
+	oomLockOwner TaskID
 
 	// Tracing state: not part of the machine state.
 	tracing bool
@@ -207,7 +209,7 @@ func New(opts Options) *Kernel {
 	if opts.ThreadsMax == 0 {
 		opts.ThreadsMax = 1 << 30
 	}
-	k := &Kernel{Opts: opts, cgroupMutex: NoTask, tgWriter: NoTask}
+	k := &Kernel{Opts: opts, cgroupMutex: NoTask, tgWriter: NoTask, oomLockOwner: NoTask}
 	k.newPidNS(NoNS)
 	k.cgroups = append(k.cgroups, Cgroup{
 		Name: "", Parent: NoCgroup, Online: true, DomCgrp: RootCG,
@@ -392,13 +394,27 @@ const (
 	// to post_fork, so no cgroup.kill can run in between: the kill is
 	// always spurious (the kill_seq snapshot bug).
 	CovPostForkKilledIntoCgroup
+	// CovPostForkAfterOOMWalk: cgroup_post_fork linked a child into a
+	// css_set that a running OOM group walk (mem_cgroup_scan_tasks) has
+	// passed, so the walk will not yield the child; nothing in
+	// cgroup_post_fork kills it on the walk's behalf.
+	CovPostForkAfterOOMWalk
+	// CovOOMKilledOutsideGroup: __oom_kill_process SIGKILLed a process
+	// that was no longer in the cgroup the kill was meant for (it moved
+	// out after it was chosen or yielded).
+	CovOOMKilledOutsideGroup
+	// CovOOMKillViaOtherThread: find_lock_task_mm gave __oom_kill_process
+	// another thread than the leader it was handed (a zombie or exiting
+	// leader), and the group SIGKILL went through it.
+	CovOOMKillViaOtherThread
 	numCoverage = iota
 )
 
 var coverageNames = []string{
 	"fork-passed-sigcheck-before-kill", "post_fork-after-kill-walk", "post_fork-killed-child",
 	"fork-EINTR", "zap-in-flight-fork", "fork-ENOMEM-dead-ns", "kill-skipped-pending",
-	"kill-zombie-leader", "post_fork-killed-into-cgroup-child",
+	"kill-zombie-leader", "post_fork-killed-into-cgroup-child", "post_fork-after-oom-walk",
+	"oom-killed-outside-group", "oom-kill-via-other-thread",
 }
 
 // Names lists the points in the set.

@@ -159,7 +159,7 @@ func putString(b []byte, s string) []byte {
 // the kill iterators.
 func (k *Kernel) appendGlobalsKey(b []byte) []byte {
 	b = putI32(b, int32(len(k.tasks)), int32(len(k.groups)), int32(len(k.ns)), int32(len(k.cgroups)), int32(len(k.csets)),
-		int32(k.cgroupMutex), k.tgReaders, int32(k.tgWriter), int32(len(k.upids)))
+		int32(k.cgroupMutex), k.tgReaders, int32(k.tgWriter), int32(len(k.upids)), int32(k.oomLockOwner))
 	b = putI32(b, k.upids...)
 	b = putU32(b, uint32(len(k.iters)))
 	for _, it := range k.iters {
@@ -171,7 +171,7 @@ func (k *Kernel) appendGlobalsKey(b []byte) []byte {
 func (k *Kernel) globalsEqual(p *Kernel) bool {
 	if len(k.tasks) != len(p.tasks) || len(k.groups) != len(p.groups) || len(k.ns) != len(p.ns) ||
 		len(k.cgroups) != len(p.cgroups) || len(k.csets) != len(p.csets) ||
-		k.cgroupMutex != p.cgroupMutex || k.tgReaders != p.tgReaders || k.tgWriter != p.tgWriter ||
+		k.cgroupMutex != p.cgroupMutex || k.tgReaders != p.tgReaders || k.tgWriter != p.tgWriter || k.oomLockOwner != p.oomLockOwner ||
 		len(k.upids) != len(p.upids) || len(k.iters) != len(p.iters) {
 		return false
 	}
@@ -203,12 +203,12 @@ func (k *Kernel) appendTaskKey(b []byte, t TaskID) []byte {
 	tk := &k.tasks[t]
 	if tk.Exit == ExitDead && tk.Frame.Path != KExit {
 		b = append(b, 0xff, byte(tk.ExitSignal))
-		return putI32(b, tk.ExitCode, int32(tk.Group))
+		return putI32(b, tk.ExitCode, int32(tk.Group), int32(tk.execHeir))
 	}
-	b = append(b, 1, byte(tk.Exit), byte(tk.cgList), bools(tk.Frozen, tk.trapFreeze, tk.Stopped, tk.newTask, tk.pidAttached),
+	b = append(b, 1, byte(tk.Exit), byte(tk.cgList), bools(tk.Frozen, tk.trapFreeze, tk.Stopped, tk.newTask, tk.pidAttached, tk.handlerExit),
 		byte(tk.ExitSignal), byte(tk.Level))
 	b = putI32(b, int32(tk.Flags), int32(tk.Group), int32(tk.Parent), int32(tk.childHead), int32(tk.sibNext),
-		int32(tk.thrNext), tk.ExitCode, tk.pidOff, int32(tk.NS), int32(tk.PidNSForChildren), int32(tk.Cset), int32(tk.cgNext))
+		int32(tk.thrNext), tk.ExitCode, tk.pidOff, int32(tk.NS), int32(tk.PidNSForChildren), int32(tk.Cset), int32(tk.cgNext), int32(tk.vforkParent))
 	b = binary.LittleEndian.AppendUint64(b, uint64(tk.Pending))
 	f := &tk.Frame
 	b = append(b, byte(f.Path))
@@ -216,6 +216,7 @@ func (k *Kernel) appendTaskKey(b []byte, t TaskID) []byte {
 		b = append(b, f.PC, bools(f.iterSkipped, f.holdsMutex, f.holdsRwsem), byte(f.iterList))
 		b = putI32(b, int32(f.Err), int32(f.Flags), int32(f.Child), int32(f.Seq), int32(f.Cg), int32(f.Cur),
 			int32(f.Iter), int32(f.Cset), int32(f.Dcset), f.Arg, f.Arg2, f.Arg3)
+		b = binary.LittleEndian.AppendUint64(b, uint64(f.Delayed))
 		if f.Path == KCgroupWrite && f.Arg == int32(fileMkdir) && f.Arg2 >= 0 && int(f.Arg2) < len(k.names) {
 			b = putString(b, k.names[f.Arg2])
 		}
@@ -230,7 +231,8 @@ func appendGroupKey(b []byte, g *Group) []byte {
 	b = binary.LittleEndian.AppendUint64(b, uint64(g.ign))
 	b = binary.LittleEndian.AppendUint64(b, uint64(g.hnd))
 	b = binary.LittleEndian.AppendUint64(b, uint64(g.hndExit))
-	return append(b, bools(g.NoCldWait, g.IsChildSubreaper, g.HasChildSubreaper))
+	b = append(b, bools(g.NoCldWait, g.IsChildSubreaper, g.HasChildSubreaper, g.GroupExec, g.SessionLeader, g.OomVictim))
+	return putI32(b, int32(g.Pgid), int32(g.Sid), int32(g.OomScoreAdj))
 }
 
 func appendNSKey(b []byte, p *PidNS) []byte {
@@ -239,7 +241,7 @@ func appendNSKey(b []byte, p *PidNS) []byte {
 }
 
 func appendCgroupKey(b []byte, c *Cgroup) []byte {
-	b = append(b, bools(c.Online, c.Threaded, c.KillFlag, c.Freeze, c.frozenSeen))
+	b = append(b, bools(c.Online, c.Threaded, c.KillFlag, c.Freeze, c.frozenSeen, c.OomGroup))
 	b = putI32(b, int32(c.SubtreeControl), int32(c.csetHead), int32(c.KillSeq),
 		c.PidsMax, c.PidsCurrent, c.PidsEventsMax, int32(c.EventsGen),
 		int32(c.childHead), int32(c.sibNext), c.MaxDescendants, c.MaxDepth, int32(c.DomCgrp))
@@ -248,7 +250,7 @@ func appendCgroupKey(b []byte, c *Cgroup) []byte {
 
 func appendCsetKey(b []byte, x *CssSet) []byte {
 	return putI32(b, int32(x.Cgroup), x.V1, int32(x.DomCset), x.refcount, int32(x.linkNext),
-		int32(x.tcHead), int32(x.tcNext), int32(x.taskHead), int32(x.dyingHead))
+		int32(x.tcHead), int32(x.tcNext), int32(x.taskHead), int32(x.dyingHead), int32(x.order))
 }
 
 // AppendSameKeyComponents appends, for each key component i of k, the

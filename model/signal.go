@@ -37,11 +37,35 @@ func (k *Kernel) sigTaskIgnored(t TaskID, sig Signal, force bool) bool {
 	return handler == SigIgnore || (handler == SigDefault && sigKernelIgnore.Has(sig))
 }
 
-// sendSignal is send_signal_locked() → __send_signal_locked() →
-// prepare_signal() → complete_signal(). group selects the shared pending
-// set (PIDTYPE_TGID and above) over the private one (PIDTYPE_PID). It
-// reports whether the signal was queued.
+// pidType is enum pid_type: what a signal is sent to.
+type pidType uint8
+
+const (
+	pidtypePID  pidType = iota // one task: the private pending set
+	pidtypeTGID                // its thread group: the shared set
+	pidtypePGID                // a member of a process group (kill(-pgid))
+	pidtypeSID                 // a member of a session
+	pidtypeMAX                 // kill(-1)'s broadcast
+)
+
+// sendSignal is sendSignalType with PIDTYPE_TGID (group) or PIDTYPE_PID.
 func (k *Kernel) sendSignal(sig Signal, info sigInfo, t TaskID, group bool, sender TaskID) bool {
+	typ := pidtypePID
+	if group {
+		typ = pidtypeTGID
+	}
+	return k.sendSignalType(sig, info, t, typ, sender)
+}
+
+// sendSignalType is send_signal_locked() → __send_signal_locked() →
+// prepare_signal() → complete_signal() with pid type typ: PIDTYPE_PID
+// queues on the task's private pending set, the others on its thread
+// group's shared one; a signal sent to several processes at once (type
+// above PIDTYPE_TGID) is also recorded in the forks the thread group has
+// in flight (signal->multiprocess), so that their children get it too.
+// It reports whether the signal was queued.
+func (k *Kernel) sendSignalType(sig Signal, info sigInfo, t TaskID, typ pidType, sender TaskID) bool {
+	group := typ != pidtypePID
 	force := false
 	switch info {
 	case infoNoInfo, infoUser:
@@ -105,8 +129,36 @@ func (k *Kernel) sendSignal(sig Signal, info sigInfo, t TaskID, group bool, send
 		}
 		k.notef("%s queued on %s (%s, force=%v)", sig, k.Describe(t), set, force)
 	}
+	if typ > pidtypeTGID {
+		k.delayForForks(sig, tk.Group)
+	}
 	k.completeSignal(sig, t, group)
 	return true
+}
+
+// delayForForks is __send_signal_locked's "let multiprocess signals
+// appear after on-going forks": every fork of group g between its early
+// signal check and its commit (not CLONE_THREAD) adds sig to its delayed
+// set (a SIGCONT cancels a stop signal and the other way round).
+func (k *Kernel) delayForForks(sig Signal, g GroupID) {
+	for i := range k.tasks {
+		tk := &k.tasks[i]
+		f := &tk.Frame
+		if tk.Group != g || f.Path != KFork || f.PC < forkAlloc || f.PC > forkCommit || f.Flags&CLONE_THREAD != 0 {
+			continue
+		}
+		if sig == SIGCONT {
+			for _, s := range []Signal{SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU} {
+				f.Delayed = f.Delayed.Without(s)
+			}
+		} else if sigKernelStop.Has(sig) {
+			f.Delayed = f.Delayed.Without(SIGCONT)
+		}
+		f.Delayed = f.Delayed.With(sig)
+		if k.tracing {
+			k.notef("%s delayed for the child of %s's fork in flight", sig, k.Describe(TaskID(i)))
+		}
+	}
 }
 
 // wantsSignal is wants_signal() without the blocked mask (the model has no
@@ -221,9 +273,12 @@ func (k *Kernel) signalWork(t TaskID) bool {
 func (k *Kernel) getSignal(t TaskID) {
 	tk := &k.tasks[t]
 	g := &k.groups[tk.Group]
-	if g.Flags&SIGNAL_GROUP_EXIT != 0 || tk.Pending.Has(SIGKILL) {
+	if g.Flags&SIGNAL_GROUP_EXIT != 0 || g.GroupExec || tk.Pending.Has(SIGKILL) {
+		// "Has this task already been marked for death?" (a group exit
+		// or an exec's zap_other_threads), or a SIGKILL.
 		k.begin(t, "get_signal")
 		tk.Pending = tk.Pending.Without(SIGKILL)
+		tk.handlerExit = false // do_group_exit never returns to the frame
 		if tk.Frozen {
 			tk.Frozen = false // cgroup_leave_frozen(true)
 			k.cgroupUpdateFrozen(tk.Cgroup)
@@ -262,10 +317,14 @@ func (k *Kernel) getSignal(t TaskID) {
 			k.handlerRan(t)
 			return
 		case HandlerExit:
+			// handle_signal sets up the handler's frame; the handler
+			// itself runs once the task returns to user mode with
+			// nothing left to deliver (Step, case KUser).
 			if k.tracing {
-				k.notef("%s's %s handler calls exit_group(0)", k.Describe(t), sig)
+				k.notef("%s's %s handler (it calls exit_group(0)) will run on return to user mode", k.Describe(t), sig)
 			}
-			k.doGroupExit(t, 0)
+			tk.handlerExit = true
+			k.handlerRan(t)
 			return
 		}
 		if sigKernelIgnore.Has(sig) {
@@ -307,13 +366,18 @@ func (k *Kernel) handlerRan(t TaskID) {
 }
 
 // doGroupExit is do_group_exit(): the first thread to get here sets
-// SIGNAL_GROUP_EXIT and SIGKILLs the others (zap_other_threads); then
-// do_exit. code is a signal number for a signal death, else status<<8.
+// SIGNAL_GROUP_EXIT and SIGKILLs the others (zap_other_threads); a thread
+// zapped by another thread's exec (group_exec_task) exits alone with code
+// 0; then do_exit. code is a signal number for a signal death, else
+// status<<8.
 func (k *Kernel) doGroupExit(t TaskID, code int32) {
 	g := &k.groups[k.tasks[t].Group]
-	if g.Flags&SIGNAL_GROUP_EXIT != 0 {
+	switch {
+	case g.Flags&SIGNAL_GROUP_EXIT != 0:
 		code = g.GroupExitCode
-	} else {
+	case g.GroupExec:
+		code = 0 // another thread is in de_thread: only this one exits
+	default:
 		k.startGroupExit(g, code, t)
 	}
 	k.startExit(t, code)

@@ -100,6 +100,8 @@ func (o op) String() string {
 		return fmt.Sprintf("T%d wait4(-1, %#x)", o.T, o.Flags)
 	case "v1":
 		return fmt.Sprintf("T%d's process placed in v1 cgroups %q", o.T, o.Str)
+	case "oom":
+		return fmt.Sprintf("T%d OOM in cg%d (hog T%d)", o.T, o.Cg, o.Pid)
 	}
 	return fmt.Sprintf("T%d %s", o.T, o.Kind)
 }
@@ -138,6 +140,14 @@ func apply(k *model.Kernel, o op) (out string) {
 		k.Pause(o.T)
 	case "v1":
 		k.SetupMoveV1(o.T, o.Str)
+	case "exec":
+		k.Exec(o.T, 0)
+	case "setpgid":
+		k.Setpgid(o.T, o.Pid, int32(o.NS))
+	case "setsid":
+		k.Setsid(o.T)
+	case "oom":
+		k.OOM(o.T, o.Cg, model.TaskID(o.Pid)) // Pid carries the hog's task id
 	default:
 		panic("unknown op " + o.Kind)
 	}
@@ -396,6 +406,9 @@ func (m *machine) do(o op, class string) {
 		if o.Kind == "kill" {
 			c.target = k.FindTask(k.Task(o.T).NS, o.Pid)
 		}
+		if class == "kill_pgrp" {
+			c.victims = m.pgrpVictims(o)
+		}
 		if o.Kind == "write" && (o.File == model.FileProcs || o.File == model.FileThreads) {
 			c.target = m.migrationTarget(o)
 		}
@@ -542,8 +555,8 @@ func (m *machine) checkBlocked() {
 	}
 	readers := 0
 	for i := 0; i < k.NumTasks(); i++ {
-		if f := k.Task(model.TaskID(i)).Frame; f.Path == model.KFork && f.PC >= 3 {
-			readers++ // past cgroup_can_fork (PC forkCommit, forkPost)
+		if f := k.Task(model.TaskID(i)).Frame; f.Path == model.KFork && (f.PC == 3 || f.PC == 4) {
+			readers++ // past cgroup_can_fork (PC forkCommit, forkPost; not a vfork parent's wait)
 		}
 	}
 	waiting := false
@@ -690,6 +703,7 @@ func (m *machine) checkReapedStatus(o op, waiter model.TaskID) {
 // allowed lists, per call class, the errnos the kernel can return.
 var allowed = map[string][]model.Errno{
 	"fork/0":         {model.OK, model.ERESTARTNOINTR, model.EINTR, model.EAGAIN, model.ENOMEM},
+	"fork/vfork":     {model.OK, model.ERESTARTNOINTR, model.EINTR, model.EAGAIN, model.ENOMEM},
 	"fork/thread":    {model.OK, model.ERESTARTNOINTR, model.EINTR, model.EAGAIN, model.ENOMEM, model.EINVAL},
 	"fork/newpid":    {model.OK, model.ERESTARTNOINTR, model.EINTR, model.EAGAIN, model.ENOMEM, model.EINVAL, model.ENOSPC},
 	"fork/parent":    {model.OK, model.ERESTARTNOINTR, model.EINTR, model.EAGAIN, model.ENOMEM, model.EINVAL},
@@ -713,6 +727,12 @@ var allowed = map[string][]model.Errno{
 	"sigaction":              {model.OK},
 	"wait":                   {model.OK, model.ECHILD, model.EINTR},
 	"pause":                  {model.EINTR},
+	"exec":                   {model.OK, model.EAGAIN}, // OK: the new program runs
+	"setpgid":                {model.OK, model.EINVAL, model.ESRCH, model.EPERM, model.EACCES},
+	"kill_pgrp":              {model.OK, model.ESRCH},
+	"setsid":                 {model.OK, model.EPERM},
+	"oom":                    {model.OK, model.EAGAIN, model.ENOMEM, model.EINTR, model.EINVAL, model.ENOENT},
+	"memory.oom.group":       {model.OK, model.ENOENT, model.ENODEV, model.EINVAL},
 	"read":                   {model.OK, model.ENOENT, model.ENODEV, model.EOPNOTSUPP},
 }
 
@@ -833,6 +853,9 @@ func (m *machine) predict(o op) []model.Errno {
 		}
 		return []model.Errno{model.OK}
 	case "kill":
+		if o.Pid <= 0 {
+			return []model.Errno{model.OK, model.ESRCH} // a process group or the broadcast
+		}
 		if k.FindTask(tk.NS, o.Pid) == model.NoTask {
 			return []model.Errno{model.ESRCH}
 		}
@@ -903,7 +926,7 @@ func (m *machine) checkResult(c *call, id model.TaskID) {
 			}
 			m.checkReapedStatus(o, id)
 		}
-	case c.class == "fork/0" || c.class == "fork/thread" || c.class == "fork/newpid" || c.class == "fork/parent" || c.class == "fork/into":
+	case c.class == "fork/0" || c.class == "fork/thread" || c.class == "fork/newpid" || c.class == "fork/parent" || c.class == "fork/into" || c.class == "fork/vfork":
 		switch tk.Err {
 		case model.ERESTARTNOINTR:
 			if !k.NeedsKernelStep(id) {
@@ -923,6 +946,12 @@ func (m *machine) checkResult(c *call, id model.TaskID) {
 			m.fatalf("%s: returned pid %d", o, tk.Ret)
 		}
 		ch := k.FindTask(tk.NS, tk.Ret)
+		if c.class == "fork/vfork" && (ch == model.NoTask || k.Task(ch).Parent != id) {
+			// The vfork parent returns once the child exec'd or exited:
+			// the child may have been reaped meanwhile, and its pid
+			// reused, before the parent runs again.
+			return
+		}
 		if ch == model.NoTask {
 			m.fatalf("%s: returned pid %d, which maps to no task", o, tk.Ret)
 		}
@@ -955,6 +984,10 @@ func (m *machine) checkResult(c *call, id model.TaskID) {
 			(k.FatalSignalPending(ch) || k.GroupOf(ch).Flags&model.SIGNAL_GROUP_EXIT != 0) {
 			m.fatalf("%s: CLONE_INTO_CGROUP child %s was killed at birth", o, k.Describe(ch))
 		}
+		if c.class == "fork/vfork" {
+			// Both may have been migrated while the parent waited.
+			return
+		}
 		want := tk.Cgroup
 		if o.Flags&model.CLONE_INTO_CGROUP != 0 {
 			want = o.Cg
@@ -962,9 +995,37 @@ func (m *machine) checkResult(c *call, id model.TaskID) {
 		if ck.Cgroup != want {
 			m.fatalf("%s: child %s in cgroup %d, want %d", o, k.Describe(ch), ck.Cgroup, want)
 		}
+	case c.class == "oom":
+		if k.OomLockOwner() == id {
+			m.fatalf("%s returned %s holding oom_lock", o, tk.Err)
+		}
+		if tk.Err == model.OK && tk.Ret > 0 {
+			// __oom_kill_process marked what it killed (mark_oom_victim).
+			marked := false
+			for i := 0; i < k.NumTasks(); i++ {
+				if v := model.TaskID(i); k.Task(v).Group != model.NoGroup && k.GroupOf(v).OomVictim {
+					marked = true
+				}
+			}
+			if !marked {
+				m.fatalf("%s returned OK, and no process is marked as an OOM victim", o)
+			}
+		}
 	case c.class == "read":
 		if tk.Err == model.OK && tk.Ret != int32(len(m.out)) {
 			m.fatalf("%s returned %d for %d bytes", o, tk.Ret, len(m.out))
+		}
+	case c.class == "kill_pgrp":
+		// OK exactly when the group (or, for -1, the set of processes the
+		// caller sees above pid 1, its own excepted) had a member at the
+		// call; each was then SIGKILLed (the call is one step).
+		if (tk.Err == model.OK) != (len(c.victims) > 0) {
+			m.fatalf("%s returned %s with %d member(s) at the call", o, tk.Err, len(c.victims))
+		}
+		if tk.Err == model.OK && o.Sig == model.SIGKILL {
+			for _, v := range c.victims {
+				m.checkKilled(o, id, v)
+			}
 		}
 	case c.class == "kill":
 		if (tk.Err == model.OK) != (c.target != model.NoTask) {
@@ -983,6 +1044,27 @@ func (m *machine) checkResult(c *call, id model.TaskID) {
 	case c.class == "rmdir":
 		if tk.Err == model.OK && k.Cgroup(o.Cg).Online {
 			m.fatalf("%s: OK but the cgroup is online", o)
+		}
+	case c.class == "setsid":
+		if tk.Err == model.OK {
+			ns := tk.NS
+			if me := k.GroupOf(o.T).Leader; tk.Ret != k.PidIn(me, ns) || k.Sid(o.T, ns) != tk.Ret || k.Pgid(o.T, ns) != tk.Ret || !k.GroupOf(o.T).SessionLeader {
+				m.fatalf("%s: returned %d, but sid %d pgid %d leader %v", o, tk.Ret, k.Sid(o.T, ns), k.Pgid(o.T, ns), k.GroupOf(o.T).SessionLeader)
+			}
+		}
+	case c.class == "setpgid":
+		if tk.Err == model.OK {
+			ns := tk.NS
+			pid, pgid := o.Pid, int32(o.NS)
+			if pid == 0 {
+				pid = k.PidIn(k.GroupOf(o.T).Leader, ns)
+			}
+			if pgid == 0 {
+				pgid = pid
+			}
+			if p := k.FindTask(ns, pid); p == model.NoTask || k.Pgid(p, ns) != pgid {
+				m.fatalf("%s: OK, but the process group of pid %d is not %d", o, pid, pgid)
+			}
 		}
 	default: // cgroup file writes
 		if tk.Err == model.OK && tk.Ret != int32(len(o.Str)) {
@@ -1051,6 +1133,38 @@ func (m *machine) checkMigrated(o op, target model.TaskID) {
 // the target's process (complete_signal, reference 3.3) unless it is the
 // global init, a kthread, a SIGNAL_UNKILLABLE init the sender cannot force
 // (same namespace), or every thread of it is already exiting.
+// pgrpVictims are the processes kill(o.Pid) reaches: the members of the
+// caller's process group (0) or of process group -o.Pid, or, for -1, every
+// process the caller sees with a pid above 1 but its own (unreleased
+// leaders, zombies included).
+func (m *machine) pgrpVictims(o op) []model.TaskID {
+	k := m.k
+	ns := k.Task(o.T).NS
+	var out []model.TaskID
+	for i := 0; i < k.NumTasks(); i++ {
+		v := model.TaskID(i)
+		vk := k.Task(v)
+		if vk.Group == model.NoGroup || !k.IsLeader(v) || (vk.Exit == model.ExitDead && k.FindTask(ns, k.PidIn(v, ns)) != v) {
+			continue
+		}
+		switch {
+		case o.Pid == -1:
+			if k.PidIn(v, ns) > 1 && vk.Group != k.Task(o.T).Group {
+				out = append(out, v)
+			}
+		case o.Pid == 0:
+			if k.GroupOf(v).Pgid != model.NoTask && k.GroupOf(v).Pgid == k.GroupOf(o.T).Pgid {
+				out = append(out, v)
+			}
+		default:
+			if p := k.Pgid(v, ns); p != 0 && p == -o.Pid {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
+}
+
 func (m *machine) checkKilled(o op, sender, v model.TaskID) {
 	k := m.k
 	vk := k.Task(v)
@@ -1199,7 +1313,8 @@ func (m *machine) threads(g model.GroupID) []model.TaskID {
 // checkVictims: every process linked in the subtree when cgroup.kill took
 // cgroup_mutex has been signalled when the write returns (reference 1.2;
 // the documented escapes are children of forks in flight, which are not
-// linked yet). Exempt as in auditKill.
+// linked yet). Exempt as in auditKill, and a process whose thread has
+// completed an exec since (it took over the leader the walk skipped).
 func (m *machine) checkVictims(o op, writer model.TaskID, victims []model.TaskID) {
 	k := m.k
 	for _, v := range victims {
@@ -1211,7 +1326,7 @@ func (m *machine) checkVictims(o op, writer model.TaskID, victims []model.TaskID
 		if g.Flags&model.SIGNAL_UNKILLABLE != 0 && k.PidIn(writer, vk.NS) != 0 {
 			continue
 		}
-		if k.Task(g.Leader).Flags&model.PF_EXITING != 0 || g.Flags&model.SIGNAL_GROUP_EXIT != 0 {
+		if k.Task(g.Leader).Flags&model.PF_EXITING != 0 || g.Flags&model.SIGNAL_GROUP_EXIT != 0 || g.GroupExec || k.ExecHeir(v) != model.NoTask {
 			continue
 		}
 		for _, th := range m.threads(vk.Group) {
@@ -1225,8 +1340,11 @@ func (m *machine) checkVictims(o op, writer model.TaskID, victims []model.TaskID
 // auditKill: with the atomic kill, right after a successful cgroup.kill
 // every process linked in the subtree has been signalled. Exempt: kthreads,
 // SIGNAL_UNKILLABLE groups (ns inits the writer cannot force, global init),
-// and groups whose leader is already exiting (reference 1.3: the SIGKILL
-// goes to the PF_EXITING leader and does not reach the other threads).
+// groups whose leader is already exiting (reference 1.3: the SIGKILL goes
+// to the PF_EXITING leader and does not reach the other threads), and
+// groups with a thread in de_thread (exec-vs-kill: the leader zapped by
+// the exec is skipped, SIGKILL already pending, and the exec'ing thread
+// is not a leader, which CSS_TASK_ITER_PROCS never yields).
 func (m *machine) auditKill(o op) {
 	k := m.k
 	for _, d := range m.subtree(o.Cg) {
@@ -1239,7 +1357,7 @@ func (m *machine) auditKill(o op) {
 			if vk.Flags&model.PF_KTHREAD != 0 || g.Flags&model.SIGNAL_UNKILLABLE != 0 {
 				continue
 			}
-			if k.Task(g.Leader).Flags&model.PF_EXITING != 0 {
+			if k.Task(g.Leader).Flags&model.PF_EXITING != 0 || g.GroupExec {
 				continue
 			}
 			if k.FatalSignalPending(v) || vk.Flags&model.PF_EXITING != 0 || g.Flags&model.SIGNAL_GROUP_EXIT != 0 {
@@ -1430,6 +1548,11 @@ func (m *machine) checkTasks(t *rapid.T) {
 			continue
 		}
 		want := tk.Exit == model.ExitDead || tk.Exit == model.ExitZombie && len(m.threads(tk.Group)) == 1
+		if h := k.ExecHeir(v); h != model.NoTask {
+			// A thread that exec'd took over v's struct pid (transfer_pid
+			// in de_thread): v's pidfd is now that thread's.
+			want = k.PidfdReadable(h)
+		}
 		if got := k.PidfdReadable(v); got != want {
 			m.fatalf("PidfdReadable(%s) = %v, want %v (%s, %d unreleased threads)", k.Describe(v), got, want, tk.Exit, len(m.threads(tk.Group)))
 		}
@@ -1482,7 +1605,7 @@ func (m *machine) charged() []int32 {
 		}
 		// A fork past cgroup_can_fork (PC ≥ forkCommit = 3) whose child
 		// is not linked yet (committed or not) is charged to its destination.
-		if f := tk.Frame; f.Path == model.KFork && f.PC >= 3 && f.Child != model.NoTask && k.Task(f.Child).Cgroup == model.NoCgroup {
+		if f := tk.Frame; f.Path == model.KFork && (f.PC == 3 || f.PC == 4) && f.Child != model.NoTask && k.Task(f.Child).Cgroup == model.NoCgroup {
 			charged[f.Cg]++
 		}
 	}
@@ -1645,7 +1768,7 @@ func (m *machine) actions() map[string]func(*rapid.T) {
 			c := m.userTasks()
 			me = c[len(c)-1]
 		}
-		kind := rapid.SampledFrom([]string{"0", "thread", "newpid", "parent", "into"}).Draw(t, "clone")
+		kind := rapid.SampledFrom([]string{"0", "thread", "newpid", "parent", "into", "vfork"}).Draw(t, "clone")
 		o := op{Kind: "fork", T: me, Cg: model.NoCgroup}
 		switch kind {
 		case "thread":
@@ -1654,6 +1777,8 @@ func (m *machine) actions() map[string]func(*rapid.T) {
 			o.Flags = model.CLONE_NEWPID
 		case "parent":
 			o.Flags = model.CLONE_PARENT
+		case "vfork":
+			o.Flags = model.CLONE_VFORK
 		case "into":
 			o.Flags = model.CLONE_INTO_CGROUP
 			o.Cg = m.drawCgroup(t, "cgroup", nonRoot)
@@ -1709,6 +1834,15 @@ func (m *machine) actions() map[string]func(*rapid.T) {
 			}
 			m.do(op{Kind: "exit", T: me, Pid: rapid.Int32Range(0, 3).Draw(t, "status")}, "")
 		},
+		// execve by any task but the global init's (its exec would zap
+		// the init's other threads, as exit_group would): de_thread.
+		"exec": func(t *rapid.T) {
+			me, ok := m.caller(t, func(x model.TaskID) bool { return !inInit(x) })
+			if !ok {
+				return
+			}
+			m.do(op{Kind: "exec", T: me}, "exec")
+		},
 		"exit_group": func(t *rapid.T) {
 			me, ok := m.caller(t, func(x model.TaskID) bool { return !inInit(x) })
 			if !ok {
@@ -1724,6 +1858,36 @@ func (m *machine) actions() map[string]func(*rapid.T) {
 			pid := m.drawPid(t, me, false)
 			sig := rapid.SampledFrom([]model.Signal{model.SIGKILL, model.SIGTERM, model.SIGSTOP, model.SIGCONT, model.SIGUSR1}).Draw(t, "sig")
 			m.do(op{Kind: "kill", T: me, Pid: pid, Sig: sig}, "kill")
+		},
+		// kill(0), kill(-pgid) of a visible pid (a process group or not)
+		// and kill(-1): process groups and the broadcast.
+		"kill_pgrp": func(t *rapid.T) {
+			me, ok := m.caller(t, nil)
+			if !ok {
+				return
+			}
+			pid := -m.drawPid(t, me, true)
+			if rapid.IntRange(0, 3).Draw(t, "broadcast") == 0 {
+				pid = -1
+			}
+			sig := rapid.SampledFrom([]model.Signal{model.SIGKILL, model.SIGTERM, model.SIGSTOP, model.SIGCONT, model.SIGUSR1}).Draw(t, "sig")
+			m.do(op{Kind: "kill", T: me, Pid: pid, Sig: sig}, "kill_pgrp")
+		},
+		"setpgid": func(t *rapid.T) {
+			me, ok := m.caller(t, nil)
+			if !ok {
+				return
+			}
+			pid := m.drawPid(t, me, true)
+			pgid := m.drawPid(t, me, true)
+			m.do(op{Kind: "setpgid", T: me, Pid: pid, NS: model.NSID(pgid)}, "setpgid")
+		},
+		"setsid": func(t *rapid.T) {
+			me, ok := m.caller(t, nil)
+			if !ok {
+				return
+			}
+			m.do(op{Kind: "setsid", T: me}, "setsid")
 		},
 		"mkdir": func(t *rapid.T) {
 			me, ok := m.caller(t, nil)
@@ -1787,10 +1951,22 @@ func (m *machine) actions() map[string]func(*rapid.T) {
 				return
 			}
 			cg := m.drawCgroup(t, "cgroup", nil)
-			v := rapid.SampledFrom([]string{"+pids", "-pids", "+memory", "+cpu"}).Draw(t, "value")
+			v := rapid.SampledFrom([]string{"+pids", "-pids", "+memory", "-memory", "+cpu"}).Draw(t, "value")
 			m.do(op{Kind: "write", T: me, Cg: cg, File: model.FileSubtreeControl, Str: v}, model.FileSubtreeControl.String())
 		},
-		"type threaded":   write(model.FileType, nonRoot, "threaded"),
+		"type threaded": write(model.FileType, nonRoot, "threaded"),
+		"oom.group":     write(model.FileMemoryOomGroup, nonRoot, "1", "0", "2"),
+		// An OOM in any cgroup (the model refuses those t is not charged
+		// to, or that have no memcg), the hog any task.
+		"oom": func(t *rapid.T) {
+			me, ok := m.caller(t, nil)
+			if !ok {
+				return
+			}
+			cg := m.drawCgroup(t, "cgroup", nil)
+			hog := rapid.Int32Range(-1, int32(k().NumTasks()-1)).Draw(t, "hog")
+			m.do(op{Kind: "oom", T: me, Cg: cg, Pid: hog}, "oom")
+		},
 		"max.descendants": write(model.FileMaxDescendants, nil, "max", "0", "1", "2"),
 		"max.depth":       write(model.FileMaxDepth, nil, "max", "0", "1", "2"),
 		"pids.max":        write(model.FilePidsMax, pidsEnabled, "max", "0", "1", "2", "3", "5"),
@@ -1802,7 +1978,7 @@ func (m *machine) actions() map[string]func(*rapid.T) {
 			cg := m.drawCgroup(t, "cgroup", nonRoot)
 			f := rapid.SampledFrom([]model.CgroupFile{model.FileProcs, model.FileThreads, model.FileEvents,
 				model.FileType, model.FileFreeze, model.FileSubtreeControl, model.FileControllers,
-				model.FilePidsCurrent, model.FilePidsMax, model.FileStat}).Draw(t, "file")
+				model.FilePidsCurrent, model.FilePidsMax, model.FileStat, model.FileMemoryOomGroup}).Draw(t, "file")
 			m.do(op{Kind: "read", T: me, Cg: cg, File: f}, "read")
 			m.checkRead(op{Kind: "read", T: me, Cg: cg, File: f})
 		},

@@ -83,6 +83,9 @@ func (k *Kernel) Runnable(t TaskID) bool {
 		}
 		return k.reapable(t, f.Arg, f.Flags) != NoTask || !k.hasEligibleChild(t, f.Arg, f.Flags)
 	case KFork:
+		if f.PC == forkVforkWait {
+			return fatal || k.tasks[f.Child].vforkParent == NoTask
+		}
 		if f.PC == forkCanFork {
 			if f.Flags&CLONE_INTO_CGROUP != 0 && k.cgroupMutex != NoTask && k.cgroupMutex != t {
 				return false
@@ -92,6 +95,10 @@ func (k *Kernel) Runnable(t TaskID) bool {
 		return true
 	case KCgroupWrite:
 		return k.cgroupWriteRunnable(t)
+	case KExec:
+		return k.execRunnable(t)
+	case KOOM:
+		return k.oomRunnable(t)
 	case KExit:
 		switch f.PC {
 		case exitSignals:
@@ -118,7 +125,7 @@ func (k *Kernel) threadgroupChangeBlocked() bool { return k.tgWriter != NoTask }
 // before running user code). Otherwise its next step is user code.
 func (k *Kernel) NeedsKernelStep(t TaskID) bool {
 	tk := &k.tasks[t]
-	return tk.Frame.Path != KUser || k.signalWork(t) || tk.Frozen || tk.Stopped
+	return tk.Frame.Path != KUser || k.signalWork(t) || tk.Frozen || tk.Stopped || tk.handlerExit
 }
 
 // Step runs one kernel step of t. Precondition: Runnable(t) and
@@ -146,6 +153,15 @@ func (k *Kernel) Step(t TaskID) {
 		if tk.Stopped {
 			return
 		}
+		if tk.handlerExit {
+			// Back in user mode with nothing to deliver: the handler
+			// runs and calls exit_group(0).
+			tk.handlerExit = false
+			k.ExitGroup(t, 0)
+			if k.tracing {
+				k.notef("%s's handler called exit_group(0)", k.Describe(t))
+			}
+		}
 	case KWait:
 		if k.signalWork(t) {
 			if k.signalPending(t) {
@@ -161,6 +177,10 @@ func (k *Kernel) Step(t TaskID) {
 		k.stepExit(t)
 	case KCgroupWrite:
 		k.stepCgroupWrite(t)
+	case KExec:
+		k.stepExec(t)
+	case KOOM:
+		k.stepOOM(t)
 	}
 }
 
@@ -170,13 +190,39 @@ func (k *Kernel) Pause(t TaskID) {
 	k.tasks[t].Frame = Frame{Path: KPause, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask, Cset: NoCset, Dcset: NoCset}
 }
 
-// Kill is kill(2) with pid > 0, resolved in the caller's pid namespace:
-// group_send_sig_info(sig, SI_USER, task, PIDTYPE_TGID). sig 0 only checks
-// that the pid exists.
+// Kill is kill(2) (kill_something_info). pid > 0 is resolved in the
+// caller's pid namespace: group_send_sig_info(sig, SI_USER, task,
+// PIDTYPE_TGID). pid 0 is the caller's process group and -N process group
+// N (__kill_pgrp_info: every member, PIDTYPE_PGID; ESRCH if it has none);
+// -1 is every process whose pid the caller sees above 1, the caller's own
+// excepted (PIDTYPE_MAX; ESRCH if there is none). sig 0 only checks.
 func (k *Kernel) Kill(t TaskID, pid int32, sig Signal) {
 	k.begin(t, "kill_pid_info")
-	if pid <= 0 || sig < 0 || sig >= NSIG {
-		k.finish(t, -1, EINVAL)
+	if sig < 0 || sig >= NSIG || pid == -1<<31 {
+		k.finish(t, -1, EINVAL) // valid_signal; INT_MIN cannot be negated
+		return
+	}
+	if pid <= 0 {
+		// kill_something_info, under tasklist_lock: -1 is every process
+		// but init and the caller's own; 0 the caller's process group;
+		// -N the process group N.
+		var err Errno
+		switch {
+		case pid == -1:
+			k.begin(t, "kill_something_info")
+			err = k.killAll(t, sig)
+		case pid == 0:
+			k.begin(t, "__kill_pgrp_info")
+			err = k.killPgrp(t, k.groups[k.tasks[t].Group].Pgid, sig)
+		default:
+			k.begin(t, "__kill_pgrp_info")
+			err = k.killPgrp(t, k.findPidOwner(t, -pid), sig)
+		}
+		if err != OK {
+			k.finish(t, -1, err)
+		} else {
+			k.finish(t, 0, OK)
+		}
 		return
 	}
 	v := k.FindTask(k.tasks[t].NS, pid)
@@ -305,11 +351,14 @@ func (k *Kernel) SetupInit(user UserRegs) TaskID {
 	k.tasks = append(k.tasks, Task{
 		Group: GroupID(len(k.groups)), Parent: NoTask, childHead: NoTask, childTail: NoTask,
 		sibNext: NoTask, sibPrev: NoTask, thrNext: NoTask, thrPrev: NoTask,
-		Cset: NoCset, Cgroup: NoCgroup, cgNext: NoTask, cgPrev: NoTask, ExitSignal: SIGCHLD,
+		Cset: NoCset, Cgroup: NoCgroup, cgNext: NoTask, cgPrev: NoTask, ExitSignal: SIGCHLD, execHeir: NoTask, vforkParent: NoTask,
 		Frame: Frame{Path: KUser, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask, Cset: NoCset, Dcset: NoCset},
 		User:  user, NS: NoNS,
 	})
-	k.groups = append(k.groups, Group{Leader: t, threadHead: t, threadTail: t, Live: 1, NrThreads: 1, Flags: SIGNAL_UNKILLABLE})
+	// The global init leads its session and process group, as an init
+	// does once it has called setsid() (pid 1's, not init_struct_pid's).
+	k.groups = append(k.groups, Group{Leader: t, threadHead: t, threadTail: t, Live: 1, NrThreads: 1, Flags: SIGNAL_UNKILLABLE,
+		Pgid: t, Sid: t, SessionLeader: true})
 	if err := k.allocPid(t, RootNS); err != OK {
 		panic("SetupInit: " + err.String())
 	}
@@ -335,10 +384,10 @@ func (k *Kernel) SetupKthread(movable bool) TaskID {
 	k.tasks = append(k.tasks, Task{
 		Flags: flags, Group: GroupID(len(k.groups)), Parent: NoTask, childHead: NoTask, childTail: NoTask,
 		sibNext: NoTask, sibPrev: NoTask, thrNext: NoTask, thrPrev: NoTask,
-		Cset: NoCset, Cgroup: NoCgroup, cgNext: NoTask, cgPrev: NoTask, ExitSignal: SIGCHLD,
+		Cset: NoCset, Cgroup: NoCgroup, cgNext: NoTask, cgPrev: NoTask, ExitSignal: SIGCHLD, execHeir: NoTask, vforkParent: NoTask,
 		Frame: Frame{Path: KIdle, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask, Cset: NoCset, Dcset: NoCset}, NS: NoNS,
 	})
-	g := Group{Leader: t, threadHead: t, threadTail: t, Live: 1, NrThreads: 1}
+	g := Group{Leader: t, threadHead: t, threadTail: t, Live: 1, NrThreads: 1, Pgid: NoTask, Sid: NoTask}
 	g.ign = ^Sigset(0)
 	k.groups = append(k.groups, g)
 	if err := k.allocPid(t, RootNS); err != OK {
@@ -494,6 +543,7 @@ func (k *Kernel) PidfdOpen(t TaskID, pid int32) {
 // that is not a leader (a PIDFD_THREAD pidfd) it is readable once the
 // thread has exited (exit_notify releases it at once).
 func (k *Kernel) PidfdReadable(t TaskID) bool {
+	t = k.PidHolder(t) // the pinned struct pid, taken over by an exec
 	switch tk := &k.tasks[t]; tk.Exit {
 	case ExitDead:
 		return true
@@ -508,10 +558,35 @@ func (k *Kernel) PidfdReadable(t TaskID) bool {
 // (kill_pid_info_type with PIDTYPE_TGID). Once the pinned pid has been
 // released (release_task), the pidfd names no task: ESRCH, never another
 // process that got the number since.
-func (k *Kernel) PidfdSendSignal(t, v TaskID, sig Signal) {
+func (k *Kernel) PidfdSendSignal(t, v TaskID, sig Signal) { k.PidfdSendSignalFlags(t, v, sig, 0) }
+
+// PidfdSendSignalFlags is pidfd_send_signal(pidfd, sig, NULL, flags) for
+// a pidfd of the process led by v: at most one of PIDFD_SIGNAL_THREAD (the
+// task itself, PIDTYPE_PID), PIDFD_SIGNAL_THREAD_GROUP (the default for a
+// process's pidfd) and PIDFD_SIGNAL_PROCESS_GROUP (kill_pgrp_info on the
+// pidfd's pid: the process group whose id it is, ESRCH if it has no
+// member), else EINVAL.
+func (k *Kernel) PidfdSendSignalFlags(t, v TaskID, sig Signal, flags uint32) {
 	k.begin(t, "pidfd_send_signal")
-	if v < 0 || int(v) >= len(k.tasks) || sig < 0 || sig >= NSIG {
+	all := PIDFD_SIGNAL_THREAD | PIDFD_SIGNAL_THREAD_GROUP | PIDFD_SIGNAL_PROCESS_GROUP
+	if v < 0 || int(v) >= len(k.tasks) || sig < 0 || sig >= NSIG || flags&^all != 0 || flags&(flags-1) != 0 {
 		k.finish(t, -1, EINVAL)
+		return
+	}
+	// The pidfd pins the struct pid, which a thread that exec'd took over
+	// from the leader it pinned (transfer_pid in de_thread).
+	v = k.PidHolder(v)
+	if flags == PIDFD_SIGNAL_PROCESS_GROUP {
+		// The struct pid may outlive its task as a process group's id.
+		if !k.pidHeld(v) {
+			k.finish(t, -1, ESRCH)
+			return
+		}
+		if err := k.killPgrp(t, v, sig); err != OK {
+			k.finish(t, -1, err)
+			return
+		}
+		k.finish(t, 0, OK)
 		return
 	}
 	if k.tasks[v].Exit == ExitDead || !k.tasks[v].pidAttached {
@@ -519,7 +594,7 @@ func (k *Kernel) PidfdSendSignal(t, v TaskID, sig Signal) {
 		return
 	}
 	if sig != 0 {
-		k.sendSignal(sig, infoUser, v, true, t)
+		k.sendSignal(sig, infoUser, v, flags != PIDFD_SIGNAL_THREAD, t)
 	}
 	k.finish(t, 0, OK)
 }
@@ -536,7 +611,7 @@ func (k *Kernel) Threads(t TaskID) []TaskID {
 
 var stepNames = map[KPath][]string{
 	KFork: {"copy_process: flag and signal checks", "copy_process: alloc_pid", "cgroup_can_fork",
-		"copy_process: re-checks and commit", "cgroup_post_fork"},
+		"copy_process: re-checks and commit", "cgroup_post_fork", "wait_for_vfork_done"},
 	KCgroupWrite: {"waiting for cgroup_mutex", "cgroup_attach_lock (threadgroup rwsem), then cgroup_attach_task",
 		"__cgroup_kill: set CGRP_KILL / kill_seq++", "css_task_iter_start", "css_task_iter_next",
 		"send_sig(SIGKILL)", "__cgroup_kill: clear CGRP_KILL, next cgroup"},
@@ -545,6 +620,9 @@ var stepNames = map[KPath][]string{
 		"zap_pid_ns_processes: wait for pid_allocated == init_pids", "zap (2007): terminating = 1",
 		"zap (2007): kill_proc one pid a step", "exit_notify: reparent, zombie, notify", "final context switch"},
 	KWait: {"do_wait"}, KPause: {"sys_pause"}, KIdle: {"kthread idle"},
+	KExec: {"de_thread: zap_other_threads", "de_thread: wait for the other threads", "de_thread: wait for the old leader, take over its pid"},
+	KOOM: {"mem_cgroup_out_of_memory: oom_lock, select_bad_process", "oom_kill_process: the victim and its oom group",
+		"css_task_iter_start (oom group walk)", "css_task_iter_next (oom group walk)", "oom_kill_memcg_member"},
 }
 
 // StepName describes, in kernel terms, the step t takes next ("user" in

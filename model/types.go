@@ -138,6 +138,21 @@ type Task struct {
 	// newTask is TASK_NEW: committed by copy_process, not yet woken by
 	// wake_up_new_task.
 	newTask bool
+	// handlerExit: handle_signal has pushed the frame of a handler that
+	// calls exit_group(0) (HandlerExit), and the task has not yet run
+	// it. The handler runs when the task reaches user mode with no signal
+	// left to deliver: exit_to_user_mode_loop calls get_signal again
+	// while TIF_SIGPENDING is set, so a SIGSTOP or SIGKILL pending behind
+	// the handled signal acts first.
+	handlerExit bool
+	// vforkParent is the parent waiting in wait_for_vfork_done until this
+	// task, born of a CLONE_VFORK, execs or exits (task->vfork_done),
+	// else NoTask.
+	vforkParent TaskID
+	// execHeir is the thread that took over this task's pid when it
+	// exec'd while this task was the group leader (de_thread), else
+	// NoTask: a pidfd of this task refers to it since.
+	execHeir TaskID
 }
 
 // UserRegs is the user-mode state of a task: the program it runs and its
@@ -179,9 +194,27 @@ type Group struct {
 	GroupExitCode int32
 	// NoCldWait is SA_NOCLDWAIT on the SIGCHLD action.
 	NoCldWait bool
+	// Pgid and Sid are the process's process group and session
+	// (signal->pids[PIDTYPE_PGID] and [PIDTYPE_SID]) as the task owning
+	// that struct pid, which may have been released since (model/pgrp.go);
+	// NoTask once the group's leader is released. SessionLeader is
+	// signal->leader (setsid).
+	Pgid, Sid     TaskID
+	SessionLeader bool
+	// GroupExec is signal->group_exec_task != NULL: a thread is in
+	// de_thread, the other threads are being killed (their do_group_exit
+	// exits with code 0 and takes nobody else along).
+	GroupExec bool
 	// IsChildSubreaper / HasChildSubreaper: PR_SET_CHILD_SUBREAPER state.
 	IsChildSubreaper  bool
 	HasChildSubreaper bool
+	// OomScoreAdj is signal->oom_score_adj (-1000..1000), inherited at
+	// fork (copy_signal); OOM_SCORE_ADJ_MIN exempts the process from the
+	// OOM killer (oom_badness, oom_kill_memcg_member).
+	OomScoreAdj int16
+	// OomVictim is signal->oom_mm != NULL (tsk_is_oom_victim): the OOM
+	// killer has marked the process (mark_oom_victim); never cleared.
+	OomVictim bool
 }
 
 // PidNS is a pid namespace (struct pid_namespace).
@@ -271,6 +304,10 @@ type Cgroup struct {
 	KillSeq  uint32
 	// Freeze is the cgroup's own cgroup.freeze value.
 	Freeze bool
+	// OomGroup is memory.oom.group (memcg->oom_group): an OOM kill of a
+	// process below takes the whole cgroup with it. Only a cgroup with a
+	// memory css has it (see memcgEnabled).
+	OomGroup bool
 	// PidsMax is pids.max (-1 is "max"); PidsCurrent the hierarchical
 	// charge; PidsEventsMax the "max" line of pids.events.
 	PidsMax, PidsCurrent, PidsEventsMax int32
@@ -313,6 +350,12 @@ type CssSet struct {
 	taskHead, taskTail   TaskID
 	dyingHead, dyingTail TaskID
 	nrTasks              int32
+	// order is the css_set's place in creation order among the live
+	// css_sets (0 is the oldest; freeing one renumbers the younger ones).
+	// A css_set is added at the tail of its memory css's e_csets list
+	// when find_css_set creates it, so a memcg's e_csets are its css_sets
+	// in this order (the slot index is not: slots are reused).
+	order int32
 }
 
 // Action returns the disposition of sig.
@@ -353,9 +396,11 @@ const (
 	KPause
 	KCgroupWrite
 	KIdle // a kernel thread's idle loop; never runnable
+	KExec // execve's de_thread
+	KOOM  // a memcg (or global) OOM: mem_cgroup_out_of_memory → out_of_memory
 )
 
-var kpathNames = [...]string{"user", "fork", "exit", "wait4", "pause", "cgroup-write", "kthread-idle"}
+var kpathNames = [...]string{"user", "fork", "exit", "wait4", "pause", "cgroup-write", "kthread-idle", "execve", "oom"}
 
 // String names the path.
 func (p KPath) String() string { return kpathNames[p] }
@@ -376,7 +421,8 @@ type Frame struct {
 	Seq uint32
 	// Cg is the target cgroup (CLONE_INTO_CGROUP, or the file's cgroup).
 	Cg CgroupID
-	// Cur is the cgroup a cgroup.kill walk is in. Its css_task_iter is
+	// Cur is the cgroup a cgroup.kill walk is in (or the memcg an OOM
+	// group walk is in, model/oom.go). Its css_task_iter is
 	// Cset (it->cur_cset), Dcset (it->cur_dcset: the css_set at cset_pos
 	// on Cur's cset_links, whose threaded_csets the walk visits after it)
 	// and the position Iter on list iterList of Cset (task_pos: the next
@@ -392,6 +438,10 @@ type Frame struct {
 	Arg, Arg2, Arg3 int32
 	Path            KPath
 	PC              uint8
+	// Delayed is an in-flight fork's multiprocess_signals (copy_process):
+	// the process group and broadcast signals sent to the forking process
+	// after its early signal check; the child starts with them pending.
+	Delayed Sigset
 	// iterList is which list of Cset Iter is on (tasks or dying), or
 	// onNoList at the end of the walk.
 	iterList cgList

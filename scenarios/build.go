@@ -84,6 +84,12 @@ func (sp *spec) buildSetup(opts model.Options, initLevel int) (*sim.World, *Setu
 			}
 			h = t
 		}
+		// The scenario's init leads a session and process group of its
+		// own, as the global init does (and as the real harness's init
+		// makes itself with setsid(2)).
+		if _, err := w.Call(h, func(k *model.Kernel) { k.Setsid(h) }); err != nil {
+			return nil, nil, fmt.Errorf("init at pid namespace level %d: setsid: %w", initLevel, err)
+		}
 		b.ids[init.name] = h
 	}
 	b.setup.Tasks = append(b.setup.Tasks, SetupTask{Name: init.name, ID: b.ids[init.name], Prog: b.progs[init.name], Settle: init.sleeper})
@@ -144,7 +150,7 @@ func (sp *spec) buildSetup(opts model.Options, initLevel int) (*sim.World, *Setu
 	}
 	if sp.gate != nil && d.err == nil {
 		if label := sp.explore.KillGate; !b.hasLabel(label) {
-			d.failf(sp.gate, "kill-gate: no call is labelled %q (want the label of the cgroup.kill write)", label)
+			d.failf(sp.gate, "kill-gate: no call is labelled %q (want the label of the cgroup.kill write or the oom event)", label)
 		} else {
 			w.Gate = sim.KillGate(label)
 		}
@@ -314,6 +320,17 @@ func (b *builder) mkTask(t *taskSpec) {
 			}
 			w.SetName(th, fmt.Sprintf("%s.t%d", t.name, i))
 		}
+	}
+	if t.oomAdj != nil {
+		adj := int(d.int(t.oomAdj, "oom_score_adj", model.OOM_SCORE_ADJ_MIN, model.OOM_SCORE_ADJ_MAX))
+		if d.err != nil {
+			return
+		}
+		if errno := w.K.SetupOomScoreAdj(id, adj); errno != model.OK {
+			d.failf(t.oomAdj, "task %q: oom_score_adj %d: %v", t.name, adj, errno)
+			return
+		}
+		b.setup.Tasks[len(b.setup.Tasks)-1].OomScoreAdj = adj
 	}
 	if t.v1 != nil {
 		st.V1 = d.str(t.v1, "v1")

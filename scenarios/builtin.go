@@ -199,6 +199,9 @@ type Outcome struct {
 	// ShrinkCut is true when shrinking stopped at its budget: Schedule
 	// reproduces the violation but may not be the shortest.
 	ShrinkCut bool
+	// Truncated counts the random runs cut at MaxSteps before their end:
+	// their final checks did not run.
+	Truncated int
 }
 
 // DefaultShrinkBudget is the shrinking budget of a random exploration, in
@@ -235,6 +238,9 @@ func (s *Scenario) Explore(opts model.Options, x Exploration) (*Outcome, error) 
 		out.FirstSeed, out.LastSeed = x.FirstSeed, x.LastSeed
 		for seed := x.FirstSeed; seed <= x.LastSeed; seed++ {
 			res := explore.Random(w, seed, x.MaxSteps)
+			if res.Truncated {
+				out.Truncated++
+			}
 			if res.Violation != "" {
 				out.Seed, out.Steps, out.Violation = seed, res.Steps, res.Violation
 				out.Schedule = res.Schedule

@@ -16,15 +16,18 @@ var builtinPrograms = []string{"pause", "ignore-sigchld", "reaper", "fork-bomb",
 // Actions of a program.
 var actionNames = []string{"pause", "exit", "exit-thread", "fork", "write", "read", "mkdir", "rmdir",
 	"kill", "wait", "reap", "unshare-pidns", "setns", "subreaper", "sigaction", "spin", "await",
-	"repeat", "forever"}
+	"repeat", "forever", "exec", "setpgid", "setsid", "oom"}
 
 // Keys of the actions that take a mapping.
 var (
 	forkKeys      = []string{"label", "expect", "into", "flags", "child"}
+	execKeys      = []string{"program", "label", "expect"}
+	oomKeys       = []string{"cgroup", "victim", "label", "expect"}
 	writeKeys     = []string{"file", "value", "label", "expect"}
 	readKeys      = []string{"file", "label", "expect", "data"}
 	dirKeys       = []string{"path", "label", "expect"}
-	killKeys      = []string{"task", "pid", "signal", "label", "expect"}
+	killKeys      = []string{"task", "pid", "pgrp", "signal", "label", "expect"}
+	setpgidKeys   = []string{"pid", "pgid", "label", "expect"}
 	waitKeys      = []string{"pid", "flags", "label", "expect"}
 	sigactionKeys = []string{"signal", "action"}
 	awaitKeys     = []string{"unpopulated", "populated", "frozen", "exited", "zombie", "procs", "fork-past-can-fork"}
@@ -121,6 +124,16 @@ func (c *compiler) action(n *yaml.Node) {
 		c.emit(sim.Instr{Op: op, A: int32(code)})
 	case "fork":
 		c.fork(n, arg)
+	case "exec":
+		if !needArg() {
+			return
+		}
+		c.exec(n, arg)
+	case "oom":
+		if !needArg() {
+			return
+		}
+		c.oom(n, arg)
 	case "write":
 		if !needArg() {
 			return
@@ -218,6 +231,15 @@ func (c *compiler) action(n *yaml.Node) {
 		}
 	case "subreaper":
 		c.emit(sim.Instr{Op: sim.OpSubreaper})
+	case "setsid":
+		in := sim.Instr{Op: sim.OpSetsid}
+		if arg != nil {
+			f := d.fields(arg, "setsid", []string{"label", "expect"})
+			in.Label = b.expectCall(n, f["label"], f["expect"], nil, "setsid")
+		}
+		c.emit(in)
+	case "setpgid":
+		c.setpgid(n, arg)
 	case "sigaction":
 		if !needArg() {
 			return
@@ -310,8 +332,12 @@ func (c *compiler) fork(n, arg *yaml.Node) {
 				in.A |= int32(model.CLONE_THREAD | model.CLONE_SIGHAND | model.CLONE_VM)
 			case "CLONE_PARENT":
 				in.A |= int32(model.CLONE_PARENT)
+			case "CLONE_VFORK":
+				// vfork(2) is CLONE_VM|CLONE_VFORK; the model has no
+				// memory, so only the wait is modelled.
+				in.A |= int32(model.CLONE_VFORK)
 			default:
-				d.failf(fl, "flags: want CLONE_NEWPID, CLONE_THREAD (with CLONE_SIGHAND|CLONE_VM) or CLONE_PARENT, got %q", s)
+				d.failf(fl, "flags: want CLONE_NEWPID, CLONE_THREAD (with CLONE_SIGHAND|CLONE_VM), CLONE_PARENT or CLONE_VFORK, got %q", s)
 			}
 		}
 		if v := f["into"]; v != nil {
@@ -342,6 +368,84 @@ func (c *compiler) fork(n, arg *yaml.Node) {
 	c.code[jump].A = c.pc()
 }
 
+// exec compiles `exec: PROGRAM` or `exec: {program: PROGRAM, label, expect}`:
+// execve(2) of a new program (a built-in name or a list of actions), which
+// the world holds as a program of its own. A successful exec does not
+// return (the new program starts); a label logs a failure (EAGAIN when
+// another exec or a group exit is in progress, or when the caller is
+// killed in de_thread).
+func (c *compiler) exec(n, arg *yaml.Node) {
+	b, d := c.b, c.b.d
+	prog, label := arg, ""
+	if arg.Kind == yaml.MappingNode {
+		f := d.fields(arg, "exec", execKeys)
+		if f["program"] == nil {
+			d.failf(arg, "exec: want program (a built-in name or a list of actions)")
+			return
+		}
+		prog = f["program"]
+		label = b.expectCall(n, f["label"], f["expect"], nil, "execve")
+	}
+	img := &compiler{b: b}
+	img.program(prog)
+	if d.err != nil {
+		return
+	}
+	id := b.w.AddProgram(fmt.Sprintf("exec@%d:%d", n.Line, n.Column), img.code)
+	c.emit(sim.Instr{Op: sim.OpExec, A: id, Label: label})
+}
+
+// setpgid compiles `setpgid` (setpgid(0, 0): a new process group led by
+// the caller) or `setpgid: {pid: 0|child, pgid: 0|child|TASK, label,
+// expect}`: pgid 0 is pid; a task name joins the process group whose id
+// is that task's pid.
+func (c *compiler) setpgid(n, arg *yaml.Node) {
+	b, d := c.b, c.b.d
+	in := sim.Instr{Op: sim.OpSetpgid, Target: model.NoTask}
+	if arg != nil {
+		f := d.fields(arg, "setpgid", setpgidKeys)
+		if v := f["pid"]; v != nil {
+			in.A = c.pid(v, 0)
+		}
+		if v := f["pgid"]; v != nil {
+			if s, _ := d.scalar(v, "pgid"); s == "child" || s == "0" {
+				in.B = c.pid(v, 0)
+			} else {
+				in.Target = b.task(v, "pgid")
+			}
+		}
+		in.Label = b.expectCall(n, f["label"], f["expect"], nil, "setpgid")
+	}
+	c.emit(in)
+}
+
+// oom compiles `oom: /cg` or `oom: {cgroup, victim, label, expect}`: the
+// task's allocation runs out of memory in the memory cgroup cg (`/` for a
+// global OOM), and the OOM killer runs in the task (model.Kernel.OOM).
+// victim names the task whose process holds the memory, the one
+// oom_badness ranks first; without it every candidate weighs the same
+// and the first of the walk is chosen.
+func (c *compiler) oom(n, arg *yaml.Node) {
+	b, d := c.b, c.b.d
+	in := sim.Instr{Op: sim.OpOOM, Target: model.NoTask}
+	if arg.Kind == yaml.ScalarNode {
+		in.Path = d.cgroupPath(arg, "oom")
+		c.emit(in)
+		return
+	}
+	f := d.fields(arg, "oom", oomKeys)
+	if f["cgroup"] == nil {
+		d.failf(arg, "oom: want cgroup (the memory cgroup whose limit the allocation hits, / for a global OOM)")
+		return
+	}
+	in.Path = d.cgroupPath(f["cgroup"], "cgroup")
+	if v := f["victim"]; v != nil {
+		in.Target = b.task(v, "victim")
+	}
+	in.Label = b.expectCall(n, f["label"], f["expect"], nil, "OOM in "+in.Path)
+	c.emit(in)
+}
+
 func (c *compiler) kill(n, arg *yaml.Node) {
 	b, d := c.b, c.b.d
 	if arg == nil {
@@ -356,16 +460,25 @@ func (c *compiler) kill(n, arg *yaml.Node) {
 	}
 	f := d.fields(arg, "kill", killKeys)
 	switch {
-	case f["task"] != nil && f["pid"] != nil:
-		d.failf(arg, "kill: give task or pid, not both")
+	case (f["task"] != nil) && (f["pid"] != nil || f["pgrp"] != nil) || f["pid"] != nil && f["pgrp"] != nil:
+		d.failf(arg, "kill: give one of task, pid and pgrp")
 	case f["task"] != nil:
 		in.Target = b.task(f["task"], "task")
 	case f["pid"] != nil:
-		// The model has no process groups: kill(0), kill(-1), kill(-pgid)
-		// are not modelled.
-		in.A = c.pid(f["pid"], 1)
+		// kill(pid); 0 is the caller's process group, -1 every process
+		// the caller may signal but init and its own (kill_something_info).
+		in.A = c.pid(f["pid"], -1)
+	case f["pgrp"] != nil:
+		// kill(-pgid): the process group whose id is that task's pid (or
+		// the pid the caller's last fork returned).
+		in.Op = sim.OpKillPgrp
+		if s, _ := d.scalar(f["pgrp"], "pgrp"); s == "child" {
+			in.A = c.pid(f["pgrp"], 1)
+		} else {
+			in.Target = b.task(f["pgrp"], "pgrp")
+		}
 	default:
-		d.failf(arg, "kill: want task (a task's name) or pid (a number as the caller sees it, or child)")
+		d.failf(arg, "kill: want task (a task's name), pid (a number as the caller sees it, 0, -1, or child) or pgrp (a task whose pid is the process group's id, or child)")
 	}
 	if v := f["signal"]; v != nil {
 		in.B = int32(d.signal(v, "signal"))

@@ -19,9 +19,9 @@ const Version = 1
 // lists the same keys (a test keeps the two in step).
 var (
 	topKeys     = []string{"version", "name", "summary", "teaches", "source", "kernel", "cgroups", "tasks", "expect", "explore"}
-	kernelKeys  = []string{"kill", "zap", "populated", "pid_max"}
-	cgroupKeys  = []string{"path", "type", "subtree_control", "pids.max", "cgroup.max.depth", "cgroup.max.descendants", "freeze"}
-	taskKeys    = []string{"name", "parent", "cgroup", "pidns", "threads", "program", "killer", "kthread", "movable", "settle", "v1"}
+	kernelKeys  = []string{"kill", "zap", "populated", "pid_max", "fixes"}
+	cgroupKeys  = []string{"path", "type", "subtree_control", "pids.max", "cgroup.max.depth", "cgroup.max.descendants", "freeze", "memory.oom.group"}
+	taskKeys    = []string{"name", "parent", "cgroup", "pidns", "threads", "program", "killer", "kthread", "movable", "settle", "v1", "oom_score_adj"}
 	killerKeys  = []string{"name", "target", "init", "warmup"}
 	expectKeys  = []string{"violation", "under", "properties"}
 	underKeys   = []string{"kill", "zap", "populated", "violation"}
@@ -66,6 +66,7 @@ type taskSpec struct {
 	movable  bool
 	settle   *yaml.Node
 	v1       *yaml.Node
+	oomAdj   *yaml.Node
 	program  *yaml.Node
 	killer   *yaml.Node
 	sleeper  bool // the program is a built-in that goes to sleep
@@ -197,6 +198,16 @@ func (d *decoder) kernel(n *yaml.Node) model.Options {
 	if v := f["pid_max"]; v != nil {
 		o.PidMax = int32(d.int(v, "pid_max", 2, 1<<22))
 	}
+	for _, v := range d.listOrOne(f["fixes"], "fixes") {
+		name := d.str(v, "fixes")
+		fix, ok := LookupFix(name)
+		if !ok && d.err == nil {
+			d.failf(v, "fixes: unknown fix %q (want one of %s)", name, strings.Join(FixNames(), ", "))
+		}
+		if ok {
+			fix.Set(&o, true)
+		}
+	}
 	return o
 }
 
@@ -221,6 +232,7 @@ func (d *decoder) cgroup(n *yaml.Node) cgroupSpec {
 		{"cgroup.max.descendants", model.FileMaxDescendants},
 		{"subtree_control", model.FileSubtreeControl},
 		{"pids.max", model.FilePidsMax},
+		{"memory.oom.group", model.FileMemoryOomGroup},
 		{"freeze", model.FileFreeze},
 	} {
 		v := f[k.key]
@@ -245,7 +257,7 @@ func (d *decoder) task(n *yaml.Node, index int) *taskSpec {
 		return nil
 	}
 	t := &taskSpec{node: n, index: index, parent: f["parent"], cgroup: f["cgroup"], pidns: f["pidns"],
-		settle: f["settle"], program: f["program"], killer: f["killer"], v1: f["v1"]}
+		settle: f["settle"], program: f["program"], killer: f["killer"], v1: f["v1"], oomAdj: f["oom_score_adj"]}
 	if f["name"] == nil {
 		d.failf(n, "task: missing key \"name\"")
 		return nil
@@ -287,6 +299,8 @@ func (d *decoder) task(n *yaml.Node, index int) *taskSpec {
 		d.failf(t.pidns, "kernel threads live in the initial pid namespace")
 	case t.kthread && t.threads > 0:
 		d.failf(f["threads"], "threads: not for kernel threads")
+	case t.oomAdj != nil && (t.kthread || index == 0):
+		d.failf(t.oomAdj, "oom_score_adj: only for user tasks other than init (the global init is never an OOM victim, and everything init forks at setup would inherit it)")
 	case t.v1 != nil && (t.kthread || index == 0):
 		d.failf(t.v1, "v1: only for user tasks other than init (the model keeps init and kernel threads in the roots of the v1 hierarchies)")
 	case !t.kthread && t.program == nil && t.killer == nil:

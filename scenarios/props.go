@@ -11,7 +11,7 @@ import (
 )
 
 // Named properties a scenario's expect.properties may list.
-var propertyNames = []string{"empty-after-kill", "namespace-dead", "zap-waits", "pids-within-max",
+var propertyNames = []string{"empty-after-kill", "empty-after-oom", "namespace-dead", "zap-waits", "pids-within-max",
 	"alive", "dead", "unpopulated", "frozen", "not-reached"}
 
 var emptyAfterKillKeys = []string{"cgroup", "after"}
@@ -28,10 +28,14 @@ func (b *builder) property(n *yaml.Node) {
 		return
 	}
 	switch name {
-	case "empty-after-kill":
+	case "empty-after-kill", "empty-after-oom":
 		f := d.fields(arg, name, emptyAfterKillKeys)
 		if f["cgroup"] == nil || f["after"] == nil {
-			d.failf(arg, "empty-after-kill: want cgroup (the killed cgroup) and after (the label of the cgroup.kill write)")
+			what := "the killed cgroup) and after (the label of the cgroup.kill write"
+			if name == "empty-after-oom" {
+				what = "the cgroup with memory.oom.group set) and after (the label of the oom event"
+			}
+			d.failf(arg, "%s: want cgroup (%s)", name, what)
 			return
 		}
 		cg := b.cgroupAtSetup(f["cgroup"], "cgroup")
@@ -40,7 +44,11 @@ func (b *builder) property(n *yaml.Node) {
 			d.failf(f["after"], "after: no call is labelled %q", label)
 			return
 		}
-		w.Props = append(w.Props, sim.EmptyAfterKill(cg, label))
+		if name == "empty-after-oom" {
+			w.Props = append(w.Props, sim.EmptyAfterOOM(cg, label))
+		} else {
+			w.Props = append(w.Props, sim.EmptyAfterKill(cg, label))
+		}
 	case "namespace-dead", "zap-waits":
 		t := b.task(arg, name)
 		if d.err != nil {

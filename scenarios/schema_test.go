@@ -88,6 +88,7 @@ func TestSchemaMatchesLoader(t *testing.T) {
 	for name, want := range map[string][]string{
 		"fork": forkKeys, "write": writeKeys, "read": readKeys, "mkdir": dirKeys, "rmdir": dirKeys,
 		"kill": killKeys, "wait": waitKeys, "sigaction": sigactionKeys, "await": awaitKeys, "repeat": repeatKeys,
+		"oom": oomKeys, "exec": execKeys,
 	} {
 		require.Equal(t, sorted(want), argKeys(actions[name]), name)
 	}
@@ -107,6 +108,7 @@ func TestSchemaMatchesLoader(t *testing.T) {
 	}
 	require.Equal(t, sorted(propertyNames), sortedKeys(props), "properties")
 	require.Equal(t, sorted(emptyAfterKillKeys), keys(props["empty-after-kill"]), "empty-after-kill")
+	require.Equal(t, sorted(emptyAfterKillKeys), keys(props["empty-after-oom"]), "empty-after-oom")
 	var cov []string
 	for _, c := range props["not-reached"]["oneOf"].([]any)[0].(map[string]any)["enum"].([]any) {
 		cov = append(cov, c.(string))
@@ -117,4 +119,18 @@ func TestSchemaMatchesLoader(t *testing.T) {
 		ids = append(ids, id.(string))
 	}
 	require.Equal(t, sorted(killerIDs()), sorted(ids), "killer names")
+}
+
+// TestSchemaFixes keeps the schema's list of candidate fixes in step with
+// Fixes.
+func TestSchemaFixes(t *testing.T) {
+	data, err := os.ReadFile("../docs/scenario.schema.json")
+	require.NoError(t, err)
+	var schema map[string]any
+	require.NoError(t, json.Unmarshal(data, &schema))
+	var got []string
+	for _, v := range schema["$defs"].(map[string]any)["fix"].(map[string]any)["enum"].([]any) {
+		got = append(got, v.(string))
+	}
+	require.Equal(t, FixNames(), got)
 }

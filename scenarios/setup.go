@@ -61,4 +61,7 @@ type SetupTask struct {
 	// v1 hierarchies, processes of one v2 cgroup with different V1 sit on
 	// different css_sets.
 	V1 string
+	// OomScoreAdj is the oom_score_adj written for the task's process
+	// after it was created (0: left as inherited).
+	OomScoreAdj int
 }

@@ -2,6 +2,7 @@ package sim_test
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -97,7 +98,7 @@ func TestRaceCatalogue(t *testing.T) {
 		// cleared), then cgroup_post_fork links the child and sees no flag.
 		commit := stepOf(tr, "forker", "committed")
 		set := stepOf(tr, "writer", "CGRP_KILL set")
-		signalled := stepOf(tr, "writer", "SIGKILL queued on T1")
+		signalled := stepOf(tr, "writer", "SIGKILL queued on forker")
 		cleared := stepOf(tr, "writer", "CGRP_KILL cleared")
 		post := stepOf(tr, "forker", "cgroup_post_fork")
 		require.True(t, commit < set && set < signalled && signalled < cleared && cleared < post,
@@ -133,7 +134,7 @@ func TestRaceCatalogue(t *testing.T) {
 		inc := stepOf(tr, "writer", "kill_seq 1")
 		snap := stepOf(tr, "forker", "kill_seq snapshot 1")
 		commit := stepOf(tr, "forker", "committed")
-		signalled := stepOf(tr, "writer", "SIGKILL queued on T1")
+		signalled := stepOf(tr, "writer", "SIGKILL queued on forker")
 		post := stepOf(tr, "forker", "cgroup_post_fork")
 		require.True(t, inc < snap && snap < commit && commit < signalled && signalled < post,
 			"not the 1.7 interleaving: inc %d snapshot %d commit %d signalled %d post_fork %d", inc, snap, commit, signalled, post)
@@ -152,9 +153,9 @@ func TestRaceCatalogue(t *testing.T) {
 		fw, _ = sim.Replay(w, rep.Schedule, 1000)
 		tr = fw.Trace()
 		t.Logf("post_fork_kill_if_parent_killed alone: %d states; escape: %s\n%s", rep.States, rep.Schedule, traceText(fw, fix, rep.Schedule))
-		yield := stepOf(tr, "writer", "css_task_iter_next yields T1")
+		yield := stepOf(tr, "writer", "css_task_iter_next yields forker")
 		post = stepOf(tr, "forker", "cgroup_post_fork")
-		signalled = stepOf(tr, "writer", "SIGKILL queued on T1")
+		signalled = stepOf(tr, "writer", "SIGKILL queued on forker")
 		require.True(t, yield < post && post < signalled, "the escape goes through the iterator gap: yield %d post_fork %d signal %d", yield, post, signalled)
 		require.NotZero(t, fw.K.Cover&model.CovPostForkAfterKillWalk, "coverage: the child was linked after the walk passed the end of the list")
 
@@ -193,6 +194,12 @@ func TestRaceCatalogue(t *testing.T) {
 	})
 
 	t.Run("csets", testCsetsWidenKillSeqWindow)
+
+	t.Run("exec", testExecVsKill)
+
+	t.Run("pgrp", testPgrpKill)
+	t.Run("oom", testOOMCatalogue)
+	t.Run("vfork", testVforkVsKill)
 
 	t.Run("atomic", func(t *testing.T) {
 		n := 3
@@ -282,11 +289,104 @@ func testCsetsWidenKillSeqWindow(t *testing.T) {
 			fw, _ := sim.Replay(w, rep.Schedule, 1000)
 			tr := fw.Trace()
 			t.Logf("escape: %s\n%s", rep.Schedule, traceText(fw, optsWith(tc.kill), rep.Schedule))
-			yieldF := stepOf(tr, "writer", "css_task_iter_next yields T1")
+			yieldF := stepOf(tr, "writer", "css_task_iter_next yields forker")
 			post := stepOf(tr, "forker", "cgroup_post_fork")
-			yieldC := stepOf(tr, "writer", "css_task_iter_next yields T2")
+			yieldC := stepOf(tr, "writer", "css_task_iter_next yields crowd0")
 			require.True(t, yieldF < post && post < yieldC, "the child is linked between the yields of the forker and the crowd: %d %d %d", yieldF, post, yieldC)
 			require.NotZero(t, fw.K.Cover&model.CovPostForkAfterKillWalk)
 		})
 	}
+}
+
+// testExecVsKill (TestRaceCatalogue/exec) explores the bundled scenario
+// exec-vs-kill under every kill option: a thread that execs while
+// cgroup.kill walks its cgroup survives, with no fork at all. de_thread's
+// zap_other_threads has already put SIGKILL on the leader (so
+// __cgroup_kill skips it, or signals its zombie, which reaches no other
+// thread), and the exec'ing thread is not a leader (CSS_TASK_ITER_PROCS
+// steps over it); it takes over the leader's pid after the walk. The
+// atomic kill (gVisor's design) has the window too. When the leader
+// itself execs there is no window: the walk signals it, a group exit
+// follows, and de_thread fails with EAGAIN.
+func testExecVsKill(t *testing.T) {
+	s, ok := scenarios.Lookup("exec-vs-kill")
+	require.True(t, ok)
+	for _, mode := range model.KillModes {
+		t.Run(mode.String(), func(t *testing.T) {
+			opts := s.Options
+			opts.Kill = mode
+			w, err := s.Build(opts)
+			require.NoError(t, err)
+			rep := explorePlain(t, w)
+			require.Contains(t, rep.Violation, "alive in /test after cgroup.kill returned")
+			fw, _ := sim.Replay(w, rep.Schedule, 1000)
+			tr := fw.Trace()
+			zap := stepOf(tr, "", "zap_other_threads")
+			returned := stepOf(tr, "writer", "returns 1")
+			takeover := stepOf(tr, "", "takes over the pid")
+			require.True(t, zap >= 0 && zap < returned && returned < takeover,
+				"zap_other_threads %d, the kill returns %d, the exec'ing thread takes over %d", zap, returned, takeover)
+			t.Logf("kill=%s: escape after %d states: %s", mode, rep.States, rep.Schedule)
+		})
+	}
+	t.Run("leader execs", func(t *testing.T) {
+		for _, mode := range model.KillModes {
+			w := execByLeaderWorld(t, mode)
+			rep := explorePlain(t, w)
+			require.Empty(t, rep.Violation, "kill=%s", mode)
+			require.True(t, rep.Complete)
+			t.Logf("kill=%s: the leader's exec never escapes; exhaustive, %d states", mode, rep.States)
+		}
+	})
+}
+
+// execByLeaderWorld: the leader of a two-thread process in /test execs
+// while a writer kills /test.
+func execByLeaderWorld(t *testing.T, mode model.KillMode) *sim.World {
+	opts := optsWith(mode)
+	w := sim.NewWorld(opts)
+	init := w.Init("init", w.AddProgram("init", sim.IgnoreSIGCHLDThenPause()))
+	w.Settle(init, 10)
+	test, err := w.Mkdir(init, model.RootCG, "test")
+	require.NoError(t, err)
+	img := w.AddProgram("image", sim.PauseForever())
+	p, err := w.Spawn(init, "proc", w.AddProgram("exec", []sim.Instr{{Op: sim.OpExec, A: img}}), model.CLONE_INTO_CGROUP, test)
+	require.NoError(t, err)
+	_, errno := w.K.SetupFork(p, model.CloneArgs{Flags: model.CLONE_THREAD | model.CLONE_SIGHAND | model.CLONE_VM, ChildUser: model.UserRegs{Prog: img}})
+	require.Equal(t, model.OK, errno)
+	_, err = w.Spawn(init, "writer", w.AddProgram("kill", sim.WriteThenPause(test, model.FileKill, "1", "kill")), 0, model.NoCgroup)
+	require.NoError(t, err)
+	w.Props = append(w.Props, sim.EmptyAfterKill(test, "kill"))
+	return w
+}
+
+// testPgrpKill (TestRaceCatalogue/pgrp): job control's kill(-pgid,
+// SIGKILL) of a job that forks (the bundled scenario pgrp-kill) has no
+// fork window: __kill_pgrp_info signals every member under tasklist_lock,
+// which the fork's commit takes, so a child is either in the group when
+// the signal goes out or its parent's commit meets the SIGKILL (EINTR).
+// The kill options change only cgroup.kill; under kill=seq the search is
+// exhaustive. A child that leaves the group first (setsid) escapes: the
+// property is not vacuous.
+func testPgrpKill(t *testing.T) {
+	s, ok := scenarios.Lookup("pgrp-kill")
+	require.True(t, ok)
+	w, err := s.Build(s.Options)
+	require.NoError(t, err)
+	rep := explorePlain(t, w)
+	require.Empty(t, rep.Violation)
+	require.True(t, rep.Complete)
+	t.Logf("kill(-pgid) of a forking job: no escape; exhaustive, %d states", rep.States)
+
+	data, err := os.ReadFile("../scenarios/bundled/pgrp-kill.yaml")
+	require.NoError(t, err)
+	leaves := strings.Replace(string(data), "            - fork: {label: fork}\n", "            - fork: {label: fork, child: [setsid, pause]}\n", 1)
+	require.NotEqual(t, string(data), leaves)
+	sl, err := scenarios.Parse("pgrp-kill-setsid.yaml", []byte(leaves))
+	require.NoError(t, err)
+	wl, err := sl.Build(sl.Options)
+	require.NoError(t, err)
+	rep = explorePlain(t, wl)
+	require.Contains(t, rep.Violation, "alive in /job after cgroup.kill returned")
+	t.Logf("a child that calls setsid first escapes: found after %d states", rep.States)
 }

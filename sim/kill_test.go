@@ -217,7 +217,7 @@ func TestForkBombEscapesKillSeq(t *testing.T) {
 		w, _ := forkBomb(t, optsWith(model.KillSeq))
 		res := explore.Random(w, seed, 20000)
 		if res.Violation != "" {
-			require.Contains(t, res.Violation, "empty-except-kthreads")
+			require.Contains(t, res.Violation, "empty-after-kill")
 			if escapes == 0 {
 				first = seed
 			}

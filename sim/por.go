@@ -296,6 +296,9 @@ func (w *World) condReads(in Instr, buf []model.Access) []model.Access {
 		r(model.ObjChildren, int32(in.Target))
 	case CondTaskGone, CondZombie:
 		r(model.ObjTask, int32(in.Target))
+		if h := w.K.PidHolder(in.Target); h != in.Target {
+			r(model.ObjTask, int32(h)) // the thread that exec'd took the pid
+		}
 		r(model.ObjGroup, model.AnyID)
 	default:
 		buf = append(buf, model.Access{Kind: model.ObjAny, Op: model.Read, ID: model.AnyID, Elem: model.AnyID})
@@ -325,6 +328,9 @@ func (w *World) callOf(t model.TaskID, in Instr, now bool) model.Call {
 		c.Kind = model.CallFork
 		c.Flags = uint32(in.A)
 	case OpKill:
+		if in.A <= 0 && in.A != PidLastChild && (in.Target == model.NoTask || in.Target < 0) {
+			break // kill(0), kill(-N), kill(-1): process groups, broadcast (CallOther)
+		}
 		c.Kind = model.CallKill
 		c.Sig = model.Signal(in.B)
 		c.Target = model.TaskID(model.AnyID)
@@ -355,7 +361,7 @@ func (w *World) killTarget(t model.TaskID, in Instr) model.TaskID {
 			return model.NoTask
 		}
 	} else if in.Target != model.NoTask && in.Target >= 0 {
-		if pid = k.PidIn(in.Target, k.Task(t).NS); pid == 0 {
+		if pid = k.PidIn(k.PidHolder(in.Target), k.Task(t).NS); pid == 0 {
 			return model.NoTask
 		}
 	}

@@ -38,10 +38,15 @@ const (
 	OpReaddir             // getdents64 of the cgroup directory (driven tasks)
 	OpPidfdOpen           // pidfd_open(A) (driven tasks)
 	OpPidfdSend           // pidfd_send_signal(pidfd of Target, sig B) (driven tasks)
+	OpExec                // execve(2) of program A: de_thread, then A from its start (returns only on failure)
+	OpSetpgid             // setpgid(pid, pgid): pid A (0: the caller; PidLastChild), pgid B (0: pid) or Target's pid
+	OpSetsid              // setsid(2)
+	OpKillPgrp            // kill(-pgid, sig B): the process group whose id is Target's pid, or A (PidLastChild)
+	OpOOM                 // an allocation that runs out of memory in the memcg Path (or Cg); Target the memory hog or NoTask
 )
 
 var opNames = [...]string{"pause", "exit_group", "exit", "clone", "wait4", "kill", "write", "read",
-	"mkdir", "rmdir", "unshare", "setns", "prctl", "sigaction", "spin", "waitcond", "jump", "jump-if-err", "loop", "set", "getdents64", "pidfd_open", "pidfd_send_signal"}
+	"mkdir", "rmdir", "unshare", "setns", "prctl", "sigaction", "spin", "waitcond", "jump", "jump-if-err", "loop", "set", "getdents64", "pidfd_open", "pidfd_send_signal", "execve", "setpgid", "setsid", "kill-pgrp", "oom"}
 
 // String names the op.
 func (o Op) String() string { return opNames[o] }

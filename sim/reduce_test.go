@@ -3,7 +3,9 @@ package sim_test
 import (
 	"fmt"
 	"maps"
+	"os"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -110,6 +112,20 @@ func reduceWorlds(t *testing.T) map[string]*sim.World {
 		w, err := scenarios.CloneIntoKilled(optsWith(mode))
 		require.NoError(t, err)
 		add(fmt.Sprintf("catalogue/clone-into-killed/%s", mode), w)
+	}
+	// TestRaceCatalogue/vfork: fork-vs-kill with a CLONE_VFORK fork.
+	data, err := os.ReadFile("../scenarios/bundled/fork-vs-kill.yaml")
+	require.NoError(t, err)
+	src := strings.Replace(string(data), "      - fork: {label: fork}\n",
+		"      - fork: {label: fork, flags: CLONE_VFORK, child: [pause]}\n", 1)
+	vs, err := scenarios.Parse("vfork-vs-kill.yaml", []byte(src))
+	require.NoError(t, err)
+	for _, mode := range model.KillModes {
+		opts := vs.Options
+		opts.Kill = mode
+		w, err := vs.Build(opts)
+		require.NoError(t, err)
+		add(fmt.Sprintf("catalogue/vfork/%s", mode), w)
 	}
 	for _, s := range scenarios.All() {
 		if s.ExploreMode() != "exhaustive" {

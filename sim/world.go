@@ -325,7 +325,7 @@ func (w *World) cond(t model.TaskID, in Instr) bool {
 	case CondTaskGone:
 		return k.PidfdReadable(in.Target)
 	case CondZombie:
-		return k.Task(in.Target).Exit != model.ExitNone
+		return k.Task(k.PidHolder(in.Target)).Exit != model.ExitNone
 	case CondProcs:
 		return len(k.ProcsOf(cg)) >= int(in.B)
 	}
@@ -433,6 +433,25 @@ func (w *World) next(u model.UserRegs, ret int32, err model.Errno) (model.UserRe
 	}
 }
 
+// pidArg resolves a pid argument of t's call: Target's pid as t sees it
+// if target is set, the pid t's last fork returned for PidLastChild, else
+// the literal. ok is false when the named task or last child is not
+// visible (or there is none).
+func (w *World) pidArg(t model.TaskID, a int32, target model.TaskID) (int32, bool) {
+	k := w.K
+	switch {
+	case target != model.NoTask && target >= 0:
+		// The pid number the program kept: a thread that exec'd may hold
+		// it now.
+		p := k.PidIn(k.PidHolder(target), k.Task(t).NS)
+		return p, p != 0
+	case a == PidLastChild:
+		p := k.Task(t).User.R[2]
+		return p, p != 0
+	}
+	return a, true
+}
+
 // user runs one user-mode step of t: consume the last call's result, run
 // pure instructions, issue the next system call.
 func (w *World) user(t model.TaskID) {
@@ -458,7 +477,7 @@ func (w *World) user(t model.TaskID) {
 // it returns what was read (reads complete at once).
 func (w *World) issue(t model.TaskID, in Instr) (data string, isRead bool) {
 	k := w.K
-	if in.Path != "" && in.Op != OpMkdir {
+	if in.Path != "" && in.Op != OpMkdir && in.Op != OpOOM {
 		// open(2) of the cgroup directory or file comes first.
 		cg, ok := k.Lookup(in.Path)
 		if !ok {
@@ -478,6 +497,41 @@ func (w *World) issue(t model.TaskID, in Instr) (data string, isRead bool) {
 		k.ExitGroup(t, in.A)
 	case OpExit:
 		k.Exit(t, in.A)
+	case OpExec:
+		k.Exec(t, in.A)
+	case OpSetsid:
+		k.Setsid(t)
+	case OpSetpgid:
+		pid, ok := w.pidArg(t, in.A, model.NoTask)
+		if !ok {
+			k.FailCall(t, "setpgid", model.ESRCH)
+			return
+		}
+		pgid, ok := w.pidArg(t, in.B, in.Target)
+		if !ok {
+			k.FailCall(t, "setpgid", model.EPERM)
+			return
+		}
+		k.Setpgid(t, pid, pgid)
+	case OpKillPgrp:
+		pgid, ok := w.pidArg(t, in.A, in.Target)
+		if !ok || pgid == 0 {
+			k.FailCall(t, "kill", model.ESRCH)
+			return
+		}
+		k.Kill(t, -pgid, model.Signal(in.B))
+	case OpOOM:
+		// The memcg is named by path; one that does not exist (any more)
+		// has no limit to hit.
+		cg := in.Cg
+		if in.Path != "" {
+			var ok bool
+			if cg, ok = k.Lookup(in.Path); !ok {
+				k.FailCall(t, "mem_cgroup_out_of_memory", model.ENOENT)
+				return
+			}
+		}
+		k.OOM(t, cg, in.Target)
 	case OpFork:
 		u := k.Task(t).User
 		// The child starts at B with a copy of the parent's variables:
@@ -503,7 +557,7 @@ func (w *World) issue(t model.TaskID, in Instr) (data string, isRead bool) {
 				return
 			}
 		} else if in.Target != model.NoTask && in.Target >= 0 {
-			pid = k.PidIn(in.Target, k.Task(t).NS)
+			pid = k.PidIn(k.PidHolder(in.Target), k.Task(t).NS)
 			if pid == 0 {
 				k.FailCall(t, "kill", model.ESRCH)
 				return

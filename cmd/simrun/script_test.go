@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
-
-	"cgsim/hostlinux"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files of testdata/script from the output")
@@ -19,7 +19,7 @@ var update = flag.Bool("update", false, "rewrite the golden files of testdata/sc
 // TestMain lets the scripts run simrun as a command ("exec simrun ...")
 // without building it first.
 func TestMain(m *testing.M) {
-	hostlinux.MaybeHelper() // real-kernel runs re-execute this binary as helpers
+	maybeHelper() // real-kernel runs re-execute this binary as helpers
 	testscript.Main(m, map[string]func(){
 		"simrun": func() { os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr)) },
 	})
@@ -34,6 +34,7 @@ func TestScripts(t *testing.T) {
 		Dir:                 "testdata/script",
 		UpdateScripts:       *update,
 		RequireExplicitExec: true,
+		Setup:               scriptEnv,
 		// [realkernel]: root and a writable cgroup v2 hierarchy with
 		// cgroup.kill, so that real-kernel commands can run. [cc]: a C
 		// compiler, for the interpreter scenario files run in on real
@@ -41,9 +42,9 @@ func TestScripts(t *testing.T) {
 		Condition: func(cond string) (bool, error) {
 			switch cond {
 			case "realkernel":
-				return hostlinux.Check() == nil, nil
+				return realKernel() == nil, nil
 			case "cc":
-				return hostlinux.HaveCC() == nil, nil
+				return haveCC() == nil, nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
@@ -72,4 +73,27 @@ func TestScripts(t *testing.T) {
 			},
 		},
 	})
+}
+
+// scriptEnv gives the scripts what a go command inside them needs to build
+// a module of its own offline against this checkout: $CGSIM_ROOT, the
+// build and module caches of the go command running the tests, no proxy,
+// no toolchain download.
+func scriptEnv(env *testscript.Env) error {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		return err
+	}
+	env.Setenv("CGSIM_ROOT", root)
+	for _, v := range []string{"GOCACHE", "GOMODCACHE", "GOPATH"} {
+		out, err := exec.Command("go", "env", v).Output()
+		if err != nil {
+			return fmt.Errorf("go env %s: %v", v, err)
+		}
+		env.Setenv(v, strings.TrimSpace(string(out)))
+	}
+	env.Setenv("GOPROXY", "off")
+	env.Setenv("GOFLAGS", "-mod=mod")
+	env.Setenv("GOTOOLCHAIN", "local")
+	return nil
 }

@@ -62,6 +62,7 @@
 #define K_CLONE_VM 0x00000100ULL
 #define K_CLONE_SIGHAND 0x00000800ULL
 #define K_CLONE_PIDFD 0x00001000ULL
+#define K_CLONE_VFORK 0x00004000ULL
 #define K_CLONE_PARENT 0x00008000ULL
 #define K_CLONE_THREAD 0x00010000ULL
 #define K_CLONE_NEWPID 0x20000000ULL
@@ -166,14 +167,14 @@ static long clone3_thread(struct clone_args_k *args, void (*fn)(struct ctx *), s
 enum op {
 	OP_PAUSE, OP_EXIT_GROUP, OP_EXIT, OP_CLONE, OP_WAIT4, OP_KILL, OP_WRITE, OP_READ, OP_MKDIR,
 	OP_RMDIR, OP_UNSHARE, OP_SETNS, OP_PRCTL, OP_SIGACTION, OP_SPIN, OP_WAITCOND, OP_JUMP,
-	OP_JUMP_IF_ERR, OP_LOOP, OP_SET, NOPS
+	OP_JUMP_IF_ERR, OP_LOOP, OP_SET, OP_SETPGID, OP_SETSID, OP_KILL_PGRP, OP_EXEC, NOPS
 };
 
 /* The names are sim.Op's String(): an op this file does not know is refused. */
 static const char *op_names[NOPS] = {
 	"pause", "exit_group", "exit", "clone", "wait4", "kill", "write", "read", "mkdir",
 	"rmdir", "unshare", "setns", "prctl", "sigaction", "spin", "waitcond", "jump",
-	"jump-if-err", "loop", "set",
+	"jump-if-err", "loop", "set", "setpgid", "setsid", "kill-pgrp", "execve",
 };
 
 struct instr {
@@ -204,6 +205,8 @@ static int32_t fork_limit;
 static char *scratch;
 static volatile int32_t *page;
 static int ctl_fd = -1;
+/* The interpreter's own path and the plan's, for execve (main's argv). */
+static const char *self_exe, *plan_file;
 
 #define NAME_LEN 240
 #define READ_LEN 16384
@@ -771,13 +774,17 @@ static int do_clone(struct ctx *c, struct instr *in)
 			return 0;
 		}
 	}
-	state(c, SLOT_RUNNING);
+	/* A CLONE_VFORK caller sleeps in wait_for_vfork_done until its child
+	 * execs or exits: blocked, as in pause(2), for the run's settling. */
+	state(c, (flags & K_CLONE_VFORK) ? SLOT_BLOCKED : SLOT_RUNNING);
 	int32_t regs[3] = {c->r[0], 0, c->r[2]};
 	long r;
 	if (flags & K_CLONE_THREAD)
 		r = new_thread(c, flags, cgfd, c->prog, in->b, regs);
 	else
 		r = fork_process(c, flags, cgfd, in->b);
+	if (r != 0 && (flags & K_CLONE_VFORK))
+		state(c, SLOT_RUNNING);
 	if (r == 0) {
 		if (cgfd >= 0)
 			sc1(SYS_close, cgfd);
@@ -902,6 +909,52 @@ static void await(struct ctx *c, struct instr *in)
 	state(c, SLOT_RUNNING);
 }
 
+/* do_exec is execve(2) of program prog: the interpreter execs itself, and
+ * the new image (exec_main) goes on with prog from its first instruction
+ * in this task's slot, with fresh registers, as sim's Exec does. What the
+ * kernel does in between is the kernel's: de_thread (the other threads
+ * are killed, a thread that is not the leader takes over the leader's
+ * pid), flush_signal_handlers (handlers become SIG_DFL, SIG_IGN and the
+ * blocked mask stay), the vfork parent released. The new image learns
+ * who it is from argv:
+ *
+ *	cinterp PLAN exec SLOT PSLOT PROG FORKS NAME PID0,PID1,...
+ *
+ * (PIDi: the setup tasks' pids in the harness's namespace, from "go").
+ * fds 3, 4 and 5 (log, socket, status page) are not close-on-exec. It
+ * returns -errno only if the exec failed. */
+static long do_exec(struct ctx *c, int32_t prog)
+{
+	/* c->lbuf holds the strings, NUL separated; the ctx is this task's
+	 * own (a thread's lives at the bottom of its stack region). */
+	char *args[10];
+	struct buf b = {c->lbuf, 0, sizeof c->lbuf};
+	int32_t nums[4] = {c->slot, c->pslot, prog, c->forks};
+	args[0] = (char *)self_exe;
+	args[1] = (char *)plan_file;
+	args[2] = "exec";
+	for (int i = 0; i < 4; i++) {
+		args[3 + i] = b.p + b.n;
+		baddint(&b, nums[i]);
+		b.n++; /* keep the NUL */
+	}
+	args[7] = b.p + b.n;
+	baddesc(&b, c->name, slen(c->name));
+	b.n++;
+	args[8] = b.p + b.n;
+	for (int i = 0; i < ntasks; i++) {
+		if (i > 0)
+			badd(&b, ",");
+		baddint(&b, tasks[i].pid);
+	}
+	b.n++;
+	if (b.n >= b.cap)
+		fail(c, "execve: arguments too long", 0, 0);
+	args[9] = NULL;
+	char *envp[1] = {NULL};
+	return sc3(SYS_execve, self_exe, args, envp);
+}
+
 /* issue makes the call of one instruction; it returns 1 when the task is
  * a forked child that starts at its own pc. */
 static int issue(struct ctx *c, struct instr *in)
@@ -938,12 +991,36 @@ static int issue(struct ctx *c, struct instr *in)
 	case OP_KILL:
 		if (in->target >= 0) {
 			r = kill_task(c, tasks[in->target].pid, in->b);
+		} else if (in->a == 0 || in->a == -1) {
+			/* The caller's process group, or every process it may
+			 * signal: all inside the run (its init leads a session of
+			 * its own and a pid namespace). */
+			r = sc2(SYS_kill, in->a, in->b);
 		} else if (c->r[2] == 0) {
 			r = -ESRCH;
 		} else {
 			r = sc2(SYS_kill, c->r[2], in->b);
 		}
 		break;
+	case OP_SETSID:
+		r = sc0(SYS_setsid);
+		break;
+	case OP_SETPGID: {
+		long pid = in->a == PID_LAST_CHILD ? c->r[2] : in->a;
+		long pgid = in->target >= 0 ? pid_in_own_ns(c, tasks[in->target].pid) : in->b == PID_LAST_CHILD ? c->r[2] : in->b;
+		if ((in->a == PID_LAST_CHILD && pid == 0))
+			r = -ESRCH;
+		else if ((in->target >= 0 || in->b == PID_LAST_CHILD) && pgid == 0)
+			r = -EPERM;
+		else
+			r = sc2(SYS_setpgid, pid, pgid);
+		break;
+	}
+	case OP_KILL_PGRP: {
+		long pg = in->target >= 0 ? pid_in_own_ns(c, tasks[in->target].pid) : c->r[2];
+		r = pg == 0 ? -ESRCH : sc2(SYS_kill, -pg, in->b);
+		break;
+	}
 	case OP_WRITE:
 		r = write_file(in->path, in->str);
 		break;
@@ -978,6 +1055,9 @@ static int issue(struct ctx *c, struct instr *in)
 		break;
 	case OP_SIGACTION:
 		r = set_disposition(in->a, in->b);
+		break;
+	case OP_EXEC:
+		r = do_exec(c, in->a);
 		break;
 	case OP_SPIN:
 		break;
@@ -1342,7 +1422,7 @@ static void read_plan(const char *file)
 			struct instr *in = &progs[i].code[j];
 			if (in->op < 0)
 				bad_plan("a program has fewer instructions than announced", 0, lineno);
-			if (in->op == OP_KILL && in->target < 0 && in->a != PID_LAST_CHILD)
+			if (in->op == OP_KILL && in->target < 0 && in->a != PID_LAST_CHILD && in->a != 0 && in->a != -1)
 				bad_plan("kill of neither a setup task nor pid: child", 0, lineno);
 			if (in->op == OP_WAITCOND && (in->a == COND_TASK_GONE || in->a == COND_ZOMBIE) && in->target < 0)
 				bad_plan("await exited of no setup task", 0, lineno);
@@ -1353,12 +1433,78 @@ static void read_plan(const char *file)
 			bad_plan("bad task", 0, 0);
 }
 
+/* exec_main is the new image of a task that called execve (do_exec): it
+ * reads the plan, maps the status page, and runs the new program in the
+ * caller's slot. Every other thread of its process is gone (de_thread):
+ * their slots are marked exited, and this task's tid is its pid now when
+ * it took over the leader's. */
+static void exec_main(char **argv)
+{
+	read_plan(plan_file);
+	struct rlimit rl = {0, 0};
+	setrlimit(RLIMIT_CORE, &rl);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); /* reset by exec (begin_new_exec) */
+	long m = sc6(SYS_mmap, 0, PAGE_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, 5, 0);
+	if (m < 0 && m > -4096) {
+		fprintf(stderr, "cgsim cinterp: exec: mmap of the status page: errno %ld\n", -m);
+		exit(3);
+	}
+	page = (volatile int32_t *)m;
+	struct ctx *c = &main_ctx;
+	int ok[4];
+	c->slot = (int)parse_long(argv[3], &ok[0]);
+	c->pslot = (int)parse_long(argv[4], &ok[1]);
+	c->prog = (int32_t)parse_long(argv[5], &ok[2]);
+	c->forks = (int)parse_long(argv[6], &ok[3]);
+	if (!ok[0] || !ok[1] || !ok[2] || !ok[3] || c->slot < 0 || c->slot >= PAGE_SLOTS_MAX ||
+	    c->pslot < 0 || c->pslot >= PAGE_SLOTS_MAX || c->prog < 0 || c->prog >= nprogs) {
+		fprintf(stderr, "cgsim cinterp: exec: bad arguments\n");
+		exit(3);
+	}
+	struct buf b = {c->name, 0, NAME_LEN};
+	badd(&b, unescape(argv[7]));
+	char *p = argv[8];
+	for (int i = 0; i < ntasks; i++) {
+		char *e = p;
+		while (*e && *e != ',')
+			e++;
+		int last = *e == 0;
+		*e = 0;
+		int o;
+		tasks[i].pid = parse_long(p, &o);
+		if (!o || (last && i != ntasks - 1)) {
+			fprintf(stderr, "cgsim cinterp: exec: bad pid list\n");
+			exit(3);
+		}
+		p = e + 1;
+	}
+	int n = __atomic_load_n(&page[PAGE_SLOTS], __ATOMIC_SEQ_CST);
+	for (int s = 0; s < n && s < PAGE_SLOTS_MAX; s++) {
+		if (s == c->slot)
+			continue;
+		if (s == c->pslot || __atomic_load_n(&page[PAGE_GROUPS + s], __ATOMIC_SEQ_CST) == c->pslot + 1)
+			if (__atomic_load_n(&page[PAGE_STATE + s], __ATOMIC_SEQ_CST) != SLOT_VOID)
+				__atomic_store_n(&page[PAGE_STATE + s], SLOT_EXITED, __ATOMIC_SEQ_CST);
+	}
+	__atomic_store_n(&page[PAGE_TIDS + c->slot], (int32_t)sc0(SYS_gettid), __ATOMIC_SEQ_CST);
+	c->pc = 0;
+	state(c, SLOT_RUNNING);
+	run(c);
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 9 && strcmp(argv[2], "exec") == 0) {
+		self_exe = argv[0];
+		plan_file = argv[1];
+		exec_main(argv);
+	}
 	if (argc != 2) {
 		fprintf(stderr, "usage: cinterp PLAN (started by cgsim's hostlinux.RunScenario)\n");
 		return 2;
 	}
+	self_exe = argv[0];
+	plan_file = argv[1];
 	read_plan(argv[1]);
 	/* Start as a C program's init does: every signal at SIG_DFL, none
 	 * blocked (the harness's own may be inherited through exec). */
@@ -1378,6 +1524,12 @@ int main(int argc, char **argv)
 		return 3;
 	}
 	page = (volatile int32_t *)m;
+	/* The init leads a session and process group of its own, as the
+	 * simulator's init does: kill(0) and process groups stay in the run. */
+	if (sc0(SYS_setsid) < 0) {
+		fprintf(stderr, "cgsim cinterp: setsid of the init failed\n");
+		return 3;
+	}
 	struct ctx *c = &main_ctx;
 	c->slot = c->pslot = 0;
 	c->prog = tasks[0].prog;

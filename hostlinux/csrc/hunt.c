@@ -956,6 +956,155 @@ static void try_zombie(long i)
 	wait_child(q, 2000);
 }
 
+/* ---------- exec-vs-kill ---------- */
+
+static char ex_stack[1 << 16] __attribute__((aligned(64)));
+static const char *ex_self; /* this binary, as /proc/self/exe names it */
+static int ex_pipe[2];      /* the exec'd image writes a byte to say it runs */
+
+/* ex_thread is the thread T that execs: it waits for go, then execve()s
+ * this binary as "execd". de_thread (fs/exec.c) SIGKILLs the other thread,
+ * the leader (zap_other_threads), waits for it to become a zombie, and
+ * takes over its pid; only then is T a group leader, which the PROCS walk
+ * of __cgroup_kill yields. */
+static int ex_thread(void *arg)
+{
+	(void)arg;
+	STORE(S->thread_alive, 1);
+	while (!LOAD(S->go))
+		;
+	char *argv[] = {(char *)ex_self, "execd", NULL};
+	syscall(SYS_execve, "/proc/self/exe", argv, NULL);
+	syscall(SYS_exit, 9);
+	return 0;
+}
+
+/* ex_proc is the process: the leader starts T, then sleeps. */
+static void ex_proc(void)
+{
+	pin(o.fork_cpu);
+	if (clone(ex_thread, ex_stack + sizeof ex_stack,
+		  CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM, NULL) < 0)
+		die("clone of the thread");
+	while (!LOAD(S->thread_alive))
+		nap_us(20);
+	STORE(S->victim_ready, 1);
+	for (;;)
+		syscall(SYS_pause);
+}
+
+/*
+ * One try of exec-vs-kill: H tells T to exec and writes cgroup.kill 0 to
+ * jitter µs later. Classes: escaped (the cgroup is still populated 200 ms
+ * after the write returned: the exec'd image lives on, with the process's
+ * pid); exec-first (the new image had announced itself before the write:
+ * T was the leader by then and the kill took it); contained.
+ */
+static void try_exec(long i)
+{
+	char t[4096], kpath[4200];
+	mkcg(t, sizeof t, "t", i);
+	int cgfd = open_cg(t);
+	reset_shared();
+	if (pipe2(ex_pipe, 0) < 0)
+		die("pipe");
+	pid_t q = clone_into(cgfd, 0);
+	if (q == 0) {
+		dup2(ex_pipe[1], 3); /* the image writes to fd 3 */
+		ex_proc();
+	}
+	if (q < 0)
+		die("clone of the process");
+	close(ex_pipe[1]);
+	fcntl(ex_pipe[0], F_SETFL, O_NONBLOCK);
+	while (!LOAD(S->victim_ready))
+		nap_us(50);
+	snprintf(kpath, sizeof kpath, "%s/cgroup.kill", t);
+	int kfd = open(kpath, O_WRONLY | O_CLOEXEC);
+	if (kfd < 0)
+		die("open %s", kpath);
+	long delay = o.jitter_us ? (long)(rnd() % o.jitter_us) : 0;
+	STORE(S->go, 1);
+	spin_us(delay);
+	char b;
+	int first = read(ex_pipe[0], &b, 1) == 1;
+	if (write(kfd, "1", 1) != 1)
+		die("write %s", kpath);
+	close(kfd);
+	int empty = wait_empty(t, 200);
+	printf("try %ld %s delay_us=%ld\n", i, !empty ? "escaped" : first ? "exec-first" : "contained", delay);
+	close(ex_pipe[0]);
+	close(cgfd);
+	destroy(t);
+	wait_child(q, 2000);
+}
+
+/* ---------- pgrp-kill ---------- */
+
+/* pg_job is a shell job: the leader of its own process group
+ * (setpgid(0, 0)) forks in a tight loop, and every child sleeps. A child
+ * inherits the process group at copy_process; a group signal sent while
+ * a fork is in flight reaches the child either through the pgrp list
+ * (the child was attached under tasklist_lock before __kill_pgrp_info
+ * walked it) or through the parent: a signal for the whole group arriving
+ * during the fork makes copy_process fail with ERESTARTNOINTR (the
+ * multiprocess set, recalc_sigpending under siglock) or EINTR (fatal
+ * signal pending), so no child is left behind. */
+static void pg_job(void)
+{
+	pin(o.fork_cpu);
+	if (setpgid(0, 0) < 0)
+		die("setpgid");
+	STORE(S->victim_ready, 1);
+	while (!LOAD(S->go))
+		;
+	for (;;) {
+		INC(S->fork_started);
+		pid_t c = fork();
+		if (c == 0)
+			for (;;)
+				pause();
+		if (c < 0)
+			INC(S->fork_failed);
+		INC(S->fork_returned);
+	}
+}
+
+/*
+ * One try of pgrp-kill: the job starts forking and H sends kill(-pgid,
+ * SIGKILL) 0 to jitter µs later. Classes: escaped (the job's cgroup is
+ * still populated 200 ms after kill returned: a member of the job never
+ * got the signal); raced (a fork was in flight when the kill was sent);
+ * between-forks; killed-before-forking.
+ */
+static void try_pgrp(long i)
+{
+	char t[4096];
+	mkcg(t, sizeof t, "t", i);
+	int cgfd = open_cg(t);
+	reset_shared();
+	pid_t q = clone_into(cgfd, 0);
+	if (q == 0)
+		pg_job();
+	if (q < 0)
+		die("clone of the job");
+	while (!LOAD(S->victim_ready))
+		nap_us(50);
+	long delay = o.jitter_us ? (long)(rnd() % o.jitter_us) : 0;
+	STORE(S->go, 1);
+	spin_us(delay);
+	long s0 = LOAD(S->fork_started), r0 = LOAD(S->fork_returned);
+	if (kill(-q, SIGKILL) < 0)
+		die("kill(-%d)", (int)q);
+	long s1 = LOAD(S->fork_started);
+	int empty = wait_empty(t, 200);
+	const char *cls = !empty ? "escaped" : s0 == 0 ? "killed-before-forking" : (s0 > r0 || s1 > s0) ? "raced" : "between-forks";
+	printf("try %ld %s forks=%ld left=%d delay_us=%ld\n", i, cls, r0, empty ? 0 : count_procs(t), delay);
+	close(cgfd);
+	destroy(t); /* cgroup.kill until empty: survivors, if any, go too */
+	wait_child(q, 2000);
+}
+
 /* ---------- fork-bomb ---------- */
 
 /* bomb_member: every process of the bomb forks in a loop, and so does
@@ -1179,6 +1328,13 @@ static pid_t parent_at_start;
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "execd")) {
+		/* exec-vs-kill's new image: say so on fd 3, then sleep. */
+		if (write(3, "x", 1) < 0)
+			return 1;
+		for (;;)
+			pause();
+	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	parse(argc, argv);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -1214,6 +1370,11 @@ int main(int argc, char **argv)
 		one = try_bomb;
 	} else if (!strcmp(o.race, "kill-skips-dying")) {
 		one = try_ksd;
+	} else if (!strcmp(o.race, "exec-vs-kill")) {
+		ex_self = argv[0];
+		one = try_exec;
+	} else if (!strcmp(o.race, "pgrp-kill")) {
+		one = try_pgrp;
 	} else if (!strcmp(o.race, "clone-into-killed-cgroup")) {
 		one = try_into;
 	} else {
