@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"path"
 	"sort"
+	"strconv"
+	"strings"
 
 	"cgsim/model"
 	"cgsim/sim"
@@ -182,6 +184,17 @@ type Exploration struct {
 	// Progress, if set, is called now and then with a line saying how far
 	// the search is (simrun prints it on stderr for long runs).
 	Progress func(msg string)
+	// Exhaustive searches: settings that override the scenario's own
+	// (Bounds) when set. Reduce overrides when ReduceSet; MaxMemory when
+	// positive; HashCompact and KeepGoing when true.
+	Reduce      explore.Reduction
+	ReduceSet   bool
+	MaxMemory   int64
+	HashCompact bool
+	KeepGoing   bool
+	// Stop, if set, interrupts an exhaustive search (explore.Bounds.Stop)
+	// or a random one between seeds when it is closed.
+	Stop <-chan struct{}
 }
 
 // Outcome is what an exploration found.
@@ -202,6 +215,48 @@ type Outcome struct {
 	// Truncated counts the random runs cut at MaxSteps before their end:
 	// their final checks did not run.
 	Truncated int
+	// Interrupted: Exploration.Stop ended a random search before its last
+	// seed (LastSeed is then the last seed tried). An exhaustive search
+	// says so in Report.Interrupted.
+	Interrupted bool
+}
+
+// stopped reports whether stop is closed (never, for nil).
+func stopped(stop <-chan struct{}) bool {
+	select {
+	case <-stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// ParseBytes reads a size in bytes: a number with an optional unit (B,
+// KB/MB/GB/TB in powers of 1000, KiB/MiB/GiB/TiB in powers of 1024;
+// "8GiB", "512MB", "1000000"). It must be positive.
+func ParseBytes(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	i := 0
+	for i < len(t) && t[i] >= '0' && t[i] <= '9' {
+		i++
+	}
+	if i == 0 {
+		return 0, fmt.Errorf("%q: want a number of bytes, with an optional unit (KiB, MiB, GiB, KB, MB, GB)", s)
+	}
+	n, err := strconv.ParseInt(t[:i], 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%q: %v", s, err)
+	}
+	units := map[string]int64{"": 1, "B": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12,
+		"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40}
+	u, ok := units[strings.TrimSpace(t[i:])]
+	if !ok {
+		return 0, fmt.Errorf("%q: unknown unit %q (want B, KiB, MiB, GiB, TiB, KB, MB, GB or TB)", s, strings.TrimSpace(t[i:]))
+	}
+	if n <= 0 || n > (1<<62)/u {
+		return 0, fmt.Errorf("%q: out of range", s)
+	}
+	return n * u, nil
 }
 
 // DefaultShrinkBudget is the shrinking budget of a random exploration, in
@@ -229,6 +284,15 @@ func (s *Scenario) Explore(opts model.Options, x Exploration) (*Outcome, error) 
 	case "exhaustive":
 		b := s.Bounds
 		b.NoShrink = b.NoShrink || x.NoShrink
+		if x.ReduceSet {
+			b.Reduce = x.Reduce
+		}
+		if x.MaxMemory > 0 {
+			b.MaxMemory = x.MaxMemory
+		}
+		b.HashCompact = b.HashCompact || x.HashCompact
+		b.KeepGoing = b.KeepGoing || x.KeepGoing
+		b.Stop = x.Stop
 		if x.Progress != nil {
 			b.Progress = func(n int) { x.Progress(fmt.Sprintf("%d states", n)) }
 		}
@@ -251,6 +315,11 @@ func (s *Scenario) Explore(opts model.Options, x Exploration) (*Outcome, error) 
 					}
 					out.Schedule, out.ShrinkCut = explore.ShrinkWithin(w, res.Schedule, x.MaxSteps, nil, budget)
 				}
+				break
+			}
+			if stopped(x.Stop) {
+				out.Interrupted = true
+				out.LastSeed = seed
 				break
 			}
 			if x.Progress != nil && (seed-x.FirstSeed+1)%16 == 0 {

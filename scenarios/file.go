@@ -25,7 +25,8 @@ var (
 	killerKeys  = []string{"name", "target", "init", "warmup"}
 	expectKeys  = []string{"violation", "under", "properties"}
 	underKeys   = []string{"kill", "zap", "populated", "violation"}
-	exploreKeys = []string{"mode", "seeds", "max-steps", "max-depth", "max-preemptions", "max-states", "kill-gate"}
+	exploreKeys = []string{"mode", "seeds", "max-steps", "max-depth", "max-preemptions", "max-states", "kill-gate",
+		"reduce", "max-memory", "hash-compact", "keep-going"}
 )
 
 // spec is a parsed scenario file. Names of tasks and cgroups are resolved
@@ -392,6 +393,26 @@ func (d *decoder) exploreSettings(n *yaml.Node, s *Scenario) {
 	}
 	if v := f["kill-gate"]; v != nil {
 		s.KillGate = d.checkName(v, "kill-gate")
+	}
+	if v := f["reduce"]; v != nil {
+		r, err := explore.ParseReduction(d.str(v, "reduce"))
+		if err != nil {
+			d.failf(v, "reduce: %v", err)
+		}
+		b.Reduce = r
+	}
+	if v := f["max-memory"]; v != nil {
+		m, err := ParseBytes(d.str(v, "max-memory"))
+		if err != nil {
+			d.failf(v, "max-memory: %v", err)
+		}
+		b.MaxMemory = m
+	}
+	if v := f["hash-compact"]; v != nil {
+		b.HashCompact = d.bool(v, "hash-compact")
+	}
+	if v := f["keep-going"]; v != nil {
+		b.KeepGoing = d.bool(v, "keep-going")
 	}
 	s.Bounds = b
 }

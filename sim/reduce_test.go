@@ -180,3 +180,16 @@ func TestReducedAgreesWithFull(t *testing.T) {
 	}
 	require.True(t, reducedSomewhere, "no world was reduced")
 }
+
+// TestMaxMemorySmallerThanComponents: a memory bound that the interned
+// key components alone exceed stops the search (it once read as no bound
+// at all, and the search ran on unbounded).
+func TestMaxMemorySmallerThanComponents(t *testing.T) {
+	w, _ := sim.ForkVsKill(optsWith(model.KillSeq), 2)
+	b := explore.Unbounded()
+	b.MaxMemory = 16 << 10
+	rep := explore.Exhaustive(w, b)
+	assert.True(t, rep.MemoryBound)
+	assert.True(t, rep.Truncated)
+	assert.Less(t, rep.States, 1000)
+}

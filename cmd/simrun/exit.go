@@ -67,6 +67,8 @@ type judgement struct {
 	Search, Random bool
 	// Expect: the scenario expects a violation under these options.
 	Expect bool
+	// Interrupted: a signal (Ctrl-C, SIGTERM) stopped the search (with Cut).
+	Interrupted bool
 }
 
 // code is the exit status of a judgement.
@@ -108,7 +110,9 @@ func (j judgement) sentence() string {
 	case exitViolation:
 		s = "unexpected violation: the scenario expects every property to hold under these options"
 	case exitCutShort:
-		if j.Search && j.Random {
+		if j.Interrupted {
+			s = "cut short: no violation found before the search was interrupted: what it had not reached was not explored"
+		} else if j.Search && j.Random {
 			s = "cut short: no violation found, but runs stopped at -max-steps before their end: their final checks did not run"
 		} else if j.Search {
 			s = "cut short: no violation found, but the bounds cut the search: what lies beyond them was not explored"

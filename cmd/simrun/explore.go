@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"cgsim/model"
 	"cgsim/scenarios"
 	"cgsim/sim"
 	"cgsim/sim/explore"
@@ -45,6 +46,96 @@ type exploreDetail struct {
 	Schedule     string `json:"schedule,omitempty"`
 	ScheduleFile string `json:"schedule_file,omitempty"`
 	ShrinkCut    bool   `json:"shrink_cut,omitempty"`
+	// Exhaustive: the reductions in effect (and why one asked for is
+	// not), hash compaction and its omission probability, an interruption.
+	Reduced             string  `json:"reduced,omitempty"`
+	ReductionNote       string  `json:"reduction_note,omitempty"`
+	Compacted           bool    `json:"compacted,omitempty"`
+	OmissionProbability float64 `json:"omission_probability,omitempty"`
+	Interrupted         bool    `json:"interrupted,omitempty"`
+	// -keep-going: every distinct counterexample, the first one (Schedule)
+	// included.
+	Counterexamples []counterexampleRecord `json:"counterexamples,omitempty"`
+}
+
+// counterexampleRecord is one distinct counterexample of a -keep-going
+// search: its violation, the coverage points its run reached, its schedule
+// and the file it was written to.
+type counterexampleRecord struct {
+	Violation    string   `json:"violation"`
+	Coverage     []string `json:"coverage,omitempty"`
+	Steps        int      `json:"steps"`
+	ScheduleFile string   `json:"schedule_file"`
+}
+
+// writeCounterexamples writes each distinct counterexample of rep to a
+// schedule file of its own (the first to first, the best one, which the
+// caller wrote; then first's name with .2, .3, ... before .schedule),
+// each replayed to the full run it makes, and returns them in the order
+// found.
+func writeCounterexamples(s *scenarios.Scenario, opts model.Options, x scenarios.Exploration, rep explore.Report, first string) ([]counterexampleRecord, error) {
+	w, err := s.Build(opts)
+	if err != nil {
+		return nil, err
+	}
+	base := strings.TrimSuffix(first, ".schedule")
+	var out []counterexampleRecord
+	n := 1
+	for _, ce := range rep.Counterexamples {
+		res := explore.Run(w, ce.Schedule, steps(s, x))
+		if res.Violation != ce.Violation {
+			return nil, fmt.Errorf("explore: internal error: a counterexample does not reproduce its violation (%q, replayed: %q)", ce.Violation, res.Violation)
+		}
+		file := first
+		if ce.Violation != rep.Violation || !sameSchedule(ce.Schedule, rep.Schedule) {
+			n++
+			file = fmt.Sprintf("%s.%d.schedule", base, n)
+			if err := writeSchedule(file, s, opts, res.Schedule, ce.Violation); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, counterexampleRecord{Violation: w.MapNames(ce.Violation), Coverage: model.Coverage(ce.Coverage).Names(),
+			Steps: len(res.Schedule), ScheduleFile: file})
+	}
+	return out, nil
+}
+
+func sameSchedule(a, b explore.Schedule) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// counterexampleLines lists the distinct counterexamples grouped by the
+// coverage points their runs reached (the race windows), in the order
+// each group was first found.
+func counterexampleLines(w *sim.World, violations int, ces []counterexampleRecord) []string {
+	lines := []string{fmt.Sprintf("%d violating states, %d distinct counterexamples (by violation and coverage points):", violations, len(ces))}
+	var groups []string
+	byGroup := map[string][]counterexampleRecord{}
+	for _, ce := range ces {
+		g := strings.Join(ce.Coverage, ", ")
+		if g == "" {
+			g = "(no coverage point)"
+		}
+		if _, ok := byGroup[g]; !ok {
+			groups = append(groups, g)
+		}
+		byGroup[g] = append(byGroup[g], ce)
+	}
+	for _, g := range groups {
+		lines = append(lines, "  reaching "+g+":")
+		for _, ce := range byGroup[g] {
+			lines = append(lines, fmt.Sprintf("    %s (%d steps): %s", ce.ScheduleFile, ce.Steps, ce.Violation))
+		}
+	}
+	return lines
 }
 
 func cmdExplore(args []string, stdout, stderr io.Writer) (int, error) {
@@ -57,16 +148,26 @@ func cmdExplore(args []string, stdout, stderr io.Writer) (int, error) {
 	quiet := c.fs.Bool("q", false, "no progress lines on stderr")
 	asJSON := c.fs.Bool("json", false, "write JSON Lines: a header and the verdict record with the search's figures (docs/trace-format.md)")
 	c.positive = []string{"max-steps"}
-	// Hooks for the search controls being built in sim/explore: once
-	// explore.Bounds (and scenarios.Exploration) carry them, register
-	// -keep-going, -max-memory and a Ctrl-C that stops with the best
-	// schedule so far here, pass them in x below, and report a search they
-	// stopped as cut short (exitCutShort), as a bound does.
+	reduce := c.fs.String("reduce", "", "exhaustive mode: state-space reductions, none, por, symmetry or all (default: the scenario's, else none)")
+	maxMemory := c.fs.String("max-memory", "", "exhaustive mode: bound the search's tables (8GiB, 512MiB, ...): past it the visited set is hash-compacted, and when that is full the search stops, cut short")
+	hashCompact := c.fs.Bool("hash-compact", false, "exhaustive mode: store a 64-bit hash of each state instead of its key (the probability of a missed state is reported)")
+	keepGoing := c.fs.Bool("keep-going", false, "exhaustive mode: go on past violations and report every distinct counterexample (by message and coverage points), each written to its own schedule file")
 	_, s, opts, _, err := c.load(kf, args)
 	if err != nil {
 		return exitBadInput, err
 	}
-	x := scenarios.Exploration{Mode: *mode, MaxSteps: *maxSteps}
+	x := scenarios.Exploration{Mode: *mode, MaxSteps: *maxSteps, HashCompact: *hashCompact, KeepGoing: *keepGoing}
+	if *reduce != "" {
+		if x.Reduce, err = explore.ParseReduction(*reduce); err != nil {
+			return exitBadInput, fmt.Errorf("explore: -reduce: %v", strings.TrimPrefix(err.Error(), "explore: "))
+		}
+		x.ReduceSet = true
+	}
+	if *maxMemory != "" {
+		if x.MaxMemory, err = scenarios.ParseBytes(*maxMemory); err != nil {
+			return exitBadInput, fmt.Errorf("explore: -max-memory: %v", err)
+		}
+	}
 	if *seeds != "" {
 		if x.FirstSeed, x.LastSeed, err = scenarios.ParseSeedRange(*seeds); err != nil {
 			return exitBadInput, fmt.Errorf("explore: -seeds: %v", err)
@@ -81,6 +182,14 @@ func cmdExplore(args []string, stdout, stderr io.Writer) (int, error) {
 	if x.Mode == "exhaustive" && (*seeds != "" || *maxSteps != 0) {
 		return exitBadInput, fmt.Errorf("explore: -seeds and -max-steps are for -mode random; exhaustive mode is bounded by the scenario's explore settings")
 	}
+	if x.Mode == "random" && (x.ReduceSet || x.MaxMemory > 0 || x.HashCompact || x.KeepGoing) {
+		return exitBadInput, fmt.Errorf("explore: -reduce, -max-memory, -hash-compact and -keep-going are for -mode exhaustive")
+	}
+	// Ctrl-C or SIGTERM stops the search: it returns its statistics and
+	// the best counterexample so far, which is written as usual.
+	stop, interrupted, release := interruptOnSignal()
+	defer release()
+	x.Stop = stop
 	if !*quiet {
 		x.Progress = progress(stderr)
 	}
@@ -105,13 +214,35 @@ func cmdExplore(args []string, stdout, stderr io.Writer) (int, error) {
 		d.States, d.Transitions, d.MaxDepth = rep.States, rep.Transitions, rep.MaxDepthSeen
 		line := fmt.Sprintf("explored %d states, %d transitions, max depth %d", rep.States, rep.Transitions, rep.MaxDepthSeen)
 		if rep.Truncated {
-			d.Bounds = boundsString(s.Bounds)
+			d.Bounds = boundsString(s.Bounds, x)
 			line += fmt.Sprintf(" (cut by the bounds: %s)", d.Bounds)
 			j.Cut = true
 		}
 		lines = append(lines, line)
+		if rep.Reduced != explore.ReduceNone || rep.ReductionNote != "" {
+			d.Reduced, d.ReductionNote = rep.Reduced.String(), rep.ReductionNote
+			l := "reduction: " + d.Reduced
+			if rep.ReductionNote != "" {
+				l += " (" + rep.ReductionNote + ")"
+			}
+			lines = append(lines, l)
+		}
+		if rep.Compacted || s.Bounds.HashCompact || x.HashCompact {
+			d.Compacted, d.OmissionProbability = true, rep.OmissionProbability
+			lines = append(lines, fmt.Sprintf("hash compaction: probability that a state was missed by a hash collision <= %.3g", rep.OmissionProbability))
+		}
+		if rep.Interrupted {
+			d.Interrupted = true
+			j.Cut, j.Interrupted = true, true
+			lines = append(lines, fmt.Sprintf("interrupted by %s: the figures above are what the search had reached", *interrupted))
+		}
 	case "random":
 		d.FirstSeed, d.LastSeed, d.CutRuns = out.FirstSeed, out.LastSeed, out.Truncated
+		if out.Interrupted {
+			d.Interrupted = true
+			j.Cut, j.Interrupted = true, true
+			lines = append(lines, fmt.Sprintf("interrupted by %s after seed %d", *interrupted, out.LastSeed))
+		}
 		if out.Violation != "" {
 			d.Seed = out.Seed
 			lines = append(lines, fmt.Sprintf("seed %d violates after %d steps", out.Seed, out.Steps))
@@ -158,6 +289,14 @@ func cmdExplore(args []string, stdout, stderr io.Writer) (int, error) {
 			lines = append(lines, fmt.Sprintf("shortest schedule found (%d steps): %s", len(sched), shown))
 		}
 		lines = append(lines, fmt.Sprintf("schedule written to %s; replay it with:\n  simrun replay %s", d.ScheduleFile, d.ScheduleFile))
+		if x.KeepGoing || s.Bounds.KeepGoing {
+			more, err := writeCounterexamples(s, opts, x, out.Report, d.ScheduleFile)
+			if err != nil {
+				return exitBadInput, err
+			}
+			d.Counterexamples = more
+			lines = append(lines, counterexampleLines(w, out.Report.Violations, more)...)
+		}
 	}
 	if *asJSON {
 		v := newVerdict(j)
@@ -195,8 +334,14 @@ func progress(w io.Writer) func(string) {
 	}
 }
 
-func boundsString(b explore.Bounds) string {
+func boundsString(b explore.Bounds, x scenarios.Exploration) string {
 	var parts []string
+	if x.MaxMemory > 0 {
+		b.MaxMemory = x.MaxMemory
+	}
+	if b.MaxMemory > 0 {
+		parts = append(parts, fmt.Sprintf("memory %d bytes", b.MaxMemory))
+	}
 	if b.MaxDepth > 0 {
 		parts = append(parts, fmt.Sprintf("depth %d", b.MaxDepth))
 	}

@@ -571,6 +571,14 @@ func (s *search) room() bool {
 		return true
 	}
 	s.vis.limit = s.b.MaxMemory - int64(s.compBytes())
+	if s.vis.limit <= 0 {
+		// The interned components alone fill the bound (a limit of 0
+		// would read as none).
+		s.vis.limit = 1
+		s.rep.Truncated = true
+		s.rep.MemoryBound = true
+		return false
+	}
 	if s.vis.fits(len(s.key)) {
 		return true
 	}
