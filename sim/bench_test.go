@@ -1,6 +1,7 @@
 package sim_test
 
 import (
+	"fmt"
 	"runtime"
 	"testing"
 	"unsafe"
@@ -109,4 +110,33 @@ func BenchmarkCgroupKill1M(b *testing.B) {
 	b.ReportMetric(float64(unsafe.Sizeof(model.Task{})), "Task-bytes")
 	b.ReportMetric(float64(unsafe.Sizeof(model.Group{})), "Group-bytes")
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1e6, "ms/kill")
+}
+
+// BenchmarkForkKillQuestion is cgsim's side of tools/spin-vs-cgsim.sh:
+// the fork/kill question with N forking tasks under kill=seq and
+// kill=atomic, explored to the end (past violations), without the kill
+// gate, unreduced and with partial-order reduction. It reports the states
+// each search stores (states/op), which the reduction must lower, and
+// states per second.
+func BenchmarkForkKillQuestion(b *testing.B) {
+	for _, kill := range []model.KillMode{model.KillSeq, model.KillAtomic} {
+		for n := 1; n <= 2; n++ {
+			for _, r := range []explore.Reduction{explore.ReduceNone, explore.ReducePOR} {
+				b.Run(fmt.Sprintf("%s-%d/reduce=%s", kill, n, r), func(b *testing.B) {
+					states := 0
+					for i := 0; i < b.N; i++ {
+						w, _ := sim.ForkVsKill(optsWith(kill), n)
+						w.Gate = nil
+						rep := explore.Exhaustive(w, explore.Bounds{MaxPreemptions: -1, KeepGoing: true, NoShrink: true, Reduce: r})
+						if rep.Truncated || (r == explore.ReducePOR && rep.Reduced != explore.ReducePOR) {
+							b.Fatalf("search cut or not reduced: %+v", rep)
+						}
+						states += rep.States
+					}
+					b.ReportMetric(float64(states)/float64(b.N), "states/op")
+					b.ReportMetric(float64(states)/b.Elapsed().Seconds(), "states/s")
+				})
+			}
+		}
+	}
 }
