@@ -25,8 +25,10 @@ Exit status: 0 as expected (the violation the scenario expects under these
 options was found, or none was and none is expected), 1 unexpected
 violation, 2 bad input, 3 the expected race was not found by a search
 complete within its bounds, 4 no violation found but a bound cut the
-search (exhaustive: depth, preemptions or states; random: runs stopped at
--max-steps before their end). See 'simrun -h'.
+search (exhaustive: depth, preemptions, states or -max-memory; random: runs
+stopped at -max-steps before their end) or Ctrl-C (SIGINT, SIGTERM) stopped
+it. With -keep-going every distinct counterexample is written (NAME.schedule,
+NAME.2.schedule, ...). See 'simrun -h'.
 `
 
 // exploreDetail is what the verdict record of explore adds.
