@@ -192,6 +192,9 @@ type Exploration struct {
 	MaxMemory   int64
 	HashCompact bool
 	KeepGoing   bool
+	// Order, when OrderSet, overrides the scenario's search order.
+	Order    explore.Order
+	OrderSet bool
 	// Stop, if set, interrupts an exhaustive search (explore.Bounds.Stop)
 	// or a random one between seeds when it is closed.
 	Stop <-chan struct{}
@@ -292,6 +295,9 @@ func (s *Scenario) Explore(opts model.Options, x Exploration) (*Outcome, error) 
 		}
 		b.HashCompact = b.HashCompact || x.HashCompact
 		b.KeepGoing = b.KeepGoing || x.KeepGoing
+		if x.OrderSet {
+			b.Order = x.Order
+		}
 		b.Stop = x.Stop
 		if x.Progress != nil {
 			b.Progress = func(n int) { x.Progress(fmt.Sprintf("%d states", n)) }

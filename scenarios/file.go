@@ -26,7 +26,7 @@ var (
 	expectKeys  = []string{"violation", "under", "properties"}
 	underKeys   = []string{"kill", "zap", "populated", "violation"}
 	exploreKeys = []string{"mode", "seeds", "max-steps", "max-depth", "max-preemptions", "max-states", "kill-gate",
-		"reduce", "max-memory", "hash-compact", "keep-going"}
+		"reduce", "max-memory", "hash-compact", "keep-going", "order"}
 )
 
 // spec is a parsed scenario file. Names of tasks and cgroups are resolved
@@ -413,6 +413,13 @@ func (d *decoder) exploreSettings(n *yaml.Node, s *Scenario) {
 	}
 	if v := f["keep-going"]; v != nil {
 		b.KeepGoing = d.bool(v, "keep-going")
+	}
+	if v := f["order"]; v != nil {
+		o, err := explore.ParseOrder(d.str(v, "order"))
+		if err != nil {
+			d.failf(v, "order: %v", err)
+		}
+		b.Order = o
 	}
 	s.Bounds = b
 }

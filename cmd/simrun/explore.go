@@ -154,6 +154,7 @@ func cmdExplore(args []string, stdout, stderr io.Writer) (int, error) {
 	maxMemory := c.fs.String("max-memory", "", "exhaustive mode: bound the search's tables (8GiB, 512MiB, ...): past it the visited set is hash-compacted, and when that is full the search stops, cut short")
 	hashCompact := c.fs.Bool("hash-compact", false, "exhaustive mode: store a 64-bit hash of each state instead of its key (the probability of a missed state is reported)")
 	keepGoing := c.fs.Bool("keep-going", false, "exhaustive mode: go on past violations and report every distinct counterexample (by message and coverage points), each written to its own schedule file")
+	order := c.fs.String("order", "", "exhaustive mode: the order choices are tried in, ascending (task ids) or priority (the cgroup.kill writer and other killers first: finds a violation sooner, covers the same)")
 	_, s, opts, _, err := c.load(kf, args)
 	if err != nil {
 		return exitBadInput, err
@@ -164,6 +165,12 @@ func cmdExplore(args []string, stdout, stderr io.Writer) (int, error) {
 			return exitBadInput, fmt.Errorf("explore: -reduce: %v", strings.TrimPrefix(err.Error(), "explore: "))
 		}
 		x.ReduceSet = true
+	}
+	if *order != "" {
+		if x.Order, err = explore.ParseOrder(*order); err != nil {
+			return exitBadInput, fmt.Errorf("explore: -order: %v", strings.TrimPrefix(err.Error(), "explore: "))
+		}
+		x.OrderSet = true
 	}
 	if *maxMemory != "" {
 		if x.MaxMemory, err = scenarios.ParseBytes(*maxMemory); err != nil {
@@ -184,8 +191,8 @@ func cmdExplore(args []string, stdout, stderr io.Writer) (int, error) {
 	if x.Mode == "exhaustive" && (*seeds != "" || *maxSteps != 0) {
 		return exitBadInput, fmt.Errorf("explore: -seeds and -max-steps are for -mode random; exhaustive mode is bounded by the scenario's explore settings")
 	}
-	if x.Mode == "random" && (x.ReduceSet || x.MaxMemory > 0 || x.HashCompact || x.KeepGoing) {
-		return exitBadInput, fmt.Errorf("explore: -reduce, -max-memory, -hash-compact and -keep-going are for -mode exhaustive")
+	if x.Mode == "random" && (x.ReduceSet || x.MaxMemory > 0 || x.HashCompact || x.KeepGoing || x.OrderSet) {
+		return exitBadInput, fmt.Errorf("explore: -reduce, -max-memory, -hash-compact, -keep-going and -order are for -mode exhaustive")
 	}
 	// Ctrl-C or SIGTERM stops the search: it returns its statistics and
 	// the best counterexample so far, which is written as usual.

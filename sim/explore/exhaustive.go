@@ -2,6 +2,7 @@ package explore
 
 import (
 	"encoding/binary"
+	"fmt"
 	"math"
 )
 
@@ -84,6 +85,25 @@ const (
 	// (otherwise it is OrderAscending).
 	OrderPriority
 )
+
+// String names the order as ParseOrder reads it.
+func (o Order) String() string {
+	if o == OrderPriority {
+		return "priority"
+	}
+	return "ascending"
+}
+
+// ParseOrder reads "ascending" or "priority".
+func ParseOrder(s string) (Order, error) {
+	switch s {
+	case "ascending":
+		return OrderAscending, nil
+	case "priority":
+		return OrderPriority, nil
+	}
+	return 0, fmt.Errorf("explore: unknown order %q (want ascending or priority)", s)
+}
 
 // Prioritizer is an optional interface of a Model for [OrderPriority].
 type Prioritizer interface {
@@ -497,7 +517,16 @@ func (s *search) loop() {
 			pre++
 		}
 		depth := f.depth + 1
-		c := s.clone(f)
+		var c Model
+		if f.next == len(f.en) && !f.reduced && s.cm == nil {
+			// The last choice out of f steps f's own state: no clone.
+			// (Not for componentwise keys, which compare the child with
+			// f's state, nor for a reduced frame, which the cycle proviso
+			// may still expand.)
+			c, f.m = f.m, nil
+		} else {
+			c = s.clone(f)
+		}
 		c.Step(a)
 		s.rep.Transitions++
 
