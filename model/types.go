@@ -47,7 +47,7 @@ const (
 	PF_DUMPCORE uint32 = 0x00000200
 	// PF_SIGNALED: the task was killed by a signal (get_signal's fatal path).
 	PF_SIGNALED uint32 = 0x00000400
-	PF_KTHREAD uint32 = 0x00200000
+	PF_KTHREAD  uint32 = 0x00200000
 	// PF_NO_SETAFFINITY marks per-CPU and bound kthreads; cgroup.procs
 	// writes of such a task fail with EINVAL (cgroup_procs_write_start).
 	PF_NO_SETAFFINITY uint32 = 0x04000000
