@@ -147,3 +147,11 @@ func (k *Kernel) SetupRlimitCore(t TaskID, unlimited bool) Errno {
 	k.groups[k.tasks[t].Group].CoreUnlimited = unlimited
 	return OK
 }
+
+// InCoredumpTaskExit reports whether t sleeps in coredump_task_exit,
+// waiting for its group's core dump to finish (5.16+ before exit_signals,
+// ≤5.15 in exit_mm after it).
+func (k *Kernel) InCoredumpTaskExit(t TaskID) bool {
+	f := &k.tasks[t].Frame
+	return f.Path == KExit && f.PC == exitCoreWait && k.groups[k.tasks[t].Group].CoreState
+}
