@@ -102,6 +102,9 @@ func check(w *sim.World, setup *scenarios.Setup) error {
 		}
 	}
 	for _, t := range setup.Tasks {
+		if t.CoreUnlimited {
+			return &Unsupported{fmt.Sprintf("task %s has rlimit_core: unlimited: a core dump would write a core file where core_pattern (global, not changed by the harness) says; the interpreter keeps RLIMIT_CORE 0", t.Name)}
+		}
 		if t.OomScoreAdj != 0 {
 			return &Unsupported{fmt.Sprintf("task %s sets oom_score_adj, which the harness does not write (it matters only to an OOM, which the harness cannot trigger)", t.Name)}
 		}

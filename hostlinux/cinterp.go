@@ -308,6 +308,13 @@ func (p *ScenarioPlan) planText(dir, base string) string {
 	slots := p.slots()
 	var b strings.Builder
 	fmt.Fprintf(&b, "cgsim-plan 1\ndir %s\nforklimit %d\n", escapeField(dir), p.ForkLimit)
+	if corePatternIsFile() {
+		// The interpreters may stay dumpable: a core-dumping signal then
+		// runs the kernel's dump (zap_threads, coredump_wait) as the
+		// simulator does, and with RLIMIT_CORE 0 coredump_file gives up
+		// before it creates anything (probe Q15).
+		b.WriteString("dumpable 1\n")
+	}
 	var ns []int32
 	for id := range p.NSTask {
 		ns = append(ns, id)
@@ -455,4 +462,17 @@ func ScenarioInitLevel() int {
 		return 1 // no NSpid (before 4.1): assume the initial namespace
 	}
 	return n
+}
+
+// corePatternIsFile reports whether /proc/sys/kernel/core_pattern names a
+// file (not "|helper" or "@socket"): with RLIMIT_CORE 0 a core dump then
+// writes nothing (coredump_file: "cprm->limit < binfmt->min_coredump"),
+// while a helper or a socket would still be handed the dump whatever the
+// limit. core_pattern is global and never changed here.
+func corePatternIsFile() bool {
+	b, err := os.ReadFile("/proc/sys/kernel/core_pattern")
+	if err != nil || len(b) == 0 {
+		return false
+	}
+	return b[0] != '|' && b[0] != '@'
 }

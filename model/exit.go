@@ -4,7 +4,8 @@ package model
 // init runs inside exit_notify → forget_original_parent →
 // find_child_reaper, as steps of the exiting init.
 const (
-	exitSignals     = iota // exit_signals(): PF_EXITING under the threadgroup rwsem (read), signal->live--
+	exitCoreWait    = iota // coredump_task_exit(): asleep until the group's core dump is finished
+	exitSignals            // exit_signals(): PF_EXITING under the threadgroup rwsem (read), signal->live--
 	exitCgroup             // cgroup_exit() (populated=at-exit)
 	exitNotify             // exit_notify(): find_child_reaper, maybe the zap
 	zapStart               // zap (current, v3.3): disable_pid_allocation (current only), SIGCHLD ignored
@@ -24,6 +25,8 @@ const (
 )
 
 // startExit is the entry of do_exit(code) for t: synchronize_group_exit,
+// coredump_task_exit (5.16+: before anything is torn down; a thread of a
+// group that is dumping core sleeps there until the dump is finished),
 // then the exit steps, starting with exit_signals.
 func (k *Kernel) startExit(t TaskID, code int32) {
 	k.synchronizeGroupExit(t, code)
@@ -31,6 +34,9 @@ func (k *Kernel) startExit(t TaskID, code int32) {
 	// Leaving another path (a wait, a pause) abandons it; a fork in flight
 	// cannot be here (its steps run to completion first).
 	tk.Frame = Frame{Path: KExit, PC: exitSignals, Arg: code, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask, Cset: NoCset, Dcset: NoCset}
+	if k.Opts.Coredump == CoredumpCurrent && k.coredumpTaskExit(t) {
+		tk.Frame.PC, tk.Frame.Arg3 = exitCoreWait, exitSignals
+	}
 }
 
 // synchronizeGroupExit is synchronize_group_exit() (kernel/exit.c, 6.0+),
@@ -78,6 +84,9 @@ func (k *Kernel) ExitGroup(t TaskID, status int32) {
 // enterExitSignals runs exit_signals at once, in the step of the system
 // call, unless it must sleep in cgroup_threadgroup_change_begin first.
 func (k *Kernel) enterExitSignals(t TaskID) {
+	if k.tasks[t].Frame.PC != exitSignals {
+		return // asleep in coredump_task_exit
+	}
 	if k.threadgroupChangeBlocked() {
 		if k.tracing {
 			k.notef("exit_signals: cgroup_threadgroup_change_begin sleeps: T%d migrates (cgroup_threadgroup_rwsem held or awaited for writing)", k.tgWriter)
@@ -91,6 +100,19 @@ func (k *Kernel) stepExit(t TaskID) {
 	tk := &k.tasks[t]
 	f := &tk.Frame
 	switch f.PC {
+	case exitCoreWait:
+		if k.groups[tk.Group].CoreState {
+			return // not runnable until coredump_finish
+		}
+		k.begin(t, "coredump_task_exit")
+		f.PC = uint8(f.Arg3)
+		if k.tracing {
+			k.notef("%s woken by coredump_finish", k.Describe(t))
+		}
+		if f.PC == exitSignals && k.threadgroupChangeBlocked() {
+			return
+		}
+		k.stepExit(t)
 	case exitSignals:
 		// exit_signals (kernel/signal.c) sets PF_EXITING between
 		// cgroup_threadgroup_change_begin and _end: it holds
@@ -130,6 +152,11 @@ func (k *Kernel) stepExit(t TaskID) {
 			f.PC = exitCgroup
 		} else {
 			f.PC = exitNotify
+		}
+		// ≤5.15: exit_mm → coredump_exit_mm, after PF_EXITING (the model's
+		// teardown is in this step).
+		if k.Opts.Coredump == CoredumpV515 && k.coredumpTaskExit(t) {
+			f.PC, f.Arg3 = exitCoreWait, int32(f.PC)
 		}
 	case exitCgroup:
 		k.begin(t, "cgroup_exit")

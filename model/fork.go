@@ -320,7 +320,7 @@ func (k *Kernel) forkCommitStep(t TaskID) {
 		}
 		ng := Group{
 			Leader: child, threadHead: child, threadTail: child, Live: 1, NrThreads: 1,
-			ign: pg.ign, hnd: pg.hnd, hndExit: pg.hndExit, NoCldWait: pg.NoCldWait, OomScoreAdj: pg.OomScoreAdj,
+			ign: pg.ign, hnd: pg.hnd, hndExit: pg.hndExit, NoCldWait: pg.NoCldWait, OomScoreAdj: pg.OomScoreAdj, CoreUnlimited: pg.CoreUnlimited,
 			HasChildSubreaper: rg.HasChildSubreaper || rg.IsChildSubreaper,
 			// init_task_pid(p, PIDTYPE_PGID, task_pgrp(current)), and the
 			// session likewise; shared_pending = delayed.signal: process

@@ -75,10 +75,18 @@ func (k *Kernel) sendSignalType(sig Signal, info sigInfo, t TaskID, typ pidType,
 	}
 	tk := &k.tasks[t]
 	g := &k.groups[tk.Group]
-	// prepare_signal()
-	if g.Flags&SIGNAL_GROUP_EXIT != 0 {
+	// prepare_signal(): a group exit drops every signal, except SIGKILL
+	// while a core dump is under way ("if (signal->core_state) return sig
+	// == SIGKILL"; ≤5.15 the same test on SIGNAL_GROUP_COREDUMP): the
+	// SIGKILL goes on to complete_signal, which kills the group and so
+	// interrupts the dump (dump_interrupted).
+	if g.Flags&SIGNAL_GROUP_EXIT != 0 && !(g.CoreState && sig == SIGKILL) {
 		if k.tracing {
-			k.notef("%s to %s dropped: group already exiting", sig, k.Describe(t))
+			why := "group already exiting"
+			if g.CoreState {
+				why = "group dumping core: only SIGKILL passes prepare_signal"
+			}
+			k.notef("%s to %s dropped: %s", sig, k.Describe(t), why)
 		}
 		return false
 	}
@@ -186,8 +194,12 @@ var sigKernelCoredump = Sigset(0).With(SIGQUIT).With(SIGABRT).With(SIGSEGV).With
 
 // completeSignal is complete_signal(): find a thread that wants the
 // signal; for PIDTYPE_PID delivery only the target itself qualifies. A
-// fatal signal starts the group exit at once: SIGNAL_GROUP_EXIT and a
-// private SIGKILL for every thread.
+// fatal signal that is not a core-dumping one starts the group exit at
+// once: SIGNAL_GROUP_EXIT and a private SIGKILL for every thread. That
+// holds also while a core dump is under way ("signal->core_state ||
+// !(signal->flags & SIGNAL_GROUP_EXIT)"): a SIGKILL that passed
+// prepare_signal SIGKILLs the dumper too. A core-dumping signal
+// (sig_kernel_coredump) is left to get_signal, which dumps (vfs_coredump).
 func (k *Kernel) completeSignal(sig Signal, p TaskID, group bool) {
 	g := &k.groups[k.tasks[p].Group]
 	t := NoTask
@@ -209,10 +221,17 @@ func (k *Kernel) completeSignal(sig Signal, p TaskID, group bool) {
 			return
 		}
 	}
-	if k.sigFatal(p, sig) && g.Flags&SIGNAL_GROUP_EXIT == 0 && !sigKernelCoredump.Has(sig) {
+	if k.sigFatal(p, sig) && (g.CoreState || g.Flags&SIGNAL_GROUP_EXIT == 0) && !sigKernelCoredump.Has(sig) {
+		dumping := g.CoreState
 		k.startGroupExit(g, int32(sig), NoTask)
 		if k.tracing {
 			k.notef("complete_signal: group of %s exits (%s): SIGKILL to every thread", k.Describe(p), sig)
+			if dumping {
+				k.notef("complete_signal: the core dump of the group is interrupted (dump_interrupted: fatal_signal_pending)")
+			}
+		}
+		if dumping {
+			k.Cover |= CovCoredumpInterrupted
 		}
 	}
 }
@@ -334,6 +353,13 @@ func (k *Kernel) getSignal(t TaskID) {
 		// could not have been sent by force (get_signal's SIGNAL_UNKILLABLE check).
 		if g.Flags&SIGNAL_UNKILLABLE != 0 && !sigKernelOnly(sig) {
 			continue
+		}
+		if sigKernelCoredump.Has(sig) {
+			// "Anything else is fatal, maybe with a core dump":
+			// current->flags |= PF_SIGNALED; vfs_coredump (fs/coredump.c).
+			tk.Flags |= PF_SIGNALED
+			k.vfsCoredump(t, sig)
+			return
 		}
 		if sigKernelStop.Has(sig) {
 			g.Flags |= SIGNAL_STOP_STOPPED

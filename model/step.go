@@ -99,8 +99,14 @@ func (k *Kernel) Runnable(t TaskID) bool {
 		return k.execRunnable(t)
 	case KOOM:
 		return k.oomRunnable(t)
+	case KCoredump:
+		// coredump_wait: wait_for_completion_state(TASK_UNINTERRUPTIBLE),
+		// so a SIGKILL does not end it early.
+		return k.groups[tk.Group].coreWaiters == 0
 	case KExit:
 		switch f.PC {
+		case exitCoreWait:
+			return !k.groups[tk.Group].CoreState
 		case exitSignals:
 			return !k.threadgroupChangeBlocked()
 		case zapWait:
@@ -181,6 +187,8 @@ func (k *Kernel) Step(t TaskID) {
 		k.stepExec(t)
 	case KOOM:
 		k.stepOOM(t)
+	case KCoredump:
+		k.stepCoredump(t)
 	}
 }
 
@@ -615,7 +623,7 @@ var stepNames = map[KPath][]string{
 	KCgroupWrite: {"waiting for cgroup_mutex", "cgroup_attach_lock (threadgroup rwsem), then cgroup_attach_task",
 		"__cgroup_kill: set CGRP_KILL / kill_seq++", "css_task_iter_start", "css_task_iter_next",
 		"send_sig(SIGKILL)", "__cgroup_kill: clear CGRP_KILL, next cgroup"},
-	KExit: {"exit_signals", "cgroup_exit", "exit_notify", "zap_pid_ns_processes: disable_pid_allocation",
+	KExit: {"coredump_task_exit: asleep until the core dump is finished", "exit_signals", "cgroup_exit", "exit_notify", "zap_pid_ns_processes: disable_pid_allocation",
 		"zap_pid_ns_processes: SIGKILL every pid", "zap_pid_ns_processes: kernel_wait4 loop",
 		"zap_pid_ns_processes: wait for pid_allocated == init_pids", "zap (2007): terminating = 1",
 		"zap (2007): kill_proc one pid a step", "exit_notify: reparent, zombie, notify", "final context switch"},
@@ -623,6 +631,7 @@ var stepNames = map[KPath][]string{
 	KExec: {"de_thread: zap_other_threads", "de_thread: wait for the other threads", "de_thread: wait for the old leader, take over its pid"},
 	KOOM: {"mem_cgroup_out_of_memory: oom_lock, select_bad_process", "oom_kill_process: the victim and its oom group",
 		"css_task_iter_start (oom group walk)", "css_task_iter_next (oom group walk)", "oom_kill_memcg_member"},
+	KCoredump: {"vfs_coredump: the dump and coredump_finish (after coredump_wait)"},
 }
 
 // StepName describes, in kernel terms, the step t takes next ("user" in

@@ -38,7 +38,16 @@ const (
 // in the high bits.
 const (
 	PF_EXITING uint32 = 0x00000004
-	PF_KTHREAD uint32 = 0x00200000
+	// PF_POSTCOREDUMP: the task has passed coredump_task_exit (5.16+: at
+	// the start of do_exit; ≤5.15: exit_mm), so a later zap_process does
+	// not count it among the threads a dumper waits for.
+	PF_POSTCOREDUMP uint32 = 0x00000008
+	// PF_DUMPCORE: the task is (or was) the dumper of its group
+	// (zap_threads).
+	PF_DUMPCORE uint32 = 0x00000200
+	// PF_SIGNALED: the task was killed by a signal (get_signal's fatal path).
+	PF_SIGNALED uint32 = 0x00000400
+	PF_KTHREAD  uint32 = 0x00200000
 	// PF_NO_SETAFFINITY marks per-CPU and bound kthreads; cgroup.procs
 	// writes of such a task fail with EINVAL (cgroup_procs_write_start).
 	PF_NO_SETAFFINITY uint32 = 0x04000000
@@ -215,6 +224,20 @@ type Group struct {
 	// OomVictim is signal->oom_mm != NULL (tsk_is_oom_victim): the OOM
 	// killer has marked the process (mark_oom_victim); never cleared.
 	OomVictim bool
+	// CoreState is signal->core_state != NULL (≤5.15: mm->core_state and
+	// SIGNAL_GROUP_COREDUMP): a thread of the group is dumping core
+	// (zap_threads, fs/coredump.c) and coredump_finish has not run yet.
+	CoreState bool
+	// coreWaiters is core_state->nr_threads: the threads zap_process
+	// SIGKILLed that have not yet reached coredump_task_exit; the dumper
+	// sleeps in coredump_wait until it is 0.
+	coreWaiters int32
+	// CoreUnlimited is RLIMIT_CORE (signal->rlim, inherited at fork by
+	// copy_signal) large enough for a core file to be written: a dump
+	// sets the 0x80 core bit of the wait status. false is a limit of 0
+	// (coredump_file gives up: cprm->limit < binfmt->min_coredump), the
+	// default on this machine (probe Q15).
+	CoreUnlimited bool
 }
 
 // PidNS is a pid namespace (struct pid_namespace).
@@ -398,9 +421,13 @@ const (
 	KIdle // a kernel thread's idle loop; never runnable
 	KExec // execve's de_thread
 	KOOM  // a memcg (or global) OOM: mem_cgroup_out_of_memory → out_of_memory
+	// KCoredump is vfs_coredump (fs/coredump.c) called from get_signal for
+	// a core-dumping signal: the dumper waits in coredump_wait for the
+	// zapped threads, then writes the core and runs coredump_finish.
+	KCoredump
 )
 
-var kpathNames = [...]string{"user", "fork", "exit", "wait4", "pause", "cgroup-write", "kthread-idle", "execve", "oom"}
+var kpathNames = [...]string{"user", "fork", "exit", "wait4", "pause", "cgroup-write", "kthread-idle", "execve", "oom", "coredump"}
 
 // String names the path.
 func (p KPath) String() string { return kpathNames[p] }

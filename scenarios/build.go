@@ -332,6 +332,13 @@ func (b *builder) mkTask(t *taskSpec) {
 		}
 		b.setup.Tasks[len(b.setup.Tasks)-1].OomScoreAdj = adj
 	}
+	if t.rlimitCore != nil && t.rlimitCore.Value == "unlimited" {
+		if errno := w.K.SetupRlimitCore(id, true); errno != model.OK {
+			d.failf(t.rlimitCore, "task %q: rlimit_core: %v", t.name, errno)
+			return
+		}
+		b.setup.Tasks[len(b.setup.Tasks)-1].CoreUnlimited = true
+	}
 	if t.v1 != nil {
 		st.V1 = d.str(t.v1, "v1")
 		if d.err != nil {

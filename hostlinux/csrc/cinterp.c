@@ -202,6 +202,9 @@ static int ntasks;
 static int32_t *ns_ids, *ns_slots;
 static int nns;
 static int32_t fork_limit;
+/* dumpable: the harness found a core_pattern that names a file, so the
+ * processes may stay dumpable (RLIMIT_CORE 0 still writes nothing). */
+static int dumpable;
 static char *scratch;
 static volatile int32_t *page;
 static int ctl_fd = -1;
@@ -1338,6 +1341,8 @@ static void read_plan(const char *file)
 				bad_plan("want version 1", 0, lineno);
 		} else if (strcmp(fl[0], "dir") == 0 && n == 2) {
 			scratch = unescape(fl[1]);
+		} else if (strcmp(fl[0], "dumpable") == 0 && n == 2) {
+			dumpable = (int)parse_long(fl[1], &ok);
 		} else if (strcmp(fl[0], "forklimit") == 0 && n == 2) {
 			fork_limit = (int32_t)parse_long(fl[1], &ok);
 		} else if (strcmp(fl[0], "sizes") == 0 && n == 4) {
@@ -1443,7 +1448,8 @@ static void exec_main(char **argv)
 	read_plan(plan_file);
 	struct rlimit rl = {0, 0};
 	setrlimit(RLIMIT_CORE, &rl);
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); /* reset by exec (begin_new_exec) */
+	if (!dumpable) /* exec made it dumpable again (begin_new_exec) */
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	long m = sc6(SYS_mmap, 0, PAGE_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, 5, 0);
 	if (m < 0 && m > -4096) {
 		fprintf(stderr, "cgsim cinterp: exec: mmap of the status page: errno %ld\n", -m);
@@ -1513,11 +1519,15 @@ int main(int argc, char **argv)
 			set_disposition(s, SIG_DEFAULT_);
 	uint64_t none = 0;
 	sc4(SYS_rt_sigprocmask, SIG_SETMASK, &none, 0, 8);
-	/* No core dumps: a core-dumping signal must not write anything outside
-	 * the run (PR_SET_DUMPABLE 0 also stops a piped core_pattern). */
+	/* No core files: a core-dumping signal must not write anything outside
+	 * the run. RLIMIT_CORE 0 stops a core file; PR_SET_DUMPABLE 0 (which
+	 * skips the dump and its zap_threads altogether) also stops a piped or
+	 * socket core_pattern, and is left out only when the harness found a
+	 * core_pattern that names a file ("dumpable 1" in the plan). */
 	struct rlimit rl = {0, 0};
 	setrlimit(RLIMIT_CORE, &rl);
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (!dumpable)
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	long m = sc6(SYS_mmap, 0, PAGE_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, 5, 0);
 	if (m < 0 && m > -4096) {
 		fprintf(stderr, "cgsim cinterp: mmap of the status page: errno %ld\n", -m);
