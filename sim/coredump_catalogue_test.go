@@ -41,6 +41,27 @@ explore:
   kill-gate: kill
 `
 
+// zapDuringDump: pid 2 of a namespace dumps core (SIGSEGV to itself)
+// while a host task SIGKILLs the namespace's init.
+const zapDuringDump = `version: 1
+tasks:
+  - {name: init, program: ignore-sigchld}
+  - {name: cinit, pidns: new, program: pause}
+  - name: crasher
+    parent: cinit
+    program:
+      - kill: {task: crasher, signal: SIGSEGV}
+      - pause
+  - name: killer
+    program:
+      - kill: {task: cinit, label: zap}
+      - pause
+expect:
+  properties:
+    - namespace-dead: cinit
+    - zap-waits: cinit
+`
+
 // testCoredumpVsKill (TestRaceCatalogue/coredump) explores a process that
 // dumps core while cgroup.kill walks its cgroup (bundled
 // coredump-vs-kill), under every kill option and both coredump modes:
@@ -125,6 +146,35 @@ func testCoredumpVsKill(t *testing.T) {
 			}
 			t.Logf("coredump=%s: the thread dumps, the kill comes while the zapped leader sleeps in coredump_task_exit: %s in every run; exhaustive, %d states",
 				cm, interrupted.Names()[0], rep.States)
+		}
+	})
+
+	// The pid namespace zap against a dump (probe Q15 D): the init's
+	// zap_pid_ns_processes SIGKILLs the dumper (prepare_signal lets it
+	// through core_state), which interrupts the dump, and waits for it;
+	// the namespace dies whole under every zap and coredump mode but the
+	// 2007 patch, whose init does not wait.
+	t.Run("zap", func(t *testing.T) {
+		sz, err := scenarios.Parse("coredump-zap.yaml", []byte(zapDuringDump))
+		require.NoError(t, err)
+		for _, cm := range model.CoredumpModes {
+			for _, zm := range []model.ZapMode{model.ZapCurrent, model.ZapV33} {
+				opts := sz.Options
+				opts.Coredump, opts.Zap = cm, zm
+				w, err := sz.Build(opts)
+				require.NoError(t, err)
+				rep := explorePlain(t, w)
+				require.Empty(t, rep.Violation, "coredump=%s zap=%s", cm, zm)
+				require.True(t, rep.Complete)
+				for _, cov := range []model.Coverage{model.CovCoredumpInterrupted, model.CovCoredumpFinished} {
+					wc, err := sz.Build(opts)
+					require.NoError(t, err)
+					wc.Props = append(wc.Props, sim.NotReached(cov))
+					r := explorePlain(t, wc)
+					require.Contains(t, r.Violation, "reached "+cov.Names()[0], "coredump=%s zap=%s", cm, zm)
+				}
+				t.Logf("coredump=%s zap=%s: the namespace dies whole; the zap interrupts the dump or the dump finishes first; exhaustive, %d states", cm, zm, rep.States)
+			}
 		}
 	})
 

@@ -22,6 +22,12 @@
  *    before exit_signals, so it is neither PF_EXITING nor has SIGKILL
  *    pending, and cgroup.kill's SIGKILL reaches it and becomes a group
  *    kill that interrupts the dump).
+ * D: the pid namespace zap mid-dump: the same 256 MiB dump by pid 2 of a
+ *    namespace whose init (pid 1) is SIGKILLed from outside 40 ms into the
+ *    dump. zap_pid_ns_processes SIGKILLs every task of the namespace
+ *    (prepare_signal lets SIGKILL through core_state) and waits for them:
+ *    the dump is interrupted (a core file shorter than C0's) and the init
+ *    is reaped long before a whole dump would take.
  */
 #define _GNU_SOURCE
 #include "probe.h"
@@ -180,6 +186,59 @@ static void big(const char *name, const char *cg, int thr, int mode)
 	closeall();
 }
 
+/* D: a namespace's init killed while pid 2 of the namespace dumps core.
+ * The probe is a subreaper, so the init (whose parent W exits at once) is
+ * reparented to it and reaped here. */
+static void zap(const char *name)
+{
+	int st, p[2];
+	long t0, t1;
+	pid_t w, init;
+	char x;
+	if (pipe(p) || prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0))
+		exit(2);
+	fflush(stdout);
+	w = fork();
+	if (w == 0) {
+		pid_t i;
+		if (unshare(CLONE_NEWPID))
+			_exit(3);
+		i = fork();
+		if (i == 0) {
+			/* pid 1: start the crasher, let it raise, say so */
+			alarm(60);
+			crasher(NULL, RLIM_INFINITY, 1, 0, 0);
+			if (write(go[1], "g", 1) != 1 || write(p[1], "d", 1) != 1)
+				_exit(3);
+			for (;;)
+				pause();
+		}
+		if (i < 0 || write(p[1], &i, sizeof i) != sizeof i)
+			_exit(3);
+		_exit(0);
+	}
+	track(w);
+	if (!reap(w, 5000, &st) || read(p[0], &init, sizeof init) != sizeof init) {
+		printf("FACT %s: setup failed\n", name);
+		return;
+	}
+	track(init);
+	if (read(p[0], &x, 1) != 1) {
+		printf("FACT %s: setup failed\n", name);
+		return;
+	}
+	msleep(40);
+	t0 = now_ms();
+	printf("FACT %s.kill(init, SIGKILL): %s\n", name, res(kill(init, SIGKILL) ? -errno : 0));
+	if (reap(init, 20000, &st)) {
+		t1 = now_ms();
+		printf("FACT %s: init %s, core file %ld bytes, %ld ms from the kill to the init reaped\n", name,
+		       status(st), coresize(), t1 - t0);
+	}
+	close(p[0]), close(p[1]);
+	prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
+}
+
 int main(void)
 {
 	char pat[256], cg[PATHSZ];
@@ -208,6 +267,7 @@ int main(void)
 		big("C1.leader_dumps.SIGTERM", cg, 0, 1);
 		big("C2.leader_dumps.cgroup_kill", cg, 0, 2);
 		big("C3.thread_dumps.cgroup_kill", cg, 1, 2);
+		zap("D.pidns_zap");
 	} else {
 		printf("FACT B,C: skipped (core_pattern is not \"core\"; it is global and not changed here)\n");
 	}
