@@ -312,6 +312,24 @@ tasks:
       - read: {file: /t/cgroup.threads, label: left}
       - pause
 `, []string{"call k: OK", "task proc: reaped, killed by SIGKILL"}},
+		// A vfork parent sleeps until its child execs (exec_mm_release →
+		// complete_vfork_done), then returns with the child alive in its
+		// new program.
+		{"a vfork child's exec releases its parent", `version: 1
+cgroups: [{path: /t}]
+tasks:
+  - {name: init, program: ignore-sigchld}
+  - name: parent
+    cgroup: /t
+    program:
+      - fork:
+          flags: CLONE_VFORK
+          label: vfork
+          child:
+            - exec: [pause]
+      - read: {file: /t/cgroup.procs, label: procs}
+      - pause
+`, []string{"call vfork: OK", "call procs: OK 2 pids", "task parent: alive in /t", "forked: alive in /t"}},
 		// await exited is a poll of the process's pidfd (pidfd_poll): a
 		// leader that exits while its thread runs on does not wake it,
 		// on either side (the C interpreter reads num_threads of the
