@@ -330,6 +330,32 @@ tasks:
       - read: {file: /t/cgroup.procs, label: procs}
       - pause
 `, []string{"call vfork: OK", "call procs: OK 2 pids", "task parent: alive in /t", "forked: alive in /t"}},
+		// A namespace's init whose second thread execs: the thread takes
+		// over pid 1 and the child_reaper role (de_thread: an orphan of
+		// the new program is reparented to it), so killing the init by
+		// its pid kills the new program, whose exit zaps the namespace.
+		{"an init's thread execs and stays the namespace's reaper", `version: 1
+cgroups: [{path: /c}]
+tasks:
+  - {name: init, program: ignore-sigchld}
+  - name: cinit
+    cgroup: /c
+    pidns: new
+    program:
+      - fork:
+          flags: CLONE_THREAD
+          child:
+            - exec:
+                - fork: {child: [{fork: {child: [pause]}}, exit]}
+                - pause
+      - pause
+  - name: killer
+    program:
+      - await: {procs: {cgroup: /c, count: 2}}
+      - kill: {task: cinit, label: k}
+      - await: {unpopulated: /c}
+      - pause
+`, []string{"call k: OK", "task cinit: reaped, killed by SIGKILL", "cgroup /c: populated 0 frozen 0 domain"}},
 		// await exited is a poll of the process's pidfd (pidfd_poll): a
 		// leader that exits while its thread runs on does not wake it,
 		// on either side (the C interpreter reads num_threads of the
