@@ -21,6 +21,11 @@ const (
 const (
 	WNOHANG uint32 = 0x00000001
 	WALL    uint32 = 0x40000000 // __WALL
+	// WEXITED and WNOWAIT are waitid(2)'s: wait for children that have
+	// exited (wait4 implies it), and leave the child a zombie after
+	// reporting it (wait_task_zombie's WNOWAIT path).
+	WEXITED uint32 = 0x00000004
+	WNOWAIT uint32 = 0x01000000
 )
 
 // startExit is the entry of do_exit(code) for t: synchronize_group_exit,
@@ -570,6 +575,16 @@ func (k *Kernel) stepWait(t TaskID) {
 		status := k.tasks[c].ExitCode
 		if g := &k.groups[k.tasks[c].Group]; g.Flags&SIGNAL_GROUP_EXIT != 0 {
 			status = g.GroupExitCode
+		}
+		if flags&WNOWAIT != 0 {
+			// wait_task_zombie with WNOWAIT: report the status and leave
+			// the zombie for a later wait.
+			if k.tracing {
+				k.notef("reports %s (WNOWAIT), status %#x", k.Describe(c), status)
+			}
+			k.tasks[t].WaitStatus = status
+			k.finish(t, nr, OK)
+			return
 		}
 		if k.tracing {
 			k.notef("reaps %s, status %#x", k.Describe(c), status)

@@ -300,6 +300,12 @@ func (k *Kernel) forkCommitStep(t TaskID) {
 	ck.PidNSForChildren = ck.NS
 	ck.Flags = PF_FORKNOEXEC
 	ck.User = f.childUser()
+	if ck.User.Prog == tk.User.Prog {
+		// The child's copy of the parent's memory holds its variables:
+		// the named registers (a thread gets its own copy too, as the
+		// interpreter's registers are per thread).
+		ck.User.N = tk.User.N
+	}
 	ck.Frame = Frame{Path: KUser, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask, Cset: NoCset, Dcset: NoCset}
 	ck.newTask = true
 	if fl&CLONE_THREAD != 0 {

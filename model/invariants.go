@@ -347,6 +347,7 @@ func (k *Kernel) AppendKey(b []byte) []byte {
 			b = binary.AppendUvarint(b, uint64(f.Delayed))
 		}
 		b = appendInt(b, int64(tk.User.Prog), int64(tk.User.PC), int64(tk.User.R[0]), int64(tk.User.R[1]), int64(tk.User.R[2]),
+			int64(tk.User.N[0]), int64(tk.User.N[1]), int64(tk.User.N[2]), int64(tk.User.N[3]),
 			int64(tk.Ret), int64(tk.Err), int64(tk.WaitStatus))
 	}
 	for i := range k.groups {

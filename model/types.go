@@ -160,11 +160,20 @@ type Task struct {
 // is a copy of the parent's); the kernel does not look inside. The program
 // interpreter (package sim) uses R[0] as the loop counter, R[1] as its
 // system-call state and R[2] as the pid the task's last successful fork
-// returned to it (0 if none).
+// returned to it (0 if none). N holds the program's named registers
+// (`as:` and `pidfd:` of a scenario program): a pid a fork or getpid
+// returned, or a pidfd (the pinned task's id plus one, 0 for none). A
+// child forked running the same program starts with a copy, as it
+// inherits the C variables; one that runs another program starts with
+// none.
 type UserRegs struct {
 	Prog, PC int32
 	R        [3]int32
+	N        [NRegs]int32
 }
+
+// NRegs is the number of named registers a program has.
+const NRegs = 4
 
 // Signal-struct flags (signal->flags, include/linux/sched/signal.h).
 const (

@@ -16,21 +16,22 @@ var builtinPrograms = []string{"pause", "ignore-sigchld", "reaper", "fork-bomb",
 // Actions of a program.
 var actionNames = []string{"pause", "exit", "exit-thread", "fork", "write", "read", "mkdir", "rmdir",
 	"kill", "wait", "reap", "unshare-pidns", "setns", "subreaper", "sigaction", "spin", "await",
-	"repeat", "forever", "exec", "setpgid", "setsid", "oom"}
+	"repeat", "forever", "exec", "setpgid", "setsid", "oom", "getpid", "getppid", "getpgid", "getsid",
+	"pidfd-open", "pidfd-send-signal", "waitid"}
 
 // Keys of the actions that take a mapping.
 var (
-	forkKeys      = []string{"label", "expect", "into", "flags", "child"}
+	forkKeys      = []string{"label", "expect", "into", "flags", "child", "as", "pidfd"}
 	execKeys      = []string{"program", "label", "expect"}
 	oomKeys       = []string{"cgroup", "victim", "label", "expect"}
-	writeKeys     = []string{"file", "value", "label", "expect"}
+	writeKeys     = []string{"file", "value", "pid", "label", "expect"}
 	readKeys      = []string{"file", "label", "expect", "data"}
 	dirKeys       = []string{"path", "label", "expect"}
 	killKeys      = []string{"task", "pid", "pgrp", "signal", "label", "expect"}
 	setpgidKeys   = []string{"pid", "pgid", "label", "expect"}
-	waitKeys      = []string{"pid", "flags", "label", "expect"}
+	waitKeys      = []string{"pid", "flags", "status", "ret", "label", "expect"}
 	sigactionKeys = []string{"signal", "action"}
-	awaitKeys     = []string{"unpopulated", "populated", "frozen", "exited", "zombie", "procs", "fork-past-can-fork"}
+	awaitKeys     = []string{"unpopulated", "populated", "frozen", "exited", "zombie", "procs", "fork-past-can-fork", "pidfd"}
 	procsKeys     = []string{"cgroup", "count"}
 	repeatKeys    = []string{"times", "do"}
 )
@@ -47,6 +48,10 @@ type compiler struct {
 	// `pid: child`, which a program without a fork cannot mean.
 	forks     bool
 	lastChild *yaml.Node
+	// regs are the program's named registers; lastReg the one the last
+	// pid parsed named (see takeReg).
+	regs    map[string]reg
+	lastReg int8
 }
 
 func (c *compiler) pc() int32 { return int32(len(c.code)) }
@@ -139,11 +144,19 @@ func (c *compiler) action(n *yaml.Node) {
 			return
 		}
 		f := d.fields(arg, "write", writeKeys)
-		if f["file"] == nil || f["value"] == nil {
-			d.failf(arg, "write: want file and value")
+		if f["file"] == nil || (f["value"] == nil) == (f["pid"] == nil) {
+			d.failf(arg, "write: want file and one of value and pid")
 			return
 		}
 		dir, file := d.cgroupFile(f["file"], "file")
+		if v := f["pid"]; v != nil {
+			// The pid in a register, as dprintf(fd, "%d", pid) writes it.
+			name := d.checkName(v, "pid")
+			r := c.useReg(v, name, regPid, false)
+			label := b.expectCall(n, f["label"], f["expect"], nil, fmt.Sprintf("write pid %s to %s", name, d.str(f["file"], "file")))
+			c.emit(sim.Instr{Op: sim.OpWrite, Path: dir, File: file, Reg: r, Label: label})
+			return
+		}
 		val := d.str(f["value"], "value")
 		label := b.expectCall(n, f["label"], f["expect"], nil, fmt.Sprintf("write %q to %s", val, d.str(f["file"], "file")))
 		c.emit(sim.Instr{Op: sim.OpWrite, Path: dir, File: file, Str: val, Label: label})
@@ -197,6 +210,7 @@ func (c *compiler) action(n *yaml.Node) {
 			f := d.fields(arg, "wait", waitKeys)
 			if v := f["pid"]; v != nil {
 				in.A = c.pid(v, -1)
+				in.Reg = c.takeReg()
 			}
 			if v := f["flags"]; v != nil {
 				in.B = 0
@@ -211,9 +225,36 @@ func (c *compiler) action(n *yaml.Node) {
 					}
 				}
 			}
-			in.Label = b.expectCall(n, f["label"], f["expect"], nil, "wait4")
+			if v := f["ret"]; v != nil {
+				c.retCheck(v, &in)
+			}
+			status := ""
+			if v := f["status"]; v != nil {
+				status = c.statusCheck(v, false)
+			}
+			in.Label = c.checked(n, f, &in, status, "wait4")
 		}
 		c.emit(in)
+	case "waitid":
+		c.waitid(n, arg)
+	case "getpid":
+		c.idCall(n, arg, sim.OpGetpid, name)
+	case "getppid":
+		c.idCall(n, arg, sim.OpGetppid, name)
+	case "getpgid":
+		c.idCall(n, arg, sim.OpGetpgid, name)
+	case "getsid":
+		c.idCall(n, arg, sim.OpGetsid, name)
+	case "pidfd-open":
+		if !needArg() {
+			return
+		}
+		c.pidfdOpen(n, arg)
+	case "pidfd-send-signal":
+		if !needArg() {
+			return
+		}
+		c.pidfdSend(n, arg)
 	case "reap":
 		// while (wait4(-1, NULL, __WALL, NULL) != -1 || errno != ECHILD);
 		top := c.emit(sim.Instr{Op: sim.OpWait, A: -1, B: int32(model.WALL)})
@@ -346,6 +387,14 @@ func (c *compiler) fork(n, arg *yaml.Node) {
 		}
 		in.Label = b.expectCall(n, f["label"], f["expect"], nil, "clone")
 		child = f["child"]
+		if v := f["as"]; v != nil {
+			in.Out = c.declReg(v, regPid)
+		}
+		if v := f["pidfd"]; v != nil {
+			// CLONE_PIDFD: clone3 stores a pidfd of the child in
+			// clone_args.pidfd (copy_process → pidfd_prepare).
+			in.PidfdOut = c.declReg(v, regPidfd)
+		}
 	}
 	if child == nil {
 		// The child returns from fork() where the parent does.
@@ -406,6 +455,7 @@ func (c *compiler) setpgid(n, arg *yaml.Node) {
 		f := d.fields(arg, "setpgid", setpgidKeys)
 		if v := f["pid"]; v != nil {
 			in.A = c.pid(v, 0)
+			in.Reg = c.takeReg()
 		}
 		if v := f["pgid"]; v != nil {
 			if s, _ := d.scalar(v, "pgid"); s == "child" || s == "0" {
@@ -468,6 +518,7 @@ func (c *compiler) kill(n, arg *yaml.Node) {
 		// kill(pid); 0 is the caller's process group, -1 every process
 		// the caller may signal but init and its own (kill_something_info).
 		in.A = c.pid(f["pid"], -1)
+		in.Reg = c.takeReg()
 	case f["pgrp"] != nil:
 		// kill(-pgid): the process group whose id is that task's pid (or
 		// the pid the caller's last fork returned).
@@ -505,8 +556,14 @@ func (c *compiler) pid(n *yaml.Node, lo int64) int32 {
 	}
 	const hi = 1 << 22
 	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		if r := c.useReg(n, s, regPid, true); r > 0 {
+			c.lastReg = r
+			return sim.PidReg
+		}
+	}
 	if err != nil || v < lo || v > hi {
-		d.failf(n, "pid: want an integer from %d to %d (as the caller sees it) or child (the pid the caller's last fork returned), got %q", lo, hi, s)
+		d.failf(n, "pid: want an integer from %d to %d (as the caller sees it), child (the pid the caller's last fork returned) or a register declared above with as:, got %q", lo, hi, s)
 		return 0
 	}
 	return int32(v)
@@ -536,6 +593,10 @@ func (c *compiler) await(n, arg *yaml.Node) {
 			in.A, in.Target = sim.CondTaskGone, b.task(v, k)
 		case "zombie":
 			in.A, in.Target = sim.CondZombie, b.task(v, k)
+		case "pidfd":
+			// poll(2) of a pidfd the program holds: readable once the
+			// process it pins has exited as a whole (pidfd_poll).
+			in.A, in.Fd = sim.CondTaskGone, c.pidfdReg(v)
 		case "fork-past-can-fork":
 			in.A, in.Target = sim.CondForkPastCanFork, b.task(v, k)
 		case "procs":

@@ -43,10 +43,15 @@ const (
 	OpSetsid              // setsid(2)
 	OpKillPgrp            // kill(-pgid, sig B): the process group whose id is Target's pid, or A (PidLastChild)
 	OpOOM                 // an allocation that runs out of memory in the memcg Path (or Cg); Target the memory hog or NoTask
+	OpGetpid              // getpid(2)
+	OpGetppid             // getppid(2)
+	OpWaitid              // waitid(idtype, id, &info, flags B): P_PIDFD of the pidfd in register Fd, else P_PID of pid A (-1: P_ALL)
+	OpGetpgid             // getpgid(0)
+	OpGetsid              // getsid(0)
 )
 
 var opNames = [...]string{"pause", "exit_group", "exit", "clone", "wait4", "kill", "write", "read",
-	"mkdir", "rmdir", "unshare", "setns", "prctl", "sigaction", "spin", "waitcond", "jump", "jump-if-err", "loop", "set", "getdents64", "pidfd_open", "pidfd_send_signal", "execve", "setpgid", "setsid", "kill-pgrp", "oom"}
+	"mkdir", "rmdir", "unshare", "setns", "prctl", "sigaction", "spin", "waitcond", "jump", "jump-if-err", "loop", "set", "getdents64", "pidfd_open", "pidfd_send_signal", "execve", "setpgid", "setsid", "kill-pgrp", "oom", "getpid", "getppid", "waitid", "getpgid", "getsid"}
 
 // String names the op.
 func (o Op) String() string { return opNames[o] }
@@ -61,6 +66,38 @@ func (o Op) String() string { return opNames[o] }
 // program with pid 0 would make. (The kernel never sees this value: its
 // kill_something_info and kernel_wait4 refuse INT_MIN with ESRCH.)
 const PidLastChild int32 = math.MinInt32
+
+// PidReg, as a pid argument (A of OpKill, OpWait, OpWaitid, OpPidfdOpen,
+// OpSetpgid, OpKillPgrp), stands for the pid held in the named register
+// Instr.Reg (`pid: NAME` of a scenario program, where a fork's `as: NAME`
+// or getpid's put it). A register that holds none (0) fails as
+// PidLastChild does.
+const PidReg int32 = math.MinInt32 + 1
+
+// PidTarget, as the pid argument of OpPidfdOpen, stands for the pid of
+// Instr.Target as the caller sees it (a task of the scenario's setup).
+const PidTarget int32 = math.MinInt32 + 2
+
+// Result checks of an instruction (Instr.Check): what the sim writes into
+// the call's log record (Record.Data) for the scenario's expectations and
+// for conform to compare with a real run.
+const (
+	// CheckStatus records a wait's status: for wait4 "exited N",
+	// "killed SIG" (with " core" when WCOREDUMP) or "none" (WNOHANG and no
+	// child ready); for waitid the siginfo: "CLD_EXITED N", "CLD_KILLED
+	// SIG", "CLD_DUMPED SIG" or "none" (si_pid 0).
+	CheckStatus uint8 = 1 << iota
+	// CheckRet records "ret ok" when the call returned the value Want
+	// (WantKind says what it is), else "ret N, want M".
+	CheckRet
+)
+
+// Kinds of Instr.Want.
+const (
+	WantNumber uint8 = iota // the number Want
+	WantReg                 // the pid in named register Want
+	WantTask                // the pid of task Want's thread group as the caller sees it (0 if it cannot)
+)
 
 // Conditions for OpWaitCond (what a poller of cgroup.events or a pidfd
 // would be woken by).
@@ -101,6 +138,22 @@ type Instr struct {
 	Label string
 	// labelID is Label interned by World.AddProgram (-1 for none).
 	labelID int32
+	// C is a third operand: pidfd_send_signal's flags, pidfd_open's.
+	C int32
+	// Reg is the named register (index + 1; 0 for none) a PidReg pid
+	// argument reads; Fd the one holding the pidfd of OpPidfdSend,
+	// OpWaitid (P_PIDFD) and an await of CondTaskGone.
+	Reg, Fd int8
+	// Out is the named register (index + 1) the call's result goes to when
+	// it succeeds: the pid a fork or getpid returned, the pidfd
+	// pidfd_open returned. PidfdOut is the register of a fork's
+	// CLONE_PIDFD pidfd.
+	Out, PidfdOut int8
+	// Check, Want and WantKind: the result checks (CheckStatus,
+	// CheckRet) recorded in the call's log record.
+	Check    uint8
+	WantKind uint8
+	Want     int32
 }
 
 // Program is a named list of instructions. Programs are immutable once

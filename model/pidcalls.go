@@ -1,0 +1,131 @@
+package model
+
+// System calls that read pid numbers and wait through a pidfd, for the
+// scenario programs that speak the kernel selftests' language
+// (tools/testing/selftests/pidfd, clone3, pid_namespace).
+
+// P_PID, P_PIDFD and P_ALL are waitid(2)'s idtypes (include/uapi/linux/wait.h).
+const (
+	P_ALL   = 0
+	P_PID   = 1
+	P_PIDFD = 3
+)
+
+// GetpidCall is getpid(2) of t: task_tgid_vnr(current), the thread group's
+// id (its leader's pid) in t's active pid namespace.
+func (k *Kernel) GetpidCall(t TaskID) {
+	k.begin(t, "getpid")
+	k.finish(t, k.Getpid(t), OK)
+}
+
+// GetppidCall is getppid(2) of t: task_tgid_vnr(current->real_parent), the
+// real parent's thread group id as t's pid namespace sees it; 0 when the
+// parent is outside it (the init of a new namespace, whose parent is in the
+// namespace above: pid_nr_ns finds no number at that level) or there is
+// none.
+func (k *Kernel) GetppidCall(t TaskID) {
+	k.begin(t, "getppid")
+	var nr int32
+	if p := k.tasks[t].Parent; p != NoTask {
+		nr = k.PidIn(k.groups[k.tasks[p].Group].Leader, k.tasks[t].NS)
+	}
+	k.finish(t, nr, OK)
+}
+
+// Waitid starts waitid(idtype, id, &info, flags) for t (kernel_waitid):
+// P_ALL any child, P_PID the child whose pid in t's namespace is id, and
+// P_PIDFD the process a pidfd pins, given here as its task (pidfd_get_pid,
+// then PIDTYPE_TGID: a process's pidfd only). flags must have WEXITED (the
+// model has no WSTOPPED or WCONTINUED); WNOHANG returns 0 with si_pid 0
+// when no child is ready, and WNOWAIT leaves the zombie. The return value
+// in Ret is si_pid (waitid itself returns 0), and WaitStatus the status
+// si_code and si_status are made from. EINVAL for bad flags or an id ≤ 0
+// with P_PID; EBADF for a pidfd that names no process; ECHILD when the
+// process is not an eligible child of t or was reaped.
+func (k *Kernel) Waitid(t TaskID, idtype int32, id int32, flags uint32) {
+	if flags&^(WNOHANG|WEXITED|WNOWAIT|WALL) != 0 || flags&WEXITED == 0 {
+		k.FailCall(t, "waitid", EINVAL)
+		return
+	}
+	pid := int32(-1)
+	switch idtype {
+	case P_ALL:
+	case P_PID:
+		if id <= 0 {
+			k.FailCall(t, "waitid", EINVAL)
+			return
+		}
+		pid = id
+	case P_PIDFD:
+		v := TaskID(id)
+		if v < 0 || int(v) >= len(k.tasks) {
+			k.FailCall(t, "waitid", EBADF)
+			return
+		}
+		// The pidfd pins the struct pid, which a thread that exec'd took
+		// over from the leader (de_thread's transfer_pid).
+		for k.tasks[v].Exit == ExitDead && k.tasks[v].execHeir != NoTask {
+			v = k.tasks[v].execHeir
+		}
+		// A released process has no task for the pid: nothing can match
+		// it (eligible_pid), so do_wait finds no child.
+		if k.tasks[v].Exit == ExitDead {
+			k.FailCall(t, "waitid", ECHILD)
+			return
+		}
+		if pid = k.PidIn(v, k.tasks[t].NS); pid == 0 {
+			k.FailCall(t, "waitid", ECHILD)
+			return
+		}
+	default:
+		k.FailCall(t, "waitid", EINVAL)
+		return
+	}
+	k.Wait(t, pid, flags)
+}
+
+// PIDFD_THREAD is pidfd_open's flag for a pidfd of one thread (6.9+;
+// O_EXCL's value, include/uapi/linux/pidfd.h).
+const PIDFD_THREAD uint32 = 0o200
+
+// PidfdOpenFlags is pidfd_open(pid, flags) with pid in t's namespace
+// (kernel/pid.c pidfd_open → pidfd_create → pidfd_prepare): EINVAL for
+// flags other than PIDFD_THREAD or a pid ≤ 0, ESRCH when no task has the
+// number, and, without PIDFD_THREAD, an error when the pid is not a thread
+// group's (pid_has_task(pid, PIDTYPE_TGID) fails). The result is the
+// pinned task's id (see PidfdOpen).
+func (k *Kernel) PidfdOpenFlags(t TaskID, pid int32, flags uint32) {
+	if flags == 0 {
+		k.PidfdOpen(t, pid)
+		return
+	}
+	k.begin(t, "pidfd_open")
+	if flags&^PIDFD_THREAD != 0 || pid <= 0 {
+		k.finish(t, -1, EINVAL)
+		return
+	}
+	v := k.FindTask(k.tasks[t].NS, pid)
+	if v == NoTask {
+		k.finish(t, -1, ESRCH)
+		return
+	}
+	k.finish(t, int32(v), OK)
+}
+
+// TaskByPidNr returns the task created last whose pid in namespace ns is
+// nr, whether it still runs or was released (NoTask if none): what a
+// CLONE_PIDFD pidfd pins, found from the number the fork returned. Task
+// ids are never reused, and the pid allocator hands out numbers
+// cyclically, so the newest holder of the number is the fork's child.
+func (k *Kernel) TaskByPidNr(ns NSID, nr int32) TaskID {
+	for i := len(k.tasks) - 1; i >= 0; i-- {
+		tk := &k.tasks[i]
+		if tk.Group == NoGroup || tk.NS == NoNS {
+			continue
+		}
+		if k.PidIn(TaskID(i), ns) == nr {
+			return TaskID(i)
+		}
+	}
+	return NoTask
+}
