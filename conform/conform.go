@@ -243,10 +243,19 @@ func readFiles(w *sim.World) map[string]model.CgroupFile {
 	return m
 }
 
-// result renders one call's result; the contents of cgroup.procs are
-// reduced to their number of lines (the pids differ).
+// result renders one call's result: its errno, with a read's data (the
+// contents of cgroup.procs reduced to their number of lines: the pids
+// differ) or the text of a call's result checks.
 func result(e model.Errno, data string, f model.CgroupFile, isRead bool) string {
-	if !isRead || e != model.OK {
+	if e != model.OK {
+		return e.String()
+	}
+	if !isRead {
+		if data != "" {
+			// A call's result checks (wait status, ret: of getpid and
+			// the like, sim.Instr.Check), the same text on both sides.
+			return fmt.Sprintf("OK %q", data)
+		}
 		return e.String()
 	}
 	if f == model.FileProcs {
