@@ -220,7 +220,8 @@ func (p *ScenarioPlan) refuse(in sim.Instr, slots map[int32]int) string {
 			if _, ok := slots[int32(in.Target)]; !ok {
 				return fmt.Sprintf("kill of task %d, which is not a task of the setup", in.Target)
 			}
-		} else if in.A != sim.PidLastChild && in.A != sim.PidReg && in.A != 0 && in.A != -1 {
+		} else if in.A != sim.PidLastChild && in.A != sim.PidReg && in.A != 0 && in.A != -1 && in.A != 1 {
+			// pid 1 is the init of the caller's namespace on both sides.
 			return fmt.Sprintf("kill of the literal pid %d: real pids differ (use pid: child, a register or a task name)", in.A)
 		}
 	case sim.OpKillPgrp, sim.OpSetpgid:
@@ -241,7 +242,7 @@ func (p *ScenarioPlan) refuse(in sim.Instr, slots map[int32]int) string {
 			if _, ok := slots[int32(in.Target)]; !ok {
 				return fmt.Sprintf("pidfd_open of task %d, which is not a task of the setup", in.Target)
 			}
-		} else if in.A != sim.PidLastChild && in.A != sim.PidReg {
+		} else if in.A != sim.PidLastChild && in.A != sim.PidReg && in.A > 0 {
 			return fmt.Sprintf("pidfd_open of the literal pid %d: real pids differ (use pid: child, a register or task)", in.A)
 		}
 	case sim.OpPidfdSend:

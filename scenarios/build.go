@@ -427,7 +427,11 @@ func (e *callExpect) property() sim.Property {
 				return fmt.Sprintf("%s (line %d) by %s returned %s at step %d, want %s", e.what, e.node.Line, w.Describe(r.Task), r.Err, r.Step, errnoList(e.errnos))
 			}
 			if e.data != nil && r.Err == model.OK && r.Data != *e.data {
-				return fmt.Sprintf("%s (line %d) by %s gave %q at step %d, want %q", e.what, e.node.Line, w.Describe(r.Task), r.Data, r.Step, *e.data)
+				verb := "gave"
+				if strings.HasPrefix(e.what, "read of ") {
+					verb = "read"
+				}
+				return fmt.Sprintf("%s (line %d) by %s %s %q at step %d, want %q", e.what, e.node.Line, w.Describe(r.Task), verb, r.Data, r.Step, *e.data)
 			}
 		}
 		return ""

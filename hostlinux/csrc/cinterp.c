@@ -1565,7 +1565,7 @@ static void read_plan(const char *file)
 			struct instr *in = &progs[i].code[j];
 			if (in->op < 0)
 				bad_plan("a program has fewer instructions than announced", 0, lineno);
-			if (in->op == OP_KILL && in->target < 0 && in->a != PID_LAST_CHILD && in->a != 0 && in->a != -1)
+			if (in->op == OP_KILL && in->target < 0 && in->a != PID_LAST_CHILD && in->a != PID_REG && in->a != 0 && in->a != -1 && in->a != 1)
 				bad_plan("kill of neither a setup task nor pid: child", 0, lineno);
 			if (in->op == OP_WAITCOND && (in->a == COND_TASK_GONE || in->a == COND_ZOMBIE) && in->target < 0 && in->fd == 0)
 				bad_plan("await exited of no setup task", 0, lineno);
