@@ -130,7 +130,7 @@ var interpOps = []sim.Op{sim.OpPause, sim.OpExitGroup, sim.OpExit, sim.OpFork, s
 	sim.OpWrite, sim.OpRead, sim.OpMkdir, sim.OpRmdir, sim.OpUnshare, sim.OpSetns, sim.OpSubreaper,
 	sim.OpSigaction, sim.OpSpin, sim.OpWaitCond, sim.OpJump, sim.OpJumpIfErr, sim.OpLoop, sim.OpSet,
 	sim.OpSetpgid, sim.OpSetsid, sim.OpKillPgrp, sim.OpGetpid, sim.OpGetppid, sim.OpGetpgid, sim.OpGetsid,
-	sim.OpWaitid, sim.OpPidfdOpen, sim.OpPidfdSend}
+	sim.OpWaitid, sim.OpPidfdOpen, sim.OpPidfdSend, sim.OpGetSubreaper}
 
 // cloneFlags are the clone flags a program may ask for. CLONE_VM without
 // CLONE_THREAD is refused: a process sharing the interpreter's memory

@@ -129,3 +129,16 @@ func (k *Kernel) TaskByPidNr(ns NSID, nr int32) TaskID {
 	}
 	return NoTask
 }
+
+// GetChildSubreaperCall is prctl(PR_GET_CHILD_SUBREAPER, &v) (kernel/sys.c):
+// it stores signal->is_child_subreaper, which fork does not pass on
+// (copy_signal copies only has_child_subreaper); the model returns the
+// stored value as the call's result.
+func (k *Kernel) GetChildSubreaperCall(t TaskID) {
+	k.begin(t, "prctl")
+	var v int32
+	if k.groups[k.tasks[t].Group].IsChildSubreaper {
+		v = 1
+	}
+	k.finish(t, v, OK)
+}

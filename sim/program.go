@@ -48,10 +48,11 @@ const (
 	OpWaitid              // waitid(idtype, id, &info, flags B): P_PIDFD of the pidfd in register Fd, else P_PID of pid A (-1: P_ALL)
 	OpGetpgid             // getpgid(0)
 	OpGetsid              // getsid(0)
+	OpGetSubreaper        // prctl(PR_GET_CHILD_SUBREAPER): the value it stores, as the return value
 )
 
 var opNames = [...]string{"pause", "exit_group", "exit", "clone", "wait4", "kill", "write", "read",
-	"mkdir", "rmdir", "unshare", "setns", "prctl", "sigaction", "spin", "waitcond", "jump", "jump-if-err", "loop", "set", "getdents64", "pidfd_open", "pidfd_send_signal", "execve", "setpgid", "setsid", "kill-pgrp", "oom", "getpid", "getppid", "waitid", "getpgid", "getsid"}
+	"mkdir", "rmdir", "unshare", "setns", "prctl", "sigaction", "spin", "waitcond", "jump", "jump-if-err", "loop", "set", "getdents64", "pidfd_open", "pidfd_send_signal", "execve", "setpgid", "setsid", "kill-pgrp", "oom", "getpid", "getppid", "waitid", "getpgid", "getsid", "prctl-get-subreaper"}
 
 // String names the op.
 func (o Op) String() string { return opNames[o] }

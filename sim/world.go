@@ -568,6 +568,8 @@ func (w *World) issue(t model.TaskID, in Instr) (data string, isRead bool) {
 		k.Getpgid(t, 0)
 	case OpGetsid:
 		k.Getsid(t, 0)
+	case OpGetSubreaper:
+		k.GetChildSubreaperCall(t)
 	case OpWaitid:
 		if in.Fd > 0 {
 			v, ok := w.pidfdArg(t, in.Fd)

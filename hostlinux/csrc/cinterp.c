@@ -174,7 +174,7 @@ enum op {
 	OP_PAUSE, OP_EXIT_GROUP, OP_EXIT, OP_CLONE, OP_WAIT4, OP_KILL, OP_WRITE, OP_READ, OP_MKDIR,
 	OP_RMDIR, OP_UNSHARE, OP_SETNS, OP_PRCTL, OP_SIGACTION, OP_SPIN, OP_WAITCOND, OP_JUMP,
 	OP_JUMP_IF_ERR, OP_LOOP, OP_SET, OP_SETPGID, OP_SETSID, OP_KILL_PGRP, OP_GETPID, OP_GETPPID,
-	OP_GETPGID, OP_GETSID, OP_WAITID, OP_PIDFD_OPEN, OP_PIDFD_SEND, NOPS
+	OP_GETPGID, OP_GETSID, OP_WAITID, OP_PIDFD_OPEN, OP_PIDFD_SEND, OP_GET_SUBREAPER, NOPS
 };
 
 /* The names are sim.Op's String(): an op this file does not know is refused. */
@@ -182,7 +182,7 @@ static const char *op_names[NOPS] = {
 	"pause", "exit_group", "exit", "clone", "wait4", "kill", "write", "read", "mkdir",
 	"rmdir", "unshare", "setns", "prctl", "sigaction", "spin", "waitcond", "jump",
 	"jump-if-err", "loop", "set", "setpgid", "setsid", "kill-pgrp", "getpid", "getppid",
-	"getpgid", "getsid", "waitid", "pidfd_open", "pidfd_send_signal",
+	"getpgid", "getsid", "waitid", "pidfd_open", "pidfd_send_signal", "prctl-get-subreaper",
 };
 
 struct instr {
@@ -1079,6 +1079,13 @@ static int issue(struct ctx *c, struct instr *in)
 	case OP_GETSID:
 		r = sc1(SYS_getsid, 0);
 		break;
+	case OP_GET_SUBREAPER: {
+		int v = -1;
+		r = sc2(SYS_prctl, PR_GET_CHILD_SUBREAPER, &v);
+		if (r == 0)
+			r = v;
+		break;
+	}
 	case OP_PIDFD_OPEN: {
 		long pid = in->a == PID_TARGET ? pid_in_own_ns(c, tasks[in->target].pid) : regpid(c, in, in->a);
 		r = pid == 0 ? -ESRCH : sc2(SYS_pidfd_open, pid, in->c);
