@@ -83,7 +83,7 @@ func cinterpHeader() string {
 		{"PID_LAST_CHILD", int64(sim.PidLastChild)},
 		{"COND_UNPOPULATED", sim.CondUnpopulated}, {"COND_POPULATED", sim.CondPopulated},
 		{"COND_FROZEN", sim.CondFrozen}, {"COND_PROCS", sim.CondProcs}, {"COND_TASK_GONE", sim.CondTaskGone},
-		{"COND_ZOMBIE", sim.CondZombie},
+		{"COND_ZOMBIE", sim.CondZombie}, {"COND_STOPPED", sim.CondStopped},
 		{"SIG_DEFAULT_", int64(model.SigDefault)}, {"SIG_IGNORE_", int64(model.SigIgnore)},
 		{"HANDLER_RETURN_", int64(model.HandlerReturn)}, {"HANDLER_EXIT_", int64(model.HandlerExit)},
 		{"WNOHANG_", int64(model.WNOHANG)},
@@ -255,7 +255,7 @@ func (p *ScenarioPlan) refuse(in sim.Instr, slots map[int32]int) string {
 			if in.Path == "" {
 				return "an await of a cgroup named by id, not by path"
 			}
-		case sim.CondTaskGone, sim.CondZombie:
+		case sim.CondTaskGone, sim.CondZombie, sim.CondStopped:
 			if in.A == sim.CondTaskGone && in.Fd > 0 {
 				break // a pidfd the program holds
 			}
@@ -365,7 +365,7 @@ func (p *ScenarioPlan) planText(dir, base string) string {
 		fmt.Fprintf(&b, "prog %d %d %s\n", i, len(pr.Code), escapeField(pr.Name))
 		for _, in := range pr.Code {
 			target := -1
-			if (in.Op == sim.OpKill || in.Op == sim.OpKillPgrp || in.Op == sim.OpSetpgid || in.Op == sim.OpWaitCond && (in.A == sim.CondTaskGone || in.A == sim.CondZombie)) && in.Target != model.NoTask {
+			if (in.Op == sim.OpKill || in.Op == sim.OpKillPgrp || in.Op == sim.OpSetpgid || in.Op == sim.OpWaitCond && (in.A == sim.CondTaskGone || in.A == sim.CondZombie || in.A == sim.CondStopped)) && in.Target != model.NoTask {
 				target = slots[int32(in.Target)]
 			}
 			path := ""

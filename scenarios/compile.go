@@ -31,7 +31,7 @@ var (
 	setpgidKeys   = []string{"pid", "pgid", "label", "expect"}
 	waitKeys      = []string{"pid", "flags", "status", "ret", "label", "expect"}
 	sigactionKeys = []string{"signal", "action"}
-	awaitKeys     = []string{"unpopulated", "populated", "frozen", "exited", "zombie", "procs", "fork-past-can-fork", "pidfd"}
+	awaitKeys     = []string{"unpopulated", "populated", "frozen", "exited", "zombie", "procs", "fork-past-can-fork", "pidfd", "stopped"}
 	procsKeys     = []string{"cgroup", "count"}
 	repeatKeys    = []string{"times", "do"}
 )
@@ -595,6 +595,8 @@ func (c *compiler) await(n, arg *yaml.Node) {
 			in.A, in.Target = sim.CondTaskGone, b.task(v, k)
 		case "zombie":
 			in.A, in.Target = sim.CondZombie, b.task(v, k)
+		case "stopped":
+			in.A, in.Target = sim.CondStopped, b.task(v, k)
 		case "pidfd":
 			// poll(2) of a pidfd the program holds: readable once the
 			// process it pins has exited as a whole (pidfd_poll).

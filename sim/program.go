@@ -120,6 +120,9 @@ const (
 	// /proc/PID/stat state is Z or X, or it is gone), even while other
 	// threads of its group run (a leader after pthread_exit).
 	CondZombie
+	// CondStopped: Target is in a group stop (TASK_STOPPED: T in
+	// /proc/PID/stat).
+	CondStopped
 )
 
 // Instr is one instruction.

@@ -290,6 +290,8 @@ func (w *World) cond(t model.TaskID, u model.UserRegs, in Instr) bool {
 		return k.PidfdReadable(in.Target)
 	case CondZombie:
 		return k.Task(in.Target).Exit != model.ExitNone
+	case CondStopped:
+		return k.Task(in.Target).Stopped
 	case CondProcs:
 		return len(k.ProcsOf(cg)) >= int(in.B)
 	}

@@ -956,6 +956,16 @@ static int cond(struct ctx *c, struct instr *in)
 			lines += c->rbuf[i] == '\n';
 		return lines >= in->b;
 	}
+	case COND_STOPPED: {
+		/* TASK_STOPPED: T in /proc/PID/stat (a traced stop is t). */
+		char path[64];
+		struct buf b = {path, 0, sizeof path};
+		proc_file(&b, tasks[in->target].pid, "stat");
+		if (read_file(path, c->rbuf, sizeof c->rbuf) < 0)
+			return 0;
+		char *p = strrchr(c->rbuf, ')');
+		return p && p[1] && p[2] == 'T';
+	}
 	case COND_TASK_GONE:
 	case COND_ZOMBIE: {
 		/* COND_ZOMBIE: the task itself has finished exiting (reaped, or
@@ -1574,7 +1584,7 @@ static void read_plan(const char *file)
 				bad_plan("a program has fewer instructions than announced", 0, lineno);
 			if (in->op == OP_KILL && in->target < 0 && in->a != PID_LAST_CHILD && in->a != PID_REG && in->a != 0 && in->a != -1 && in->a != 1)
 				bad_plan("kill of neither a setup task nor pid: child", 0, lineno);
-			if (in->op == OP_WAITCOND && (in->a == COND_TASK_GONE || in->a == COND_ZOMBIE) && in->target < 0 && in->fd == 0)
+			if (in->op == OP_WAITCOND && (in->a == COND_TASK_GONE || in->a == COND_ZOMBIE || in->a == COND_STOPPED) && in->target < 0 && in->fd == 0)
 				bad_plan("await exited of no setup task", 0, lineno);
 		}
 	}
