@@ -15,40 +15,40 @@ type Op uint8
 // (Jump, JumpIfErr, Loop) run in the same user step as the system call
 // that follows them.
 const (
-	OpPause     Op = iota // pause(2)
-	OpExitGroup           // exit_group(A)
-	OpExit                // exit(A): this thread only
-	OpFork                // clone(flags A) with CLONE_INTO_CGROUP target Cg; the child starts at B
-	OpWait                // wait4(A, flags B); A may be PidLastChild
-	OpKill                // kill(pid, sig B); pid is A (may be PidLastChild), or Target's pid in the caller's namespace
-	OpWrite               // write Str to Cg/File
-	OpRead                // read Cg/File
-	OpMkdir               // mkdir Str under Cg
-	OpRmdir               // rmdir Cg
-	OpUnshare             // unshare(CLONE_NEWPID)
-	OpSetns               // setns to the pid namespace A
-	OpSubreaper           // prctl(PR_SET_CHILD_SUBREAPER, 1)
-	OpSigaction           // sigaction(A, disposition B)
-	OpSpin                // a user-mode step that does nothing
-	OpWaitCond            // block in user mode until condition A on Cg/Target holds
-	OpJump                // pc = A
-	OpJumpIfErr           // if the last call failed with errno A (0: with any errno), pc = B
-	OpLoop                // if R0 < A { R0++; pc = B }
-	OpSet                 // R0 = A (starts a counted loop)
-	OpReaddir             // getdents64 of the cgroup directory (driven tasks)
-	OpPidfdOpen           // pidfd_open(A) (driven tasks)
-	OpPidfdSend           // pidfd_send_signal(pidfd of Target, sig B) (driven tasks)
-	OpExec                // execve(2) of program A: de_thread, then A from its start (returns only on failure)
-	OpSetpgid             // setpgid(pid, pgid): pid A (0: the caller; PidLastChild), pgid B (0: pid) or Target's pid
-	OpSetsid              // setsid(2)
-	OpKillPgrp            // kill(-pgid, sig B): the process group whose id is Target's pid, or A (PidLastChild)
-	OpOOM                 // an allocation that runs out of memory in the memcg Path (or Cg); Target the memory hog or NoTask
-	OpGetpid              // getpid(2)
-	OpGetppid             // getppid(2)
-	OpWaitid              // waitid(idtype, id, &info, flags B): P_PIDFD of the pidfd in register Fd, else P_PID of pid A (-1: P_ALL)
-	OpGetpgid             // getpgid(0)
-	OpGetsid              // getsid(0)
-	OpGetSubreaper        // prctl(PR_GET_CHILD_SUBREAPER): the value it stores, as the return value
+	OpPause        Op = iota // pause(2)
+	OpExitGroup              // exit_group(A)
+	OpExit                   // exit(A): this thread only
+	OpFork                   // clone(flags A) with CLONE_INTO_CGROUP target Cg; the child starts at B
+	OpWait                   // wait4(A, flags B); A may be PidLastChild
+	OpKill                   // kill(pid, sig B); pid is A (may be PidLastChild), or Target's pid in the caller's namespace
+	OpWrite                  // write Str to Cg/File
+	OpRead                   // read Cg/File
+	OpMkdir                  // mkdir Str under Cg
+	OpRmdir                  // rmdir Cg
+	OpUnshare                // unshare(CLONE_NEWPID)
+	OpSetns                  // setns to the pid namespace A
+	OpSubreaper              // prctl(PR_SET_CHILD_SUBREAPER, 1)
+	OpSigaction              // sigaction(A, disposition B)
+	OpSpin                   // a user-mode step that does nothing
+	OpWaitCond               // block in user mode until condition A on Cg/Target holds
+	OpJump                   // pc = A
+	OpJumpIfErr              // if the last call failed with errno A (0: with any errno), pc = B
+	OpLoop                   // if R0 < A { R0++; pc = B }
+	OpSet                    // R0 = A (starts a counted loop)
+	OpReaddir                // getdents64 of the cgroup directory (driven tasks)
+	OpPidfdOpen              // pidfd_open(A) (driven tasks)
+	OpPidfdSend              // pidfd_send_signal(pidfd of Target, sig B) (driven tasks)
+	OpExec                   // execve(2) of program A: de_thread, then A from its start (returns only on failure)
+	OpSetpgid                // setpgid(pid, pgid): pid A (0: the caller; PidLastChild), pgid B (0: pid) or Target's pid
+	OpSetsid                 // setsid(2)
+	OpKillPgrp               // kill(-pgid, sig B): the process group whose id is Target's pid, or A (PidLastChild)
+	OpOOM                    // an allocation that runs out of memory in the memcg Path (or Cg); Target the memory hog or NoTask
+	OpGetpid                 // getpid(2)
+	OpGetppid                // getppid(2)
+	OpWaitid                 // waitid(idtype, id, &info, flags B): P_PIDFD of the pidfd in register Fd, else P_PID of pid A (-1: P_ALL)
+	OpGetpgid                // getpgid(0)
+	OpGetsid                 // getsid(0)
+	OpGetSubreaper           // prctl(PR_GET_CHILD_SUBREAPER): the value it stores, as the return value
 )
 
 var opNames = [...]string{"pause", "exit_group", "exit", "clone", "wait4", "kill", "write", "read",
