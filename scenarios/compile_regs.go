@@ -226,7 +226,8 @@ func (c *compiler) pidfdOpen(n, arg *yaml.Node) {
 	case f["task"] != nil:
 		in.A, in.Target = sim.PidTarget, c.b.task(f["task"], "task")
 	default:
-		in.A = c.pid(f["pid"], 1)
+		// pid_t as C passes it: -1 and 0 are invalid (EINVAL).
+		in.A = c.pid(f["pid"], -1)
 		in.Reg = c.takeReg()
 	}
 	for _, fl := range d.listOrOne(f["flags"], "flags") {
