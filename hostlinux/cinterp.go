@@ -130,7 +130,7 @@ var interpOps = []sim.Op{sim.OpPause, sim.OpExitGroup, sim.OpExit, sim.OpFork, s
 	sim.OpWrite, sim.OpRead, sim.OpMkdir, sim.OpRmdir, sim.OpUnshare, sim.OpSetns, sim.OpSubreaper,
 	sim.OpSigaction, sim.OpSpin, sim.OpWaitCond, sim.OpJump, sim.OpJumpIfErr, sim.OpLoop, sim.OpSet,
 	sim.OpSetpgid, sim.OpSetsid, sim.OpKillPgrp, sim.OpGetpid, sim.OpGetppid, sim.OpGetpgid, sim.OpGetsid,
-	sim.OpWaitid, sim.OpPidfdOpen, sim.OpPidfdSend, sim.OpGetSubreaper}
+	sim.OpWaitid, sim.OpPidfdOpen, sim.OpPidfdSend, sim.OpGetSubreaper, sim.OpPidfdInfo}
 
 // cloneFlags are the clone flags a program may ask for. CLONE_VM without
 // CLONE_THREAD is refused: a process sharing the interpreter's memory
@@ -245,7 +245,7 @@ func (p *ScenarioPlan) refuse(in sim.Instr, slots map[int32]int) string {
 		} else if in.A != sim.PidLastChild && in.A != sim.PidReg && in.A > 0 {
 			return fmt.Sprintf("pidfd_open of the literal pid %d: real pids differ (use pid: child, a register or task)", in.A)
 		}
-	case sim.OpPidfdSend:
+	case sim.OpPidfdSend, sim.OpPidfdInfo:
 		if in.Fd <= 0 {
 			return "pidfd_send_signal of a pidfd no register holds"
 		}

@@ -142,3 +142,39 @@ func (k *Kernel) GetChildSubreaperCall(t TaskID) {
 	}
 	k.finish(t, v, OK)
 }
+
+// PidfdGetInfo is ioctl(pidfd, PIDFD_GET_INFO) for a pidfd of v (fs/pidfs.c
+// pidfd_info, 6.13+; PIDFD_INFO_EXIT 6.15+), asking for PIDFD_INFO_EXIT
+// when exit is set. While the pid still has a task (running or a zombie)
+// the call succeeds with PIDFD_INFO_CREDS and without exit information
+// (Ret 0): pidfs_exit records it only when release_task detaches the
+// task. Once the task is released, it fails with ESRCH unless the exit
+// information was asked for; then Ret is 1 and WaitStatus holds the
+// recorded exit code: the group's exit code for a leader of a group that
+// exited as a group (a leader that called exit(2) before its threads
+// were killed reports the group's SIGKILL), else the task's own.
+func (k *Kernel) PidfdGetInfo(t, v TaskID, exit bool) {
+	k.begin(t, "pidfd_info")
+	if v < 0 || int(v) >= len(k.tasks) {
+		k.finish(t, -1, EBADF)
+		return
+	}
+	for k.tasks[v].Exit == ExitDead && k.tasks[v].execHeir != NoTask {
+		v = k.tasks[v].execHeir // de_thread's transfer_pid
+	}
+	tk := &k.tasks[v]
+	if tk.Exit != ExitDead {
+		k.finish(t, 0, OK)
+		return
+	}
+	if !exit {
+		k.finish(t, -1, ESRCH)
+		return
+	}
+	status := tk.ExitCode
+	if g := &k.groups[tk.Group]; g.Leader == v && g.Flags&SIGNAL_GROUP_EXIT != 0 {
+		status = g.GroupExitCode
+	}
+	k.tasks[t].WaitStatus = status
+	k.finish(t, 1, OK)
+}

@@ -119,7 +119,8 @@ type Task struct {
 	// Ret and Err are the result of the last completed system call.
 	Ret int32
 	Err Errno
-	// WaitStatus is the status the last successful wait4 reported.
+	// WaitStatus is the status the last successful wait4 or waitid
+	// reported, or the exit code PIDFD_GET_INFO returned (PidfdGetInfo).
 	WaitStatus int32
 	Exit       ExitState
 	// ExitSignal is task->exit_signal: SIGCHLD for processes, -1 for threads.

@@ -43,6 +43,7 @@ var (
 	pidfdOpenKeys = []string{"pid", "task", "flags", "as", "label", "expect"}
 	pidfdSendKeys = []string{"pidfd", "signal", "flags", "label", "expect"}
 	waitidKeys    = []string{"pid", "pidfd", "flags", "status", "ret", "label", "expect"}
+	pidfdInfoKeys = []string{"pidfd", "exit", "info", "label", "expect"}
 )
 
 // declReg declares (or reuses) the register NAME for a value of kind k and
@@ -330,4 +331,49 @@ func (c *compiler) takeReg() int8 {
 	r := c.lastReg
 	c.lastReg = 0
 	return r
+}
+
+// pidfdInfo compiles `pidfd-info: {pidfd: NAME, exit: true|false, info:
+// creds|exit STATUS, label, expect}`: ioctl(PIDFD_GET_INFO), with
+// PIDFD_INFO_EXIT in the mask when exit is true. info is what it must
+// report: creds (the process still exists, no exit information) or exit
+// and a wait status text (exited N, killed SIG).
+func (c *compiler) pidfdInfo(n, arg *yaml.Node) {
+	d := c.b.d
+	f := d.fields(arg, "pidfd-info", pidfdInfoKeys)
+	if f["pidfd"] == nil {
+		d.failf(arg, "pidfd-info: want pidfd")
+		return
+	}
+	in := sim.Instr{Op: sim.OpPidfdInfo, Target: model.NoTask}
+	in.Fd = c.pidfdReg(f["pidfd"])
+	if v := f["exit"]; v != nil {
+		switch s, _ := d.scalar(v, "exit"); s {
+		case "true":
+			in.B = 1
+		case "false":
+		default:
+			d.failf(v, "exit: want true or false, got %q", s)
+		}
+	}
+	status := ""
+	if v := f["info"]; v != nil {
+		s, _ := d.scalar(v, "info")
+		switch {
+		case s == "creds":
+			status = s
+		case strings.HasPrefix(s, "exit "):
+			v2 := *v
+			v2.Value = strings.TrimPrefix(s, "exit ")
+			if st := c.statusCheck(&v2, false); st != "" && st != "none" {
+				status = "exit " + st
+			} else if d.err == nil {
+				d.failf(v, "info: want creds or exit STATUS (exited N, killed SIG), got %q", s)
+			}
+		default:
+			d.failf(v, "info: want creds or exit STATUS (exited N, killed SIG), got %q", s)
+		}
+	}
+	in.Label = c.checked(n, f, &in, status, "pidfd_info")
+	c.emit(in)
 }

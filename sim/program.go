@@ -49,10 +49,11 @@ const (
 	OpGetpgid                // getpgid(0)
 	OpGetsid                 // getsid(0)
 	OpGetSubreaper           // prctl(PR_GET_CHILD_SUBREAPER): the value it stores, as the return value
+	OpPidfdInfo              // ioctl(PIDFD_GET_INFO) of the pidfd in register Fd; B 1: with PIDFD_INFO_EXIT
 )
 
 var opNames = [...]string{"pause", "exit_group", "exit", "clone", "wait4", "kill", "write", "read",
-	"mkdir", "rmdir", "unshare", "setns", "prctl", "sigaction", "spin", "waitcond", "jump", "jump-if-err", "loop", "set", "getdents64", "pidfd_open", "pidfd_send_signal", "execve", "setpgid", "setsid", "kill-pgrp", "oom", "getpid", "getppid", "waitid", "getpgid", "getsid", "prctl-get-subreaper"}
+	"mkdir", "rmdir", "unshare", "setns", "prctl", "sigaction", "spin", "waitcond", "jump", "jump-if-err", "loop", "set", "getdents64", "pidfd_open", "pidfd_send_signal", "execve", "setpgid", "setsid", "kill-pgrp", "oom", "getpid", "getppid", "waitid", "getpgid", "getsid", "prctl-get-subreaper", "pidfd_info"}
 
 // String names the op.
 func (o Op) String() string { return opNames[o] }

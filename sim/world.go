@@ -461,7 +461,14 @@ func (w *World) checkData(t model.TaskID, in Instr) string {
 	tk := k.Task(t)
 	var parts []string
 	if in.Check&CheckStatus != 0 {
-		parts = append(parts, StatusText(in.Op == OpWaitid, tk.Ret, tk.WaitStatus))
+		switch {
+		case in.Op == OpPidfdInfo && tk.Ret == 0:
+			parts = append(parts, "creds")
+		case in.Op == OpPidfdInfo:
+			parts = append(parts, "exit "+StatusText(false, 1, tk.WaitStatus))
+		default:
+			parts = append(parts, StatusText(in.Op == OpWaitid, tk.Ret, tk.WaitStatus))
+		}
 	}
 	if in.Check&CheckRet != 0 {
 		want := in.Want
@@ -572,6 +579,13 @@ func (w *World) issue(t model.TaskID, in Instr) (data string, isRead bool) {
 		k.Getsid(t, 0)
 	case OpGetSubreaper:
 		k.GetChildSubreaperCall(t)
+	case OpPidfdInfo:
+		v, ok := w.pidfdArg(t, in.Fd)
+		if !ok {
+			k.FailCall(t, "ioctl", model.EBADF)
+			return
+		}
+		k.PidfdGetInfo(t, v, in.B != 0)
 	case OpWaitid:
 		if in.Fd > 0 {
 			v, ok := w.pidfdArg(t, in.Fd)

@@ -174,7 +174,7 @@ enum op {
 	OP_PAUSE, OP_EXIT_GROUP, OP_EXIT, OP_CLONE, OP_WAIT4, OP_KILL, OP_WRITE, OP_READ, OP_MKDIR,
 	OP_RMDIR, OP_UNSHARE, OP_SETNS, OP_PRCTL, OP_SIGACTION, OP_SPIN, OP_WAITCOND, OP_JUMP,
 	OP_JUMP_IF_ERR, OP_LOOP, OP_SET, OP_SETPGID, OP_SETSID, OP_KILL_PGRP, OP_GETPID, OP_GETPPID,
-	OP_GETPGID, OP_GETSID, OP_WAITID, OP_PIDFD_OPEN, OP_PIDFD_SEND, OP_GET_SUBREAPER, NOPS
+	OP_GETPGID, OP_GETSID, OP_WAITID, OP_PIDFD_OPEN, OP_PIDFD_SEND, OP_GET_SUBREAPER, OP_PIDFD_INFO, NOPS
 };
 
 /* The names are sim.Op's String(): an op this file does not know is refused. */
@@ -182,7 +182,7 @@ static const char *op_names[NOPS] = {
 	"pause", "exit_group", "exit", "clone", "wait4", "kill", "write", "read", "mkdir",
 	"rmdir", "unshare", "setns", "prctl", "sigaction", "spin", "waitcond", "jump",
 	"jump-if-err", "loop", "set", "setpgid", "setsid", "kill-pgrp", "getpid", "getppid",
-	"getpgid", "getsid", "waitid", "pidfd_open", "pidfd_send_signal", "prctl-get-subreaper",
+	"getpgid", "getsid", "waitid", "pidfd_open", "pidfd_send_signal", "prctl-get-subreaper", "pidfd_info",
 };
 
 struct instr {
@@ -1089,6 +1089,25 @@ static int issue(struct ctx *c, struct instr *in)
 	case OP_GETSID:
 		r = sc1(SYS_getsid, 0);
 		break;
+	case OP_PIDFD_INFO: {
+		/* struct pidfd_info up to exit_code (64 bytes): mask, cgroupid,
+		 * eleven ids, exit_code; PIDFD_GET_INFO is
+		 * _IOWR(0xFF, 11, struct pidfd_info). */
+		struct {
+			uint64_t mask, cgroupid;
+			uint32_t ids[11];
+			int32_t exit_code;
+		} info;
+		memset(&info, 0, sizeof info);
+		info.mask = 0x4 | (in->b ? 0x8 : 0); /* PIDFD_INFO_CGROUPID, PIDFD_INFO_EXIT */
+		long fd = in->fd > 0 ? c->n[in->fd - 1] - 1 : -1;
+		r = fd < 0 ? -EBADF : sc3(SYS_ioctl, fd, 0xC040FF0BUL, &info);
+		if (r == 0 && (info.mask & 0x8)) {
+			r = 1;
+			status = info.exit_code;
+		}
+		break;
+	}
 	case OP_GET_SUBREAPER: {
 		int v = -1;
 		r = sc2(SYS_prctl, PR_GET_CHILD_SUBREAPER, &v);
@@ -1196,8 +1215,16 @@ static int issue(struct ctx *c, struct instr *in)
 	}
 	if (r >= 0 && in->check && in->label) {
 		struct buf cb = {c->rbuf, 0, sizeof c->rbuf};
-		if (in->check & CHECK_STATUS)
-			status_text(&cb, in->op == OP_WAITID, wpid, status, code, st);
+		if (in->check & CHECK_STATUS) {
+			if (in->op == OP_PIDFD_INFO && r == 0) {
+				badd(&cb, "creds");
+			} else if (in->op == OP_PIDFD_INFO) {
+				badd(&cb, "exit ");
+				status_text(&cb, 0, 1, status, 0, 0);
+			} else {
+				status_text(&cb, in->op == OP_WAITID, wpid, status, code, st);
+			}
+		}
 		if (in->check & CHECK_RET) {
 			long want = in->want;
 			if (in->want_kind == WANT_REG)
