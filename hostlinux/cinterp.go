@@ -79,7 +79,7 @@ func cinterpHeader() string {
 		{"SLOT_STARTING", int64(slotStarting)}, {"SLOT_RUNNING", int64(slotRunning)},
 		{"SLOT_BLOCKED", int64(slotBlocked)}, {"SLOT_POLLING", int64(slotPolling)},
 		{"SLOT_SETUP", int64(slotSetup)}, {"SLOT_VOID", int64(slotVoid)}, {"SLOT_EXITED", int64(slotExited)},
-		{"SIM_CLONE_INTO_CGROUP", int64(model.CLONE_INTO_CGROUP)},
+		{"SIM_CLONE_INTO_CGROUP", int64(model.CLONE_INTO_CGROUP)}, {"SIM_CLONE_CLEAR_SIGHAND", int64(model.CLONE_CLEAR_SIGHAND)},
 		{"PID_LAST_CHILD", int64(sim.PidLastChild)},
 		{"COND_UNPOPULATED", sim.CondUnpopulated}, {"COND_POPULATED", sim.CondPopulated},
 		{"COND_FROZEN", sim.CondFrozen}, {"COND_PROCS", sim.CondProcs}, {"COND_TASK_GONE", sim.CondTaskGone},
@@ -138,7 +138,7 @@ var interpOps = []sim.Op{sim.OpPause, sim.OpExitGroup, sim.OpExit, sim.OpFork, s
 // memory) has the process-lifetime half of vfork(2), all the model has:
 // the caller sleeps until the child execs or exits.
 const cloneFlags = model.CLONE_VM | model.CLONE_SIGHAND | model.CLONE_PARENT | model.CLONE_THREAD |
-	model.CLONE_NEWPID | model.CLONE_INTO_CGROUP | model.CLONE_VFORK
+	model.CLONE_NEWPID | model.CLONE_INTO_CGROUP | model.CLONE_VFORK | model.CLONE_CLEAR_SIGHAND
 
 // opName is o's name, or "op N" for an op this package's sim does not
 // name.
@@ -207,7 +207,7 @@ func (p *ScenarioPlan) refuse(in sim.Instr, slots map[int32]int) string {
 		fl := uint32(in.A)
 		switch {
 		case fl&^cloneFlags != 0:
-			return fmt.Sprintf("clone flags %#x: the C interpreter passes only CLONE_VM, CLONE_SIGHAND, CLONE_PARENT, CLONE_THREAD, CLONE_NEWPID, CLONE_VFORK and CLONE_INTO_CGROUP", fl&^cloneFlags)
+			return fmt.Sprintf("clone flags %#x: the C interpreter passes only CLONE_VM, CLONE_SIGHAND, CLONE_PARENT, CLONE_THREAD, CLONE_NEWPID, CLONE_VFORK, CLONE_CLEAR_SIGHAND and CLONE_INTO_CGROUP", fl&^cloneFlags)
 		case fl&model.CLONE_VM != 0 && fl&model.CLONE_THREAD == 0:
 			return "CLONE_VM without CLONE_THREAD: a process sharing the interpreter's memory would run on its parent's stack"
 		case fl&model.CLONE_INTO_CGROUP != 0 && in.Path == "":

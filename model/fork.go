@@ -12,6 +12,10 @@ const (
 	// CLONE_INTO_CGROUP is clone3's bit 33; the model keeps clone flags in
 	// 32 bits and uses this stand-in bit, which no clone flag uses.
 	CLONE_INTO_CGROUP uint32 = 0x00000001
+	// CLONE_CLEAR_SIGHAND is clone3's bit 32 (5.5+): the child's handlers
+	// are reset to SIG_DFL (ignored signals stay ignored). A stand-in bit
+	// as for CLONE_INTO_CGROUP.
+	CLONE_CLEAR_SIGHAND uint32 = 0x00000002
 )
 
 // CloneArgs are the arguments of a fork/clone/clone3 call.
@@ -55,6 +59,8 @@ func (k *Kernel) stepFork(t TaskID) {
 		switch {
 		case fl&CLONE_THREAD != 0 && fl&CLONE_SIGHAND == 0,
 			fl&CLONE_SIGHAND != 0 && fl&CLONE_VM == 0,
+			// copy_process: a shared sighand cannot be cleared.
+			fl&CLONE_SIGHAND != 0 && fl&CLONE_CLEAR_SIGHAND != 0,
 			fl&CLONE_PARENT != 0 && g.Flags&SIGNAL_UNKILLABLE != 0,
 			fl&CLONE_THREAD != 0 && fl&CLONE_NEWPID != 0,
 			fl&CLONE_THREAD != 0 && tk.PidNSForChildren != tk.NS:
@@ -333,6 +339,11 @@ func (k *Kernel) forkCommitStep(t TaskID) {
 			// group and broadcast signals that came in during the fork.
 			Pgid: pg.Pgid, Sid: pg.Sid, Shared: f.Delayed,
 		}
+		if fl&CLONE_CLEAR_SIGHAND != 0 {
+			// copy_sighand → flush_signal_handlers(p, 0): every handler
+			// back to SIG_DFL, SIG_IGN kept.
+			ng.hnd, ng.hndExit = 0, 0
+		}
 		k.groups = append(k.groups, ng)
 		ck = &k.tasks[child]
 		ck.Group = GroupID(len(k.groups) - 1)
@@ -565,7 +576,8 @@ func cloneFlagsString(fl uint32) string {
 		f uint32
 		n string
 	}{{CLONE_VM, "CLONE_VM"}, {CLONE_SIGHAND, "CLONE_SIGHAND"}, {CLONE_VFORK, "CLONE_VFORK"}, {CLONE_PARENT, "CLONE_PARENT"},
-		{CLONE_THREAD, "CLONE_THREAD"}, {CLONE_NEWPID, "CLONE_NEWPID"}, {CLONE_INTO_CGROUP, "CLONE_INTO_CGROUP"}}
+		{CLONE_THREAD, "CLONE_THREAD"}, {CLONE_NEWPID, "CLONE_NEWPID"}, {CLONE_INTO_CGROUP, "CLONE_INTO_CGROUP"},
+		{CLONE_CLEAR_SIGHAND, "CLONE_CLEAR_SIGHAND"}}
 	s := ""
 	for _, n := range names {
 		if fl&n.f != 0 {

@@ -380,12 +380,18 @@ func (c *compiler) fork(n, arg *yaml.Node) {
 				in.A |= int32(model.CLONE_THREAD | model.CLONE_SIGHAND | model.CLONE_VM)
 			case "CLONE_PARENT":
 				in.A |= int32(model.CLONE_PARENT)
+			case "CLONE_CLEAR_SIGHAND":
+				in.A |= int32(model.CLONE_CLEAR_SIGHAND)
+			case "CLONE_SIGHAND":
+				// Without CLONE_VM (or with CLONE_CLEAR_SIGHAND)
+				// copy_process refuses it with EINVAL.
+				in.A |= int32(model.CLONE_SIGHAND)
 			case "CLONE_VFORK":
 				// vfork(2) is CLONE_VM|CLONE_VFORK; the model has no
 				// memory, so only the wait is modelled.
 				in.A |= int32(model.CLONE_VFORK)
 			default:
-				d.failf(fl, "flags: want CLONE_NEWPID, CLONE_THREAD (with CLONE_SIGHAND|CLONE_VM), CLONE_PARENT or CLONE_VFORK, got %q", s)
+				d.failf(fl, "flags: want CLONE_NEWPID, CLONE_THREAD (with CLONE_SIGHAND|CLONE_VM), CLONE_PARENT, CLONE_VFORK, CLONE_CLEAR_SIGHAND or CLONE_SIGHAND, got %q", s)
 			}
 		}
 		if v := f["into"]; v != nil {

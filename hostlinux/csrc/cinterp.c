@@ -781,6 +781,8 @@ static int do_clone(struct ctx *c, struct instr *in)
 {
 	uint64_t flags = (uint32_t)in->a;
 	long cgfd = -1;
+	if (flags & SIM_CLONE_CLEAR_SIGHAND)
+		flags = (flags & ~(uint64_t)SIM_CLONE_CLEAR_SIGHAND) | 0x100000000ULL; /* CLONE_CLEAR_SIGHAND */
 	if (flags & SIM_CLONE_INTO_CGROUP) {
 		flags &= ~(uint64_t)SIM_CLONE_INTO_CGROUP;
 		cgfd = open_path(in->path, O_PATH | O_DIRECTORY);
