@@ -61,20 +61,22 @@ func kernel(t *testing.T) model.Options {
 // why; docs/conformance.md explains each reason. A scenario that needs
 // a controller runs where the hierarchy offers it.
 var cannotRun = map[string]string{
-	"cgroup-kill-errors":                       "the scenario's root cgroup is a child cgroup on the real kernel",
-	"exec-vs-kill":                             "does not yet carry a task across its own execve",
-	"fork-bomb":                                "pids controller",
-	"kill-skips-kthread":                       "kernel thread, which user space cannot create",
-	"killer-runc-private-pidns":                "runs a userspace killer",
-	"killer-systemd-migration":                 "runs a userspace killer",
-	"oom-group-vs-fork":                        "an OOM event, which the harness cannot trigger on demand",
-	"oom-group-vs-migration":                   "an OOM event, which the harness cannot trigger on demand",
-	"pidfd_test_poll_exec":                     "does not yet carry a task across its own execve",
-	"pidfd_test_poll_exec_waitpid":             "does not yet carry a task across its own execve",
-	"pidfd_test_send_signal_recycled_pid_fail": "sets kernel pid_max 8",
-	"test_core_internal_process":               "memory controller",
-	"test_core_top_down_constraint":            "memory controller",
-	"test_pids_max":                            "pids controller",
+	"cgroup-kill-errors":                                  "the scenario's root cgroup is a child cgroup on the real kernel",
+	"exec-vs-kill":                                        "does not yet carry a task across its own execve",
+	"fork-bomb":                                           "pids controller",
+	"kill-skips-kthread":                                  "kernel thread, which user space cannot create",
+	"killer-runc-private-pidns":                           "runs a userspace killer",
+	"killer-systemd-migration":                            "runs a userspace killer",
+	"oom-group-vs-fork":                                   "an OOM event, which the harness cannot trigger on demand",
+	"oom-group-vs-migration":                              "an OOM event, which the harness cannot trigger on demand",
+	"pidfd_test_poll_exec":                                "does not yet carry a task across its own execve",
+	"pidfd_test_poll_exec_waitpid":                        "does not yet carry a task across its own execve",
+	"pidfd_test_send_signal_recycled_pid_fail":            "sets kernel pid_max 8",
+	"test_core_internal_process":                          "memory controller",
+	"test_core_top_down_constraint":                       "memory controller",
+	"test_pids_max":                                       "pids controller",
+	"test_pids_events":                                    "pids controller",
+	"test_core_no_internal_process_constraint_on_threads": "cpu controller",
 }
 
 // TestWhatCannotRun pins which bundled scenarios real processes cannot
