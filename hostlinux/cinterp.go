@@ -278,6 +278,12 @@ func (p *ScenarioPlan) refuse(in sim.Instr, slots map[int32]int) string {
 			return "a cgroup named by id, not by path"
 		}
 	case sim.OpSetns:
+		if in.A == -1 {
+			if _, ok := slots[int32(in.Target)]; !ok {
+				return fmt.Sprintf("setns into the pid_for_children of task %d, which is not a task of the setup", in.Target)
+			}
+			break
+		}
 		name, ok := p.NSTask[in.A]
 		if !ok || !slices.Contains(p.taskNames(), name) {
 			return fmt.Sprintf("setns into pid namespace %d, in which no setup task is", in.A)
@@ -365,7 +371,7 @@ func (p *ScenarioPlan) planText(dir, base string) string {
 		fmt.Fprintf(&b, "prog %d %d %s\n", i, len(pr.Code), escapeField(pr.Name))
 		for _, in := range pr.Code {
 			target := -1
-			if (in.Op == sim.OpKill || in.Op == sim.OpKillPgrp || in.Op == sim.OpSetpgid || in.Op == sim.OpWaitCond && (in.A == sim.CondTaskGone || in.A == sim.CondZombie || in.A == sim.CondStopped)) && in.Target != model.NoTask {
+			if (in.Op == sim.OpSetns && in.A == -1 || in.Op == sim.OpKill || in.Op == sim.OpKillPgrp || in.Op == sim.OpSetpgid || in.Op == sim.OpWaitCond && (in.A == sim.CondTaskGone || in.A == sim.CondZombie || in.A == sim.CondStopped)) && in.Target != model.NoTask {
 				target = slots[int32(in.Target)]
 			}
 			path := ""

@@ -273,6 +273,20 @@ func (c *compiler) action(n *yaml.Node) {
 		if !needArg() {
 			return
 		}
+		if arg.Kind == yaml.MappingNode {
+			// setns: {pid_for_children: NAME, label, expect}: the
+			// namespace NAME's children would be born in, looked up when
+			// the call is made (after an unshare of NAME's, say).
+			f := d.fields(arg, "setns", []string{"pid_for_children", "label", "expect"})
+			if f["pid_for_children"] == nil {
+				d.failf(arg, "setns: want pid_for_children (a task's name)")
+				return
+			}
+			in := sim.Instr{Op: sim.OpSetns, A: -1, Target: b.task(f["pid_for_children"], "pid_for_children")}
+			in.Label = b.expectCall(n, f["label"], f["expect"], nil, "setns")
+			c.emit(in)
+			return
+		}
 		t := b.task(arg, "setns")
 		if d.err == nil {
 			c.emit(sim.Instr{Op: sim.OpSetns, A: int32(b.w.K.Task(t).NS)})

@@ -26,7 +26,7 @@ const (
 	OpMkdir                  // mkdir Str under Cg
 	OpRmdir                  // rmdir Cg
 	OpUnshare                // unshare(CLONE_NEWPID)
-	OpSetns                  // setns to the pid namespace A
+	OpSetns                  // setns to the pid namespace A, or (A -1) to Target's pid namespace for children
 	OpSubreaper              // prctl(PR_SET_CHILD_SUBREAPER, 1)
 	OpSigaction              // sigaction(A, disposition B)
 	OpSpin                   // a user-mode step that does nothing

@@ -734,6 +734,19 @@ func (w *World) issue(t model.TaskID, in Instr) (data string, isRead bool) {
 	case OpUnshare:
 		k.UnsharePidNS(t)
 	case OpSetns:
+		if in.A == -1 && in.Target >= 0 {
+			// setns(open("/proc/PID/ns/pid_for_children")): Target's
+			// namespace for its children, as it is now. Up to 6.18 the
+			// open fails with ENOENT while that namespace has no init
+			// (pidns_for_children_get: no child_reaper, no ns_common).
+			ns := k.Task(in.Target).PidNSForChildren
+			if k.NS(ns).ChildReaper == model.NoTask {
+				k.FailCall(t, "pidns_for_children_get", model.ENOENT)
+				return
+			}
+			k.Setns(t, ns)
+			return
+		}
 		k.Setns(t, model.NSID(in.A))
 	case OpSubreaper:
 		k.SetChildSubreaper(t)

@@ -1187,6 +1187,20 @@ static int issue(struct ctx *c, struct instr *in)
 		r = sc1(SYS_unshare, K_CLONE_NEWPID);
 		break;
 	case OP_SETNS: {
+		if (in->a == -1 && in->target >= 0) {
+			/* setns(open("/proc/PID/ns/pid_for_children"), CLONE_NEWPID) */
+			char path[64];
+			struct buf b = {path, 0, sizeof path};
+			proc_file(&b, tasks[in->target].pid, "ns/pid_for_children");
+			long fd = open_path(path, O_RDONLY);
+			if (fd < 0) {
+				r = fd;
+				break;
+			}
+			r = sc2(SYS_setns, fd, K_CLONE_NEWPID);
+			sc1(SYS_close, fd);
+			break;
+		}
 		int slot = -1;
 		for (int i = 0; i < nns; i++)
 			if (ns_ids[i] == in->a)
