@@ -318,7 +318,12 @@ func (b *builder) mkTask(t *taskSpec) {
 				d.failf(t.node, "task %q: creating thread %d at setup: %v", t.name, i, errno)
 				return
 			}
-			w.SetName(th, fmt.Sprintf("%s.t%d", t.name, i))
+			name := fmt.Sprintf("%s.t%d", t.name, i)
+			w.SetName(th, name)
+			if _, taken := b.ids[name]; !taken {
+				// Programs may name the thread (pidfd-open of a tid).
+				b.ids[name] = th
+			}
 		}
 	}
 	if t.oomAdj != nil {

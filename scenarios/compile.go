@@ -116,6 +116,14 @@ func (c *compiler) action(n *yaml.Node) {
 	switch name {
 	case "pause":
 		pc := c.emit(sim.Instr{Op: sim.OpPause})
+		if arg != nil {
+			// pause: once: one pause(2), which returns (EINTR) after a
+			// handler ran, as a C program's single pause() does.
+			if s, _ := d.scalar(arg, "pause"); s != "once" {
+				d.failf(arg, "pause: want once (a single pause(2)) or nothing (for (;;) pause();), got %q", s)
+			}
+			return
+		}
 		c.emit(sim.Instr{Op: sim.OpJump, A: pc})
 	case "exit", "exit-thread":
 		code := int64(0)
