@@ -26,6 +26,10 @@ const (
 	// reporting it (wait_task_zombie's WNOWAIT path).
 	WEXITED uint32 = 0x00000004
 	WNOWAIT uint32 = 0x01000000
+	// WSTOPPED (wait4's WUNTRACED) and WCONTINUED report a child's group
+	// stop and its end by SIGCONT.
+	WSTOPPED   uint32 = 0x00000002
+	WCONTINUED uint32 = 0x00000008
 )
 
 // startExit is the entry of do_exit(code) for t: synchronize_group_exit,
@@ -559,8 +563,13 @@ func (k *Kernel) hasEligibleChild(t TaskID, pid int32, flags uint32) bool {
 	return found
 }
 
-// Wait starts wait4(pid, &status, flags). The first step runs at once.
+// Wait starts wait4(pid, &status, flags) (kernel_wait4 adds WEXITED).
+// The first step runs at once.
 func (k *Kernel) Wait(t TaskID, pid int32, flags uint32) {
+	k.wait(t, pid, flags|WEXITED)
+}
+
+func (k *Kernel) wait(t TaskID, pid int32, flags uint32) {
 	k.tasks[t].Frame = Frame{Path: KWait, Arg: pid, Flags: flags, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask, Cset: NoCset, Dcset: NoCset}
 	k.stepWait(t)
 }
@@ -569,7 +578,7 @@ func (k *Kernel) stepWait(t TaskID) {
 	k.begin(t, "do_wait")
 	f := &k.tasks[t].Frame
 	pid, flags := f.Arg, f.Flags
-	if c := k.reapable(t, pid, flags); c != NoTask {
+	if c := k.reapable(t, pid, flags); c != NoTask && flags&WEXITED != 0 {
 		nr := k.PidIn(c, k.tasks[t].NS)
 		// wait_task_zombie: a group that exited reports group_exit_code.
 		status := k.tasks[c].ExitCode
@@ -592,6 +601,10 @@ func (k *Kernel) stepWait(t TaskID) {
 		k.releaseTask(c)
 		k.tasks[t].WaitStatus = status
 		k.finish(t, nr, OK)
+		return
+	}
+	if c, status := k.stopReport(t, pid, flags); c != NoTask {
+		k.reportStop(t, c, status, flags)
 		return
 	}
 	if !k.hasEligibleChild(t, pid, flags) {

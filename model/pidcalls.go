@@ -35,15 +35,15 @@ func (k *Kernel) GetppidCall(t TaskID) {
 // Waitid starts waitid(idtype, id, &info, flags) for t (kernel_waitid):
 // P_ALL any child, P_PID the child whose pid in t's namespace is id, and
 // P_PIDFD the process a pidfd pins, given here as its task (pidfd_get_pid,
-// then PIDTYPE_TGID: a process's pidfd only). flags must have WEXITED (the
-// model has no WSTOPPED or WCONTINUED); WNOHANG returns 0 with si_pid 0
+// then PIDTYPE_TGID: a process's pidfd only). flags must have one of
+// WEXITED, WSTOPPED and WCONTINUED; WNOHANG returns 0 with si_pid 0
 // when no child is ready, and WNOWAIT leaves the zombie. The return value
 // in Ret is si_pid (waitid itself returns 0), and WaitStatus the status
 // si_code and si_status are made from. EINVAL for bad flags or an id ≤ 0
 // with P_PID; EBADF for a pidfd that names no process; ECHILD when the
 // process is not an eligible child of t or was reaped.
 func (k *Kernel) Waitid(t TaskID, idtype int32, id int32, flags uint32) {
-	if flags&^(WNOHANG|WEXITED|WNOWAIT|WALL) != 0 || flags&WEXITED == 0 {
+	if flags&^(WNOHANG|WEXITED|WSTOPPED|WCONTINUED|WNOWAIT|WALL) != 0 || flags&(WEXITED|WSTOPPED|WCONTINUED) == 0 {
 		k.FailCall(t, "waitid", EINVAL)
 		return
 	}
@@ -81,7 +81,55 @@ func (k *Kernel) Waitid(t TaskID, idtype int32, id int32, flags uint32) {
 		k.FailCall(t, "waitid", EINVAL)
 		return
 	}
-	k.Wait(t, pid, flags)
+	k.wait(t, pid, flags)
+}
+
+// stopReport returns an eligible child whose stop or continuation a wait
+// with flags would report, and the status: wait_task_stopped (WSTOPPED:
+// the group is stopped and group_exit_code still holds the stop signal,
+// status sig<<8|0x7f) before wait_task_continued (WCONTINUED:
+// SIGNAL_STOP_CONTINUED set, status 0xffff), child by child as
+// wait_consider_task goes. NoTask if none.
+func (k *Kernel) stopReport(t TaskID, pid int32, flags uint32) (TaskID, int32) {
+	found, status := NoTask, int32(0)
+	if flags&(WSTOPPED|WCONTINUED) == 0 {
+		return found, 0
+	}
+	k.forEachChild(t, func(c TaskID) bool {
+		if k.tasks[c].Exit != ExitNone || !k.eligible(t, c, pid, flags) {
+			return false
+		}
+		g := &k.groups[k.tasks[c].Group]
+		switch {
+		case flags&WSTOPPED != 0 && g.Flags&SIGNAL_STOP_STOPPED != 0 && k.tasks[c].Stopped && g.GroupExitCode != 0:
+			found, status = c, g.GroupExitCode<<8|0x7f
+		case flags&WCONTINUED != 0 && g.Flags&SIGNAL_STOP_CONTINUED != 0:
+			found, status = c, 0xffff
+		default:
+			return false
+		}
+		return true
+	})
+	return found, status
+}
+
+// reportStop completes a wait with the stop or continuation of c: the
+// report is consumed (group_exit_code cleared, SIGNAL_STOP_CONTINUED
+// dropped) unless WNOWAIT.
+func (k *Kernel) reportStop(t, c TaskID, status int32, flags uint32) {
+	if flags&WNOWAIT == 0 {
+		g := &k.groups[k.tasks[c].Group]
+		if status == 0xffff {
+			g.Flags &^= SIGNAL_STOP_CONTINUED
+		} else {
+			g.GroupExitCode = 0
+		}
+	}
+	if k.tracing {
+		k.notef("reports %s, status %#x", k.Describe(c), status)
+	}
+	k.tasks[t].WaitStatus = status
+	k.finish(t, k.PidIn(c, k.tasks[t].NS), OK)
 }
 
 // PIDFD_THREAD is pidfd_open's flag for a pidfd of one thread (6.9+;

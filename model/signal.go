@@ -97,6 +97,13 @@ func (k *Kernel) sendSignalType(sig Signal, info sigInfo, t TaskID, typ pidType,
 			k.tasks[th].Pending &^= stops
 			k.tasks[th].Stopped = false
 		}
+		if g.Flags&SIGNAL_STOP_STOPPED != 0 {
+			// prepare_signal: signal_set_stop_flags(signal, why |
+			// SIGNAL_STOP_CONTINUED), group_exit_code = 0, for a
+			// WCONTINUED wait to report (wait_task_continued).
+			g.Flags |= SIGNAL_STOP_CONTINUED
+			g.GroupExitCode = 0
+		}
 		g.Flags &^= SIGNAL_STOP_STOPPED
 		for th := g.threadHead; th != NoTask; th = k.tasks[th].thrNext {
 			if c := k.tasks[th].Cgroup; c != NoCgroup {
@@ -336,7 +343,11 @@ func (k *Kernel) getSignal(t TaskID) {
 			continue
 		}
 		if sigKernelStop.Has(sig) {
-			g.Flags |= SIGNAL_STOP_STOPPED
+			// do_signal_stop: group_exit_code = signr for a WSTOPPED
+			// wait to report (wait_task_stopped), and the stop flags
+			// replaced (signal_set_stop_flags).
+			g.Flags = g.Flags&^SIGNAL_STOP_CONTINUED | SIGNAL_STOP_STOPPED
+			g.GroupExitCode = int32(sig)
 			for th := g.threadHead; th != NoTask; th = k.tasks[th].thrNext {
 				if k.tasks[th].Exit == ExitNone {
 					k.tasks[th].Stopped = true

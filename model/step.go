@@ -81,7 +81,10 @@ func (k *Kernel) Runnable(t TaskID) bool {
 		if tk.trapFreeze || k.signalPending(t) {
 			return true
 		}
-		return k.reapable(t, f.Arg, f.Flags) != NoTask || !k.hasEligibleChild(t, f.Arg, f.Flags)
+		if c, _ := k.stopReport(t, f.Arg, f.Flags); c != NoTask {
+			return true
+		}
+		return (f.Flags&WEXITED != 0 && k.reapable(t, f.Arg, f.Flags) != NoTask) || !k.hasEligibleChild(t, f.Arg, f.Flags)
 	case KFork:
 		if f.PC == forkVforkWait {
 			return fatal || k.tasks[f.Child].vforkParent == NoTask

@@ -179,6 +179,9 @@ const NRegs = 4
 // Signal-struct flags (signal->flags, include/linux/sched/signal.h).
 const (
 	SIGNAL_STOP_STOPPED uint32 = 0x00000001
+	// SIGNAL_STOP_CONTINUED: a SIGCONT ended a group stop and no
+	// WCONTINUED wait has reported it yet.
+	SIGNAL_STOP_CONTINUED uint32 = 0x00000002
 	SIGNAL_GROUP_EXIT   uint32 = 0x00000004
 	SIGNAL_UNKILLABLE   uint32 = 0x00000040
 )

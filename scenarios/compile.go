@@ -228,8 +228,12 @@ func (c *compiler) action(n *yaml.Node) {
 						in.B |= int32(model.WNOHANG)
 					case "__WALL":
 						in.B |= int32(model.WALL)
+					case "WUNTRACED", "WSTOPPED":
+						in.B |= int32(model.WSTOPPED)
+					case "WCONTINUED":
+						in.B |= int32(model.WCONTINUED)
 					default:
-						d.failf(fl, "flags: want WNOHANG or __WALL, got %q", s)
+						d.failf(fl, "flags: want WNOHANG, __WALL, WUNTRACED or WCONTINUED, got %q", s)
 					}
 				}
 			}

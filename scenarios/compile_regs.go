@@ -140,13 +140,19 @@ func (c *compiler) statusCheck(n *yaml.Node, waitid bool) string {
 		return ""
 	}
 	f := strings.Fields(s)
-	want := "exited N, killed SIG, killed SIG core or none"
+	want := "exited N, killed SIG, killed SIG core, stopped SIG, continued or none"
 	if waitid {
-		want = "CLD_EXITED N, CLD_KILLED SIG, CLD_DUMPED SIG or none"
+		want = "CLD_EXITED N, CLD_KILLED SIG, CLD_DUMPED SIG, CLD_STOPPED SIG, CLD_CONTINUED SIGCONT or none"
 	}
 	bad := func() string { d.failf(n, "status: want %s, got %q", want, s); return "" }
 	if len(f) == 1 && f[0] == "none" {
 		return "none"
+	}
+	if !waitid && len(f) == 1 && f[0] == "continued" {
+		return "continued"
+	}
+	if waitid && s == "CLD_CONTINUED SIGCONT" {
+		return s
 	}
 	if len(f) < 2 {
 		return bad()
@@ -167,6 +173,10 @@ func (c *compiler) statusCheck(n *yaml.Node, waitid bool) string {
 		core = " core"
 	case waitid && f[0] == "CLD_DUMPED" && len(f) == 2:
 		killed = "CLD_DUMPED"
+	case waitid && f[0] == "CLD_STOPPED" && len(f) == 2:
+		killed = "CLD_STOPPED"
+	case !waitid && f[0] == "stopped" && len(f) == 2:
+		killed = "stopped"
 	default:
 		return bad()
 	}
@@ -310,8 +320,12 @@ func (c *compiler) waitid(n, arg *yaml.Node) {
 				in.B |= int32(model.WNOWAIT)
 			case "__WALL":
 				in.B |= int32(model.WALL)
+			case "WSTOPPED", "WUNTRACED":
+				in.B |= int32(model.WSTOPPED)
+			case "WCONTINUED":
+				in.B |= int32(model.WCONTINUED)
 			default:
-				d.failf(fl, "flags: want WEXITED, WNOHANG, WNOWAIT or __WALL (the model has no WSTOPPED or WCONTINUED), got %q", s)
+				d.failf(fl, "flags: want WEXITED, WSTOPPED, WCONTINUED, WNOHANG, WNOWAIT or __WALL, got %q", s)
 			}
 		}
 	}

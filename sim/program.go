@@ -85,9 +85,12 @@ const PidTarget int32 = math.MinInt32 + 2
 // for conform to compare with a real run.
 const (
 	// CheckStatus records a wait's status: for wait4 "exited N",
-	// "killed SIG" (with " core" when WCOREDUMP) or "none" (WNOHANG and no
-	// child ready); for waitid the siginfo: "CLD_EXITED N", "CLD_KILLED
-	// SIG", "CLD_DUMPED SIG" or "none" (si_pid 0).
+	// "killed SIG" (with " core" when WCOREDUMP), "stopped SIG",
+	// "continued" or "none" (WNOHANG and no child ready); for waitid the
+	// siginfo: "CLD_EXITED N", "CLD_KILLED SIG", "CLD_DUMPED SIG",
+	// "CLD_STOPPED SIG", "CLD_CONTINUED SIGCONT" or "none" (si_pid 0);
+	// for PIDFD_GET_INFO "creds" (the task still exists) or "exit " and
+	// the wait4 text of the recorded exit code.
 	CheckStatus uint8 = 1 << iota
 	// CheckRet records "ret ok" when the call returned the value Want
 	// (WantKind says what it is), else "ret N, want M".

@@ -502,6 +502,16 @@ func StatusText(waitid bool, pid, status int32) string {
 	}
 	sig := status & 0x7f
 	core := status&0x80 != 0
+	switch {
+	case status == 0xffff && waitid:
+		return "CLD_CONTINUED SIGCONT"
+	case status == 0xffff:
+		return "continued"
+	case status&0xff == 0x7f && waitid:
+		return "CLD_STOPPED " + model.Signal(status>>8&0xff).String()
+	case status&0xff == 0x7f:
+		return "stopped " + model.Signal(status>>8&0xff).String()
+	}
 	if !waitid {
 		switch {
 		case sig == 0:

@@ -879,6 +879,15 @@ static void status_text(struct buf *b, int waitid, long pid, int status, int cod
 		badd(b, "none");
 		return;
 	}
+	if (!waitid && status == 0xffff) {
+		badd(b, "continued");
+		return;
+	}
+	if (!waitid && (status & 0xff) == 0x7f) {
+		badd(b, "stopped ");
+		badd(b, sim_signame[(status >> 8) & 0xff]);
+		return;
+	}
 	if (!waitid) {
 		int sig = status & 0x7f;
 		if (sig == 0) {
@@ -902,6 +911,12 @@ static void status_text(struct buf *b, int waitid, long pid, int status, int cod
 		break;
 	case CLD_DUMPED:
 		badd(b, "CLD_DUMPED ");
+		break;
+	case CLD_STOPPED:
+		badd(b, "CLD_STOPPED ");
+		break;
+	case CLD_CONTINUED:
+		badd(b, "CLD_CONTINUED ");
 		break;
 	default:
 		badd(b, "si_code ");
