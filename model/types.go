@@ -182,8 +182,8 @@ const (
 	// SIGNAL_STOP_CONTINUED: a SIGCONT ended a group stop and no
 	// WCONTINUED wait has reported it yet.
 	SIGNAL_STOP_CONTINUED uint32 = 0x00000002
-	SIGNAL_GROUP_EXIT   uint32 = 0x00000004
-	SIGNAL_UNKILLABLE   uint32 = 0x00000040
+	SIGNAL_GROUP_EXIT     uint32 = 0x00000004
+	SIGNAL_UNKILLABLE     uint32 = 0x00000040
 )
 
 // Group is a thread group: signal_struct and the sighand_struct of its
