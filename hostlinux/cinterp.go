@@ -214,6 +214,8 @@ func (p *ScenarioPlan) refuse(in sim.Instr, slots map[int32]int) string {
 			return "CLONE_INTO_CGROUP of a cgroup named by id, not by path"
 		case fl&model.CLONE_THREAD != 0 && in.PidfdOut > 0:
 			return "CLONE_PIDFD of a thread: the C interpreter keeps pidfds of processes only"
+		case fl&model.CLONE_THREAD != 0 && (in.SetTid[0] != 0 || in.SetTidReg[0] != 0):
+			return "set_tid of a thread: the C interpreter passes set_tid for processes only"
 		}
 	case sim.OpKill:
 		if in.Target != model.NoTask {
@@ -390,9 +392,10 @@ func (p *ScenarioPlan) planText(dir, base string) string {
 			if in.Check&sim.CheckRet != 0 && in.WantKind == sim.WantTask {
 				want = int32(slots[in.Want])
 			}
-			fmt.Fprintf(&b, "op %s %d %d %d %s %s %s %d %d %d %d %d %d %d %d\n", opName(in.Op), in.A, in.B, target,
+			fmt.Fprintf(&b, "op %s %d %d %d %s %s %s %d %d %d %d %d %d %d %d %d %d %d %d\n", opName(in.Op), in.A, in.B, target,
 				escapeField(in.Label), escapeField(path), escapeField(in.Str),
-				in.C, in.Reg, in.Fd, in.Out, in.PidfdOut, in.Check, in.WantKind, want)
+				in.C, in.Reg, in.Fd, in.Out, in.PidfdOut, in.Check, in.WantKind, want,
+				in.SetTid[0], in.SetTid[1], in.SetTidReg[0], in.SetTidReg[1])
 		}
 	}
 	b.WriteString("end\n")

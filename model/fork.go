@@ -26,7 +26,15 @@ type CloneArgs struct {
 	// ChildUser is the user state the child starts with (for fork(), the
 	// parent's state with the "child" return path; for a thread, its entry).
 	ChildUser UserRegs
+	// SetTid is clone3's set_tid array (5.5+): the pid the child must get
+	// in its own namespace, then in its parent namespace, and so on; empty
+	// for a free choice. The model keeps MaxSetTid levels.
+	SetTid []int32
 }
+
+// MaxSetTid is how many levels of clone3's set_tid the model keeps (the
+// kernel takes up to MAX_PID_NS_LEVEL, 32).
+const MaxSetTid = 2
 
 // Fork steps. The step boundaries are where copy_process/kernel_clone
 // drop every lock a concurrent cgroup.kill, migration or zap takes
@@ -45,6 +53,14 @@ func (k *Kernel) Fork(t TaskID, a CloneArgs) {
 	tk := &k.tasks[t]
 	tk.Frame = Frame{Path: KFork, PC: forkStart, Flags: a.Flags, Cg: a.Cgroup, Child: NoTask, Cset: NoCset, Dcset: NoCset}
 	tk.Frame.setChildUser(a.ChildUser)
+	if len(a.SetTid) > MaxSetTid {
+		// clone3_args_valid refuses more than MAX_PID_NS_LEVEL; the
+		// model keeps fewer.
+		tk.Frame.Path = KUser
+		k.FailCall(t, "clone3", EINVAL)
+		return
+	}
+	copy(tk.Frame.SetTid[:], a.SetTid)
 	k.stepFork(t)
 }
 
@@ -172,7 +188,7 @@ func (k *Kernel) forkAllocStep(t TaskID) {
 		tk = &k.tasks[t]
 		f = &tk.Frame
 	}
-	if err := k.allocPid(child, ns); err != OK {
+	if err := k.allocPidSetTid(child, ns, f.SetTid); err != OK {
 		if err == ENOMEM {
 			k.Cover |= CovForkENOMEMDeadNS
 		}

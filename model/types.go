@@ -425,6 +425,9 @@ type Frame struct {
 	Err Errno
 	// Flags are the clone flags (KFork) or wait options (KWait).
 	Flags uint32
+	// SetTid is clone3's set_tid (KFork): the pids asked for, innermost
+	// namespace first, 0 past the end (at most MaxSetTid levels).
+	SetTid [MaxSetTid]int32
 	// Child is the task being created (KFork), or the task a cgroup.kill
 	// walk has yielded and not yet signalled, or the one a cgroup.procs or
 	// cgroup.threads write resolved (KCgroupWrite).

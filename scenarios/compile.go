@@ -21,7 +21,7 @@ var actionNames = []string{"pause", "exit", "exit-thread", "fork", "write", "rea
 
 // Keys of the actions that take a mapping.
 var (
-	forkKeys      = []string{"label", "expect", "into", "flags", "child", "as", "pidfd"}
+	forkKeys      = []string{"label", "expect", "into", "flags", "child", "as", "pidfd", "set_tid"}
 	execKeys      = []string{"program", "label", "expect"}
 	oomKeys       = []string{"cgroup", "victim", "label", "expect"}
 	writeKeys     = []string{"file", "value", "pid", "label", "expect"}
@@ -433,6 +433,9 @@ func (c *compiler) fork(n, arg *yaml.Node) {
 			// CLONE_PIDFD: clone3 stores a pidfd of the child in
 			// clone_args.pidfd (copy_process → pidfd_prepare).
 			in.PidfdOut = c.declReg(v, regPidfd)
+		}
+		if v := f["set_tid"]; v != nil {
+			c.setTid(v, &in)
 		}
 	}
 	if child == nil {

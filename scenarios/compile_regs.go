@@ -391,3 +391,32 @@ func (c *compiler) pidfdInfo(n, arg *yaml.Node) {
 	in.Label = c.checked(n, f, &in, status, "pidfd_info")
 	c.emit(in)
 }
+
+// setTid parses a fork's `set_tid: [N|REG, ...]` (clone3's set_tid: the
+// pid wanted in the child's own namespace, then in the one above): at
+// most model.MaxSetTid numbers, each an integer or a pid register (the
+// pid it holds when the fork is made; 0 stops the array, as an unset
+// register would).
+func (c *compiler) setTid(n *yaml.Node, in *sim.Instr) {
+	d := c.b.d
+	items := d.listOrOne(n, "set_tid")
+	if len(items) == 0 || len(items) > model.MaxSetTid {
+		d.failf(n, "set_tid: want 1 to %d pids (innermost namespace first)", model.MaxSetTid)
+		return
+	}
+	for i, it := range items {
+		s, ok := d.scalar(it, "set_tid")
+		if !ok {
+			return
+		}
+		if v, err := strconv.ParseInt(s, 10, 32); err == nil {
+			if v == 0 {
+				d.failf(it, "set_tid: 0 is no pid (the kernel refuses it with EINVAL; leave the level out)")
+				return
+			}
+			in.SetTid[i] = int32(v)
+			continue
+		}
+		in.SetTidReg[i] = c.useReg(it, s, regPid, false)
+	}
+}

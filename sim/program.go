@@ -162,6 +162,11 @@ type Instr struct {
 	Check    uint8
 	WantKind uint8
 	Want     int32
+	// SetTid is a fork's clone3 set_tid (innermost namespace first, 0
+	// past the end); SetTidReg[i], if set, names the register whose pid
+	// stands for SetTid[i] (index + 1).
+	SetTid    [model.MaxSetTid]int32
+	SetTidReg [model.MaxSetTid]int8
 }
 
 // Program is a named list of instructions. Programs are immutable once

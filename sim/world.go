@@ -653,7 +653,17 @@ func (w *World) issue(t model.TaskID, in Instr) (data string, isRead bool) {
 		// The child starts at B with a copy of the parent's variables:
 		// the loop counter and the last fork's pid.
 		child := model.UserRegs{Prog: u.Prog, PC: in.B, R: [3]int32{u.R[0], 0, u.R[2]}}
-		k.Fork(t, model.CloneArgs{Flags: uint32(in.A), Cgroup: in.Cg, ChildUser: child})
+		var setTid []int32
+		for i, v := range in.SetTid {
+			if r := in.SetTidReg[i]; r > 0 {
+				v = u.N[r-1]
+			}
+			if v == 0 && in.SetTidReg[i] == 0 {
+				break
+			}
+			setTid = append(setTid, v)
+		}
+		k.Fork(t, model.CloneArgs{Flags: uint32(in.A), Cgroup: in.Cg, ChildUser: child, SetTid: setTid})
 	case OpWait:
 		pid := in.A
 		if pid == PidLastChild || pid == PidReg {

@@ -193,6 +193,7 @@ struct instr {
 	/* sim.Instr's C, Reg, Fd, Out, PidfdOut, Check, WantKind, Want (a
 	 * setup slot for WANT_TASK) */
 	int32_t c, reg, fd, out, pidfd_out, check, want_kind, want;
+	int32_t set_tid[2], set_tid_reg[2]; /* sim.Instr's SetTid, SetTidReg */
 };
 
 struct prog {
@@ -732,7 +733,7 @@ static long new_thread(struct ctx *c, uint64_t flags, long cgfd, int32_t prog, i
 /* fork_process is clone3() of a process that goes on interpreting at pc:
  * it returns the child's pid in the parent, 0 in the child (whose ctx c
  * then is the child's), or -errno. */
-static long fork_process(struct ctx *c, uint64_t flags, long cgfd, int32_t pc, long *keep)
+static long fork_process(struct ctx *c, uint64_t flags, long cgfd, int32_t pc, long *keep, const pid_t *set_tid, int set_tid_size)
 {
 	int slot = take_fork_slot(c);
 	if (slot < 0)
@@ -747,6 +748,10 @@ static long fork_process(struct ctx *c, uint64_t flags, long cgfd, int32_t pc, l
 	/* clone3_args_valid: CLONE_PARENT takes the caller's exit signal. */
 	ca.exit_signal = (flags & K_CLONE_PARENT) ? 0 : SIGCHLD;
 	ca.cgroup = cgfd >= 0 ? (uint64_t)cgfd : 0;
+	if (set_tid_size > 0) {
+		ca.set_tid = (uint64_t)(uintptr_t)set_tid;
+		ca.set_tid_size = set_tid_size;
+	}
 	long pid = sc2(SYS_clone3, &ca, sizeof ca);
 	if (pid == 0) {
 		/* The child: a new process whose only thread is this one. */
@@ -798,8 +803,18 @@ static int do_clone(struct ctx *c, struct instr *in)
 	long r, keep = -1;
 	if (flags & K_CLONE_THREAD)
 		r = new_thread(c, flags, cgfd, c->prog, in->b, regs);
-	else
-		r = fork_process(c, flags, cgfd, in->b, in->pidfd_out ? &keep : 0);
+	else {
+		/* clone3's set_tid, innermost namespace first */
+		pid_t tids[2];
+		int ntid = 0;
+		for (int i = 0; i < 2; i++) {
+			int32_t v = in->set_tid_reg[i] ? c->n[in->set_tid_reg[i] - 1] : in->set_tid[i];
+			if (v == 0 && !in->set_tid_reg[i])
+				break;
+			tids[ntid++] = v;
+		}
+		r = fork_process(c, flags, cgfd, in->b, in->pidfd_out ? &keep : 0, tids, ntid);
+	}
 	if (r != 0 && (flags & K_CLONE_VFORK))
 		state(c, SLOT_RUNNING);
 	if (r == 0) {
@@ -1533,12 +1548,12 @@ static void read_plan(const char *file)
 	char *line = NULL;
 	size_t cap = 0;
 	int lineno = 0, cur = -1, ninstr = 0, t = 0;
-	char *fl[20];
+	char *fl[24];
 	while (getline(&line, &cap, f) > 0) {
 		lineno++;
 		line[strcspn(line, "\n")] = 0;
 		char *copy = strdup(line);
-		int n = split(copy, fl, 20);
+		int n = split(copy, fl, 24);
 		int ok = 1, o;
 		if (n == 0)
 			continue;
@@ -1592,7 +1607,7 @@ static void read_plan(const char *file)
 			for (int i = 0; i < len; i++)
 				progs[cur].code[i].op = -1;
 			ninstr = 0;
-		} else if (strcmp(fl[0], "op") == 0 && n == 16 && cur >= 0) {
+		} else if (strcmp(fl[0], "op") == 0 && n == 20 && cur >= 0) {
 			if (ninstr >= progs[cur].n)
 				bad_plan("too many instructions", 0, lineno);
 			struct instr *in = &progs[cur].code[ninstr++];
@@ -1613,8 +1628,9 @@ static void read_plan(const char *file)
 			in->label = strcmp(fl[5], "-") == 0 ? NULL : unescape(fl[5]);
 			in->path = unescape(fl[6]);
 			in->str = unescape(fl[7]);
-			int32_t *ext[] = {&in->c, &in->reg, &in->fd, &in->out, &in->pidfd_out, &in->check, &in->want_kind, &in->want};
-			for (int i = 0; i < 8; i++) {
+			int32_t *ext[] = {&in->c, &in->reg, &in->fd, &in->out, &in->pidfd_out, &in->check, &in->want_kind, &in->want,
+					  &in->set_tid[0], &in->set_tid[1], &in->set_tid_reg[0], &in->set_tid_reg[1]};
+			for (int i = 0; i < 12; i++) {
 				*ext[i] = (int32_t)parse_long(fl[8 + i], &o);
 				ok &= o;
 			}
@@ -1622,6 +1638,7 @@ static void read_plan(const char *file)
 			      in->out <= NREGS && in->pidfd_out >= 0 && in->pidfd_out <= NREGS;
 			ok &= in->want_kind != WANT_TASK || (in->want >= 0 && in->want < ntasks);
 			ok &= in->want_kind != WANT_REG || (in->want >= 0 && in->want < NREGS);
+			ok &= in->set_tid_reg[0] >= 0 && in->set_tid_reg[0] <= NREGS && in->set_tid_reg[1] >= 0 && in->set_tid_reg[1] <= NREGS;
 		} else if (strcmp(fl[0], "end") == 0) {
 			break;
 		} else {
