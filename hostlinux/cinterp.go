@@ -214,6 +214,8 @@ func (p *ScenarioPlan) refuse(in sim.Instr, slots map[int32]int) string {
 			return "CLONE_INTO_CGROUP of a cgroup named by id, not by path"
 		case fl&model.CLONE_THREAD != 0 && in.PidfdOut > 0:
 			return "CLONE_PIDFD of a thread: the C interpreter keeps pidfds of processes only"
+		case fl&model.CLONE_THREAD != 0 && in.HasExitSignal:
+			return "exit_signal of a thread: the C interpreter passes exit_signal for processes only"
 		case fl&model.CLONE_THREAD != 0 && (in.SetTid[0] != 0 || in.SetTidReg[0] != 0):
 			return "set_tid of a thread: the C interpreter passes set_tid for processes only"
 		}
@@ -392,14 +394,23 @@ func (p *ScenarioPlan) planText(dir, base string) string {
 			if in.Check&sim.CheckRet != 0 && in.WantKind == sim.WantTask {
 				want = int32(slots[in.Want])
 			}
-			fmt.Fprintf(&b, "op %s %d %d %d %s %s %s %d %d %d %d %d %d %d %d %d %d %d %d\n", opName(in.Op), in.A, in.B, target,
+			fmt.Fprintf(&b, "op %s %d %d %d %s %s %s %d %d %d %d %d %d %d %d %d %d %d %d %s\n", opName(in.Op), in.A, in.B, target,
 				escapeField(in.Label), escapeField(path), escapeField(in.Str),
 				in.C, in.Reg, in.Fd, in.Out, in.PidfdOut, in.Check, in.WantKind, want,
-				in.SetTid[0], in.SetTid[1], in.SetTidReg[0], in.SetTidReg[1])
+				in.SetTid[0], in.SetTid[1], in.SetTidReg[0], in.SetTidReg[1], exitSignalField(in))
 		}
 	}
 	b.WriteString("end\n")
 	return b.String()
+}
+
+// exitSignalField is a fork's clone3 exit_signal in the plan: "-" for
+// the default, else the 64-bit value in hex.
+func exitSignalField(in sim.Instr) string {
+	if !in.HasExitSignal {
+		return "-"
+	}
+	return fmt.Sprintf("0x%x", in.ExitSignal)
 }
 
 // cgFile is the path of an instruction's cgroup file.

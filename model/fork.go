@@ -30,6 +30,11 @@ type CloneArgs struct {
 	// in its own namespace, then in its parent namespace, and so on; empty
 	// for a free choice. The model keeps MaxSetTid levels.
 	SetTid []int32
+	// ExitSignal is clone3's exit_signal when HasExitSignal: the signal
+	// the child's death sends its parent (0: none). A value outside
+	// 0..64 stands for one clone3_args_valid refuses (EINVAL).
+	ExitSignal    int64
+	HasExitSignal bool
 }
 
 // MaxSetTid is how many levels of clone3's set_tid the model keeps (the
@@ -61,6 +66,17 @@ func (k *Kernel) Fork(t TaskID, a CloneArgs) {
 		return
 	}
 	copy(tk.Frame.SetTid[:], a.SetTid)
+	if a.HasExitSignal {
+		// clone3_args_valid: exit_signal must fit CSIGNAL and be a valid
+		// signal, and CLONE_THREAD and CLONE_PARENT take none.
+		if a.ExitSignal < 0 || a.ExitSignal >= int64(NSIG) ||
+			a.Flags&(CLONE_THREAD|CLONE_PARENT) != 0 && a.ExitSignal != 0 {
+			tk.Frame.Path = KUser
+			k.FailCall(t, "clone3", EINVAL)
+			return
+		}
+		tk.Frame.ExitSig = int32(a.ExitSignal) + 1
+	}
 	k.stepFork(t)
 }
 
@@ -307,6 +323,9 @@ func (k *Kernel) forkCommitStep(t TaskID) {
 	fl := f.Flags
 	parent := t
 	exitSig := SIGCHLD
+	if f.ExitSig != 0 {
+		exitSig = Signal(f.ExitSig - 1) // clone3's exit_signal
+	}
 	if fl&(CLONE_PARENT|CLONE_THREAD) != 0 {
 		parent = tk.Parent
 		if fl&CLONE_THREAD != 0 {

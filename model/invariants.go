@@ -344,7 +344,7 @@ func (k *Kernel) AppendKey(b []byte) []byte {
 			b = append(b, f.PC, bools(f.iterSkipped, f.holdsMutex, f.holdsRwsem), byte(f.iterList))
 			b = appendInt(b, int64(f.Err), int64(f.Flags), int64(f.Child), int64(f.Seq), int64(f.Cg), int64(f.Cur),
 				int64(f.Iter), int64(f.Cset), int64(f.Dcset), int64(f.Arg), int64(f.Arg2), int64(f.Arg3),
-				int64(f.SetTid[0]), int64(f.SetTid[1]))
+				int64(f.SetTid[0]), int64(f.SetTid[1]), int64(f.ExitSig))
 			b = binary.AppendUvarint(b, uint64(f.Delayed))
 		}
 		b = appendInt(b, int64(tk.User.Prog), int64(tk.User.PC), int64(tk.User.R[0]), int64(tk.User.R[1]), int64(tk.User.R[2]),

@@ -428,6 +428,9 @@ type Frame struct {
 	// SetTid is clone3's set_tid (KFork): the pids asked for, innermost
 	// namespace first, 0 past the end (at most MaxSetTid levels).
 	SetTid [MaxSetTid]int32
+	// ExitSig is clone3's exit_signal plus one (KFork), or 0 for the
+	// default (SIGCHLD, as fork and clone without CSIGNAL bits give).
+	ExitSig int32
 	// Child is the task being created (KFork), or the task a cgroup.kill
 	// walk has yielded and not yet signalled, or the one a cgroup.procs or
 	// cgroup.threads write resolved (KCgroupWrite).

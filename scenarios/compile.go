@@ -21,7 +21,7 @@ var actionNames = []string{"pause", "exit", "exit-thread", "fork", "write", "rea
 
 // Keys of the actions that take a mapping.
 var (
-	forkKeys      = []string{"label", "expect", "into", "flags", "child", "as", "pidfd", "set_tid"}
+	forkKeys      = []string{"label", "expect", "into", "flags", "child", "as", "pidfd", "set_tid", "exit_signal"}
 	execKeys      = []string{"program", "label", "expect"}
 	oomKeys       = []string{"cgroup", "victim", "label", "expect"}
 	writeKeys     = []string{"file", "value", "pid", "label", "expect"}
@@ -436,6 +436,19 @@ func (c *compiler) fork(n, arg *yaml.Node) {
 		}
 		if v := f["set_tid"]; v != nil {
 			c.setTid(v, &in)
+		}
+		if v := f["exit_signal"]; v != nil {
+			// clone3's exit_signal: a signal name, 0, or a raw 64-bit
+			// value (decimal or 0x...), which the kernel validates.
+			s, _ := d.scalar(v, "exit_signal")
+			in.HasExitSignal = true
+			if sig, ok := model.ParseSignal(s); ok && s != "0" {
+				in.ExitSignal = uint64(sig)
+			} else if u, err := strconv.ParseUint(s, 0, 64); err == nil {
+				in.ExitSignal = u
+			} else {
+				d.failf(v, "exit_signal: want a signal name, 0 or a number, got %q", s)
+			}
 		}
 	}
 	if child == nil {

@@ -167,6 +167,10 @@ type Instr struct {
 	// stands for SetTid[i] (index + 1).
 	SetTid    [model.MaxSetTid]int32
 	SetTidReg [model.MaxSetTid]int8
+	// ExitSignal is a fork's clone3 exit_signal, as the 64-bit value the
+	// program passes, when HasExitSignal.
+	ExitSignal    uint64
+	HasExitSignal bool
 }
 
 // Program is a named list of instructions. Programs are immutable once

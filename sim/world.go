@@ -663,7 +663,15 @@ func (w *World) issue(t model.TaskID, in Instr) (data string, isRead bool) {
 			}
 			setTid = append(setTid, v)
 		}
-		k.Fork(t, model.CloneArgs{Flags: uint32(in.A), Cgroup: in.Cg, ChildUser: child, SetTid: setTid})
+		args := model.CloneArgs{Flags: uint32(in.A), Cgroup: in.Cg, ChildUser: child, SetTid: setTid}
+		if in.HasExitSignal {
+			args.HasExitSignal = true
+			args.ExitSignal = -1 // past 64 bits' valid range: refused
+			if in.ExitSignal <= 64 {
+				args.ExitSignal = int64(in.ExitSignal)
+			}
+		}
+		k.Fork(t, args)
 	case OpWait:
 		pid := in.A
 		if pid == PidLastChild || pid == PidReg {

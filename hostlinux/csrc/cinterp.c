@@ -194,6 +194,8 @@ struct instr {
 	 * setup slot for WANT_TASK) */
 	int32_t c, reg, fd, out, pidfd_out, check, want_kind, want;
 	int32_t set_tid[2], set_tid_reg[2]; /* sim.Instr's SetTid, SetTidReg */
+	int has_exit_signal;		    /* sim.Instr's HasExitSignal */
+	uint64_t exit_signal;		    /* and ExitSignal */
 };
 
 struct prog {
@@ -733,7 +735,8 @@ static long new_thread(struct ctx *c, uint64_t flags, long cgfd, int32_t prog, i
 /* fork_process is clone3() of a process that goes on interpreting at pc:
  * it returns the child's pid in the parent, 0 in the child (whose ctx c
  * then is the child's), or -errno. */
-static long fork_process(struct ctx *c, uint64_t flags, long cgfd, int32_t pc, long *keep, const pid_t *set_tid, int set_tid_size)
+static long fork_process(struct ctx *c, uint64_t flags, long cgfd, int32_t pc, long *keep, const pid_t *set_tid,
+			 int set_tid_size, const struct instr *in)
 {
 	int slot = take_fork_slot(c);
 	if (slot < 0)
@@ -752,6 +755,8 @@ static long fork_process(struct ctx *c, uint64_t flags, long cgfd, int32_t pc, l
 		ca.set_tid = (uint64_t)(uintptr_t)set_tid;
 		ca.set_tid_size = set_tid_size;
 	}
+	if (in && in->has_exit_signal)
+		ca.exit_signal = in->exit_signal; /* clone3's own, the kernel validates it */
 	long pid = sc2(SYS_clone3, &ca, sizeof ca);
 	if (pid == 0) {
 		/* The child: a new process whose only thread is this one. */
@@ -813,7 +818,7 @@ static int do_clone(struct ctx *c, struct instr *in)
 				break;
 			tids[ntid++] = v;
 		}
-		r = fork_process(c, flags, cgfd, in->b, in->pidfd_out ? &keep : 0, tids, ntid);
+		r = fork_process(c, flags, cgfd, in->b, in->pidfd_out ? &keep : 0, tids, ntid, in);
 	}
 	if (r != 0 && (flags & K_CLONE_VFORK))
 		state(c, SLOT_RUNNING);
@@ -1607,7 +1612,7 @@ static void read_plan(const char *file)
 			for (int i = 0; i < len; i++)
 				progs[cur].code[i].op = -1;
 			ninstr = 0;
-		} else if (strcmp(fl[0], "op") == 0 && n == 20 && cur >= 0) {
+		} else if (strcmp(fl[0], "op") == 0 && n == 21 && cur >= 0) {
 			if (ninstr >= progs[cur].n)
 				bad_plan("too many instructions", 0, lineno);
 			struct instr *in = &progs[cur].code[ninstr++];
@@ -1638,6 +1643,12 @@ static void read_plan(const char *file)
 			      in->out <= NREGS && in->pidfd_out >= 0 && in->pidfd_out <= NREGS;
 			ok &= in->want_kind != WANT_TASK || (in->want >= 0 && in->want < ntasks);
 			ok &= in->want_kind != WANT_REG || (in->want >= 0 && in->want < NREGS);
+			if (strcmp(fl[20], "-") != 0) {
+				char *end;
+				in->has_exit_signal = 1;
+				in->exit_signal = strtoull(fl[20], &end, 16);
+				ok &= *end == 0;
+			}
 			ok &= in->set_tid_reg[0] >= 0 && in->set_tid_reg[0] <= NREGS && in->set_tid_reg[1] >= 0 && in->set_tid_reg[1] <= NREGS;
 		} else if (strcmp(fl[0], "end") == 0) {
 			break;
