@@ -130,7 +130,7 @@ var interpOps = []sim.Op{sim.OpPause, sim.OpExitGroup, sim.OpExit, sim.OpFork, s
 	sim.OpWrite, sim.OpRead, sim.OpMkdir, sim.OpRmdir, sim.OpUnshare, sim.OpSetns, sim.OpSubreaper,
 	sim.OpSigaction, sim.OpSpin, sim.OpWaitCond, sim.OpJump, sim.OpJumpIfErr, sim.OpLoop, sim.OpSet,
 	sim.OpSetpgid, sim.OpSetsid, sim.OpKillPgrp, sim.OpGetpid, sim.OpGetppid, sim.OpGetpgid, sim.OpGetsid,
-	sim.OpWaitid, sim.OpPidfdOpen, sim.OpPidfdSend, sim.OpGetSubreaper, sim.OpPidfdInfo}
+	sim.OpWaitid, sim.OpPidfdOpen, sim.OpPidfdSend, sim.OpGetSubreaper, sim.OpPidfdInfo, sim.OpSigprocmask}
 
 // cloneFlags are the clone flags a program may ask for. CLONE_VM without
 // CLONE_THREAD is refused: a process sharing the interpreter's memory
@@ -394,10 +394,10 @@ func (p *ScenarioPlan) planText(dir, base string) string {
 			if in.Check&sim.CheckRet != 0 && in.WantKind == sim.WantTask {
 				want = int32(slots[in.Want])
 			}
-			fmt.Fprintf(&b, "op %s %d %d %d %s %s %s %d %d %d %d %d %d %d %d %d %d %d %d %s\n", opName(in.Op), in.A, in.B, target,
+			fmt.Fprintf(&b, "op %s %d %d %d %s %s %s %d %d %d %d %d %d %d %d %d %d %d %d %s %d\n", opName(in.Op), in.A, in.B, target,
 				escapeField(in.Label), escapeField(path), escapeField(in.Str),
 				in.C, in.Reg, in.Fd, in.Out, in.PidfdOut, in.Check, in.WantKind, want,
-				in.SetTid[0], in.SetTid[1], in.SetTidReg[0], in.SetTidReg[1], exitSignalField(in))
+				in.SetTid[0], in.SetTid[1], in.SetTidReg[0], in.SetTidReg[1], exitSignalField(in), uint64(in.Mask))
 		}
 	}
 	b.WriteString("end\n")

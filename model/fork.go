@@ -341,6 +341,7 @@ func (k *Kernel) forkCommitStep(t TaskID) {
 	ck.PidNSForChildren = ck.NS
 	ck.Flags = PF_FORKNOEXEC
 	ck.User = f.childUser()
+	ck.Blocked = tk.Blocked // dup_task_struct copies the blocked mask
 	if ck.User.Prog == tk.User.Prog {
 		// The child's copy of the parent's memory holds its variables:
 		// the named registers (a thread gets its own copy too, as the

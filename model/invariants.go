@@ -338,6 +338,7 @@ func (k *Kernel) AppendKey(b []byte) []byte {
 			int64(tk.thrNext), int64(tk.ExitSignal), int64(tk.ExitCode), int64(tk.pidOff), int64(tk.Level),
 			int64(tk.NS), int64(tk.PidNSForChildren), int64(tk.Cset), int64(tk.cgNext), int64(tk.vforkParent))
 		b = binary.AppendUvarint(b, uint64(tk.Pending))
+		b = binary.AppendUvarint(b, uint64(tk.Blocked))
 		f := &tk.Frame
 		b = append(b, byte(f.Path))
 		if f.Path != KUser {

@@ -226,3 +226,33 @@ func (k *Kernel) PidfdGetInfo(t, v TaskID, exit bool) {
 	k.tasks[t].WaitStatus = status
 	k.finish(t, 1, OK)
 }
+
+// How of sigprocmask(2).
+const (
+	SIG_BLOCK   = 0
+	SIG_UNBLOCK = 1
+	SIG_SETMASK = 2
+)
+
+// Sigprocmask is rt_sigprocmask(how, set) for t: SIGKILL and SIGSTOP are
+// taken out of set (sigdelsetmask in sys_rt_sigprocmask), and the new
+// mask takes effect at once (__set_task_blocked → recalc_sigpending: a
+// pending signal it unblocks is delivered on the way back to user mode).
+// EINVAL for another how.
+func (k *Kernel) Sigprocmask(t TaskID, how int32, set Sigset) {
+	k.begin(t, "rt_sigprocmask")
+	set = set.Without(SIGKILL).Without(SIGSTOP)
+	tk := &k.tasks[t]
+	switch how {
+	case SIG_BLOCK:
+		tk.Blocked |= set
+	case SIG_UNBLOCK:
+		tk.Blocked &^= set
+	case SIG_SETMASK:
+		tk.Blocked = set
+	default:
+		k.finish(t, -1, EINVAL)
+		return
+	}
+	k.finish(t, 0, OK)
+}

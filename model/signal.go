@@ -111,7 +111,9 @@ func (k *Kernel) sendSignalType(sig Signal, info sigInfo, t TaskID, typ pidType,
 			}
 		}
 	}
-	if k.sigTaskIgnored(t, sig, force) {
+	// sig_ignored: "Blocked signals are never ignored, since the signal
+	// handler may change by the time it is unblocked."
+	if !tk.Blocked.Has(sig) && k.sigTaskIgnored(t, sig, force) {
 		if k.tracing {
 			k.notef("%s to %s ignored (force=%v)", sig, k.Describe(t), force)
 		}
@@ -177,6 +179,9 @@ func (k *Kernel) wantsSignal(sig Signal, t TaskID) bool {
 	}
 	if sig == SIGKILL {
 		return true
+	}
+	if tk.Blocked.Has(sig) {
+		return false
 	}
 	return !tk.Stopped
 }
@@ -259,7 +264,7 @@ func (k *Kernel) Doomed(t TaskID) bool {
 // have to act on (the model queues nothing that is ignored).
 func (k *Kernel) signalPending(t TaskID) bool {
 	tk := &k.tasks[t]
-	return tk.Pending != 0 || k.groups[tk.Group].Shared != 0 || k.groups[tk.Group].Flags&SIGNAL_GROUP_EXIT != 0
+	return (tk.Pending|k.groups[tk.Group].Shared)&^tk.Blocked != 0 || k.groups[tk.Group].Flags&SIGNAL_GROUP_EXIT != 0
 }
 
 // signalWork reports whether a task about to run user code must first go
@@ -305,11 +310,13 @@ func (k *Kernel) getSignal(t TaskID) {
 	k.begin(t, "get_signal")
 	for {
 		var sig Signal
-		if tk.Pending != 0 {
-			sig = tk.Pending.lowest()
+		// dequeue_signal skips what the task blocks (next_signal with
+		// ~blocked).
+		if p := tk.Pending &^ tk.Blocked; p != 0 {
+			sig = p.lowest()
 			tk.Pending = tk.Pending.Without(sig)
-		} else if g.Shared != 0 {
-			sig = g.Shared.lowest()
+		} else if s := g.Shared &^ tk.Blocked; s != 0 {
+			sig = s.lowest()
 			g.Shared = g.Shared.Without(sig)
 		} else {
 			return

@@ -79,6 +79,9 @@ const (
 type Task struct {
 	// Pending is the private pending set (task->pending; siglock).
 	Pending Sigset
+	// Blocked is task->blocked (sigprocmask): signals that stay pending
+	// until unblocked. Never SIGKILL or SIGSTOP.
+	Blocked Sigset
 	// Flags holds PF_* bits.
 	Flags uint32
 	// Group is the thread group (task->signal). Immutable after fork.

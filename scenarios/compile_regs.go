@@ -44,6 +44,7 @@ var (
 	pidfdSendKeys = []string{"pidfd", "signal", "flags", "label", "expect"}
 	waitidKeys    = []string{"pid", "pidfd", "flags", "status", "ret", "label", "expect"}
 	pidfdInfoKeys = []string{"pidfd", "exit", "info", "label", "expect"}
+	sigmaskKeys   = []string{"block", "unblock", "setmask", "label", "expect"}
 )
 
 // declReg declares (or reuses) the register NAME for a value of kind k and
@@ -419,4 +420,35 @@ func (c *compiler) setTid(n *yaml.Node, in *sim.Instr) {
 		}
 		in.SetTidReg[i] = c.useReg(it, s, regPid, false)
 	}
+}
+
+// sigprocmask compiles `sigprocmask: {block|unblock|setmask: [SIG, ...],
+// label, expect}`: rt_sigprocmask with SIG_BLOCK, SIG_UNBLOCK or
+// SIG_SETMASK.
+func (c *compiler) sigprocmask(n, arg *yaml.Node) {
+	d := c.b.d
+	f := d.fields(arg, "sigprocmask", sigmaskKeys)
+	in := sim.Instr{Op: sim.OpSigprocmask, Target: model.NoTask}
+	count := 0
+	for _, how := range []struct {
+		key string
+		v   int32
+	}{{"block", model.SIG_BLOCK}, {"unblock", model.SIG_UNBLOCK}, {"setmask", model.SIG_SETMASK}} {
+		v := f[how.key]
+		if v == nil {
+			continue
+		}
+		count++
+		in.A = how.v
+		for _, s := range d.listOrOne(v, how.key) {
+			sig := d.signal(s, how.key)
+			in.Mask = in.Mask.With(sig)
+		}
+	}
+	if count != 1 {
+		d.failf(arg, "sigprocmask: want one of block, unblock and setmask (a list of signals)")
+		return
+	}
+	in.Label = c.b.expectCall(n, f["label"], f["expect"], nil, "rt_sigprocmask")
+	c.emit(in)
 }

@@ -50,10 +50,11 @@ const (
 	OpGetsid                 // getsid(0)
 	OpGetSubreaper           // prctl(PR_GET_CHILD_SUBREAPER): the value it stores, as the return value
 	OpPidfdInfo              // ioctl(PIDFD_GET_INFO) of the pidfd in register Fd; B 1: with PIDFD_INFO_EXIT
+	OpSigprocmask            // rt_sigprocmask(how A, the set in Mask)
 )
 
 var opNames = [...]string{"pause", "exit_group", "exit", "clone", "wait4", "kill", "write", "read",
-	"mkdir", "rmdir", "unshare", "setns", "prctl", "sigaction", "spin", "waitcond", "jump", "jump-if-err", "loop", "set", "getdents64", "pidfd_open", "pidfd_send_signal", "execve", "setpgid", "setsid", "kill-pgrp", "oom", "getpid", "getppid", "waitid", "getpgid", "getsid", "prctl-get-subreaper", "pidfd_info"}
+	"mkdir", "rmdir", "unshare", "setns", "prctl", "sigaction", "spin", "waitcond", "jump", "jump-if-err", "loop", "set", "getdents64", "pidfd_open", "pidfd_send_signal", "execve", "setpgid", "setsid", "kill-pgrp", "oom", "getpid", "getppid", "waitid", "getpgid", "getsid", "prctl-get-subreaper", "pidfd_info", "rt_sigprocmask"}
 
 // String names the op.
 func (o Op) String() string { return opNames[o] }
@@ -171,6 +172,8 @@ type Instr struct {
 	// program passes, when HasExitSignal.
 	ExitSignal    uint64
 	HasExitSignal bool
+	// Mask is OpSigprocmask's signal set.
+	Mask model.Sigset
 }
 
 // Program is a named list of instructions. Programs are immutable once

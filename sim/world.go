@@ -589,6 +589,8 @@ func (w *World) issue(t model.TaskID, in Instr) (data string, isRead bool) {
 		k.Getsid(t, 0)
 	case OpGetSubreaper:
 		k.GetChildSubreaperCall(t)
+	case OpSigprocmask:
+		k.Sigprocmask(t, in.A, in.Mask)
 	case OpPidfdInfo:
 		v, ok := w.pidfdArg(t, in.Fd)
 		if !ok {

@@ -174,7 +174,7 @@ enum op {
 	OP_PAUSE, OP_EXIT_GROUP, OP_EXIT, OP_CLONE, OP_WAIT4, OP_KILL, OP_WRITE, OP_READ, OP_MKDIR,
 	OP_RMDIR, OP_UNSHARE, OP_SETNS, OP_PRCTL, OP_SIGACTION, OP_SPIN, OP_WAITCOND, OP_JUMP,
 	OP_JUMP_IF_ERR, OP_LOOP, OP_SET, OP_SETPGID, OP_SETSID, OP_KILL_PGRP, OP_GETPID, OP_GETPPID,
-	OP_GETPGID, OP_GETSID, OP_WAITID, OP_PIDFD_OPEN, OP_PIDFD_SEND, OP_GET_SUBREAPER, OP_PIDFD_INFO, NOPS
+	OP_GETPGID, OP_GETSID, OP_WAITID, OP_PIDFD_OPEN, OP_PIDFD_SEND, OP_GET_SUBREAPER, OP_PIDFD_INFO, OP_SIGPROCMASK, NOPS
 };
 
 /* The names are sim.Op's String(): an op this file does not know is refused. */
@@ -182,7 +182,7 @@ static const char *op_names[NOPS] = {
 	"pause", "exit_group", "exit", "clone", "wait4", "kill", "write", "read", "mkdir",
 	"rmdir", "unshare", "setns", "prctl", "sigaction", "spin", "waitcond", "jump",
 	"jump-if-err", "loop", "set", "setpgid", "setsid", "kill-pgrp", "getpid", "getppid",
-	"getpgid", "getsid", "waitid", "pidfd_open", "pidfd_send_signal", "prctl-get-subreaper", "pidfd_info",
+	"getpgid", "getsid", "waitid", "pidfd_open", "pidfd_send_signal", "prctl-get-subreaper", "pidfd_info", "rt_sigprocmask",
 };
 
 struct instr {
@@ -196,6 +196,7 @@ struct instr {
 	int32_t set_tid[2], set_tid_reg[2]; /* sim.Instr's SetTid, SetTidReg */
 	int has_exit_signal;		    /* sim.Instr's HasExitSignal */
 	uint64_t exit_signal;		    /* and ExitSignal */
+	uint64_t mask;			    /* sim.Instr's Mask: bit sig-1 */
 };
 
 struct prog {
@@ -1145,6 +1146,13 @@ static int issue(struct ctx *c, struct instr *in)
 		}
 		break;
 	}
+	case OP_SIGPROCMASK: {
+		/* rt_sigprocmask(how, &set, NULL, 8): the kernel's sigset bit
+		 * sig-1 is the model's Sigset bit. */
+		uint64_t set = in->mask;
+		r = sc4(SYS_rt_sigprocmask, in->a, &set, 0, 8);
+		break;
+	}
 	case OP_GET_SUBREAPER: {
 		int v = -1;
 		r = sc2(SYS_prctl, PR_GET_CHILD_SUBREAPER, &v);
@@ -1612,7 +1620,7 @@ static void read_plan(const char *file)
 			for (int i = 0; i < len; i++)
 				progs[cur].code[i].op = -1;
 			ninstr = 0;
-		} else if (strcmp(fl[0], "op") == 0 && n == 21 && cur >= 0) {
+		} else if (strcmp(fl[0], "op") == 0 && n == 22 && cur >= 0) {
 			if (ninstr >= progs[cur].n)
 				bad_plan("too many instructions", 0, lineno);
 			struct instr *in = &progs[cur].code[ninstr++];
@@ -1643,6 +1651,11 @@ static void read_plan(const char *file)
 			      in->out <= NREGS && in->pidfd_out >= 0 && in->pidfd_out <= NREGS;
 			ok &= in->want_kind != WANT_TASK || (in->want >= 0 && in->want < ntasks);
 			ok &= in->want_kind != WANT_REG || (in->want >= 0 && in->want < NREGS);
+			{
+				char *end;
+				in->mask = strtoull(fl[21], &end, 10);
+				ok &= *end == 0;
+			}
 			if (strcmp(fl[20], "-") != 0) {
 				char *end;
 				in->has_exit_signal = 1;
