@@ -70,6 +70,8 @@ var cannotRun = map[string]string{
 	"oom-group-vs-fork":                                   "an OOM event, which the harness cannot trigger on demand",
 	"oom-group-vs-migration":                              "an OOM event, which the harness cannot trigger on demand",
 	"pidfd_test_poll_exec":                                "does not yet carry a task across its own execve",
+	"pidfd_fdinfo_nspid":                                  "fdinfo",
+	"pidfd_fdinfo_dead":                                   "fdinfo",
 	"pidfd_info_thread_group":                             "which is not a task of the setup",
 	"pidfd_test_poll_exec_waitpid":                        "does not yet carry a task across its own execve",
 	"pidfd_test_send_signal_recycled_pid_fail":            "sets kernel pid_max 8",

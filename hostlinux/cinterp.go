@@ -179,6 +179,8 @@ func unknownOp(o sim.Op) string {
 	switch o {
 	case sim.OpReaddir:
 		return "only tasks a userspace killer drives make this call (simrun conform killers compares those)"
+	case sim.OpPidfdFdinfo:
+		return "a pidfd's fdinfo: the harness's /proc is mounted in its own pid namespace, not the reader's, so its Pid: and NSpid: lines differ from what a /proc of the reader's namespace says"
 	case sim.OpOOM:
 		return "an OOM event: the C interpreter cannot make the kernel run out of memory at an instruction of its choosing"
 	case sim.OpExec:

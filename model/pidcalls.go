@@ -256,3 +256,29 @@ func (k *Kernel) Sigprocmask(t TaskID, how int32, set Sigset) {
 	}
 	k.finish(t, 0, OK)
 }
+
+// PidfdFdinfo is what /proc/self/fdinfo/FD of a pidfd of v says to t
+// (pidfd_show_fdinfo, fs/pidfs.c): "Pid:" is the pid's number in the
+// reader's procfs namespace (the model takes t's active namespace, as a
+// /proc mounted there shows it), 0 when the pid is outside it, -1 once
+// the pid has no task (released); "NSpid:" repeats that number and, when
+// it is above 0, adds the numbers of the deeper levels down to the task's
+// own.
+func (k *Kernel) PidfdFdinfo(t, v TaskID) (pid int32, nspid []int32) {
+	for k.tasks[v].Exit == ExitDead && k.tasks[v].execHeir != NoTask {
+		v = k.tasks[v].execHeir
+	}
+	if k.tasks[v].Exit == ExitDead {
+		return -1, []int32{-1}
+	}
+	ns := k.tasks[t].NS
+	nr := k.PidIn(v, ns)
+	nspid = []int32{nr}
+	if nr > 0 {
+		nrs := k.Pids(v)
+		for l := int(k.ns[ns].Level) + 1; l < len(nrs); l++ {
+			nspid = append(nspid, nrs[l])
+		}
+	}
+	return nr, nspid
+}

@@ -17,7 +17,7 @@ var builtinPrograms = []string{"pause", "ignore-sigchld", "reaper", "fork-bomb",
 var actionNames = []string{"pause", "exit", "exit-thread", "fork", "write", "read", "mkdir", "rmdir",
 	"kill", "wait", "reap", "unshare-pidns", "setns", "subreaper", "sigaction", "spin", "await",
 	"repeat", "forever", "exec", "setpgid", "setsid", "oom", "getpid", "getppid", "getpgid", "getsid",
-	"pidfd-open", "pidfd-send-signal", "waitid", "get-subreaper", "pidfd-info", "sigprocmask"}
+	"pidfd-open", "pidfd-send-signal", "waitid", "get-subreaper", "pidfd-info", "sigprocmask", "pidfd-fdinfo"}
 
 // Keys of the actions that take a mapping.
 var (
@@ -259,6 +259,11 @@ func (c *compiler) action(n *yaml.Node) {
 		c.idCall(n, arg, sim.OpGetsid, name)
 	case "get-subreaper":
 		c.idCall(n, arg, sim.OpGetSubreaper, name)
+	case "pidfd-fdinfo":
+		if !needArg() {
+			return
+		}
+		c.pidfdFdinfo(n, arg)
 	case "sigprocmask":
 		if !needArg() {
 			return

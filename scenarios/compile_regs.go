@@ -45,6 +45,7 @@ var (
 	waitidKeys    = []string{"pid", "pidfd", "flags", "status", "ret", "label", "expect"}
 	pidfdInfoKeys = []string{"pidfd", "exit", "info", "label", "expect"}
 	sigmaskKeys   = []string{"block", "unblock", "setmask", "label", "expect"}
+	fdinfoKeys    = []string{"pidfd", "pid", "nspid", "label", "expect"}
 )
 
 // declReg declares (or reuses) the register NAME for a value of kind k and
@@ -450,5 +451,40 @@ func (c *compiler) sigprocmask(n, arg *yaml.Node) {
 		return
 	}
 	in.Label = c.b.expectCall(n, f["label"], f["expect"], nil, "rt_sigprocmask")
+	c.emit(in)
+}
+
+// pidfdFdinfo compiles `pidfd-fdinfo: {pidfd: NAME, pid: N|REG, nspid:
+// [N|REG, ...], label, expect}`: a read of /proc/self/fdinfo/FD of the
+// pidfd, whose Pid: and NSpid: lines must be the ones given (a pid as
+// the reader's namespace sees it, 0 outside it, -1 once reaped).
+func (c *compiler) pidfdFdinfo(n, arg *yaml.Node) {
+	d := c.b.d
+	f := d.fields(arg, "pidfd-fdinfo", fdinfoKeys)
+	if f["pidfd"] == nil || f["pid"] == nil || f["nspid"] == nil {
+		d.failf(arg, "pidfd-fdinfo: want pidfd, pid and nspid")
+		return
+	}
+	in := sim.Instr{Op: sim.OpPidfdFdinfo, Target: model.NoTask}
+	in.Fd = c.pidfdReg(f["pidfd"])
+	num := func(v *yaml.Node) (int32, int8) {
+		s, _ := d.scalar(v, "pid")
+		if x, err := strconv.ParseInt(s, 10, 32); err == nil {
+			return int32(x), 0
+		}
+		return 0, c.useReg(v, s, regPid, false)
+	}
+	p, r := num(f["pid"])
+	in.Want, in.WantKind = p, sim.WantNumber
+	if r > 0 {
+		in.Want, in.WantKind = int32(r-1), sim.WantReg
+	}
+	for _, v := range d.listOrOne(f["nspid"], "nspid") {
+		x, r := num(v)
+		in.FdinfoNS = append(in.FdinfoNS, x)
+		in.FdinfoNSReg = append(in.FdinfoNSReg, r)
+	}
+	label := c.b.expectCallData(n, f["label"], f["expect"], "fdinfo ok", "read of the pidfd's fdinfo")
+	in.Label = label
 	c.emit(in)
 }

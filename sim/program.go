@@ -51,10 +51,11 @@ const (
 	OpGetSubreaper           // prctl(PR_GET_CHILD_SUBREAPER): the value it stores, as the return value
 	OpPidfdInfo              // ioctl(PIDFD_GET_INFO) of the pidfd in register Fd; B 1: with PIDFD_INFO_EXIT
 	OpSigprocmask            // rt_sigprocmask(how A, the set in Mask)
+	OpPidfdFdinfo            // read /proc/self/fdinfo of the pidfd in register Fd; checks Want (Pid:) and FdinfoNS (NSpid:)
 )
 
 var opNames = [...]string{"pause", "exit_group", "exit", "clone", "wait4", "kill", "write", "read",
-	"mkdir", "rmdir", "unshare", "setns", "prctl", "sigaction", "spin", "waitcond", "jump", "jump-if-err", "loop", "set", "getdents64", "pidfd_open", "pidfd_send_signal", "execve", "setpgid", "setsid", "kill-pgrp", "oom", "getpid", "getppid", "waitid", "getpgid", "getsid", "prctl-get-subreaper", "pidfd_info", "rt_sigprocmask"}
+	"mkdir", "rmdir", "unshare", "setns", "prctl", "sigaction", "spin", "waitcond", "jump", "jump-if-err", "loop", "set", "getdents64", "pidfd_open", "pidfd_send_signal", "execve", "setpgid", "setsid", "kill-pgrp", "oom", "getpid", "getppid", "waitid", "getpgid", "getsid", "prctl-get-subreaper", "pidfd_info", "rt_sigprocmask", "pidfd-fdinfo"}
 
 // String names the op.
 func (o Op) String() string { return opNames[o] }
@@ -174,6 +175,11 @@ type Instr struct {
 	HasExitSignal bool
 	// Mask is OpSigprocmask's signal set.
 	Mask model.Sigset
+	// FdinfoNS is the NSpid: line an OpPidfdFdinfo must read (FdinfoNSReg
+	// names pid registers in place of numbers, index + 1), its Pid: line
+	// being Want (WantReg: a register).
+	FdinfoNS    []int32
+	FdinfoNSReg []int8
 }
 
 // Program is a named list of instructions. Programs are immutable once

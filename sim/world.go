@@ -491,6 +491,27 @@ func (w *World) checkData(t model.TaskID, in Instr) string {
 	return strings.Join(parts, "; ")
 }
 
+// fdinfoCheck compares what a pidfd's fdinfo says (pid, nspid) with
+// what in wants: "fdinfo ok", or both lines and the wanted ones.
+func (w *World) fdinfoCheck(t model.TaskID, in Instr, pid int32, nspid []int32) string {
+	u := w.K.Task(t).User
+	want := in.Want
+	if in.WantKind == WantReg {
+		want = u.N[in.Want]
+	}
+	wantNS := make([]int32, len(in.FdinfoNS))
+	for i, v := range in.FdinfoNS {
+		if r := in.FdinfoNSReg[i]; r > 0 {
+			v = u.N[r-1]
+		}
+		wantNS[i] = v
+	}
+	if pid == want && fmt.Sprint(nspid) == fmt.Sprint(wantNS) {
+		return "fdinfo ok"
+	}
+	return fmt.Sprintf("Pid %d NSpid %v, want Pid %d NSpid %v", pid, nspid, want, wantNS)
+}
+
 // StatusText renders a wait result as CheckStatus records it: for wait4
 // (waitid false) the status as WIFEXITED/WIFSIGNALED read it, for waitid
 // the siginfo's si_code and si_status (wait_task_zombie's
@@ -591,6 +612,20 @@ func (w *World) issue(t model.TaskID, in Instr) (data string, isRead bool) {
 		k.GetChildSubreaperCall(t)
 	case OpSigprocmask:
 		k.Sigprocmask(t, in.A, in.Mask)
+	case OpPidfdFdinfo:
+		// open + read of /proc/self/fdinfo/FD: a read, so it completes
+		// in the step; the check's text is logged here.
+		v, ok := w.pidfdArg(t, in.Fd)
+		if !ok {
+			k.FailCall(t, "openat", model.ENOENT)
+			return
+		}
+		pid, nspid := k.PidfdFdinfo(t, v)
+		k.ReturnCall(t, "seq_read", pid)
+		if in.Label != "" {
+			w.logRecord(in, Record{Step: w.Steps, Task: t, Label: in.Label, Ret: pid, Data: w.fdinfoCheck(t, in, pid, nspid)})
+		}
+		k.SetUserFlag(t, 2)
 	case OpPidfdInfo:
 		v, ok := w.pidfdArg(t, in.Fd)
 		if !ok {
