@@ -70,6 +70,8 @@ var cannotRun = map[string]string{
 	"oom-group-vs-fork":                                   "an OOM event, which the harness cannot trigger on demand",
 	"oom-group-vs-migration":                              "an OOM event, which the harness cannot trigger on demand",
 	"pidfd_test_poll_exec":                                "does not yet carry a task across its own execve",
+	"pidfd_info_thread_group_exec":                        "does not yet carry a task across its own execve",
+	"pidfd_info_thread_group_exec_thread":                 "does not yet carry a task across its own execve",
 	"pidfd_fdinfo_nspid":                                  "fdinfo",
 	"pidfd_fdinfo_dead":                                   "fdinfo",
 	"pidfd_info_thread_group":                             "which is not a task of the setup",

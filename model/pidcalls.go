@@ -57,15 +57,12 @@ func (k *Kernel) Waitid(t TaskID, idtype int32, id int32, flags uint32) {
 		}
 		pid = id
 	case P_PIDFD:
-		v := TaskID(id)
+		// The pidfd pins the struct pid, which a thread that exec'd took
+		// over from the leader (de_thread's transfer_pid).
+		v := k.pidfdTask(TaskID(id))
 		if v < 0 || int(v) >= len(k.tasks) {
 			k.FailCall(t, "waitid", EBADF)
 			return
-		}
-		// The pidfd pins the struct pid, which a thread that exec'd took
-		// over from the leader (de_thread's transfer_pid).
-		for k.tasks[v].Exit == ExitDead && k.tasks[v].execHeir != NoTask {
-			v = k.tasks[v].execHeir
 		}
 		// A released process has no task for the pid: nothing can match
 		// it (eligible_pid), so do_wait finds no child.
@@ -157,6 +154,9 @@ func (k *Kernel) PidfdOpenFlags(t TaskID, pid int32, flags uint32) {
 		k.finish(t, -1, ESRCH)
 		return
 	}
+	if !k.IsLeader(v) {
+		v |= PidfdThreadBit // a tid pidfd: see pidfdTask
+	}
 	k.finish(t, int32(v), OK)
 }
 
@@ -203,12 +203,10 @@ func (k *Kernel) GetChildSubreaperCall(t TaskID) {
 // were killed reports the group's SIGKILL), else the task's own.
 func (k *Kernel) PidfdGetInfo(t, v TaskID, exit bool) {
 	k.begin(t, "pidfd_info")
+	v = k.pidfdTask(v) // de_thread's transfer_pid, exchange_tids
 	if v < 0 || int(v) >= len(k.tasks) {
 		k.finish(t, -1, EBADF)
 		return
-	}
-	for k.tasks[v].Exit == ExitDead && k.tasks[v].execHeir != NoTask {
-		v = k.tasks[v].execHeir // de_thread's transfer_pid
 	}
 	tk := &k.tasks[v]
 	if tk.Exit != ExitDead {
@@ -265,9 +263,7 @@ func (k *Kernel) Sigprocmask(t TaskID, how int32, set Sigset) {
 // it is above 0, adds the numbers of the deeper levels down to the task's
 // own.
 func (k *Kernel) PidfdFdinfo(t, v TaskID) (pid int32, nspid []int32) {
-	for k.tasks[v].Exit == ExitDead && k.tasks[v].execHeir != NoTask {
-		v = k.tasks[v].execHeir
-	}
+	v = k.pidfdTask(v)
 	if k.tasks[v].Exit == ExitDead {
 		return -1, []int32{-1}
 	}
@@ -281,4 +277,35 @@ func (k *Kernel) PidfdFdinfo(t, v TaskID) (pid int32, nspid []int32) {
 		}
 	}
 	return nr, nspid
+}
+
+// PidfdThreadBit marks the model's pidfd (a task id) of a PIDFD_THREAD
+// pidfd opened for a thread that was not its group's leader: it pins the
+// thread's own tid, which de_thread gives to the old leader when the
+// thread execs (exchange_tids), so after that exec the pidfd refers to
+// the released old leader, not to the thread.
+const PidfdThreadBit TaskID = 1 << 24
+
+// pidfdTask resolves the model's pidfd to the task its struct pid has, or
+// last had: a leader's pidfd follows the thread that took over its pid
+// by exec (transfer_pid); a tid pidfd (PidfdThreadBit) of a thread that
+// exec'd goes to the old leader, which holds that tid since.
+func (k *Kernel) pidfdTask(fd TaskID) TaskID {
+	if fd >= 0 && fd&PidfdThreadBit != 0 {
+		v := fd &^ PidfdThreadBit
+		if int(v) >= len(k.tasks) {
+			return fd
+		}
+		for i := range k.tasks {
+			if k.tasks[i].execHeir == v {
+				return TaskID(i)
+			}
+		}
+		return v
+	}
+	v := fd
+	for v >= 0 && int(v) < len(k.tasks) && k.tasks[v].Exit == ExitDead && k.tasks[v].execHeir != NoTask {
+		v = k.tasks[v].execHeir
+	}
+	return v
 }

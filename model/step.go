@@ -549,6 +549,9 @@ func (k *Kernel) PidfdOpen(t TaskID, pid int32) {
 // that is not a leader (a PIDFD_THREAD pidfd) it is readable once the
 // thread has exited (exit_notify releases it at once).
 func (k *Kernel) PidfdReadable(t TaskID) bool {
+	// The pidfd pins a struct pid, which exec moves between tasks
+	// (pidfdTask): the old leader's pid goes to the thread that exec'd.
+	t = k.pidfdTask(t)
 	switch tk := &k.tasks[t]; tk.Exit {
 	case ExitDead:
 		return true
@@ -574,14 +577,13 @@ func (k *Kernel) PidfdSendSignal(t, v TaskID, sig Signal) { k.PidfdSendSignalFla
 func (k *Kernel) PidfdSendSignalFlags(t, v TaskID, sig Signal, flags uint32) {
 	k.begin(t, "pidfd_send_signal")
 	all := PIDFD_SIGNAL_THREAD | PIDFD_SIGNAL_THREAD_GROUP | PIDFD_SIGNAL_PROCESS_GROUP
+	// The pidfd pins the struct pid, which a thread that exec'd took over
+	// from the leader it pinned (transfer_pid in de_thread); a thread's
+	// tid pidfd goes to the old leader (exchange_tids).
+	v = k.pidfdTask(v)
 	if v < 0 || int(v) >= len(k.tasks) || sig < 0 || sig >= NSIG || flags&^all != 0 || flags&(flags-1) != 0 {
 		k.finish(t, -1, EINVAL)
 		return
-	}
-	// The pidfd pins the struct pid, which a thread that exec'd took over
-	// from the leader it pinned (transfer_pid in de_thread).
-	for k.tasks[v].Exit == ExitDead && k.tasks[v].execHeir != NoTask {
-		v = k.tasks[v].execHeir
 	}
 	if flags == PIDFD_SIGNAL_PROCESS_GROUP {
 		// The struct pid may outlive its task as a process group's id.
