@@ -179,6 +179,8 @@ func unknownOp(o sim.Op) string {
 	switch o {
 	case sim.OpReaddir:
 		return "only tasks a userspace killer drives make this call (simrun conform killers compares those)"
+	case sim.OpSetPidMax:
+		return "a write of /proc/sys/kernel/pid_max (the caller's namespace's, 6.14+): the scenarios that do it fork hundreds of processes, past the harness's bound of 256 forks"
 	case sim.OpPidfdFdinfo:
 		return "a pidfd's fdinfo: the harness's /proc is mounted in its own pid namespace, not the reader's, so its Pid: and NSpid: lines differ from what a /proc of the reader's namespace says"
 	case sim.OpOOM:

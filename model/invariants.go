@@ -365,7 +365,7 @@ func (k *Kernel) AppendKey(b []byte) []byte {
 	}
 	for i := range k.ns {
 		p := &k.ns[i]
-		b = appendInt(b, int64(p.ChildReaper), int64(p.Allocated), int64(p.cursor))
+		b = appendInt(b, int64(p.ChildReaper), int64(p.Allocated), int64(p.cursor), int64(p.PidMax))
 		b = append(b, bools(p.Adding, p.Terminating, p.ReaperToInit))
 	}
 	for i := range k.cgroups {

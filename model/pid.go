@@ -128,7 +128,7 @@ func (ns *PidNS) idrRemove(nr int32) {
 // It returns 0 when the space is full (idr ENOSPC, which alloc_pid turns
 // into EAGAIN).
 func (k *Kernel) allocNr(ns *PidNS) int32 {
-	pidMax := k.Opts.PidMax
+	pidMax := k.nsPidMax(ns)
 	pidMin := int32(1)
 	if ns.cursor > ReservedPids {
 		pidMin = ReservedPids
@@ -192,7 +192,7 @@ func (k *Kernel) allocPidSetTid(t TaskID, ns NSID, setTid [MaxSetTid]int32) Errn
 			tid := setTid[i]
 			err := OK
 			switch {
-			case tid < 1 || tid >= k.Opts.PidMax:
+			case tid < 1 || tid >= k.nsPidMax(p):
 				err = EINVAL
 			case tid != 1 && p.ChildReaper == NoTask:
 				// "Also fail if a PID != 1 is requested and no PID 1

@@ -309,3 +309,35 @@ func (k *Kernel) pidfdTask(fd TaskID) TaskID {
 	}
 	return v
 }
+
+// nsPidMax is the pid_max alloc_pid uses at namespace p's level
+// (READ_ONCE(tmp->pid_max), 6.14+).
+func (k *Kernel) nsPidMax(p *PidNS) int32 {
+	if p.PidMax > 0 {
+		return p.PidMax
+	}
+	return k.Opts.PidMax
+}
+
+// Bounds of a pid_max write (kernel/pid.c): pid_max_min is RESERVED_PIDS
+// + 1 (or PIDS_PER_CPU_MIN per possible CPU, on machines with more than
+// 37 of them), pid_max_max PID_MAX_LIMIT.
+const (
+	PidMaxMin = ReservedPids + 1
+	PidMaxMax = 4194304
+)
+
+// SetPidMax is a write of n to /proc/sys/kernel/pid_max by t: since 6.14
+// it sets the pid_max of t's active pid namespace (pid_max_ns_ctl_handler,
+// kernel/pid_namespace.c), which alloc_pid applies at that namespace's
+// level only, so a larger value in a nested namespace is still capped by
+// the levels above. EINVAL outside [PidMaxMin, PidMaxMax].
+func (k *Kernel) SetPidMax(t TaskID, n int32) {
+	k.begin(t, "pid_max_ns_ctl_handler")
+	if n < PidMaxMin || n > PidMaxMax {
+		k.finish(t, -1, EINVAL)
+		return
+	}
+	k.ns[k.tasks[t].NS].PidMax = n
+	k.finish(t, int32(len(itoa(int(n)))), OK)
+}

@@ -245,6 +245,12 @@ type PidNS struct {
 	Adding bool
 	// Terminating is the 2007 patch's pid_ns->terminating flag.
 	Terminating bool
+	// PidMax is the namespace's own pid_max (6.14+: /proc/sys/kernel/
+	// pid_max written from inside it), or 0 for the model's pid_max
+	// option. The kernel starts a new namespace at PID_MAX_LIMIT; the
+	// model keeps its one option until a write, which is what the
+	// pid_max selftests need.
+	PidMax int32
 	// ReaperToInit: the namespace's init has died and, as in the 2007
 	// patch and v2.6.24–v3.3, its orphans go to the global init
 	// (pid_ns->child_reaper = init_pid_ns.child_reaper).

@@ -17,7 +17,7 @@ var builtinPrograms = []string{"pause", "ignore-sigchld", "reaper", "fork-bomb",
 var actionNames = []string{"pause", "exit", "exit-thread", "fork", "write", "read", "mkdir", "rmdir",
 	"kill", "wait", "reap", "unshare-pidns", "setns", "subreaper", "sigaction", "spin", "await",
 	"repeat", "forever", "exec", "setpgid", "setsid", "oom", "getpid", "getppid", "getpgid", "getsid",
-	"pidfd-open", "pidfd-send-signal", "waitid", "get-subreaper", "pidfd-info", "sigprocmask", "pidfd-fdinfo"}
+	"pidfd-open", "pidfd-send-signal", "waitid", "get-subreaper", "pidfd-info", "sigprocmask", "pidfd-fdinfo", "pid_max"}
 
 // Keys of the actions that take a mapping.
 var (
@@ -259,6 +259,25 @@ func (c *compiler) action(n *yaml.Node) {
 		c.idCall(n, arg, sim.OpGetsid, name)
 	case "get-subreaper":
 		c.idCall(n, arg, sim.OpGetSubreaper, name)
+	case "pid_max":
+		// pid_max: N or {value: N, label, expect}: a write of N to
+		// /proc/sys/kernel/pid_max, the caller's pid namespace's (6.14+).
+		if !needArg() {
+			return
+		}
+		in := sim.Instr{Op: sim.OpSetPidMax, Target: model.NoTask}
+		v := arg
+		if arg.Kind == yaml.MappingNode {
+			f := d.fields(arg, "pid_max", []string{"value", "label", "expect"})
+			if f["value"] == nil {
+				d.failf(arg, "pid_max: want value")
+				return
+			}
+			v = f["value"]
+			in.Label = b.expectCall(n, f["label"], f["expect"], nil, "write of pid_max")
+		}
+		in.A = int32(d.int(v, "pid_max", 0, 1<<22))
+		c.emit(in)
 	case "pidfd-fdinfo":
 		if !needArg() {
 			return

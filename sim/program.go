@@ -52,10 +52,11 @@ const (
 	OpPidfdInfo              // ioctl(PIDFD_GET_INFO) of the pidfd in register Fd; B 1: with PIDFD_INFO_EXIT
 	OpSigprocmask            // rt_sigprocmask(how A, the set in Mask)
 	OpPidfdFdinfo            // read /proc/self/fdinfo of the pidfd in register Fd; checks Want (Pid:) and FdinfoNS (NSpid:)
+	OpSetPidMax              // write A to /proc/sys/kernel/pid_max (the caller's pid namespace's)
 )
 
 var opNames = [...]string{"pause", "exit_group", "exit", "clone", "wait4", "kill", "write", "read",
-	"mkdir", "rmdir", "unshare", "setns", "prctl", "sigaction", "spin", "waitcond", "jump", "jump-if-err", "loop", "set", "getdents64", "pidfd_open", "pidfd_send_signal", "execve", "setpgid", "setsid", "kill-pgrp", "oom", "getpid", "getppid", "waitid", "getpgid", "getsid", "prctl-get-subreaper", "pidfd_info", "rt_sigprocmask", "pidfd-fdinfo"}
+	"mkdir", "rmdir", "unshare", "setns", "prctl", "sigaction", "spin", "waitcond", "jump", "jump-if-err", "loop", "set", "getdents64", "pidfd_open", "pidfd_send_signal", "execve", "setpgid", "setsid", "kill-pgrp", "oom", "getpid", "getppid", "waitid", "getpgid", "getsid", "prctl-get-subreaper", "pidfd_info", "rt_sigprocmask", "pidfd-fdinfo", "write-pid_max"}
 
 // String names the op.
 func (o Op) String() string { return opNames[o] }

@@ -612,6 +612,8 @@ func (w *World) issue(t model.TaskID, in Instr) (data string, isRead bool) {
 		k.GetChildSubreaperCall(t)
 	case OpSigprocmask:
 		k.Sigprocmask(t, in.A, in.Mask)
+	case OpSetPidMax:
+		k.SetPidMax(t, in.A)
 	case OpPidfdFdinfo:
 		// open + read of /proc/self/fdinfo/FD: a read, so it completes
 		// in the step; the check's text is logged here.
