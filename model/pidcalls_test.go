@@ -104,7 +104,7 @@ func TestBlockedSignalQueuedForUnkillableInit(t *testing.T) {
 	usr1 := model.Sigset(0).With(model.SIGUSR1)
 	require.Equal(t, model.OK, e.do(cinit, func() { k.Sigprocmask(cinit, model.SIG_BLOCK, usr1) }))
 	require.Equal(t, model.OK, e.do(e.init, func() { k.Kill(e.init, k.PidIn(cinit, model.RootNS), model.SIGUSR1) }))
-	require.True(t, (k.Task(cinit).Pending|k.GroupOf(cinit).Shared).Has(model.SIGUSR1), "queued while blocked")
+	require.True(t, (k.Task(cinit).Pending | k.GroupOf(cinit).Shared).Has(model.SIGUSR1), "queued while blocked")
 	require.Equal(t, model.OK, e.do(cinit, func() { k.Sigprocmask(cinit, model.SIG_UNBLOCK, usr1) }))
 	runUntilBlocked(k, cinit)
 	require.Equal(t, model.ExitNone, k.Task(cinit).Exit, "the init survives its SIG_DFL SIGUSR1")
