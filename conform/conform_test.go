@@ -61,16 +61,27 @@ func kernel(t *testing.T) model.Options {
 // why; docs/conformance.md explains each reason. A scenario that needs
 // a controller runs where the hierarchy offers it.
 var cannotRun = map[string]string{
-	"cgroup-kill-errors":            "the scenario's root cgroup is a child cgroup on the real kernel",
-	"fork-bomb":                     "pids controller",
-	"kill-skips-kthread":            "kernel thread, which user space cannot create",
-	"killer-runc-private-pidns":     "runs a userspace killer",
-	"killer-systemd-migration":      "runs a userspace killer",
-	"oom-group-vs-fork":             "an OOM event, which the harness cannot trigger on demand",
-	"oom-group-vs-migration":        "an OOM event, which the harness cannot trigger on demand",
-	"test_core_internal_process":    "memory controller",
-	"test_core_top_down_constraint": "memory controller",
-	"test_pids_max":                 "pids controller",
+	"cgroup-kill-errors":                                  "the scenario's root cgroup is a child cgroup on the real kernel",
+	"fork-bomb":                                           "pids controller",
+	"kill-skips-kthread":                                  "kernel thread, which user space cannot create",
+	"killer-runc-private-pidns":                           "runs a userspace killer",
+	"killer-systemd-migration":                            "runs a userspace killer",
+	"oom-group-vs-fork":                                   "an OOM event, which the harness cannot trigger on demand",
+	"oom-group-vs-migration":                              "an OOM event, which the harness cannot trigger on demand",
+	"pid_max_simple":                                      "a write of /proc/sys/kernel/pid_max",
+	"pid_max_nested":                                      "a write of /proc/sys/kernel/pid_max",
+	"pid_max_nested_limit":                                "a write of /proc/sys/kernel/pid_max",
+	"pidfd_info_thread_group_exec":                        "pidfd_open of the literal pid",
+	"pidfd_info_thread_group_exec_thread":                 "pidfd_open of the literal pid",
+	"pidfd_fdinfo_nspid":                                  "fdinfo",
+	"pidfd_fdinfo_dead":                                   "fdinfo",
+	"pidfd_info_thread_group":                             "which is not a task of the setup",
+	"pidfd_test_send_signal_recycled_pid_fail":            "sets kernel pid_max 8",
+	"test_core_internal_process":                          "memory controller",
+	"test_core_top_down_constraint":                       "memory controller",
+	"test_pids_max":                                       "pids controller",
+	"test_pids_events":                                    "pids controller",
+	"test_core_no_internal_process_constraint_on_threads": "cpu controller",
 }
 
 // TestWhatCannotRun pins which bundled scenarios real processes cannot

@@ -22,6 +22,15 @@ const (
 const (
 	WNOHANG uint32 = 0x00000001
 	WALL    uint32 = 0x40000000 // __WALL
+	// WEXITED and WNOWAIT are waitid(2)'s: wait for children that have
+	// exited (wait4 implies it), and leave the child a zombie after
+	// reporting it (wait_task_zombie's WNOWAIT path).
+	WEXITED uint32 = 0x00000004
+	WNOWAIT uint32 = 0x01000000
+	// WSTOPPED (wait4's WUNTRACED) and WCONTINUED report a child's group
+	// stop and its end by SIGCONT.
+	WSTOPPED   uint32 = 0x00000002
+	WCONTINUED uint32 = 0x00000008
 )
 
 // startExit is the entry of do_exit(code) for t: synchronize_group_exit,
@@ -581,8 +590,13 @@ func (k *Kernel) hasEligibleChild(t TaskID, pid int32, flags uint32) bool {
 	return found
 }
 
-// Wait starts wait4(pid, &status, flags). The first step runs at once.
+// Wait starts wait4(pid, &status, flags) (kernel_wait4 adds WEXITED).
+// The first step runs at once.
 func (k *Kernel) Wait(t TaskID, pid int32, flags uint32) {
+	k.wait(t, pid, flags|WEXITED)
+}
+
+func (k *Kernel) wait(t TaskID, pid int32, flags uint32) {
 	k.tasks[t].Frame = Frame{Path: KWait, Arg: pid, Flags: flags, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask, Cset: NoCset, Dcset: NoCset}
 	k.stepWait(t)
 }
@@ -591,12 +605,22 @@ func (k *Kernel) stepWait(t TaskID) {
 	k.begin(t, "do_wait")
 	f := &k.tasks[t].Frame
 	pid, flags := f.Arg, f.Flags
-	if c := k.reapable(t, pid, flags); c != NoTask {
+	if c := k.reapable(t, pid, flags); c != NoTask && flags&WEXITED != 0 {
 		nr := k.PidIn(c, k.tasks[t].NS)
 		// wait_task_zombie: a group that exited reports group_exit_code.
 		status := k.tasks[c].ExitCode
 		if g := &k.groups[k.tasks[c].Group]; g.Flags&SIGNAL_GROUP_EXIT != 0 {
 			status = g.GroupExitCode
+		}
+		if flags&WNOWAIT != 0 {
+			// wait_task_zombie with WNOWAIT: report the status and leave
+			// the zombie for a later wait.
+			if k.tracing {
+				k.notef("reports %s (WNOWAIT), status %#x", k.Describe(c), status)
+			}
+			k.tasks[t].WaitStatus = status
+			k.finish(t, nr, OK)
+			return
 		}
 		if k.tracing {
 			k.notef("reaps %s, status %#x", k.Describe(c), status)
@@ -604,6 +628,10 @@ func (k *Kernel) stepWait(t TaskID) {
 		k.releaseTask(c)
 		k.tasks[t].WaitStatus = status
 		k.finish(t, nr, OK)
+		return
+	}
+	if c, status := k.stopReport(t, pid, flags); c != NoTask {
+		k.reportStop(t, c, status, flags)
 		return
 	}
 	if !k.hasEligibleChild(t, pid, flags) {

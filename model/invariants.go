@@ -360,15 +360,18 @@ func (k *Kernel) AppendKey(b []byte) []byte {
 			int64(tk.thrNext), int64(tk.ExitSignal), int64(tk.ExitCode), int64(tk.pidOff), int64(tk.Level),
 			int64(tk.NS), int64(tk.PidNSForChildren), int64(tk.Cset), int64(tk.cgNext), int64(tk.vforkParent))
 		b = binary.AppendUvarint(b, uint64(tk.Pending))
+		b = binary.AppendUvarint(b, uint64(tk.Blocked))
 		f := &tk.Frame
 		b = append(b, byte(f.Path))
 		if f.Path != KUser {
 			b = append(b, f.PC, bools(f.iterSkipped, f.holdsMutex, f.holdsRwsem), byte(f.iterList))
 			b = appendInt(b, int64(f.Err), int64(f.Flags), int64(f.Child), int64(f.Seq), int64(f.Cg), int64(f.Cur),
-				int64(f.Iter), int64(f.Cset), int64(f.Dcset), int64(f.Arg), int64(f.Arg2), int64(f.Arg3))
+				int64(f.Iter), int64(f.Cset), int64(f.Dcset), int64(f.Arg), int64(f.Arg2), int64(f.Arg3),
+				int64(f.SetTid[0]), int64(f.SetTid[1]), int64(f.ExitSig))
 			b = binary.AppendUvarint(b, uint64(f.Delayed))
 		}
 		b = appendInt(b, int64(tk.User.Prog), int64(tk.User.PC), int64(tk.User.R[0]), int64(tk.User.R[1]), int64(tk.User.R[2]),
+			int64(tk.User.N[0]), int64(tk.User.N[1]), int64(tk.User.N[2]), int64(tk.User.N[3]),
 			int64(tk.Ret), int64(tk.Err), int64(tk.WaitStatus))
 	}
 	for i := range k.groups {
@@ -384,7 +387,7 @@ func (k *Kernel) AppendKey(b []byte) []byte {
 	}
 	for i := range k.ns {
 		p := &k.ns[i]
-		b = appendInt(b, int64(p.ChildReaper), int64(p.Allocated), int64(p.cursor))
+		b = appendInt(b, int64(p.ChildReaper), int64(p.Allocated), int64(p.cursor), int64(p.PidMax))
 		b = append(b, bools(p.Adding, p.Terminating, p.ReaperToInit))
 	}
 	for i := range k.cgroups {

@@ -105,6 +105,13 @@ func (k *Kernel) sendSignalType(sig Signal, info sigInfo, t TaskID, typ pidType,
 			k.tasks[th].Pending &^= stops
 			k.tasks[th].Stopped = false
 		}
+		if g.Flags&SIGNAL_STOP_STOPPED != 0 {
+			// prepare_signal: signal_set_stop_flags(signal, why |
+			// SIGNAL_STOP_CONTINUED), group_exit_code = 0, for a
+			// WCONTINUED wait to report (wait_task_continued).
+			g.Flags |= SIGNAL_STOP_CONTINUED
+			g.GroupExitCode = 0
+		}
 		g.Flags &^= SIGNAL_STOP_STOPPED
 		for th := g.threadHead; th != NoTask; th = k.tasks[th].thrNext {
 			if c := k.tasks[th].Cgroup; c != NoCgroup {
@@ -112,7 +119,9 @@ func (k *Kernel) sendSignalType(sig Signal, info sigInfo, t TaskID, typ pidType,
 			}
 		}
 	}
-	if k.sigTaskIgnored(t, sig, force) {
+	// sig_ignored: "Blocked signals are never ignored, since the signal
+	// handler may change by the time it is unblocked."
+	if !tk.Blocked.Has(sig) && k.sigTaskIgnored(t, sig, force) {
 		if k.tracing {
 			k.notef("%s to %s ignored (force=%v)", sig, k.Describe(t), force)
 		}
@@ -178,6 +187,9 @@ func (k *Kernel) wantsSignal(sig Signal, t TaskID) bool {
 	}
 	if sig == SIGKILL {
 		return true
+	}
+	if tk.Blocked.Has(sig) {
+		return false
 	}
 	return !tk.Stopped
 }
@@ -271,7 +283,7 @@ func (k *Kernel) Doomed(t TaskID) bool {
 // have to act on (the model queues nothing that is ignored).
 func (k *Kernel) signalPending(t TaskID) bool {
 	tk := &k.tasks[t]
-	return tk.Pending != 0 || k.groups[tk.Group].Shared != 0 || k.groups[tk.Group].Flags&SIGNAL_GROUP_EXIT != 0
+	return (tk.Pending|k.groups[tk.Group].Shared)&^tk.Blocked != 0 || k.groups[tk.Group].Flags&SIGNAL_GROUP_EXIT != 0
 }
 
 // signalWork reports whether a task about to run user code must first go
@@ -317,11 +329,13 @@ func (k *Kernel) getSignal(t TaskID) {
 	k.begin(t, "get_signal")
 	for {
 		var sig Signal
-		if tk.Pending != 0 {
-			sig = tk.Pending.lowest()
+		// dequeue_signal skips what the task blocks (next_signal with
+		// ~blocked).
+		if p := tk.Pending &^ tk.Blocked; p != 0 {
+			sig = p.lowest()
 			tk.Pending = tk.Pending.Without(sig)
-		} else if g.Shared != 0 {
-			sig = g.Shared.lowest()
+		} else if s := g.Shared &^ tk.Blocked; s != 0 {
+			sig = s.lowest()
 			g.Shared = g.Shared.Without(sig)
 		} else {
 			return
@@ -362,7 +376,11 @@ func (k *Kernel) getSignal(t TaskID) {
 			return
 		}
 		if sigKernelStop.Has(sig) {
-			g.Flags |= SIGNAL_STOP_STOPPED
+			// do_signal_stop: group_exit_code = signr for a WSTOPPED
+			// wait to report (wait_task_stopped), and the stop flags
+			// replaced (signal_set_stop_flags).
+			g.Flags = g.Flags&^SIGNAL_STOP_CONTINUED | SIGNAL_STOP_STOPPED
+			g.GroupExitCode = int32(sig)
 			for th := g.threadHead; th != NoTask; th = k.tasks[th].thrNext {
 				if k.tasks[th].Exit == ExitNone {
 					k.tasks[th].Stopped = true

@@ -1555,13 +1555,19 @@ func (m *machine) checkTasks(t *rapid.T) {
 	k := m.k
 	// A pidfd polls readable (pidfd_poll) once the task is released, or is
 	// a zombie whose group has no other unreleased thread (a leader is a
-	// delay_group_leader until then; probe Q13).
+	// delay_group_leader until then; probe Q13). The pidfd pins a struct
+	// pid: an old leader's goes to the thread that exec'd (transfer_pid),
+	// so its pidfd follows that thread.
 	for i := 0; i < k.NumTasks(); i++ {
 		v := model.TaskID(i)
-		tk := k.Task(v)
-		if tk.Group == model.NoGroup {
+		if k.Task(v).Group == model.NoGroup {
 			continue
 		}
+		w := v
+		for k.Task(w).Exit == model.ExitDead && k.ExecHeir(w) != model.NoTask {
+			w = k.ExecHeir(w)
+		}
+		tk := k.Task(w)
 		want := tk.Exit == model.ExitDead || tk.Exit == model.ExitZombie && len(m.threads(tk.Group)) == 1
 		if h := k.ExecHeir(v); h != model.NoTask {
 			// A thread that exec'd took over v's struct pid (transfer_pid

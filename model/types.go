@@ -88,6 +88,9 @@ const (
 type Task struct {
 	// Pending is the private pending set (task->pending; siglock).
 	Pending Sigset
+	// Blocked is task->blocked (sigprocmask): signals that stay pending
+	// until unblocked. Never SIGKILL or SIGSTOP.
+	Blocked Sigset
 	// Flags holds PF_* bits.
 	Flags uint32
 	// Group is the thread group (task->signal). Immutable after fork.
@@ -128,7 +131,8 @@ type Task struct {
 	// Ret and Err are the result of the last completed system call.
 	Ret int32
 	Err Errno
-	// WaitStatus is the status the last successful wait4 reported.
+	// WaitStatus is the status the last successful wait4 or waitid
+	// reported, or the exit code PIDFD_GET_INFO returned (PidfdGetInfo).
 	WaitStatus int32
 	Exit       ExitState
 	// ExitSignal is task->exit_signal: SIGCHLD for processes, -1 for threads.
@@ -169,17 +173,29 @@ type Task struct {
 // is a copy of the parent's); the kernel does not look inside. The program
 // interpreter (package sim) uses R[0] as the loop counter, R[1] as its
 // system-call state and R[2] as the pid the task's last successful fork
-// returned to it (0 if none).
+// returned to it (0 if none). N holds the program's named registers
+// (`as:` and `pidfd:` of a scenario program): a pid a fork or getpid
+// returned, or a pidfd (the pinned task's id plus one, 0 for none). A
+// child forked running the same program starts with a copy, as it
+// inherits the C variables; one that runs another program starts with
+// none.
 type UserRegs struct {
 	Prog, PC int32
 	R        [3]int32
+	N        [NRegs]int32
 }
+
+// NRegs is the number of named registers a program has.
+const NRegs = 4
 
 // Signal-struct flags (signal->flags, include/linux/sched/signal.h).
 const (
 	SIGNAL_STOP_STOPPED uint32 = 0x00000001
-	SIGNAL_GROUP_EXIT   uint32 = 0x00000004
-	SIGNAL_UNKILLABLE   uint32 = 0x00000040
+	// SIGNAL_STOP_CONTINUED: a SIGCONT ended a group stop and no
+	// WCONTINUED wait has reported it yet.
+	SIGNAL_STOP_CONTINUED uint32 = 0x00000002
+	SIGNAL_GROUP_EXIT     uint32 = 0x00000004
+	SIGNAL_UNKILLABLE     uint32 = 0x00000040
 )
 
 // Group is a thread group: signal_struct and the sighand_struct of its
@@ -252,6 +268,12 @@ type PidNS struct {
 	Adding bool
 	// Terminating is the 2007 patch's pid_ns->terminating flag.
 	Terminating bool
+	// PidMax is the namespace's own pid_max (6.14+: /proc/sys/kernel/
+	// pid_max written from inside it), or 0 for the model's pid_max
+	// option. The kernel starts a new namespace at PID_MAX_LIMIT; the
+	// model keeps its one option until a write, which is what the
+	// pid_max selftests need.
+	PidMax int32
 	// ReaperToInit: the namespace's init has died and, as in the 2007
 	// patch and v2.6.24–v3.3, its orphans go to the global init
 	// (pid_ns->child_reaper = init_pid_ns.child_reaper).
@@ -439,6 +461,12 @@ type Frame struct {
 	Err Errno
 	// Flags are the clone flags (KFork) or wait options (KWait).
 	Flags uint32
+	// SetTid is clone3's set_tid (KFork): the pids asked for, innermost
+	// namespace first, 0 past the end (at most MaxSetTid levels).
+	SetTid [MaxSetTid]int32
+	// ExitSig is clone3's exit_signal plus one (KFork), or 0 for the
+	// default (SIGCHLD, as fork and clone without CSIGNAL bits give).
+	ExitSig int32
 	// Child is the task being created (KFork), or the task a cgroup.kill
 	// walk has yielded and not yet signalled, or the one a cgroup.procs or
 	// cgroup.threads write resolved (KCgroupWrite).
