@@ -48,6 +48,11 @@ func plan(s *scenarios.Scenario, opts model.Options) (*hostlinux.ScenarioPlan, *
 	if s.BuildSetup == nil {
 		return nil, nil, nil, &Unsupported{"it is built by Go code, not read from a scenario file"}
 	}
+	if def := model.DefaultOptions().PidMax; s.Options.PidMax != 0 && s.Options.PidMax != def {
+		// The scenario counts on pid numbers wrapping at its own limit
+		// (pidfd_test's recycled pid); the real one is a global sysctl.
+		return nil, nil, nil, &Unsupported{fmt.Sprintf("it sets kernel pid_max %d; this machine's pid_max is a global sysctl (kernel.pid_max) the harness does not change", s.Options.PidMax)}
+	}
 	w, setup, err := s.BuildSetup(opts, hostlinux.ScenarioInitLevel())
 	if err != nil {
 		return nil, nil, nil, err
@@ -102,6 +107,9 @@ func check(w *sim.World, setup *scenarios.Setup) error {
 		}
 	}
 	for _, t := range setup.Tasks {
+		if t.CoreUnlimited {
+			return &Unsupported{fmt.Sprintf("task %s has rlimit_core: unlimited: a core dump would write a core file where core_pattern (global, not changed by the harness) says; the interpreter keeps RLIMIT_CORE 0", t.Name)}
+		}
 		if t.OomScoreAdj != 0 {
 			return &Unsupported{fmt.Sprintf("task %s sets oom_score_adj, which the harness does not write (it matters only to an OOM, which the harness cannot trigger)", t.Name)}
 		}
@@ -128,7 +136,13 @@ func check(w *sim.World, setup *scenarios.Setup) error {
 	for _, p := range w.Progs {
 		for pc, in := range p.Code {
 			if (in.Op == sim.OpWrite || in.Op == sim.OpRead) && in.Path != "" {
-				if err := checkFile(in.Path, in.File, in.Op == sim.OpWrite, in.Str); err != nil {
+				value := in.Str
+				if in.Op == sim.OpWrite && in.Reg > 0 {
+					// A pid the program got from a fork or getpid: the
+					// real one on real processes.
+					value = "0"
+				}
+				if err := checkFile(in.Path, in.File, in.Op == sim.OpWrite, value); err != nil {
 					return &Unsupported{fmt.Sprintf("program of %s, instruction %d (%v): %s", p.Name, pc, in.Op, err.(*Unsupported).Reason)}
 				}
 			}
@@ -243,10 +257,19 @@ func readFiles(w *sim.World) map[string]model.CgroupFile {
 	return m
 }
 
-// result renders one call's result; the contents of cgroup.procs are
-// reduced to their number of lines (the pids differ).
+// result renders one call's result: its errno, with a read's data (the
+// contents of cgroup.procs reduced to their number of lines: the pids
+// differ) or the text of a call's result checks.
 func result(e model.Errno, data string, f model.CgroupFile, isRead bool) string {
-	if !isRead || e != model.OK {
+	if e != model.OK {
+		return e.String()
+	}
+	if !isRead {
+		if data != "" {
+			// A call's result checks (wait status, ret: of getpid and
+			// the like, sim.Instr.Check), the same text on both sides.
+			return fmt.Sprintf("OK %q", data)
+		}
 		return e.String()
 	}
 	if f == model.FileProcs {

@@ -4,7 +4,8 @@ package model
 // init runs inside exit_notify → forget_original_parent →
 // find_child_reaper, as steps of the exiting init.
 const (
-	exitSignals     = iota // exit_signals(): PF_EXITING under the threadgroup rwsem (read), signal->live--
+	exitCoreWait    = iota // coredump_task_exit(): asleep until the group's core dump is finished
+	exitSignals            // exit_signals(): PF_EXITING under the threadgroup rwsem (read), signal->live--
 	exitCgroup             // cgroup_exit() (populated=at-exit)
 	exitNotify             // exit_notify(): find_child_reaper, maybe the zap
 	zapStart               // zap (current, v3.3): disable_pid_allocation (current only), SIGCHLD ignored
@@ -21,9 +22,20 @@ const (
 const (
 	WNOHANG uint32 = 0x00000001
 	WALL    uint32 = 0x40000000 // __WALL
+	// WEXITED and WNOWAIT are waitid(2)'s: wait for children that have
+	// exited (wait4 implies it), and leave the child a zombie after
+	// reporting it (wait_task_zombie's WNOWAIT path).
+	WEXITED uint32 = 0x00000004
+	WNOWAIT uint32 = 0x01000000
+	// WSTOPPED (wait4's WUNTRACED) and WCONTINUED report a child's group
+	// stop and its end by SIGCONT.
+	WSTOPPED   uint32 = 0x00000002
+	WCONTINUED uint32 = 0x00000008
 )
 
 // startExit is the entry of do_exit(code) for t: synchronize_group_exit,
+// coredump_task_exit (5.16+: before anything is torn down; a thread of a
+// group that is dumping core sleeps there until the dump is finished),
 // then the exit steps, starting with exit_signals.
 func (k *Kernel) startExit(t TaskID, code int32) {
 	k.synchronizeGroupExit(t, code)
@@ -31,6 +43,9 @@ func (k *Kernel) startExit(t TaskID, code int32) {
 	// Leaving another path (a wait, a pause) abandons it; a fork in flight
 	// cannot be here (its steps run to completion first).
 	tk.Frame = Frame{Path: KExit, PC: exitSignals, Arg: code, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask, Cset: NoCset, Dcset: NoCset}
+	if k.Opts.Coredump == CoredumpCurrent && k.coredumpTaskExit(t) {
+		tk.Frame.PC, tk.Frame.Arg3 = exitCoreWait, exitSignals
+	}
 }
 
 // synchronizeGroupExit is synchronize_group_exit() (kernel/exit.c, 6.0+),
@@ -78,6 +93,9 @@ func (k *Kernel) ExitGroup(t TaskID, status int32) {
 // enterExitSignals runs exit_signals at once, in the step of the system
 // call, unless it must sleep in cgroup_threadgroup_change_begin first.
 func (k *Kernel) enterExitSignals(t TaskID) {
+	if k.tasks[t].Frame.PC != exitSignals {
+		return // asleep in coredump_task_exit
+	}
 	if k.threadgroupChangeBlocked() {
 		if k.tracing {
 			k.notef("exit_signals: cgroup_threadgroup_change_begin sleeps: T%d migrates (cgroup_threadgroup_rwsem held or awaited for writing)", k.tgWriter)
@@ -91,6 +109,19 @@ func (k *Kernel) stepExit(t TaskID) {
 	tk := &k.tasks[t]
 	f := &tk.Frame
 	switch f.PC {
+	case exitCoreWait:
+		if k.groups[tk.Group].CoreState {
+			return // not runnable until coredump_finish
+		}
+		k.begin(t, "coredump_task_exit")
+		f.PC = uint8(f.Arg3)
+		if k.tracing {
+			k.notef("%s woken by coredump_finish", k.Describe(t))
+		}
+		if f.PC == exitSignals && k.threadgroupChangeBlocked() {
+			return
+		}
+		k.stepExit(t)
 	case exitSignals:
 		// exit_signals (kernel/signal.c) sets PF_EXITING between
 		// cgroup_threadgroup_change_begin and _end: it holds
@@ -130,6 +161,11 @@ func (k *Kernel) stepExit(t TaskID) {
 			f.PC = exitCgroup
 		} else {
 			f.PC = exitNotify
+		}
+		// ≤5.15: exit_mm → coredump_exit_mm, after PF_EXITING (the model's
+		// teardown is in this step).
+		if k.Opts.Coredump == CoredumpV515 && k.coredumpTaskExit(t) {
+			f.PC, f.Arg3 = exitCoreWait, int32(f.PC)
 		}
 	case exitCgroup:
 		k.begin(t, "cgroup_exit")
@@ -554,8 +590,13 @@ func (k *Kernel) hasEligibleChild(t TaskID, pid int32, flags uint32) bool {
 	return found
 }
 
-// Wait starts wait4(pid, &status, flags). The first step runs at once.
+// Wait starts wait4(pid, &status, flags) (kernel_wait4 adds WEXITED).
+// The first step runs at once.
 func (k *Kernel) Wait(t TaskID, pid int32, flags uint32) {
+	k.wait(t, pid, flags|WEXITED)
+}
+
+func (k *Kernel) wait(t TaskID, pid int32, flags uint32) {
 	k.tasks[t].Frame = Frame{Path: KWait, Arg: pid, Flags: flags, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask, Cset: NoCset, Dcset: NoCset}
 	k.stepWait(t)
 }
@@ -564,12 +605,22 @@ func (k *Kernel) stepWait(t TaskID) {
 	k.begin(t, "do_wait")
 	f := &k.tasks[t].Frame
 	pid, flags := f.Arg, f.Flags
-	if c := k.reapable(t, pid, flags); c != NoTask {
+	if c := k.reapable(t, pid, flags); c != NoTask && flags&WEXITED != 0 {
 		nr := k.PidIn(c, k.tasks[t].NS)
 		// wait_task_zombie: a group that exited reports group_exit_code.
 		status := k.tasks[c].ExitCode
 		if g := &k.groups[k.tasks[c].Group]; g.Flags&SIGNAL_GROUP_EXIT != 0 {
 			status = g.GroupExitCode
+		}
+		if flags&WNOWAIT != 0 {
+			// wait_task_zombie with WNOWAIT: report the status and leave
+			// the zombie for a later wait.
+			if k.tracing {
+				k.notef("reports %s (WNOWAIT), status %#x", k.Describe(c), status)
+			}
+			k.tasks[t].WaitStatus = status
+			k.finish(t, nr, OK)
+			return
 		}
 		if k.tracing {
 			k.notef("reaps %s, status %#x", k.Describe(c), status)
@@ -577,6 +628,10 @@ func (k *Kernel) stepWait(t TaskID) {
 		k.releaseTask(c)
 		k.tasks[t].WaitStatus = status
 		k.finish(t, nr, OK)
+		return
+	}
+	if c, status := k.stopReport(t, pid, flags); c != NoTask {
+		k.reportStop(t, c, status, flags)
 		return
 	}
 	if !k.hasEligibleChild(t, pid, flags) {

@@ -35,14 +35,19 @@ package model
 // that are ObjAny create a css_set). ObjAny is every object at once.
 //
 // Where main's state fields went (every field AppendKey encodes is in
-// some object): Task.handlerExit, vforkParent, execHeir and
-// Frame.Delayed are ObjTask; Group.GroupExec and OomVictim are ObjGSig
-// (signal state that get_signal reads); Group.Pgid, Sid, SessionLeader
-// and OomScoreAdj are ObjGroup; Cgroup.OomGroup is ObjCgConf; CssSet.order
+// some object): Task.handlerExit, vforkParent, execHeir, Blocked,
+// User.N and Frame.Delayed, SetTid and ExitSig are ObjTask; Group.GroupExec,
+// OomVictim, CoreState and coreWaiters are ObjGSig (signal state that
+// get_signal reads); Group.Pgid, Sid, SessionLeader, OomScoreAdj and
+// CoreUnlimited are ObjGroup; PidNS.PidMax is ObjNS; Cgroup.OomGroup is ObjCgConf; CssSet.order
 // is ObjCsetOrder; oom_lock's owner is followed by nothing but ObjAny.
 // The paths and calls that change them are ObjAny (execve, setpgid,
 // setsid, kill of a process group or of -1, the OOM killer, a vfork, a
-// handler that exits), except a release, whose process-group bookkeeping
+// handler that exits, a core dump and a SIGKILL that interrupts one,
+// sigprocmask, clone3 with set_tid or exit_signal and the exit of a child
+// born with an exit_signal other than SIGCHLD, a pid_max write; the
+// enabledness of any path but user mode, pause, fork, exit and a cgroup
+// write), except a release, whose process-group bookkeeping
 // is followed only in the plain case (its pid is nobody's process group
 // or session, and its own group's are held by live tasks).
 //
@@ -452,6 +457,11 @@ func (b *fp) enable(t TaskID) {
 		case zapWait, zapDrain:
 			b.any()
 		}
+	case KUser, KPause, KIdle:
+	default:
+		// execve's de_thread, the OOM killer, a core dump: their
+		// enabledness reads other threads, oom_lock, the dump's waiters.
+		b.any()
 	}
 }
 
@@ -526,6 +536,10 @@ func (b *fp) sendKill(v TaskID) {
 	}
 	g := &k.groups[vk.Group]
 	b.r(ObjGSig, int32(vk.Group))
+	if g.CoreState {
+		b.any() // a SIGKILL interrupts a core dump: not followed
+		return
+	}
 	if g.Flags&SIGNAL_GROUP_EXIT != 0 {
 		return // dropped by prepare_signal, now and for ever
 	}
@@ -544,8 +558,8 @@ func (b *fp) sendKill(v TaskID) {
 func (b *fp) forkStep(t TaskID, pc uint8) {
 	f := &b.k.tasks[t].Frame
 	b.w(ObjTask, int32(t))
-	if !plainFork(f.Flags) {
-		b.any()
+	if !plainFork(f.Flags) || f.SetTid[0] != 0 || f.ExitSig != 0 {
+		b.any() // clone3's set_tid and exit_signal are not followed
 		return
 	}
 	switch pc {
@@ -852,6 +866,9 @@ func (b *fp) exitNotifyRest(t TaskID) {
 	b.r(ObjFam, int32(t))
 	b.r(ObjChildren, int32(t))
 	b.r(ObjGroup, int32(tk.Group))
+	if tk.ExitSignal != SIGCHLD {
+		b.any() // clone3's exit_signal (or 0): another signal to the parent, no autoreap
+	}
 	if b.fut || tk.childHead != NoTask {
 		b.reparent(t)
 	}
@@ -1348,7 +1365,7 @@ func (k *Kernel) PathFuture(t TaskID, buf []Access) []Access {
 	switch f.Path {
 	case KUser, KPause, KIdle:
 	case KFork:
-		if !plainFork(f.Flags) {
+		if !plainFork(f.Flags) || f.SetTid[0] != 0 || f.ExitSig != 0 {
 			b.any()
 			break
 		}
@@ -1785,13 +1802,14 @@ func (k *Kernel) ChangedObjects(prev *Kernel, stepper TaskID, buf []Access) []Ac
 		}
 		p := &prev.groups[i]
 		if a.Shared != p.Shared || a.Flags != p.Flags || a.GroupExitCode != p.GroupExitCode ||
-			a.GroupExec != p.GroupExec || a.OomVictim != p.OomVictim {
+			a.GroupExec != p.GroupExec || a.OomVictim != p.OomVictim || a.CoreState != p.CoreState || a.coreWaiters != p.coreWaiters {
 			w(ObjGSig, id)
 		}
 		// The rest of the group (whole struct: a field added later is
 		// covered).
 		ra, rp := *a, *p
 		ra.Shared, ra.Flags, ra.GroupExitCode, ra.GroupExec, ra.OomVictim = rp.Shared, rp.Flags, rp.GroupExitCode, rp.GroupExec, rp.OomVictim
+		ra.CoreState, ra.coreWaiters = rp.CoreState, rp.coreWaiters
 		if ra != rp {
 			w(ObjGroup, id)
 		}
@@ -1801,7 +1819,7 @@ func (k *Kernel) ChangedObjects(prev *Kernel, stepper TaskID, buf []Access) []Ac
 			continue // a new namespace: ObjAlloc
 		}
 		a, p := &k.ns[i], &prev.ns[i]
-		if a.ChildReaper != p.ChildReaper || a.Adding != p.Adding || a.Terminating != p.Terminating || a.ReaperToInit != p.ReaperToInit {
+		if a.ChildReaper != p.ChildReaper || a.Adding != p.Adding || a.Terminating != p.Terminating || a.ReaperToInit != p.ReaperToInit || a.PidMax != p.PidMax {
 			w(ObjNS, int32(i))
 		}
 		if a.Allocated != p.Allocated || a.cursor != p.cursor || len(a.idr) != len(p.idr) || a.idrDead != p.idrDead {

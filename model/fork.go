@@ -12,6 +12,10 @@ const (
 	// CLONE_INTO_CGROUP is clone3's bit 33; the model keeps clone flags in
 	// 32 bits and uses this stand-in bit, which no clone flag uses.
 	CLONE_INTO_CGROUP uint32 = 0x00000001
+	// CLONE_CLEAR_SIGHAND is clone3's bit 32 (5.5+): the child's handlers
+	// are reset to SIG_DFL (ignored signals stay ignored). A stand-in bit
+	// as for CLONE_INTO_CGROUP.
+	CLONE_CLEAR_SIGHAND uint32 = 0x00000002
 )
 
 // CloneArgs are the arguments of a fork/clone/clone3 call.
@@ -22,7 +26,20 @@ type CloneArgs struct {
 	// ChildUser is the user state the child starts with (for fork(), the
 	// parent's state with the "child" return path; for a thread, its entry).
 	ChildUser UserRegs
+	// SetTid is clone3's set_tid array (5.5+): the pid the child must get
+	// in its own namespace, then in its parent namespace, and so on; empty
+	// for a free choice. The model keeps MaxSetTid levels.
+	SetTid []int32
+	// ExitSignal is clone3's exit_signal when HasExitSignal: the signal
+	// the child's death sends its parent (0: none). A value outside
+	// 0..64 stands for one clone3_args_valid refuses (EINVAL).
+	ExitSignal    int64
+	HasExitSignal bool
 }
+
+// MaxSetTid is how many levels of clone3's set_tid the model keeps (the
+// kernel takes up to MAX_PID_NS_LEVEL, 32).
+const MaxSetTid = 2
 
 // Fork steps. The step boundaries are where copy_process/kernel_clone
 // drop every lock a concurrent cgroup.kill, migration or zap takes
@@ -41,6 +58,25 @@ func (k *Kernel) Fork(t TaskID, a CloneArgs) {
 	tk := &k.tasks[t]
 	tk.Frame = Frame{Path: KFork, PC: forkStart, Flags: a.Flags, Cg: a.Cgroup, Child: NoTask, Cset: NoCset, Dcset: NoCset}
 	tk.Frame.setChildUser(a.ChildUser)
+	if len(a.SetTid) > MaxSetTid {
+		// clone3_args_valid refuses more than MAX_PID_NS_LEVEL; the
+		// model keeps fewer.
+		tk.Frame.Path = KUser
+		k.FailCall(t, "clone3", EINVAL)
+		return
+	}
+	copy(tk.Frame.SetTid[:], a.SetTid)
+	if a.HasExitSignal {
+		// clone3_args_valid: exit_signal must fit CSIGNAL and be a valid
+		// signal, and CLONE_THREAD and CLONE_PARENT take none.
+		if a.ExitSignal < 0 || a.ExitSignal >= int64(NSIG) ||
+			a.Flags&(CLONE_THREAD|CLONE_PARENT) != 0 && a.ExitSignal != 0 {
+			tk.Frame.Path = KUser
+			k.FailCall(t, "clone3", EINVAL)
+			return
+		}
+		tk.Frame.ExitSig = int32(a.ExitSignal) + 1
+	}
 	k.stepFork(t)
 }
 
@@ -55,6 +91,8 @@ func (k *Kernel) stepFork(t TaskID) {
 		switch {
 		case fl&CLONE_THREAD != 0 && fl&CLONE_SIGHAND == 0,
 			fl&CLONE_SIGHAND != 0 && fl&CLONE_VM == 0,
+			// copy_process: a shared sighand cannot be cleared.
+			fl&CLONE_SIGHAND != 0 && fl&CLONE_CLEAR_SIGHAND != 0,
 			fl&CLONE_PARENT != 0 && g.Flags&SIGNAL_UNKILLABLE != 0,
 			fl&CLONE_THREAD != 0 && fl&CLONE_NEWPID != 0,
 			fl&CLONE_THREAD != 0 && tk.PidNSForChildren != tk.NS:
@@ -166,7 +204,7 @@ func (k *Kernel) forkAllocStep(t TaskID) {
 		tk = &k.tasks[t]
 		f = &tk.Frame
 	}
-	if err := k.allocPid(child, ns); err != OK {
+	if err := k.allocPidSetTid(child, ns, f.SetTid); err != OK {
 		if err == ENOMEM {
 			k.Cover |= CovForkENOMEMDeadNS
 		}
@@ -285,6 +323,9 @@ func (k *Kernel) forkCommitStep(t TaskID) {
 	fl := f.Flags
 	parent := t
 	exitSig := SIGCHLD
+	if f.ExitSig != 0 {
+		exitSig = Signal(f.ExitSig - 1) // clone3's exit_signal
+	}
 	if fl&(CLONE_PARENT|CLONE_THREAD) != 0 {
 		parent = tk.Parent
 		if fl&CLONE_THREAD != 0 {
@@ -300,6 +341,13 @@ func (k *Kernel) forkCommitStep(t TaskID) {
 	ck.PidNSForChildren = ck.NS
 	ck.Flags = PF_FORKNOEXEC
 	ck.User = f.childUser()
+	ck.Blocked = tk.Blocked // dup_task_struct copies the blocked mask
+	if ck.User.Prog == tk.User.Prog {
+		// The child's copy of the parent's memory holds its variables:
+		// the named registers (a thread gets its own copy too, as the
+		// interpreter's registers are per thread).
+		ck.User.N = tk.User.N
+	}
 	ck.Frame = Frame{Path: KUser, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask, Cset: NoCset, Dcset: NoCset}
 	ck.newTask = true
 	if fl&CLONE_THREAD != 0 {
@@ -320,12 +368,17 @@ func (k *Kernel) forkCommitStep(t TaskID) {
 		}
 		ng := Group{
 			Leader: child, threadHead: child, threadTail: child, Live: 1, NrThreads: 1,
-			ign: pg.ign, hnd: pg.hnd, hndExit: pg.hndExit, NoCldWait: pg.NoCldWait, OomScoreAdj: pg.OomScoreAdj,
+			ign: pg.ign, hnd: pg.hnd, hndExit: pg.hndExit, NoCldWait: pg.NoCldWait, OomScoreAdj: pg.OomScoreAdj, CoreUnlimited: pg.CoreUnlimited,
 			HasChildSubreaper: rg.HasChildSubreaper || rg.IsChildSubreaper,
 			// init_task_pid(p, PIDTYPE_PGID, task_pgrp(current)), and the
 			// session likewise; shared_pending = delayed.signal: process
 			// group and broadcast signals that came in during the fork.
 			Pgid: pg.Pgid, Sid: pg.Sid, Shared: f.Delayed,
+		}
+		if fl&CLONE_CLEAR_SIGHAND != 0 {
+			// copy_sighand → flush_signal_handlers(p, 0): every handler
+			// back to SIG_DFL, SIG_IGN kept.
+			ng.hnd, ng.hndExit = 0, 0
 		}
 		k.groups = append(k.groups, ng)
 		ck = &k.tasks[child]
@@ -559,7 +612,8 @@ func cloneFlagsString(fl uint32) string {
 		f uint32
 		n string
 	}{{CLONE_VM, "CLONE_VM"}, {CLONE_SIGHAND, "CLONE_SIGHAND"}, {CLONE_VFORK, "CLONE_VFORK"}, {CLONE_PARENT, "CLONE_PARENT"},
-		{CLONE_THREAD, "CLONE_THREAD"}, {CLONE_NEWPID, "CLONE_NEWPID"}, {CLONE_INTO_CGROUP, "CLONE_INTO_CGROUP"}}
+		{CLONE_THREAD, "CLONE_THREAD"}, {CLONE_NEWPID, "CLONE_NEWPID"}, {CLONE_INTO_CGROUP, "CLONE_INTO_CGROUP"},
+		{CLONE_CLEAR_SIGHAND, "CLONE_CLEAR_SIGHAND"}}
 	s := ""
 	for _, n := range names {
 		if fl&n.f != 0 {

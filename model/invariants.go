@@ -127,6 +127,28 @@ func (k *Kernel) CheckInvariants() error {
 			}
 		}
 	}
+	// A core dump: core_state is set exactly while one thread of the
+	// group is the dumper (KCoredump), whose group has SIGNAL_GROUP_EXIT;
+	// the dumper's count of zapped threads to come is the number of
+	// threads that have not passed coredump_task_exit (PF_POSTCOREDUMP).
+	for g := range k.groups {
+		gr := &k.groups[g]
+		dumpers, toCome := 0, int32(0)
+		for th := gr.threadHead; th != NoTask; th = k.tasks[th].thrNext {
+			tt := &k.tasks[th]
+			if tt.Frame.Path == KCoredump {
+				dumpers++
+			} else if tt.Flags&PF_POSTCOREDUMP == 0 {
+				toCome++
+			}
+		}
+		if gr.CoreState != (dumpers == 1) || dumpers > 1 {
+			return fmt.Errorf("group %d: core_state %v with %d dumper(s)", g, gr.CoreState, dumpers)
+		}
+		if gr.CoreState && (gr.Flags&SIGNAL_GROUP_EXIT == 0 || gr.coreWaiters != toCome) {
+			return fmt.Errorf("group %d dumps core: flags %#x, nr_threads %d, %d thread(s) still to reach coredump_task_exit", g, gr.Flags, gr.coreWaiters, toCome)
+		}
+	}
 	// oom_lock is held only by a task in the OOM killer.
 	if o := k.oomLockOwner; o != NoTask && (k.tasks[o].Frame.Path != KOOM || k.tasks[o].Frame.PC == oomLockWait) {
 		return fmt.Errorf("oom_lock held by T%d, which is not in the OOM killer", o)

@@ -61,7 +61,27 @@ const (
 	PopulatedAtFinalSwitch
 )
 
+// CoredumpMode selects where the threads a core dump zaps wait for it.
+type CoredumpMode uint8
+
+// Coredump modes.
+const (
+	// CoredumpCurrent: 5.16+ ("coredump: Don't perform any cleanups before
+	// dumping core", Eric W. Biederman, 2021): a zapped thread waits in
+	// coredump_task_exit at the start of do_exit, before exit_signals, so
+	// it is not PF_EXITING while the dump runs (a SIGKILL sent to it
+	// reaches complete_signal's group kill and interrupts the dump).
+	CoredumpCurrent CoredumpMode = iota
+	// CoredumpV515: ≤5.15 (SIGNAL_GROUP_COREDUMP, mm->core_state): a
+	// zapped thread waits in exit_mm (coredump_exit_mm), after
+	// exit_signals has set PF_EXITING, so a SIGKILL sent to it alone
+	// (cgroup.kill's send_sig) finds nobody to wake and leaves the dump
+	// running. Covers the start of the CGRP_KILL era (5.14, 5.15).
+	CoredumpV515
+)
+
 var (
+	coredumpNames  = []string{"current", "v5.15"}
 	killModeNames  = []string{"flag", "seq", "seq-into-cgroup-bug", "atomic"}
 	zapModeNames   = []string{"current", "2007", "v3.3"}
 	populatedNames = []string{"at-exit", "at-final-switch"}
@@ -75,6 +95,15 @@ func (m ZapMode) String() string { return zapModeNames[m] }
 
 // String returns the option value's name.
 func (m PopulatedMode) String() string { return populatedNames[m] }
+
+// String returns the option value's name.
+func (m CoredumpMode) String() string { return coredumpNames[m] }
+
+// ParseCoredumpMode parses "current" or "v5.15".
+func ParseCoredumpMode(s string) (CoredumpMode, error) {
+	i, err := parseName(coredumpNames, s, "coredump mode")
+	return CoredumpMode(i), err
+}
 
 func parseName(names []string, s, what string) (int, error) {
 	for i, n := range names {
@@ -108,6 +137,8 @@ var (
 	KillModes      = []KillMode{KillFlag, KillSeq, KillSeqIntoCgroupBug, KillAtomic}
 	ZapModes       = []ZapMode{ZapCurrent, Zap2007, ZapV33}
 	PopulatedModes = []PopulatedMode{PopulatedAtExit, PopulatedAtFinalSwitch}
+	// CoredumpModes lists every coredump mode.
+	CoredumpModes = []CoredumpMode{CoredumpCurrent, CoredumpV515}
 )
 
 // Options are the kernel behaviour options: which kernel version's
@@ -116,6 +147,9 @@ type Options struct {
 	Kill      KillMode
 	Zap       ZapMode
 	Populated PopulatedMode
+	// Coredump is where the threads zapped by a core dump wait for it
+	// (CoredumpCurrent, the zero value, is 5.16+).
+	Coredump CoredumpMode
 	// PidMax is /proc/sys/kernel/pid_max (the kernel's floor is 301; the
 	// model accepts smaller values so that pid reuse is cheap to reach).
 	PidMax int32
@@ -142,6 +176,9 @@ func DefaultOptions() Options {
 // String renders the options as "kill=seq zap=current populated=at-exit pid_max=32768".
 func (o Options) String() string {
 	s := fmt.Sprintf("kill=%s zap=%s populated=%s pid_max=%d", o.Kill, o.Zap, o.Populated, o.PidMax)
+	if o.Coredump != CoredumpCurrent {
+		s += " coredump=" + o.Coredump.String()
+	}
 	if o.PostForkKillIfParentKilled {
 		s += " post_fork_kill_if_parent_killed=1"
 	}
@@ -407,6 +444,14 @@ const (
 	// another thread than the leader it was handed (a zombie or exiting
 	// leader), and the group SIGKILL went through it.
 	CovOOMKillViaOtherThread
+	// CovCoredumpInterrupted: a SIGKILL reached a group while one of its
+	// threads was dumping core (core_state set): complete_signal's group
+	// kill makes dump_interrupted true, and the process dies of SIGKILL.
+	CovCoredumpInterrupted
+	// CovCoredumpFinished: coredump_finish ran with no fatal signal
+	// pending: the process dies of its core-dumping signal (with the core
+	// bit if a core was written).
+	CovCoredumpFinished
 	numCoverage = iota
 )
 
@@ -414,7 +459,7 @@ var coverageNames = []string{
 	"fork-passed-sigcheck-before-kill", "post_fork-after-kill-walk", "post_fork-killed-child",
 	"fork-EINTR", "zap-in-flight-fork", "fork-ENOMEM-dead-ns", "kill-skipped-pending",
 	"kill-zombie-leader", "post_fork-killed-into-cgroup-child", "post_fork-after-oom-walk",
-	"oom-killed-outside-group", "oom-kill-via-other-thread",
+	"oom-killed-outside-group", "oom-kill-via-other-thread", "coredump-interrupted", "coredump-finished",
 }
 
 // Names lists the points in the set.
@@ -459,6 +504,8 @@ func ParseOptions(s string) (Options, error) {
 			o.Zap, err = ParseZapMode(v)
 		case "populated":
 			o.Populated, err = ParsePopulatedMode(v)
+		case "coredump":
+			o.Coredump, err = ParseCoredumpMode(v)
 		case "pid_max":
 			var n int
 			if _, err = fmt.Sscanf(v, "%d", &n); err == nil && (n < 2 || n > 1<<22) {

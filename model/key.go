@@ -110,7 +110,7 @@ func (k *Kernel) SameKeyComponent(i int, prev *Kernel) int {
 	case compNS:
 		a, p := &k.ns[idx], &prev.ns[idx]
 		same = a.ChildReaper == p.ChildReaper && a.Allocated == p.Allocated && a.cursor == p.cursor &&
-			a.Adding == p.Adding && a.Terminating == p.Terminating && a.ReaperToInit == p.ReaperToInit
+			a.Adding == p.Adding && a.Terminating == p.Terminating && a.ReaperToInit == p.ReaperToInit && a.PidMax == p.PidMax
 	case compCgroup:
 		same = k.cgroups[idx] == prev.cgroups[idx]
 	case compCset:
@@ -210,6 +210,7 @@ func (k *Kernel) appendTaskKey(b []byte, t TaskID) []byte {
 	b = putI32(b, int32(tk.Flags), int32(tk.Group), int32(tk.Parent), int32(tk.childHead), int32(tk.sibNext),
 		int32(tk.thrNext), tk.ExitCode, tk.pidOff, int32(tk.NS), int32(tk.PidNSForChildren), int32(tk.Cset), int32(tk.cgNext), int32(tk.vforkParent))
 	b = binary.LittleEndian.AppendUint64(b, uint64(tk.Pending))
+	b = binary.LittleEndian.AppendUint64(b, uint64(tk.Blocked))
 	f := &tk.Frame
 	b = append(b, byte(f.Path))
 	if f.Path != KUser {
@@ -217,10 +218,13 @@ func (k *Kernel) appendTaskKey(b []byte, t TaskID) []byte {
 		b = putI32(b, int32(f.Err), int32(f.Flags), int32(f.Child), int32(f.Seq), int32(f.Cg), int32(f.Cur),
 			int32(f.Iter), int32(f.Cset), int32(f.Dcset), f.Arg, f.Arg2, f.Arg3)
 		b = binary.LittleEndian.AppendUint64(b, uint64(f.Delayed))
+		b = putI32(b, f.SetTid[:]...)
+		b = putI32(b, f.ExitSig)
 		if f.Path == KCgroupWrite && f.Arg == int32(fileMkdir) && f.Arg2 >= 0 && int(f.Arg2) < len(k.names) {
 			b = putString(b, k.names[f.Arg2])
 		}
 	}
+	b = putI32(b, tk.User.N[:]...)
 	return putI32(b, tk.User.Prog, tk.User.PC, tk.User.R[0], tk.User.R[1], tk.User.R[2],
 		tk.Ret, int32(tk.Err), tk.WaitStatus)
 }
@@ -232,11 +236,12 @@ func appendGroupKey(b []byte, g *Group) []byte {
 	b = binary.LittleEndian.AppendUint64(b, uint64(g.hnd))
 	b = binary.LittleEndian.AppendUint64(b, uint64(g.hndExit))
 	b = append(b, bools(g.NoCldWait, g.IsChildSubreaper, g.HasChildSubreaper, g.GroupExec, g.SessionLeader, g.OomVictim))
-	return putI32(b, int32(g.Pgid), int32(g.Sid), int32(g.OomScoreAdj))
+	b = append(b, bools(g.CoreState, g.CoreUnlimited))
+	return putI32(b, int32(g.Pgid), int32(g.Sid), int32(g.OomScoreAdj), g.coreWaiters)
 }
 
 func appendNSKey(b []byte, p *PidNS) []byte {
-	b = putI32(b, int32(p.ChildReaper), p.Allocated, p.cursor)
+	b = putI32(b, int32(p.ChildReaper), p.Allocated, p.cursor, p.PidMax)
 	return append(b, bools(p.Adding, p.Terminating, p.ReaperToInit))
 }
 
@@ -287,7 +292,7 @@ func (k *Kernel) AppendSameKeyComponents(prev *Kernel, buf []int32) []int32 {
 		if i < len(prev.ns) {
 			p := &prev.ns[i]
 			if a.ChildReaper == p.ChildReaper && a.Allocated == p.Allocated && a.cursor == p.cursor &&
-				a.Adding == p.Adding && a.Terminating == p.Terminating && a.ReaperToInit == p.ReaperToInit {
+				a.Adding == p.Adding && a.Terminating == p.Terminating && a.ReaperToInit == p.ReaperToInit && a.PidMax == p.PidMax {
 				buf = append(buf, base+int32(i))
 				continue
 			}

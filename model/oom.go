@@ -372,10 +372,12 @@ func (k *Kernel) findLockTaskMM(p TaskID) TaskID {
 
 // taskWillFreeMem is task_will_free_mem(): t has its mm and its process
 // is exiting as a whole (SIGNAL_GROUP_EXIT), or t is the only thread and
-// exiting. (No coredumps in the model; processes sharing an mm without
-// CLONE_THREAD are not modelled.)
+// exiting; but not while the process dumps core (__task_will_free_mem:
+// "if (sig->core_state) return false": the dump can sleep for long in
+// coredump_task_exit). (Processes sharing an mm without CLONE_THREAD are
+// not modelled.)
 func (k *Kernel) taskWillFreeMem(t TaskID) bool {
-	if !k.hasMM(t) {
+	if !k.hasMM(t) || k.groups[k.tasks[t].Group].CoreState {
 		return false
 	}
 	if k.groups[k.tasks[t].Group].Flags&SIGNAL_GROUP_EXIT != 0 {

@@ -128,7 +128,7 @@ func (ns *PidNS) idrRemove(nr int32) {
 // It returns 0 when the space is full (idr ENOSPC, which alloc_pid turns
 // into EAGAIN).
 func (k *Kernel) allocNr(ns *PidNS) int32 {
-	pidMax := k.Opts.PidMax
+	pidMax := k.nsPidMax(ns)
 	pidMin := int32(1)
 	if ns.cursor > ReservedPids {
 		pidMin = ReservedPids
@@ -157,7 +157,26 @@ func (k *Kernel) allocNr(ns *PidNS) int32 {
 // terminating namespace instead (alloc_pidmap). The pid is allocated but
 // not attached: FindTask does not see it until copy_process commits.
 func (k *Kernel) allocPid(t TaskID, ns NSID) Errno {
+	return k.allocPidSetTid(t, ns, [MaxSetTid]int32{})
+}
+
+// allocPidSetTid is alloc_pid with clone3's set_tid: setTid[i] (until the
+// first 0) is the number wanted at level Level-i, the innermost first.
+// EINVAL when more numbers are given than the namespace has levels, for a
+// number below 1 or at or above pid_max, or for a number other than 1 in
+// a namespace that has no init yet; EEXIST when the number is taken at
+// that level (idr_alloc's ENOSPC). A number asked for does not move the
+// namespace's cursor (idr_alloc, not idr_alloc_cyclic). The
+// CAP_CHECKPOINT_RESTORE check is not modelled: the tasks are root.
+func (k *Kernel) allocPidSetTid(t TaskID, ns NSID, setTid [MaxSetTid]int32) Errno {
 	level := k.ns[ns].Level
+	n := 0
+	for n < MaxSetTid && setTid[n] != 0 {
+		n++
+	}
+	if n > int(level)+1 {
+		return EINVAL
+	}
 	nrs := make([]int32, level+1)
 	for l := level; l >= 0; l-- {
 		cur := k.nsAt(ns, l)
@@ -168,6 +187,30 @@ func (k *Kernel) allocPid(t TaskID, ns NSID) Errno {
 			}
 			k.resetCursorIfFirst(ns)
 			return ENOMEM
+		}
+		if i := int(level - l); i < n {
+			tid := setTid[i]
+			err := OK
+			switch {
+			case tid < 1 || tid >= k.nsPidMax(p):
+				err = EINVAL
+			case tid != 1 && p.ChildReaper == NoTask:
+				// "Also fail if a PID != 1 is requested and no PID 1
+				// exists."
+				err = EINVAL
+			case p.nrInUse(tid):
+				err = EEXIST
+			}
+			if err != OK {
+				for l2 := level; l2 > l; l2-- {
+					k.ns[k.nsAt(ns, l2)].idrRemove(nrs[l2])
+				}
+				k.resetCursorIfFirst(ns)
+				return err
+			}
+			nrs[l] = tid
+			p.idrInsert(tid, t)
+			continue
 		}
 		nr := k.allocNr(p) // a new namespace's cursor is 1: its first pid is 1
 		if nr == 0 {

@@ -75,10 +75,18 @@ func (k *Kernel) sendSignalType(sig Signal, info sigInfo, t TaskID, typ pidType,
 	}
 	tk := &k.tasks[t]
 	g := &k.groups[tk.Group]
-	// prepare_signal()
-	if g.Flags&SIGNAL_GROUP_EXIT != 0 {
+	// prepare_signal(): a group exit drops every signal, except SIGKILL
+	// while a core dump is under way ("if (signal->core_state) return sig
+	// == SIGKILL"; ≤5.15 the same test on SIGNAL_GROUP_COREDUMP): the
+	// SIGKILL goes on to complete_signal, which kills the group and so
+	// interrupts the dump (dump_interrupted).
+	if g.Flags&SIGNAL_GROUP_EXIT != 0 && !(g.CoreState && sig == SIGKILL) {
 		if k.tracing {
-			k.notef("%s to %s dropped: group already exiting", sig, k.Describe(t))
+			why := "group already exiting"
+			if g.CoreState {
+				why = "group dumping core: only SIGKILL passes prepare_signal"
+			}
+			k.notef("%s to %s dropped: %s", sig, k.Describe(t), why)
 		}
 		return false
 	}
@@ -97,6 +105,13 @@ func (k *Kernel) sendSignalType(sig Signal, info sigInfo, t TaskID, typ pidType,
 			k.tasks[th].Pending &^= stops
 			k.tasks[th].Stopped = false
 		}
+		if g.Flags&SIGNAL_STOP_STOPPED != 0 {
+			// prepare_signal: signal_set_stop_flags(signal, why |
+			// SIGNAL_STOP_CONTINUED), group_exit_code = 0, for a
+			// WCONTINUED wait to report (wait_task_continued).
+			g.Flags |= SIGNAL_STOP_CONTINUED
+			g.GroupExitCode = 0
+		}
 		g.Flags &^= SIGNAL_STOP_STOPPED
 		for th := g.threadHead; th != NoTask; th = k.tasks[th].thrNext {
 			if c := k.tasks[th].Cgroup; c != NoCgroup {
@@ -104,7 +119,9 @@ func (k *Kernel) sendSignalType(sig Signal, info sigInfo, t TaskID, typ pidType,
 			}
 		}
 	}
-	if k.sigTaskIgnored(t, sig, force) {
+	// sig_ignored: "Blocked signals are never ignored, since the signal
+	// handler may change by the time it is unblocked."
+	if !tk.Blocked.Has(sig) && k.sigTaskIgnored(t, sig, force) {
 		if k.tracing {
 			k.notef("%s to %s ignored (force=%v)", sig, k.Describe(t), force)
 		}
@@ -171,6 +188,9 @@ func (k *Kernel) wantsSignal(sig Signal, t TaskID) bool {
 	if sig == SIGKILL {
 		return true
 	}
+	if tk.Blocked.Has(sig) {
+		return false
+	}
 	return !tk.Stopped
 }
 
@@ -186,8 +206,12 @@ var sigKernelCoredump = Sigset(0).With(SIGQUIT).With(SIGABRT).With(SIGSEGV).With
 
 // completeSignal is complete_signal(): find a thread that wants the
 // signal; for PIDTYPE_PID delivery only the target itself qualifies. A
-// fatal signal starts the group exit at once: SIGNAL_GROUP_EXIT and a
-// private SIGKILL for every thread.
+// fatal signal that is not a core-dumping one starts the group exit at
+// once: SIGNAL_GROUP_EXIT and a private SIGKILL for every thread. That
+// holds also while a core dump is under way ("signal->core_state ||
+// !(signal->flags & SIGNAL_GROUP_EXIT)"): a SIGKILL that passed
+// prepare_signal SIGKILLs the dumper too. A core-dumping signal
+// (sig_kernel_coredump) is left to get_signal, which dumps (vfs_coredump).
 func (k *Kernel) completeSignal(sig Signal, p TaskID, group bool) {
 	g := &k.groups[k.tasks[p].Group]
 	t := NoTask
@@ -209,10 +233,17 @@ func (k *Kernel) completeSignal(sig Signal, p TaskID, group bool) {
 			return
 		}
 	}
-	if k.sigFatal(p, sig) && g.Flags&SIGNAL_GROUP_EXIT == 0 && !sigKernelCoredump.Has(sig) {
+	if k.sigFatal(p, sig) && (g.CoreState || g.Flags&SIGNAL_GROUP_EXIT == 0) && !sigKernelCoredump.Has(sig) {
+		dumping := g.CoreState
 		k.startGroupExit(g, int32(sig), NoTask)
 		if k.tracing {
 			k.notef("complete_signal: group of %s exits (%s): SIGKILL to every thread", k.Describe(p), sig)
+			if dumping {
+				k.notef("complete_signal: the core dump of the group is interrupted (dump_interrupted: fatal_signal_pending)")
+			}
+		}
+		if dumping {
+			k.Cover |= CovCoredumpInterrupted
 		}
 	}
 }
@@ -252,7 +283,7 @@ func (k *Kernel) Doomed(t TaskID) bool {
 // have to act on (the model queues nothing that is ignored).
 func (k *Kernel) signalPending(t TaskID) bool {
 	tk := &k.tasks[t]
-	return tk.Pending != 0 || k.groups[tk.Group].Shared != 0 || k.groups[tk.Group].Flags&SIGNAL_GROUP_EXIT != 0
+	return (tk.Pending|k.groups[tk.Group].Shared)&^tk.Blocked != 0 || k.groups[tk.Group].Flags&SIGNAL_GROUP_EXIT != 0
 }
 
 // signalWork reports whether a task about to run user code must first go
@@ -298,11 +329,13 @@ func (k *Kernel) getSignal(t TaskID) {
 	k.begin(t, "get_signal")
 	for {
 		var sig Signal
-		if tk.Pending != 0 {
-			sig = tk.Pending.lowest()
+		// dequeue_signal skips what the task blocks (next_signal with
+		// ~blocked).
+		if p := tk.Pending &^ tk.Blocked; p != 0 {
+			sig = p.lowest()
 			tk.Pending = tk.Pending.Without(sig)
-		} else if g.Shared != 0 {
-			sig = g.Shared.lowest()
+		} else if s := g.Shared &^ tk.Blocked; s != 0 {
+			sig = s.lowest()
 			g.Shared = g.Shared.Without(sig)
 		} else {
 			return
@@ -335,8 +368,19 @@ func (k *Kernel) getSignal(t TaskID) {
 		if g.Flags&SIGNAL_UNKILLABLE != 0 && !sigKernelOnly(sig) {
 			continue
 		}
+		if sigKernelCoredump.Has(sig) {
+			// "Anything else is fatal, maybe with a core dump":
+			// current->flags |= PF_SIGNALED; vfs_coredump (fs/coredump.c).
+			tk.Flags |= PF_SIGNALED
+			k.vfsCoredump(t, sig)
+			return
+		}
 		if sigKernelStop.Has(sig) {
-			g.Flags |= SIGNAL_STOP_STOPPED
+			// do_signal_stop: group_exit_code = signr for a WSTOPPED
+			// wait to report (wait_task_stopped), and the stop flags
+			// replaced (signal_set_stop_flags).
+			g.Flags = g.Flags&^SIGNAL_STOP_CONTINUED | SIGNAL_STOP_STOPPED
+			g.GroupExitCode = int32(sig)
 			for th := g.threadHead; th != NoTask; th = k.tasks[th].thrNext {
 				if k.tasks[th].Exit == ExitNone {
 					k.tasks[th].Stopped = true

@@ -48,6 +48,7 @@ func drawSetup(t *rapid.T) setup {
 	s.opts.Kill = rapid.SampledFrom(model.KillModes).Draw(t, "kill")
 	s.opts.Zap = rapid.SampledFrom(model.ZapModes).Draw(t, "zap")
 	s.opts.Populated = rapid.SampledFrom(model.PopulatedModes).Draw(t, "populated")
+	s.opts.Coredump = rapid.SampledFrom(model.CoredumpModes).Draw(t, "coredump")
 	s.opts.PidMax = rapid.Int32Range(8, 64).Draw(t, "pid_max")
 	if rapid.Bool().Draw(t, "small_threads_max") {
 		s.opts.ThreadsMax = rapid.Int32Range(4, 24).Draw(t, "threads_max")
@@ -209,6 +210,8 @@ type machine struct {
 	prevExit      []model.ExitState
 	prevParent    []model.TaskID
 	prevGroupExit map[model.GroupID]bool
+	// prevCore: the group was dumping core (core_state) before the op.
+	prevCore map[model.GroupID]bool
 	// prevQuick counts, per group, the threads that had not entered
 	// do_exit before the op (signal->quick_threads).
 	prevQuick map[model.GroupID]int
@@ -224,7 +227,7 @@ func newMachine(t *rapid.T, record bool) *machine {
 	s := drawSetup(t)
 	k, init, kts := s.build()
 	return &machine{s: s, k: k, init: init, kthreads: kts, record: record, strict: !record, inflight: map[model.TaskID]*call{}, zapped: map[model.NSID]bool{},
-		prevGroupExit: map[model.GroupID]bool{}, prevQuick: map[model.GroupID]int{}, groupCode: map[model.GroupID]int32{}, t: t}
+		prevGroupExit: map[model.GroupID]bool{}, prevCore: map[model.GroupID]bool{}, prevQuick: map[model.GroupID]int{}, groupCode: map[model.GroupID]int32{}, t: t}
 }
 
 type evState struct {
@@ -569,7 +572,7 @@ func (m *machine) checkBlocked() {
 		f := tk.Frame
 		var want bool
 		switch {
-		case f.Path == model.KExit && f.PC == 0: // exitSignals
+		case f.Path == model.KExit && f.PC == 1: // exitSignals (0 is coredump_task_exit's sleep)
 			want = w == model.NoTask
 		case f.Path == model.KFork && f.PC == 2 && f.Flags&model.CLONE_INTO_CGROUP == 0: // forkCanFork (alloc_pid done)
 			want = w == model.NoTask
@@ -598,6 +601,7 @@ func (m *machine) snapshot() {
 		m.prevParent = append(m.prevParent, k.Task(model.TaskID(i)).Parent)
 	}
 	clear(m.prevGroupExit)
+	clear(m.prevCore)
 	clear(m.prevQuick)
 	m.prevWriter = k.ThreadgroupWriter()
 	m.prevExiting = m.prevExiting[:0]
@@ -608,6 +612,9 @@ func (m *machine) snapshot() {
 		tk := k.Task(model.TaskID(i))
 		if tk.Group != model.NoGroup && k.GroupOf(model.TaskID(i)).Flags&model.SIGNAL_GROUP_EXIT != 0 {
 			m.prevGroupExit[tk.Group] = true
+		}
+		if tk.Group != model.NoGroup && k.GroupOf(model.TaskID(i)).CoreState {
+			m.prevCore[tk.Group] = true
 		}
 		if tk.Group != model.NoGroup && tk.Exit != model.ExitDead && tk.Frame.Path != model.KExit {
 			m.prevQuick[tk.Group]++
@@ -636,6 +643,13 @@ func (m *machine) checkGroupExits(o op) {
 			continue
 		}
 		if code, ok := m.groupCode[tk.Group]; ok {
+			if code != g.GroupExitCode && m.prevCore[tk.Group] && g.GroupExitCode == int32(model.SIGKILL) {
+				// A SIGKILL during a core dump: complete_signal's group
+				// kill replaces the dumping signal's code (fs/coredump.c,
+				// prepare_signal's core_state exception).
+				m.groupCode[tk.Group] = g.GroupExitCode
+				continue
+			}
 			if code != g.GroupExitCode {
 				m.fatalf("group of %s: group_exit_code changed from %#x to %#x", k.Describe(v), code, g.GroupExitCode)
 			}
@@ -657,7 +671,8 @@ func (m *machine) checkGroupExits(o op) {
 		case o.Kind == "kill":
 			want = []int32{int32(o.Sig)}
 		case o.Kind == "step" && own:
-			want = []int32{0, int32(model.SIGKILL), int32(model.SIGTERM), int32(model.SIGUSR1)}
+			// SIGSEGV: zap_threads in the dumper's get_signal.
+			want = []int32{0, int32(model.SIGKILL), int32(model.SIGTERM), int32(model.SIGUSR1), int32(model.SIGSEGV)}
 		default:
 			want = []int32{int32(model.SIGKILL)}
 		}
@@ -1540,13 +1555,19 @@ func (m *machine) checkTasks(t *rapid.T) {
 	k := m.k
 	// A pidfd polls readable (pidfd_poll) once the task is released, or is
 	// a zombie whose group has no other unreleased thread (a leader is a
-	// delay_group_leader until then; probe Q13).
+	// delay_group_leader until then; probe Q13). The pidfd pins a struct
+	// pid: an old leader's goes to the thread that exec'd (transfer_pid),
+	// so its pidfd follows that thread.
 	for i := 0; i < k.NumTasks(); i++ {
 		v := model.TaskID(i)
-		tk := k.Task(v)
-		if tk.Group == model.NoGroup {
+		if k.Task(v).Group == model.NoGroup {
 			continue
 		}
+		w := v
+		for k.Task(w).Exit == model.ExitDead && k.ExecHeir(w) != model.NoTask {
+			w = k.ExecHeir(w)
+		}
+		tk := k.Task(w)
 		want := tk.Exit == model.ExitDead || tk.Exit == model.ExitZombie && len(m.threads(tk.Group)) == 1
 		if h := k.ExecHeir(v); h != model.NoTask {
 			// A thread that exec'd took over v's struct pid (transfer_pid
@@ -1856,7 +1877,7 @@ func (m *machine) actions() map[string]func(*rapid.T) {
 				return
 			}
 			pid := m.drawPid(t, me, false)
-			sig := rapid.SampledFrom([]model.Signal{model.SIGKILL, model.SIGTERM, model.SIGSTOP, model.SIGCONT, model.SIGUSR1}).Draw(t, "sig")
+			sig := rapid.SampledFrom([]model.Signal{model.SIGKILL, model.SIGTERM, model.SIGSTOP, model.SIGCONT, model.SIGUSR1, model.SIGSEGV}).Draw(t, "sig")
 			m.do(op{Kind: "kill", T: me, Pid: pid, Sig: sig}, "kill")
 		},
 		// kill(0), kill(-pgid) of a visible pid (a process group or not)
@@ -1870,7 +1891,7 @@ func (m *machine) actions() map[string]func(*rapid.T) {
 			if rapid.IntRange(0, 3).Draw(t, "broadcast") == 0 {
 				pid = -1
 			}
-			sig := rapid.SampledFrom([]model.Signal{model.SIGKILL, model.SIGTERM, model.SIGSTOP, model.SIGCONT, model.SIGUSR1}).Draw(t, "sig")
+			sig := rapid.SampledFrom([]model.Signal{model.SIGKILL, model.SIGTERM, model.SIGSTOP, model.SIGCONT, model.SIGUSR1, model.SIGSEGV}).Draw(t, "sig")
 			m.do(op{Kind: "kill", T: me, Pid: pid, Sig: sig}, "kill_pgrp")
 		},
 		"setpgid": func(t *rapid.T) {

@@ -38,7 +38,16 @@ const (
 // in the high bits.
 const (
 	PF_EXITING uint32 = 0x00000004
-	PF_KTHREAD uint32 = 0x00200000
+	// PF_POSTCOREDUMP: the task has passed coredump_task_exit (5.16+: at
+	// the start of do_exit; ≤5.15: exit_mm), so a later zap_process does
+	// not count it among the threads a dumper waits for.
+	PF_POSTCOREDUMP uint32 = 0x00000008
+	// PF_DUMPCORE: the task is (or was) the dumper of its group
+	// (zap_threads).
+	PF_DUMPCORE uint32 = 0x00000200
+	// PF_SIGNALED: the task was killed by a signal (get_signal's fatal path).
+	PF_SIGNALED uint32 = 0x00000400
+	PF_KTHREAD  uint32 = 0x00200000
 	// PF_NO_SETAFFINITY marks per-CPU and bound kthreads; cgroup.procs
 	// writes of such a task fail with EINVAL (cgroup_procs_write_start).
 	PF_NO_SETAFFINITY uint32 = 0x04000000
@@ -79,6 +88,9 @@ const (
 type Task struct {
 	// Pending is the private pending set (task->pending; siglock).
 	Pending Sigset
+	// Blocked is task->blocked (sigprocmask): signals that stay pending
+	// until unblocked. Never SIGKILL or SIGSTOP.
+	Blocked Sigset
 	// Flags holds PF_* bits.
 	Flags uint32
 	// Group is the thread group (task->signal). Immutable after fork.
@@ -119,7 +131,8 @@ type Task struct {
 	// Ret and Err are the result of the last completed system call.
 	Ret int32
 	Err Errno
-	// WaitStatus is the status the last successful wait4 reported.
+	// WaitStatus is the status the last successful wait4 or waitid
+	// reported, or the exit code PIDFD_GET_INFO returned (PidfdGetInfo).
 	WaitStatus int32
 	Exit       ExitState
 	// ExitSignal is task->exit_signal: SIGCHLD for processes, -1 for threads.
@@ -160,17 +173,29 @@ type Task struct {
 // is a copy of the parent's); the kernel does not look inside. The program
 // interpreter (package sim) uses R[0] as the loop counter, R[1] as its
 // system-call state and R[2] as the pid the task's last successful fork
-// returned to it (0 if none).
+// returned to it (0 if none). N holds the program's named registers
+// (`as:` and `pidfd:` of a scenario program): a pid a fork or getpid
+// returned, or a pidfd (the pinned task's id plus one, 0 for none). A
+// child forked running the same program starts with a copy, as it
+// inherits the C variables; one that runs another program starts with
+// none.
 type UserRegs struct {
 	Prog, PC int32
 	R        [3]int32
+	N        [NRegs]int32
 }
+
+// NRegs is the number of named registers a program has.
+const NRegs = 4
 
 // Signal-struct flags (signal->flags, include/linux/sched/signal.h).
 const (
 	SIGNAL_STOP_STOPPED uint32 = 0x00000001
-	SIGNAL_GROUP_EXIT   uint32 = 0x00000004
-	SIGNAL_UNKILLABLE   uint32 = 0x00000040
+	// SIGNAL_STOP_CONTINUED: a SIGCONT ended a group stop and no
+	// WCONTINUED wait has reported it yet.
+	SIGNAL_STOP_CONTINUED uint32 = 0x00000002
+	SIGNAL_GROUP_EXIT     uint32 = 0x00000004
+	SIGNAL_UNKILLABLE     uint32 = 0x00000040
 )
 
 // Group is a thread group: signal_struct and the sighand_struct of its
@@ -215,6 +240,20 @@ type Group struct {
 	// OomVictim is signal->oom_mm != NULL (tsk_is_oom_victim): the OOM
 	// killer has marked the process (mark_oom_victim); never cleared.
 	OomVictim bool
+	// CoreState is signal->core_state != NULL (≤5.15: mm->core_state and
+	// SIGNAL_GROUP_COREDUMP): a thread of the group is dumping core
+	// (zap_threads, fs/coredump.c) and coredump_finish has not run yet.
+	CoreState bool
+	// coreWaiters is core_state->nr_threads: the threads zap_process
+	// SIGKILLed that have not yet reached coredump_task_exit; the dumper
+	// sleeps in coredump_wait until it is 0.
+	coreWaiters int32
+	// CoreUnlimited is RLIMIT_CORE (signal->rlim, inherited at fork by
+	// copy_signal) large enough for a core file to be written: a dump
+	// sets the 0x80 core bit of the wait status. false is a limit of 0
+	// (coredump_file gives up: cprm->limit < binfmt->min_coredump), the
+	// default on this machine (probe Q15).
+	CoreUnlimited bool
 }
 
 // PidNS is a pid namespace (struct pid_namespace).
@@ -229,6 +268,12 @@ type PidNS struct {
 	Adding bool
 	// Terminating is the 2007 patch's pid_ns->terminating flag.
 	Terminating bool
+	// PidMax is the namespace's own pid_max (6.14+: /proc/sys/kernel/
+	// pid_max written from inside it), or 0 for the model's pid_max
+	// option. The kernel starts a new namespace at PID_MAX_LIMIT; the
+	// model keeps its one option until a write, which is what the
+	// pid_max selftests need.
+	PidMax int32
 	// ReaperToInit: the namespace's init has died and, as in the 2007
 	// patch and v2.6.24–v3.3, its orphans go to the global init
 	// (pid_ns->child_reaper = init_pid_ns.child_reaper).
@@ -398,9 +443,13 @@ const (
 	KIdle // a kernel thread's idle loop; never runnable
 	KExec // execve's de_thread
 	KOOM  // a memcg (or global) OOM: mem_cgroup_out_of_memory → out_of_memory
+	// KCoredump is vfs_coredump (fs/coredump.c) called from get_signal for
+	// a core-dumping signal: the dumper waits in coredump_wait for the
+	// zapped threads, then writes the core and runs coredump_finish.
+	KCoredump
 )
 
-var kpathNames = [...]string{"user", "fork", "exit", "wait4", "pause", "cgroup-write", "kthread-idle", "execve", "oom"}
+var kpathNames = [...]string{"user", "fork", "exit", "wait4", "pause", "cgroup-write", "kthread-idle", "execve", "oom", "coredump"}
 
 // String names the path.
 func (p KPath) String() string { return kpathNames[p] }
@@ -412,6 +461,12 @@ type Frame struct {
 	Err Errno
 	// Flags are the clone flags (KFork) or wait options (KWait).
 	Flags uint32
+	// SetTid is clone3's set_tid (KFork): the pids asked for, innermost
+	// namespace first, 0 past the end (at most MaxSetTid levels).
+	SetTid [MaxSetTid]int32
+	// ExitSig is clone3's exit_signal plus one (KFork), or 0 for the
+	// default (SIGCHLD, as fork and clone without CSIGNAL bits give).
+	ExitSig int32
 	// Child is the task being created (KFork), or the task a cgroup.kill
 	// walk has yielded and not yet signalled, or the one a cgroup.procs or
 	// cgroup.threads write resolved (KCgroupWrite).

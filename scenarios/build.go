@@ -318,7 +318,12 @@ func (b *builder) mkTask(t *taskSpec) {
 				d.failf(t.node, "task %q: creating thread %d at setup: %v", t.name, i, errno)
 				return
 			}
-			w.SetName(th, fmt.Sprintf("%s.t%d", t.name, i))
+			name := fmt.Sprintf("%s.t%d", t.name, i)
+			w.SetName(th, name)
+			if _, taken := b.ids[name]; !taken {
+				// Programs may name the thread (pidfd-open of a tid).
+				b.ids[name] = th
+			}
 		}
 	}
 	if t.oomAdj != nil {
@@ -331,6 +336,13 @@ func (b *builder) mkTask(t *taskSpec) {
 			return
 		}
 		b.setup.Tasks[len(b.setup.Tasks)-1].OomScoreAdj = adj
+	}
+	if t.rlimitCore != nil && t.rlimitCore.Value == "unlimited" {
+		if errno := w.K.SetupRlimitCore(id, true); errno != model.OK {
+			d.failf(t.rlimitCore, "task %q: rlimit_core: %v", t.name, errno)
+			return
+		}
+		b.setup.Tasks[len(b.setup.Tasks)-1].CoreUnlimited = true
 	}
 	if t.v1 != nil {
 		st.V1 = d.str(t.v1, "v1")
@@ -385,6 +397,31 @@ func (b *builder) expectCall(n, labelNode, errNode, dataNode *yaml.Node, what st
 	return label
 }
 
+// expectCallData is expectCall for a call with result checks: data is
+// the text its log record must hold when it succeeds, and without an
+// errno the call must succeed.
+func (b *builder) expectCallData(n, labelNode, errNode *yaml.Node, data, what string) string {
+	label := ""
+	if labelNode != nil {
+		label = b.d.checkName(labelNode, "label")
+	}
+	if label == "" {
+		b.auto++
+		label = fmt.Sprintf("line%d.%d", n.Line, b.auto)
+	}
+	if prev, dup := b.byLbl[label]; dup {
+		b.d.failf(labelNode, "label %q already has an expectation (line %d): give this call its own label", label, prev.node.Line)
+		return label
+	}
+	e := &callExpect{label: label, node: n, what: what, errnos: []model.Errno{model.OK}, data: &data}
+	if errNode != nil {
+		e.errnos = b.d.errnos(errNode, "expect")
+	}
+	b.byLbl[label] = e
+	b.expect = append(b.expect, e)
+	return label
+}
+
 func (e *callExpect) property() sim.Property {
 	return sim.Property{Name: "expect " + e.label, Scope: sim.AtEnd, Check: func(w *sim.World, final bool) string {
 		if !final {
@@ -402,7 +439,11 @@ func (e *callExpect) property() sim.Property {
 				return fmt.Sprintf("%s (line %d) by %s returned %s at step %d, want %s", e.what, e.node.Line, w.Describe(r.Task), r.Err, r.Step, errnoList(e.errnos))
 			}
 			if e.data != nil && r.Err == model.OK && r.Data != *e.data {
-				return fmt.Sprintf("%s (line %d) by %s read %q at step %d, want %q", e.what, e.node.Line, w.Describe(r.Task), r.Data, r.Step, *e.data)
+				verb := "gave"
+				if strings.HasPrefix(e.what, "read of ") {
+					verb = "read"
+				}
+				return fmt.Sprintf("%s (line %d) by %s %s %q at step %d, want %q", e.what, e.node.Line, w.Describe(r.Task), verb, r.Data, r.Step, *e.data)
 			}
 		}
 		return ""

@@ -35,12 +35,13 @@ type Case struct {
 	Kill      *model.KillMode
 	Zap       *model.ZapMode
 	Populated *model.PopulatedMode
+	Coredump  *model.CoredumpMode
 	Expect    Expect
 }
 
 func (c Case) matches(o model.Options) bool {
 	return (c.Kill == nil || *c.Kill == o.Kill) && (c.Zap == nil || *c.Zap == o.Zap) &&
-		(c.Populated == nil || *c.Populated == o.Populated)
+		(c.Populated == nil || *c.Populated == o.Populated) && (c.Coredump == nil || *c.Coredump == o.Coredump)
 }
 
 // Scenario is one scenario, bundled or read from a file.

@@ -16,21 +16,22 @@ var builtinPrograms = []string{"pause", "ignore-sigchld", "reaper", "fork-bomb",
 // Actions of a program.
 var actionNames = []string{"pause", "exit", "exit-thread", "fork", "write", "read", "mkdir", "rmdir",
 	"kill", "wait", "reap", "unshare-pidns", "setns", "subreaper", "sigaction", "spin", "await",
-	"repeat", "forever", "exec", "setpgid", "setsid", "oom"}
+	"repeat", "forever", "exec", "setpgid", "setsid", "oom", "getpid", "getppid", "getpgid", "getsid",
+	"pidfd-open", "pidfd-send-signal", "waitid", "get-subreaper", "pidfd-info", "sigprocmask", "pidfd-fdinfo", "pid_max"}
 
 // Keys of the actions that take a mapping.
 var (
-	forkKeys      = []string{"label", "expect", "into", "flags", "child"}
+	forkKeys      = []string{"label", "expect", "into", "flags", "child", "as", "pidfd", "set_tid", "exit_signal"}
 	execKeys      = []string{"program", "label", "expect"}
 	oomKeys       = []string{"cgroup", "victim", "label", "expect"}
-	writeKeys     = []string{"file", "value", "label", "expect"}
+	writeKeys     = []string{"file", "value", "pid", "label", "expect"}
 	readKeys      = []string{"file", "label", "expect", "data"}
 	dirKeys       = []string{"path", "label", "expect"}
 	killKeys      = []string{"task", "pid", "pgrp", "signal", "label", "expect"}
 	setpgidKeys   = []string{"pid", "pgid", "label", "expect"}
-	waitKeys      = []string{"pid", "flags", "label", "expect"}
+	waitKeys      = []string{"pid", "flags", "status", "ret", "label", "expect"}
 	sigactionKeys = []string{"signal", "action"}
-	awaitKeys     = []string{"unpopulated", "populated", "frozen", "exited", "zombie", "procs", "fork-past-can-fork"}
+	awaitKeys     = []string{"unpopulated", "populated", "frozen", "exited", "zombie", "procs", "fork-past-can-fork", "pidfd", "stopped"}
 	procsKeys     = []string{"cgroup", "count"}
 	repeatKeys    = []string{"times", "do"}
 )
@@ -47,6 +48,10 @@ type compiler struct {
 	// `pid: child`, which a program without a fork cannot mean.
 	forks     bool
 	lastChild *yaml.Node
+	// regs are the program's named registers; lastReg the one the last
+	// pid parsed named (see takeReg).
+	regs    map[string]reg
+	lastReg int8
 }
 
 func (c *compiler) pc() int32 { return int32(len(c.code)) }
@@ -111,6 +116,14 @@ func (c *compiler) action(n *yaml.Node) {
 	switch name {
 	case "pause":
 		pc := c.emit(sim.Instr{Op: sim.OpPause})
+		if arg != nil {
+			// pause: once: one pause(2), which returns (EINTR) after a
+			// handler ran, as a C program's single pause() does.
+			if s, _ := d.scalar(arg, "pause"); s != "once" {
+				d.failf(arg, "pause: want once (a single pause(2)) or nothing (for (;;) pause();), got %q", s)
+			}
+			return
+		}
 		c.emit(sim.Instr{Op: sim.OpJump, A: pc})
 	case "exit", "exit-thread":
 		code := int64(0)
@@ -139,11 +152,19 @@ func (c *compiler) action(n *yaml.Node) {
 			return
 		}
 		f := d.fields(arg, "write", writeKeys)
-		if f["file"] == nil || f["value"] == nil {
-			d.failf(arg, "write: want file and value")
+		if f["file"] == nil || (f["value"] == nil) == (f["pid"] == nil) {
+			d.failf(arg, "write: want file and one of value and pid")
 			return
 		}
 		dir, file := d.cgroupFile(f["file"], "file")
+		if v := f["pid"]; v != nil {
+			// The pid in a register, as dprintf(fd, "%d", pid) writes it.
+			name := d.checkName(v, "pid")
+			r := c.useReg(v, name, regPid, false)
+			label := b.expectCall(n, f["label"], f["expect"], nil, fmt.Sprintf("write pid %s to %s", name, d.str(f["file"], "file")))
+			c.emit(sim.Instr{Op: sim.OpWrite, Path: dir, File: file, Reg: r, Label: label})
+			return
+		}
 		val := d.str(f["value"], "value")
 		label := b.expectCall(n, f["label"], f["expect"], nil, fmt.Sprintf("write %q to %s", val, d.str(f["file"], "file")))
 		c.emit(sim.Instr{Op: sim.OpWrite, Path: dir, File: file, Str: val, Label: label})
@@ -197,6 +218,7 @@ func (c *compiler) action(n *yaml.Node) {
 			f := d.fields(arg, "wait", waitKeys)
 			if v := f["pid"]; v != nil {
 				in.A = c.pid(v, -1)
+				in.Reg = c.takeReg()
 			}
 			if v := f["flags"]; v != nil {
 				in.B = 0
@@ -206,14 +228,81 @@ func (c *compiler) action(n *yaml.Node) {
 						in.B |= int32(model.WNOHANG)
 					case "__WALL":
 						in.B |= int32(model.WALL)
+					case "WUNTRACED", "WSTOPPED":
+						in.B |= int32(model.WSTOPPED)
+					case "WCONTINUED":
+						in.B |= int32(model.WCONTINUED)
 					default:
-						d.failf(fl, "flags: want WNOHANG or __WALL, got %q", s)
+						d.failf(fl, "flags: want WNOHANG, __WALL, WUNTRACED or WCONTINUED, got %q", s)
 					}
 				}
 			}
-			in.Label = b.expectCall(n, f["label"], f["expect"], nil, "wait4")
+			if v := f["ret"]; v != nil {
+				c.retCheck(v, &in)
+			}
+			status := ""
+			if v := f["status"]; v != nil {
+				status = c.statusCheck(v, false)
+			}
+			in.Label = c.checked(n, f, &in, status, "wait4")
 		}
 		c.emit(in)
+	case "waitid":
+		c.waitid(n, arg)
+	case "getpid":
+		c.idCall(n, arg, sim.OpGetpid, name)
+	case "getppid":
+		c.idCall(n, arg, sim.OpGetppid, name)
+	case "getpgid":
+		c.idCall(n, arg, sim.OpGetpgid, name)
+	case "getsid":
+		c.idCall(n, arg, sim.OpGetsid, name)
+	case "get-subreaper":
+		c.idCall(n, arg, sim.OpGetSubreaper, name)
+	case "pid_max":
+		// pid_max: N or {value: N, label, expect}: a write of N to
+		// /proc/sys/kernel/pid_max, the caller's pid namespace's (6.14+).
+		if !needArg() {
+			return
+		}
+		in := sim.Instr{Op: sim.OpSetPidMax, Target: model.NoTask}
+		v := arg
+		if arg.Kind == yaml.MappingNode {
+			f := d.fields(arg, "pid_max", []string{"value", "label", "expect"})
+			if f["value"] == nil {
+				d.failf(arg, "pid_max: want value")
+				return
+			}
+			v = f["value"]
+			in.Label = b.expectCall(n, f["label"], f["expect"], nil, "write of pid_max")
+		}
+		in.A = int32(d.int(v, "pid_max", 0, 1<<22))
+		c.emit(in)
+	case "pidfd-fdinfo":
+		if !needArg() {
+			return
+		}
+		c.pidfdFdinfo(n, arg)
+	case "sigprocmask":
+		if !needArg() {
+			return
+		}
+		c.sigprocmask(n, arg)
+	case "pidfd-info":
+		if !needArg() {
+			return
+		}
+		c.pidfdInfo(n, arg)
+	case "pidfd-open":
+		if !needArg() {
+			return
+		}
+		c.pidfdOpen(n, arg)
+	case "pidfd-send-signal":
+		if !needArg() {
+			return
+		}
+		c.pidfdSend(n, arg)
 	case "reap":
 		// while (wait4(-1, NULL, __WALL, NULL) != -1 || errno != ECHILD);
 		top := c.emit(sim.Instr{Op: sim.OpWait, A: -1, B: int32(model.WALL)})
@@ -223,6 +312,20 @@ func (c *compiler) action(n *yaml.Node) {
 		c.emit(sim.Instr{Op: sim.OpUnshare})
 	case "setns":
 		if !needArg() {
+			return
+		}
+		if arg.Kind == yaml.MappingNode {
+			// setns: {pid_for_children: NAME, label, expect}: the
+			// namespace NAME's children would be born in, looked up when
+			// the call is made (after an unshare of NAME's, say).
+			f := d.fields(arg, "setns", []string{"pid_for_children", "label", "expect"})
+			if f["pid_for_children"] == nil {
+				d.failf(arg, "setns: want pid_for_children (a task's name)")
+				return
+			}
+			in := sim.Instr{Op: sim.OpSetns, A: -1, Target: b.task(f["pid_for_children"], "pid_for_children")}
+			in.Label = b.expectCall(n, f["label"], f["expect"], nil, "setns")
+			c.emit(in)
 			return
 		}
 		t := b.task(arg, "setns")
@@ -332,12 +435,18 @@ func (c *compiler) fork(n, arg *yaml.Node) {
 				in.A |= int32(model.CLONE_THREAD | model.CLONE_SIGHAND | model.CLONE_VM)
 			case "CLONE_PARENT":
 				in.A |= int32(model.CLONE_PARENT)
+			case "CLONE_CLEAR_SIGHAND":
+				in.A |= int32(model.CLONE_CLEAR_SIGHAND)
+			case "CLONE_SIGHAND":
+				// Without CLONE_VM (or with CLONE_CLEAR_SIGHAND)
+				// copy_process refuses it with EINVAL.
+				in.A |= int32(model.CLONE_SIGHAND)
 			case "CLONE_VFORK":
 				// vfork(2) is CLONE_VM|CLONE_VFORK; the model has no
 				// memory, so only the wait is modelled.
 				in.A |= int32(model.CLONE_VFORK)
 			default:
-				d.failf(fl, "flags: want CLONE_NEWPID, CLONE_THREAD (with CLONE_SIGHAND|CLONE_VM), CLONE_PARENT or CLONE_VFORK, got %q", s)
+				d.failf(fl, "flags: want CLONE_NEWPID, CLONE_THREAD (with CLONE_SIGHAND|CLONE_VM), CLONE_PARENT, CLONE_VFORK, CLONE_CLEAR_SIGHAND or CLONE_SIGHAND, got %q", s)
 			}
 		}
 		if v := f["into"]; v != nil {
@@ -346,6 +455,30 @@ func (c *compiler) fork(n, arg *yaml.Node) {
 		}
 		in.Label = b.expectCall(n, f["label"], f["expect"], nil, "clone")
 		child = f["child"]
+		if v := f["as"]; v != nil {
+			in.Out = c.declReg(v, regPid)
+		}
+		if v := f["pidfd"]; v != nil {
+			// CLONE_PIDFD: clone3 stores a pidfd of the child in
+			// clone_args.pidfd (copy_process → pidfd_prepare).
+			in.PidfdOut = c.declReg(v, regPidfd)
+		}
+		if v := f["set_tid"]; v != nil {
+			c.setTid(v, &in)
+		}
+		if v := f["exit_signal"]; v != nil {
+			// clone3's exit_signal: a signal name, 0, or a raw 64-bit
+			// value (decimal or 0x...), which the kernel validates.
+			s, _ := d.scalar(v, "exit_signal")
+			in.HasExitSignal = true
+			if sig, ok := model.ParseSignal(s); ok && s != "0" {
+				in.ExitSignal = uint64(sig)
+			} else if u, err := strconv.ParseUint(s, 0, 64); err == nil {
+				in.ExitSignal = u
+			} else {
+				d.failf(v, "exit_signal: want a signal name, 0 or a number, got %q", s)
+			}
+		}
 	}
 	if child == nil {
 		// The child returns from fork() where the parent does.
@@ -406,6 +539,7 @@ func (c *compiler) setpgid(n, arg *yaml.Node) {
 		f := d.fields(arg, "setpgid", setpgidKeys)
 		if v := f["pid"]; v != nil {
 			in.A = c.pid(v, 0)
+			in.Reg = c.takeReg()
 		}
 		if v := f["pgid"]; v != nil {
 			if s, _ := d.scalar(v, "pgid"); s == "child" || s == "0" {
@@ -468,6 +602,7 @@ func (c *compiler) kill(n, arg *yaml.Node) {
 		// kill(pid); 0 is the caller's process group, -1 every process
 		// the caller may signal but init and its own (kill_something_info).
 		in.A = c.pid(f["pid"], -1)
+		in.Reg = c.takeReg()
 	case f["pgrp"] != nil:
 		// kill(-pgid): the process group whose id is that task's pid (or
 		// the pid the caller's last fork returned).
@@ -505,8 +640,14 @@ func (c *compiler) pid(n *yaml.Node, lo int64) int32 {
 	}
 	const hi = 1 << 22
 	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		if r := c.useReg(n, s, regPid, true); r > 0 {
+			c.lastReg = r
+			return sim.PidReg
+		}
+	}
 	if err != nil || v < lo || v > hi {
-		d.failf(n, "pid: want an integer from %d to %d (as the caller sees it) or child (the pid the caller's last fork returned), got %q", lo, hi, s)
+		d.failf(n, "pid: want an integer from %d to %d (as the caller sees it), child (the pid the caller's last fork returned) or a register declared above with as:, got %q", lo, hi, s)
 		return 0
 	}
 	return int32(v)
@@ -536,6 +677,12 @@ func (c *compiler) await(n, arg *yaml.Node) {
 			in.A, in.Target = sim.CondTaskGone, b.task(v, k)
 		case "zombie":
 			in.A, in.Target = sim.CondZombie, b.task(v, k)
+		case "stopped":
+			in.A, in.Target = sim.CondStopped, b.task(v, k)
+		case "pidfd":
+			// poll(2) of a pidfd the program holds: readable once the
+			// process it pins has exited as a whole (pidfd_poll).
+			in.A, in.Fd = sim.CondTaskGone, c.pidfdReg(v)
 		case "fork-past-can-fork":
 			in.A, in.Target = sim.CondForkPastCanFork, b.task(v, k)
 		case "procs":

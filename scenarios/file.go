@@ -19,12 +19,12 @@ const Version = 1
 // lists the same keys (a test keeps the two in step).
 var (
 	topKeys     = []string{"version", "name", "summary", "teaches", "source", "kernel", "cgroups", "tasks", "expect", "explore"}
-	kernelKeys  = []string{"kill", "zap", "populated", "pid_max", "fixes"}
+	kernelKeys  = []string{"kill", "zap", "populated", "coredump", "pid_max", "fixes"}
 	cgroupKeys  = []string{"path", "type", "subtree_control", "pids.max", "cgroup.max.depth", "cgroup.max.descendants", "freeze", "memory.oom.group"}
-	taskKeys    = []string{"name", "parent", "cgroup", "pidns", "threads", "program", "killer", "kthread", "movable", "settle", "v1", "oom_score_adj"}
+	taskKeys    = []string{"name", "parent", "cgroup", "pidns", "threads", "program", "killer", "kthread", "movable", "settle", "v1", "oom_score_adj", "rlimit_core"}
 	killerKeys  = []string{"name", "target", "init", "warmup"}
 	expectKeys  = []string{"violation", "under", "properties"}
-	underKeys   = []string{"kill", "zap", "populated", "violation"}
+	underKeys   = []string{"kill", "zap", "populated", "coredump", "violation"}
 	exploreKeys = []string{"mode", "seeds", "max-steps", "max-depth", "max-preemptions", "max-states", "kill-gate",
 		"reduce", "max-memory", "hash-compact", "keep-going", "order"}
 )
@@ -56,24 +56,26 @@ type cgWrite struct {
 }
 
 type taskSpec struct {
-	node     *yaml.Node
-	index    int
-	name     string
-	parent   *yaml.Node
-	cgroup   *yaml.Node
-	pidns    *yaml.Node
-	threads  int
-	kthread  bool
-	movable  bool
-	settle   *yaml.Node
-	v1       *yaml.Node
-	oomAdj   *yaml.Node
-	program  *yaml.Node
-	killer   *yaml.Node
-	sleeper  bool // the program is a built-in that goes to sleep
-	id       model.TaskID
-	progID   int32
-	threadID []model.TaskID
+	node    *yaml.Node
+	index   int
+	name    string
+	parent  *yaml.Node
+	cgroup  *yaml.Node
+	pidns   *yaml.Node
+	threads int
+	kthread bool
+	movable bool
+	settle  *yaml.Node
+	v1      *yaml.Node
+	oomAdj  *yaml.Node
+	// rlimitCore is RLIMIT_CORE: "0" or "unlimited".
+	rlimitCore *yaml.Node
+	program    *yaml.Node
+	killer     *yaml.Node
+	sleeper    bool // the program is a built-in that goes to sleep
+	id         model.TaskID
+	progID     int32
+	threadID   []model.TaskID
 }
 
 // LoadFile reads and checks a scenario file.
@@ -196,6 +198,11 @@ func (d *decoder) kernel(n *yaml.Node) model.Options {
 			d.failf(v, "populated: %v", err)
 		}
 	}
+	if v := f["coredump"]; v != nil {
+		if o.Coredump, err = model.ParseCoredumpMode(d.str(v, "coredump")); err != nil {
+			d.failf(v, "coredump: %v", err)
+		}
+	}
 	if v := f["pid_max"]; v != nil {
 		o.PidMax = int32(d.int(v, "pid_max", 2, 1<<22))
 	}
@@ -258,7 +265,7 @@ func (d *decoder) task(n *yaml.Node, index int) *taskSpec {
 		return nil
 	}
 	t := &taskSpec{node: n, index: index, parent: f["parent"], cgroup: f["cgroup"], pidns: f["pidns"],
-		settle: f["settle"], program: f["program"], killer: f["killer"], v1: f["v1"], oomAdj: f["oom_score_adj"]}
+		settle: f["settle"], program: f["program"], killer: f["killer"], v1: f["v1"], oomAdj: f["oom_score_adj"], rlimitCore: f["rlimit_core"]}
 	if f["name"] == nil {
 		d.failf(n, "task: missing key \"name\"")
 		return nil
@@ -302,6 +309,10 @@ func (d *decoder) task(n *yaml.Node, index int) *taskSpec {
 		d.failf(f["threads"], "threads: not for kernel threads")
 	case t.oomAdj != nil && (t.kthread || index == 0):
 		d.failf(t.oomAdj, "oom_score_adj: only for user tasks other than init (the global init is never an OOM victim, and everything init forks at setup would inherit it)")
+	case t.rlimitCore != nil && (t.kthread || index == 0):
+		d.failf(t.rlimitCore, "rlimit_core: only for user tasks other than init (everything init forks at setup would inherit it)")
+	case t.rlimitCore != nil && t.rlimitCore.Value != "0" && t.rlimitCore.Value != "unlimited":
+		d.failf(t.rlimitCore, "rlimit_core: want 0 (no core file, this machine's default) or unlimited (a core file is written)")
 	case t.v1 != nil && (t.kthread || index == 0):
 		d.failf(t.v1, "v1: only for user tasks other than init (the model keeps init and kernel threads in the roots of the v1 hierarchies)")
 	case !t.kthread && t.program == nil && t.killer == nil:
@@ -347,6 +358,13 @@ func (d *decoder) expect(n *yaml.Node, s *Scenario) []*yaml.Node {
 				d.failf(v, "populated: %v", err)
 			}
 			cs.Populated = &p
+		}
+		if v := cf["coredump"]; v != nil {
+			m, err := model.ParseCoredumpMode(d.str(v, "coredump"))
+			if err != nil {
+				d.failf(v, "coredump: %v", err)
+			}
+			cs.Coredump = &m
 		}
 		if cf["violation"] == nil {
 			d.failf(c, "under: missing key \"violation\" (what exploring must find under these options)")

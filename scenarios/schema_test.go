@@ -88,7 +88,8 @@ func TestSchemaMatchesLoader(t *testing.T) {
 	for name, want := range map[string][]string{
 		"fork": forkKeys, "write": writeKeys, "read": readKeys, "mkdir": dirKeys, "rmdir": dirKeys,
 		"kill": killKeys, "wait": waitKeys, "sigaction": sigactionKeys, "await": awaitKeys, "repeat": repeatKeys,
-		"oom": oomKeys, "exec": execKeys,
+		"oom": oomKeys, "exec": execKeys, "getpid": idKeys, "getppid": idKeys, "getpgid": idKeys, "getsid": idKeys, "get-subreaper": idKeys,
+		"pidfd-open": pidfdOpenKeys, "pidfd-send-signal": pidfdSendKeys, "waitid": waitidKeys, "pidfd-info": pidfdInfoKeys, "sigprocmask": sigmaskKeys, "pidfd-fdinfo": fdinfoKeys,
 	} {
 		require.Equal(t, sorted(want), argKeys(actions[name]), name)
 	}

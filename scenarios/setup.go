@@ -64,4 +64,7 @@ type SetupTask struct {
 	// OomScoreAdj is the oom_score_adj written for the task's process
 	// after it was created (0: left as inherited).
 	OomScoreAdj int
+	// CoreUnlimited: the task's process was given an unlimited RLIMIT_CORE
+	// (setrlimit) after it was created, so a core dump writes a core file.
+	CoreUnlimited bool
 }

@@ -200,6 +200,7 @@ func TestRaceCatalogue(t *testing.T) {
 	t.Run("pgrp", testPgrpKill)
 	t.Run("oom", testOOMCatalogue)
 	t.Run("vfork", testVforkVsKill)
+	t.Run("coredump", testCoredumpVsKill)
 
 	t.Run("atomic", func(t *testing.T) {
 		n := 3

@@ -244,7 +244,7 @@ func (w *World) enableFootprint(u model.TaskID, buf []model.Access) []model.Acce
 	if tk.Group == model.NoGroup || k.NeedsKernelStep(u) || w.driven(u) >= 0 {
 		return buf
 	}
-	if _, in, burn := w.next(tk.User, tk.Ret, tk.Err); !burn && in.Op == OpWaitCond {
+	if _, in, burn := w.next(u, tk.User, tk.Ret, tk.Err); !burn && in.Op == OpWaitCond {
 		buf = w.condReads(in, buf)
 	}
 	return buf
@@ -261,7 +261,7 @@ func (w *World) nextFootprint(t model.TaskID, buf []model.Access) []model.Access
 			label = w.instr(tk.User).Label // the call may return now
 		}
 	} else {
-		u, in, burn := w.next(tk.User, tk.Ret, tk.Err)
+		u, in, burn := w.next(t, tk.User, tk.Ret, tk.Err)
 		var c model.Call
 		switch {
 		case burn:
@@ -287,6 +287,12 @@ func (w *World) nextFootprint(t model.TaskID, buf []model.Access) []model.Access
 func (w *World) condReads(in Instr, buf []model.Access) []model.Access {
 	r := func(kind model.ObjKind, id int32) {
 		buf = append(buf, model.Access{Kind: kind, Op: model.Read, ID: id, Elem: model.AnyID})
+	}
+	if in.Fd > 0 {
+		// A pidfd held in a register: which process it names is not
+		// followed.
+		buf = append(buf, model.Access{Kind: model.ObjAny, Op: model.Read, ID: model.AnyID, Elem: model.AnyID})
+		return buf
 	}
 	cg := int32(in.Cg)
 	if in.Path != "" {
@@ -330,11 +336,14 @@ func (w *World) callOf(t model.TaskID, in Instr, now bool) model.Call {
 	case OpExitGroup, OpExit:
 		c.Kind = model.CallExit
 	case OpFork:
+		if in.HasExitSignal || in.SetTid[0] != 0 || in.SetTidReg[0] != 0 {
+			break // clone3's exit_signal and set_tid are not followed (CallOther)
+		}
 		c.Kind = model.CallFork
 		c.Flags = uint32(in.A)
 	case OpKill:
-		if in.A <= 0 && in.A != PidLastChild && (in.Target == model.NoTask || in.Target < 0) {
-			break // kill(0), kill(-N), kill(-1): process groups, broadcast (CallOther)
+		if in.A == PidReg || in.A <= 0 && in.A != PidLastChild && (in.Target == model.NoTask || in.Target < 0) {
+			break // kill(0), kill(-N), kill(-1): process groups, broadcast; a pid in a register (CallOther)
 		}
 		c.Kind = model.CallKill
 		c.Sig = model.Signal(in.B)

@@ -9,6 +9,7 @@ package sim
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"cgsim/model"
@@ -289,8 +290,8 @@ func (w *World) enabled(t model.TaskID) bool {
 	if int(tk.User.Prog) < len(w.waits) && !w.waits[tk.User.Prog] {
 		return true // no instruction of its program waits for a condition
 	}
-	if _, in, burn := w.next(tk.User, tk.Ret, tk.Err); !burn && in.Op == OpWaitCond {
-		return w.cond(t, in)
+	if u, in, burn := w.next(t, tk.User, tk.Ret, tk.Err); !burn && in.Op == OpWaitCond {
+		return w.cond(t, u, in)
 	}
 	return true
 }
@@ -303,8 +304,17 @@ func (w *World) instr(u model.UserRegs) Instr {
 	return code[u.PC]
 }
 
-func (w *World) cond(t model.TaskID, in Instr) bool {
+func (w *World) cond(t model.TaskID, u model.UserRegs, in Instr) bool {
 	k := w.K
+	if in.Fd > 0 {
+		// A pidfd held in a register: poll(2) of no pidfd returns at once
+		// (POLLNVAL).
+		v := u.N[in.Fd-1] - 1
+		if v < 0 {
+			return true
+		}
+		in.Target = model.TaskID(v)
+	}
 	cg := in.Cg
 	if in.Path != "" {
 		var ok bool
@@ -326,6 +336,8 @@ func (w *World) cond(t model.TaskID, in Instr) bool {
 		return k.PidfdReadable(in.Target)
 	case CondZombie:
 		return k.Task(k.PidHolder(in.Target)).Exit != model.ExitNone
+	case CondStopped:
+		return k.Task(k.PidHolder(in.Target)).Stopped
 	case CondProcs:
 		return len(k.ProcsOf(cg)) >= int(in.B)
 	}
@@ -374,7 +386,11 @@ func (w *World) afterCall(t model.TaskID) {
 	}
 	in := w.instr(tk.User)
 	if in.isSyscall() && in.Label != "" && tk.Err != model.ERESTARTNOINTR {
-		w.logRecord(in, Record{Step: w.Steps, Task: t, Label: in.Label, Ret: tk.Ret, Err: tk.Err})
+		r := Record{Step: w.Steps, Task: t, Label: in.Label, Ret: tk.Ret, Err: tk.Err}
+		if in.Check != 0 && tk.Err == model.OK {
+			r.Data = w.checkData(t, in)
+		}
+		w.logRecord(in, r)
 	}
 	k.SetUserFlag(t, 2)
 }
@@ -385,15 +401,30 @@ func (w *World) afterCall(t model.TaskID) {
 // run, and that call. burn is true when 64 pure instructions ran without
 // reaching a call: the step then only burns time (a loop with no call in
 // it must still yield to the scheduler).
-func (w *World) next(u model.UserRegs, ret int32, err model.Errno) (model.UserRegs, Instr, bool) {
+func (w *World) next(t model.TaskID, u model.UserRegs, ret int32, err model.Errno) (model.UserRegs, Instr, bool) {
 	code := w.Progs[u.Prog].Code
 	if u.R[1] != 0 {
 		// The call at PC has returned; ERESTARTNOINTR restarts it. A fork
 		// that succeeded returned the child's pid: keep it in R[2] (pid =
 		// fork()), for kill and wait of PidLastChild. A failed one leaves
-		// R[2] as it was.
-		if code[u.PC].Op == OpFork && err == model.OK {
-			u.R[2] = ret
+		// R[2] as it was. A successful call with `as:` keeps its result in
+		// a named register.
+		if in := code[u.PC]; err == model.OK && int(u.PC) < len(code) {
+			if in.Op == OpFork {
+				u.R[2] = ret
+				if in.PidfdOut > 0 {
+					// CLONE_PIDFD: copy_process wrote the pidfd to
+					// clone_args.pidfd; the model's pidfd is the task.
+					u.N[in.PidfdOut-1] = int32(w.K.TaskByPidNr(w.K.Task(t).NS, ret)) + 1
+				}
+			}
+			if in.Out > 0 {
+				v := ret
+				if in.Op == OpPidfdOpen {
+					v = ret + 1 // the model's pidfd is the pinned task's id
+				}
+				u.N[in.Out-1] = v
+			}
 		}
 		if !(err == model.ERESTARTNOINTR && code[u.PC].isSyscall()) {
 			u.PC++
@@ -438,6 +469,11 @@ func (w *World) next(u model.UserRegs, ret int32, err model.Errno) (model.UserRe
 // the literal. ok is false when the named task or last child is not
 // visible (or there is none).
 func (w *World) pidArg(t model.TaskID, a int32, target model.TaskID) (int32, bool) {
+	return w.pidArgReg(t, a, target, 0)
+}
+
+// pidArgReg is pidArg that also resolves PidReg from named register reg.
+func (w *World) pidArgReg(t model.TaskID, a int32, target model.TaskID, reg int8) (int32, bool) {
 	k := w.K
 	switch {
 	case target != model.NoTask && target >= 0:
@@ -448,8 +484,119 @@ func (w *World) pidArg(t model.TaskID, a int32, target model.TaskID) (int32, boo
 	case a == PidLastChild:
 		p := k.Task(t).User.R[2]
 		return p, p != 0
+	case a == PidReg && reg > 0:
+		p := k.Task(t).User.N[reg-1]
+		return p, p != 0
 	}
 	return a, true
+}
+
+// pidfdArg returns the task a pidfd held in named register reg pins, or
+// false when the register holds no pidfd (a C program would pass a bad
+// file descriptor: EBADF).
+func (w *World) pidfdArg(t model.TaskID, reg int8) (model.TaskID, bool) {
+	if reg <= 0 {
+		return model.NoTask, false
+	}
+	v := w.K.Task(t).User.N[reg-1] - 1
+	return model.TaskID(v), v >= 0
+}
+
+// checkData renders the result checks of in (Instr.Check) for t's call,
+// which has just returned successfully.
+func (w *World) checkData(t model.TaskID, in Instr) string {
+	k := w.K
+	tk := k.Task(t)
+	var parts []string
+	if in.Check&CheckStatus != 0 {
+		switch {
+		case in.Op == OpPidfdInfo && tk.Ret == 0:
+			parts = append(parts, "creds")
+		case in.Op == OpPidfdInfo:
+			parts = append(parts, "exit "+StatusText(false, 1, tk.WaitStatus))
+		default:
+			parts = append(parts, StatusText(in.Op == OpWaitid, tk.Ret, tk.WaitStatus))
+		}
+	}
+	if in.Check&CheckRet != 0 {
+		want := in.Want
+		switch in.WantKind {
+		case WantReg:
+			want = tk.User.N[in.Want]
+		case WantTask:
+			v := model.TaskID(in.Want)
+			want = 0
+			if k.Task(v).Group != model.NoGroup {
+				want = k.PidIn(k.GroupOf(v).Leader, tk.NS)
+			}
+		}
+		if tk.Ret == want {
+			parts = append(parts, "ret ok")
+		} else {
+			parts = append(parts, fmt.Sprintf("ret %d, want %d", tk.Ret, want))
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// fdinfoCheck compares what a pidfd's fdinfo says (pid, nspid) with
+// what in wants: "fdinfo ok", or both lines and the wanted ones.
+func (w *World) fdinfoCheck(t model.TaskID, in Instr, pid int32, nspid []int32) string {
+	u := w.K.Task(t).User
+	want := in.Want
+	if in.WantKind == WantReg {
+		want = u.N[in.Want]
+	}
+	wantNS := make([]int32, len(in.FdinfoNS))
+	for i, v := range in.FdinfoNS {
+		if r := in.FdinfoNSReg[i]; r > 0 {
+			v = u.N[r-1]
+		}
+		wantNS[i] = v
+	}
+	if pid == want && fmt.Sprint(nspid) == fmt.Sprint(wantNS) {
+		return "fdinfo ok"
+	}
+	return fmt.Sprintf("Pid %d NSpid %v, want Pid %d NSpid %v", pid, nspid, want, wantNS)
+}
+
+// StatusText renders a wait result as CheckStatus records it: for wait4
+// (waitid false) the status as WIFEXITED/WIFSIGNALED read it, for waitid
+// the siginfo's si_code and si_status (wait_task_zombie's
+// CLD_EXITED/CLD_KILLED/CLD_DUMPED). A WNOHANG call that found no child
+// ready (pid 0) is "none".
+func StatusText(waitid bool, pid, status int32) string {
+	if pid == 0 {
+		return "none"
+	}
+	sig := status & 0x7f
+	core := status&0x80 != 0
+	switch {
+	case status == 0xffff && waitid:
+		return "CLD_CONTINUED SIGCONT"
+	case status == 0xffff:
+		return "continued"
+	case status&0xff == 0x7f && waitid:
+		return "CLD_STOPPED " + model.Signal(status>>8&0xff).String()
+	case status&0xff == 0x7f:
+		return "stopped " + model.Signal(status>>8&0xff).String()
+	}
+	if !waitid {
+		switch {
+		case sig == 0:
+			return fmt.Sprintf("exited %d", status>>8&0xff)
+		case core:
+			return "killed " + model.Signal(sig).String() + " core"
+		}
+		return "killed " + model.Signal(sig).String()
+	}
+	switch {
+	case sig == 0:
+		return fmt.Sprintf("CLD_EXITED %d", status>>8&0xff)
+	case core:
+		return "CLD_DUMPED " + model.Signal(sig).String()
+	}
+	return "CLD_KILLED " + model.Signal(sig).String()
 }
 
 // user runs one user-mode step of t: consume the last call's result, run
@@ -457,7 +604,7 @@ func (w *World) pidArg(t model.TaskID, a int32, target model.TaskID) (int32, boo
 func (w *World) user(t model.TaskID) {
 	k := w.K
 	tk := k.Task(t)
-	u, in, burn := w.next(tk.User, tk.Ret, tk.Err)
+	u, in, burn := w.next(t, tk.User, tk.Ret, tk.Err)
 	if burn {
 		k.SetUser(t, u)
 		k.UserStep(t, "user: loop")
@@ -501,8 +648,64 @@ func (w *World) issue(t model.TaskID, in Instr) (data string, isRead bool) {
 		k.Exec(t, in.A)
 	case OpSetsid:
 		k.Setsid(t)
+	case OpGetpid:
+		k.GetpidCall(t)
+	case OpGetppid:
+		k.GetppidCall(t)
+	case OpGetpgid:
+		k.Getpgid(t, 0)
+	case OpGetsid:
+		k.Getsid(t, 0)
+	case OpGetSubreaper:
+		k.GetChildSubreaperCall(t)
+	case OpSigprocmask:
+		k.Sigprocmask(t, in.A, in.Mask)
+	case OpSetPidMax:
+		k.SetPidMax(t, in.A)
+	case OpPidfdFdinfo:
+		// open + read of /proc/self/fdinfo/FD: a read, so it completes
+		// in the step; the check's text is logged here.
+		v, ok := w.pidfdArg(t, in.Fd)
+		if !ok {
+			k.FailCall(t, "openat", model.ENOENT)
+			return
+		}
+		pid, nspid := k.PidfdFdinfo(t, v)
+		k.ReturnCall(t, "seq_read", pid)
+		if in.Label != "" {
+			w.logRecord(in, Record{Step: w.Steps, Task: t, Label: in.Label, Ret: pid, Data: w.fdinfoCheck(t, in, pid, nspid)})
+		}
+		k.SetUserFlag(t, 2)
+	case OpPidfdInfo:
+		v, ok := w.pidfdArg(t, in.Fd)
+		if !ok {
+			k.FailCall(t, "ioctl", model.EBADF)
+			return
+		}
+		k.PidfdGetInfo(t, v, in.B != 0)
+	case OpWaitid:
+		if in.Fd > 0 {
+			v, ok := w.pidfdArg(t, in.Fd)
+			if !ok {
+				k.FailCall(t, "waitid", model.EBADF)
+				return
+			}
+			k.Waitid(t, model.P_PIDFD, int32(v), uint32(in.B))
+			return
+		}
+		if in.A == -1 {
+			k.Waitid(t, model.P_ALL, 0, uint32(in.B))
+			return
+		}
+		pid, ok := w.pidArgReg(t, in.A, model.NoTask, in.Reg)
+		if !ok {
+			// No fork has returned a child: there is none to wait for.
+			k.FailCall(t, "waitid", model.ECHILD)
+			return
+		}
+		k.Waitid(t, model.P_PID, pid, uint32(in.B))
 	case OpSetpgid:
-		pid, ok := w.pidArg(t, in.A, model.NoTask)
+		pid, ok := w.pidArgReg(t, in.A, model.NoTask, in.Reg)
 		if !ok {
 			k.FailCall(t, "setpgid", model.ESRCH)
 			return
@@ -514,7 +717,7 @@ func (w *World) issue(t model.TaskID, in Instr) (data string, isRead bool) {
 		}
 		k.Setpgid(t, pid, pgid)
 	case OpKillPgrp:
-		pgid, ok := w.pidArg(t, in.A, in.Target)
+		pgid, ok := w.pidArgReg(t, in.A, in.Target, in.Reg)
 		if !ok || pgid == 0 {
 			k.FailCall(t, "kill", model.ESRCH)
 			return
@@ -537,11 +740,30 @@ func (w *World) issue(t model.TaskID, in Instr) (data string, isRead bool) {
 		// The child starts at B with a copy of the parent's variables:
 		// the loop counter and the last fork's pid.
 		child := model.UserRegs{Prog: u.Prog, PC: in.B, R: [3]int32{u.R[0], 0, u.R[2]}}
-		k.Fork(t, model.CloneArgs{Flags: uint32(in.A), Cgroup: in.Cg, ChildUser: child})
+		var setTid []int32
+		for i, v := range in.SetTid {
+			if r := in.SetTidReg[i]; r > 0 {
+				v = u.N[r-1]
+			}
+			if v == 0 && in.SetTidReg[i] == 0 {
+				break
+			}
+			setTid = append(setTid, v)
+		}
+		args := model.CloneArgs{Flags: uint32(in.A), Cgroup: in.Cg, ChildUser: child, SetTid: setTid}
+		if in.HasExitSignal {
+			args.HasExitSignal = true
+			args.ExitSignal = -1 // past 64 bits' valid range: refused
+			if in.ExitSignal <= 64 {
+				args.ExitSignal = int64(in.ExitSignal)
+			}
+		}
+		k.Fork(t, args)
 	case OpWait:
 		pid := in.A
-		if pid == PidLastChild {
-			if pid = k.Task(t).User.R[2]; pid == 0 {
+		if pid == PidLastChild || pid == PidReg {
+			var ok bool
+			if pid, ok = w.pidArgReg(t, pid, model.NoTask, in.Reg); !ok {
 				// No fork has returned a child: there is none to wait for.
 				k.FailCall(t, "wait4", model.ECHILD)
 				return
@@ -550,8 +772,9 @@ func (w *World) issue(t model.TaskID, in Instr) (data string, isRead bool) {
 		k.Wait(t, pid, uint32(in.B))
 	case OpKill:
 		pid := in.A
-		if pid == PidLastChild {
-			if pid = k.Task(t).User.R[2]; pid == 0 {
+		if pid == PidLastChild || pid == PidReg {
+			var ok bool
+			if pid, ok = w.pidArgReg(t, pid, model.NoTask, in.Reg); !ok {
 				// No fork has returned a child: no such process.
 				k.FailCall(t, "kill", model.ESRCH)
 				return
@@ -565,6 +788,12 @@ func (w *World) issue(t model.TaskID, in Instr) (data string, isRead bool) {
 		}
 		k.Kill(t, pid, model.Signal(in.B))
 	case OpWrite:
+		if in.Reg > 0 {
+			// The pid in a named register, written as the C code's
+			// dprintf(fd, "%d", pid) would (0, for none, is the caller).
+			k.WriteFile(t, in.Cg, in.File, strconv.Itoa(int(k.Task(t).User.N[in.Reg-1])))
+			return
+		}
 		k.WriteFile(t, in.Cg, in.File, in.Str)
 	case OpRead:
 		data, err := k.ReadFile(t, in.Cg, in.File)
@@ -583,9 +812,26 @@ func (w *World) issue(t model.TaskID, in Instr) (data string, isRead bool) {
 		k.SetUserFlag(t, 2)
 		return strings.Join(names, "\n"), true
 	case OpPidfdOpen:
-		k.PidfdOpen(t, in.A)
+		target := model.NoTask
+		if in.A == PidTarget {
+			target = in.Target
+		}
+		pid, ok := w.pidArgReg(t, in.A, target, in.Reg)
+		if !ok {
+			k.FailCall(t, "pidfd_open", model.ESRCH)
+			return
+		}
+		k.PidfdOpenFlags(t, pid, uint32(in.C))
 	case OpPidfdSend:
-		k.PidfdSendSignal(t, in.Target, model.Signal(in.B))
+		v := in.Target
+		if in.Fd > 0 {
+			var ok bool
+			if v, ok = w.pidfdArg(t, in.Fd); !ok {
+				k.FailCall(t, "pidfd_send_signal", model.EBADF)
+				return
+			}
+		}
+		k.PidfdSendSignalFlags(t, v, model.Signal(in.B), uint32(in.C))
 	case OpMkdir:
 		if in.Path != "" {
 			i := strings.LastIndexByte(in.Path, '/')
@@ -603,6 +849,19 @@ func (w *World) issue(t model.TaskID, in Instr) (data string, isRead bool) {
 	case OpUnshare:
 		k.UnsharePidNS(t)
 	case OpSetns:
+		if in.A == -1 && in.Target >= 0 {
+			// setns(open("/proc/PID/ns/pid_for_children")): Target's
+			// namespace for its children, as it is now. Up to 6.18 the
+			// open fails with ENOENT while that namespace has no init
+			// (pidns_for_children_get: no child_reaper, no ns_common).
+			ns := k.Task(in.Target).PidNSForChildren
+			if k.NS(ns).ChildReaper == model.NoTask {
+				k.FailCall(t, "pidns_for_children_get", model.ENOENT)
+				return
+			}
+			k.Setns(t, ns)
+			return
+		}
 		k.Setns(t, model.NSID(in.A))
 	case OpSubreaper:
 		k.SetChildSubreaper(t)

@@ -201,5 +201,9 @@ func optionFlags(o model.Options) string {
 	if len(fixes) > 0 {
 		fix = strings.Join(fixes, ",")
 	}
-	return fmt.Sprintf("-kill=%s -zap=%s -populated=%s -fix=%s", o.Kill, o.Zap, o.Populated, fix)
+	s := fmt.Sprintf("-kill=%s -zap=%s -populated=%s -fix=%s", o.Kill, o.Zap, o.Populated, fix)
+	if o.Coredump != model.CoredumpCurrent {
+		s += " -coredump=" + o.Coredump.String()
+	}
+	return s
 }

@@ -121,7 +121,7 @@ func contains(list []string, s string) bool {
 }
 
 // kernelFlags are the kernel option flags of a command.
-type kernelFlags struct{ kill, zap, populated, fix *string }
+type kernelFlags struct{ kill, zap, populated, coredump, fix *string }
 
 // addKernelFlags registers the kernel option flags on c.
 func (c *command) addKernelFlags() kernelFlags {
@@ -130,6 +130,7 @@ func (c *command) addKernelFlags() kernelFlags {
 		kill:      fs.String("kill", "", "cgroup.kill mechanism: flag, seq, seq-into-cgroup-bug or atomic (default: the scenario's)"),
 		zap:       fs.String("zap", "", "pid namespace zap: current, v3.3 or 2007 (default: the scenario's)"),
 		populated: fs.String("populated", "", "populated timing: at-exit or at-final-switch (default: the scenario's)"),
+		coredump:  fs.String("coredump", "", "where a core dump's zapped threads wait: current (5.16+) or v5.15 (default: the scenario's)"),
 		fix:       fs.String("fix", "", "candidate kernel fixes to run under, comma-separated: "+strings.Join(scenarios.FixNames(), ", ")+"; none: without the scenario's"),
 	}
 }
@@ -152,6 +153,11 @@ func (kf kernelFlags) apply(o model.Options) (model.Options, error) {
 			return o, fmt.Errorf("-populated: %v", err)
 		}
 	}
+	if *kf.coredump != "" {
+		if o.Coredump, err = model.ParseCoredumpMode(*kf.coredump); err != nil {
+			return o, fmt.Errorf("-coredump: %v", err)
+		}
+	}
 	if *kf.fix != "" {
 		if o, err = scenarios.ApplyFixes(o, *kf.fix); err != nil {
 			return o, fmt.Errorf("-fix: %v", err)
@@ -162,7 +168,7 @@ func (kf kernelFlags) apply(o model.Options) (model.Options, error) {
 
 // any reports whether a kernel option flag was given.
 func (kf kernelFlags) any() bool {
-	return *kf.kill != "" || *kf.zap != "" || *kf.populated != "" || *kf.fix != ""
+	return *kf.kill != "" || *kf.zap != "" || *kf.populated != "" || *kf.coredump != "" || *kf.fix != ""
 }
 
 // load parses a subcommand's flags, looks up the scenario, applies the

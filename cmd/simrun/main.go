@@ -70,6 +70,8 @@ Kernel options (run, explore, explain, diff, html, matrix, race):
   -zap=current|v3.3|2007                      pid namespace zap of a dying init (today's;
                                               2.6.24–3.3; the 2007 patch)
   -populated=at-exit|at-final-switch          when an exiting task stops populating
+  -coredump=current|v5.15                     where a core dump's zapped threads wait
+                                              (5.16+: before exit_signals; ≤5.15: after)
   -fix=NAME[,NAME]                            candidate kernel fixes (none: without the
                                               scenario's):
 ` + "%s" + `

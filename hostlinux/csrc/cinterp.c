@@ -29,6 +29,7 @@
 #define _GNU_SOURCE
 #include <errno.h> /* the E* numbers only: errno itself is never read */
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -42,7 +43,12 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
 
 #ifndef PAGE_FIRST_SLOT
 #error "compile with the header hostlinux/cinterp.go generates"
@@ -167,14 +173,18 @@ static long clone3_thread(struct clone_args_k *args, void (*fn)(struct ctx *), s
 enum op {
 	OP_PAUSE, OP_EXIT_GROUP, OP_EXIT, OP_CLONE, OP_WAIT4, OP_KILL, OP_WRITE, OP_READ, OP_MKDIR,
 	OP_RMDIR, OP_UNSHARE, OP_SETNS, OP_PRCTL, OP_SIGACTION, OP_SPIN, OP_WAITCOND, OP_JUMP,
-	OP_JUMP_IF_ERR, OP_LOOP, OP_SET, OP_SETPGID, OP_SETSID, OP_KILL_PGRP, OP_EXEC, NOPS
+	OP_JUMP_IF_ERR, OP_LOOP, OP_SET, OP_SETPGID, OP_SETSID, OP_KILL_PGRP, OP_GETPID, OP_GETPPID,
+	OP_GETPGID, OP_GETSID, OP_WAITID, OP_PIDFD_OPEN, OP_PIDFD_SEND, OP_GET_SUBREAPER, OP_PIDFD_INFO,
+	OP_SIGPROCMASK, OP_EXEC, NOPS
 };
 
 /* The names are sim.Op's String(): an op this file does not know is refused. */
 static const char *op_names[NOPS] = {
 	"pause", "exit_group", "exit", "clone", "wait4", "kill", "write", "read", "mkdir",
 	"rmdir", "unshare", "setns", "prctl", "sigaction", "spin", "waitcond", "jump",
-	"jump-if-err", "loop", "set", "setpgid", "setsid", "kill-pgrp", "execve",
+	"jump-if-err", "loop", "set", "setpgid", "setsid", "kill-pgrp", "getpid", "getppid",
+	"getpgid", "getsid", "waitid", "pidfd_open", "pidfd_send_signal", "prctl-get-subreaper", "pidfd_info",
+	"rt_sigprocmask", "execve",
 };
 
 struct instr {
@@ -182,6 +192,13 @@ struct instr {
 	int32_t a, b;
 	int target; /* setup slot of the task a kill or await names, -1 */
 	char *label, *path, *str;
+	/* sim.Instr's C, Reg, Fd, Out, PidfdOut, Check, WantKind, Want (a
+	 * setup slot for WANT_TASK) */
+	int32_t c, reg, fd, out, pidfd_out, check, want_kind, want;
+	int32_t set_tid[2], set_tid_reg[2]; /* sim.Instr's SetTid, SetTidReg */
+	int has_exit_signal;		    /* sim.Instr's HasExitSignal */
+	uint64_t exit_signal;		    /* and ExitSignal */
+	uint64_t mask;			    /* sim.Instr's Mask: bit sig-1 */
 };
 
 struct prog {
@@ -202,6 +219,9 @@ static int ntasks;
 static int32_t *ns_ids, *ns_slots;
 static int nns;
 static int32_t fork_limit;
+/* dumpable: the harness found a core_pattern that names a file, so the
+ * processes may stay dumpable (RLIMIT_CORE 0 still writes nothing). */
+static int dumpable;
 static char *scratch;
 static volatile int32_t *page;
 static int ctl_fd = -1;
@@ -217,6 +237,7 @@ static const char *self_exe, *plan_file;
 struct ctx {
 	int32_t prog, pc;
 	int32_t r[3]; /* sim's UserRegs.R: R[0] loop counter, R[2] last fork's pid */
+	int32_t n[NREGS]; /* sim's UserRegs.N: named registers (a pid, or a pidfd plus one) */
 	int err;      /* errno of the last call, 0 for success */
 	int slot;     /* this task's slot */
 	int pslot;    /* the slot of this task's process */
@@ -692,6 +713,8 @@ static long new_thread(struct ctx *c, uint64_t flags, long cgfd, int32_t prog, i
 	t->r[0] = r[0];
 	t->r[1] = 0;
 	t->r[2] = r[2];
+	for (int i = 0; i < NREGS; i++)
+		t->n[i] = c->n[i];
 	t->err = 0;
 	t->slot = slot;
 	t->pslot = c->pslot;
@@ -720,7 +743,8 @@ static long new_thread(struct ctx *c, uint64_t flags, long cgfd, int32_t prog, i
 /* fork_process is clone3() of a process that goes on interpreting at pc:
  * it returns the child's pid in the parent, 0 in the child (whose ctx c
  * then is the child's), or -errno. */
-static long fork_process(struct ctx *c, uint64_t flags, long cgfd, int32_t pc)
+static long fork_process(struct ctx *c, uint64_t flags, long cgfd, int32_t pc, long *keep, const pid_t *set_tid,
+			 int set_tid_size, const struct instr *in)
 {
 	int slot = take_fork_slot(c);
 	if (slot < 0)
@@ -735,6 +759,12 @@ static long fork_process(struct ctx *c, uint64_t flags, long cgfd, int32_t pc)
 	/* clone3_args_valid: CLONE_PARENT takes the caller's exit signal. */
 	ca.exit_signal = (flags & K_CLONE_PARENT) ? 0 : SIGCHLD;
 	ca.cgroup = cgfd >= 0 ? (uint64_t)cgfd : 0;
+	if (set_tid_size > 0) {
+		ca.set_tid = (uint64_t)(uintptr_t)set_tid;
+		ca.set_tid_size = set_tid_size;
+	}
+	if (in && in->has_exit_signal)
+		ca.exit_signal = in->exit_signal; /* clone3's own, the kernel validates it */
 	long pid = sc2(SYS_clone3, &ca, sizeof ca);
 	if (pid == 0) {
 		/* The child: a new process whose only thread is this one. */
@@ -756,6 +786,9 @@ static long fork_process(struct ctx *c, uint64_t flags, long cgfd, int32_t pc)
 		__atomic_store_n(&page[PAGE_STATE + slot], SLOT_VOID, __ATOMIC_SEQ_CST);
 		return pid;
 	}
+	if (keep)
+		/* CLONE_PIDFD asked for by the program: its own copy. */
+		*keep = sc3(SYS_fcntl, pidfd, F_DUPFD_CLOEXEC, 0);
 	announce(slot, name, pidfd);
 	return pid;
 }
@@ -766,6 +799,8 @@ static int do_clone(struct ctx *c, struct instr *in)
 {
 	uint64_t flags = (uint32_t)in->a;
 	long cgfd = -1;
+	if (flags & SIM_CLONE_CLEAR_SIGHAND)
+		flags = (flags & ~(uint64_t)SIM_CLONE_CLEAR_SIGHAND) | 0x100000000ULL; /* CLONE_CLEAR_SIGHAND */
 	if (flags & SIM_CLONE_INTO_CGROUP) {
 		flags &= ~(uint64_t)SIM_CLONE_INTO_CGROUP;
 		cgfd = open_path(in->path, O_PATH | O_DIRECTORY);
@@ -778,11 +813,21 @@ static int do_clone(struct ctx *c, struct instr *in)
 	 * execs or exits: blocked, as in pause(2), for the run's settling. */
 	state(c, (flags & K_CLONE_VFORK) ? SLOT_BLOCKED : SLOT_RUNNING);
 	int32_t regs[3] = {c->r[0], 0, c->r[2]};
-	long r;
+	long r, keep = -1;
 	if (flags & K_CLONE_THREAD)
 		r = new_thread(c, flags, cgfd, c->prog, in->b, regs);
-	else
-		r = fork_process(c, flags, cgfd, in->b);
+	else {
+		/* clone3's set_tid, innermost namespace first */
+		pid_t tids[2];
+		int ntid = 0;
+		for (int i = 0; i < 2; i++) {
+			int32_t v = in->set_tid_reg[i] ? c->n[in->set_tid_reg[i] - 1] : in->set_tid[i];
+			if (v == 0 && !in->set_tid_reg[i])
+				break;
+			tids[ntid++] = v;
+		}
+		r = fork_process(c, flags, cgfd, in->b, in->pidfd_out ? &keep : 0, tids, ntid, in);
+	}
 	if (r != 0 && (flags & K_CLONE_VFORK))
 		state(c, SLOT_RUNNING);
 	if (r == 0) {
@@ -794,6 +839,10 @@ static int do_clone(struct ctx *c, struct instr *in)
 		sc1(SYS_close, cgfd);
 	if (r > 0) {
 		c->r[2] = (int32_t)r; /* pid = fork(): kept for kill and wait of pid: child */
+		if (in->out)
+			c->n[in->out - 1] = (int32_t)r;
+		if (in->pidfd_out)
+			c->n[in->pidfd_out - 1] = keep >= 0 ? (int32_t)keep + 1 : 0;
 		c->err = 0;
 	} else {
 		c->err = -r;
@@ -812,14 +861,100 @@ static long do_pause(struct ctx *c)
 	return r;
 }
 
-static long do_wait4(struct ctx *c, long pid, int opts)
+static long do_wait4(struct ctx *c, long pid, int opts, int *status)
 {
 	if (opts & WNOHANG_)
-		return sc4(SYS_wait4, pid, 0, opts, 0);
+		return sc4(SYS_wait4, pid, status, opts, 0);
 	state(c, SLOT_BLOCKED);
-	long r = sc4(SYS_wait4, pid, 0, opts, 0);
+	long r = sc4(SYS_wait4, pid, status, opts, 0);
 	state(c, SLOT_RUNNING);
 	return r;
+}
+
+/* do_waitid is waitid(2); it returns si_pid (0: WNOHANG, none ready) and
+ * leaves si_code and si_status in *code and *st. */
+static long do_waitid(struct ctx *c, long which, long id, int opts, int *code, int *st)
+{
+	siginfo_t si;
+	memset(&si, 0, sizeof si);
+	if (!(opts & WNOHANG_))
+		state(c, SLOT_BLOCKED);
+	long r = sc5(SYS_waitid, which, id, &si, opts, 0);
+	if (!(opts & WNOHANG_))
+		state(c, SLOT_RUNNING);
+	if (r < 0)
+		return r;
+	*code = si.si_code;
+	*st = si.si_status;
+	return si.si_pid;
+}
+
+/* regpid resolves a pid argument: PID_LAST_CHILD, PID_REG, else the literal. */
+static long regpid(struct ctx *c, struct instr *in, long a)
+{
+	if (a == PID_LAST_CHILD)
+		return c->r[2];
+	if (a == PID_REG)
+		return in->reg > 0 ? c->n[in->reg - 1] : 0;
+	return a;
+}
+
+/* status_text is sim.StatusText: a wait4 status, or waitid's si_code and
+ * si_status (waitid set). */
+static void status_text(struct buf *b, int waitid, long pid, int status, int code, int st)
+{
+	if (pid == 0) {
+		badd(b, "none");
+		return;
+	}
+	if (!waitid && status == 0xffff) {
+		badd(b, "continued");
+		return;
+	}
+	if (!waitid && (status & 0xff) == 0x7f) {
+		badd(b, "stopped ");
+		badd(b, sim_signame[(status >> 8) & 0xff]);
+		return;
+	}
+	if (!waitid) {
+		int sig = status & 0x7f;
+		if (sig == 0) {
+			badd(b, "exited ");
+			baddint(b, (status >> 8) & 0xff);
+			return;
+		}
+		badd(b, "killed ");
+		badd(b, sim_signame[sig]);
+		if (status & 0x80)
+			badd(b, " core");
+		return;
+	}
+	switch (code) {
+	case CLD_EXITED:
+		badd(b, "CLD_EXITED ");
+		baddint(b, st);
+		return;
+	case CLD_KILLED:
+		badd(b, "CLD_KILLED ");
+		break;
+	case CLD_DUMPED:
+		badd(b, "CLD_DUMPED ");
+		break;
+	case CLD_STOPPED:
+		badd(b, "CLD_STOPPED ");
+		break;
+	case CLD_CONTINUED:
+		badd(b, "CLD_CONTINUED ");
+		break;
+	default:
+		badd(b, "si_code ");
+		baddint(b, code);
+		badd(b, " ");
+	}
+	if (st > 0 && st < 65)
+		badd(b, sim_signame[st]);
+	else
+		baddint(b, st);
 }
 
 static int cgroup_events(struct ctx *c, const char *dir, int *populated, int *frozen)
@@ -866,6 +1001,16 @@ static int cond(struct ctx *c, struct instr *in)
 			lines += c->rbuf[i] == '\n';
 		return lines >= in->b;
 	}
+	case COND_STOPPED: {
+		/* TASK_STOPPED: T in /proc/PID/stat (a traced stop is t). */
+		char path[64];
+		struct buf b = {path, 0, sizeof path};
+		proc_file(&b, tasks[in->target].pid, "stat");
+		if (read_file(path, c->rbuf, sizeof c->rbuf) < 0)
+			return 0;
+		char *p = strrchr(c->rbuf, ')');
+		return p && p[1] && p[2] == 'T';
+	}
 	case COND_TASK_GONE:
 	case COND_ZOMBIE: {
 		/* COND_ZOMBIE: the task itself has finished exiting (reaped, or
@@ -899,8 +1044,28 @@ static int cond(struct ctx *c, struct instr *in)
 	fail(c, "await: condition", 0, in->a);
 }
 
+/* pidfd_readable polls a pidfd without waiting (pidfd_poll); a bad one
+ * counts as readable, as poll(2) returns POLLNVAL at once. */
+static int pidfd_readable(long fd)
+{
+	struct pollfd p = {(int)fd, POLLIN, 0};
+	struct timespec ts = {0, 0};
+	long r = sc5(SYS_ppoll, &p, 1, &ts, 0, 8);
+	return r != 0;
+}
+
 static void await(struct ctx *c, struct instr *in)
 {
+	if (in->fd > 0) {
+		long fd = c->n[in->fd - 1] - 1;
+		for (int i = 0; fd >= 0 && !pidfd_readable(fd); i++) {
+			if (i == 0)
+				state(c, SLOT_POLLING);
+			sleep_ms(1);
+		}
+		state(c, SLOT_RUNNING);
+		return;
+	}
 	for (int i = 0; !cond(c, in); i++) {
 		if (i == 0)
 			state(c, SLOT_POLLING);
@@ -961,6 +1126,8 @@ static int issue(struct ctx *c, struct instr *in)
 {
 	long r = 0;
 	long data = -1; /* length of read data, -1 for none */
+	int status = 0, code = 0, st = 0;
+	long wpid = -1; /* the pid a wait returned (si_pid for waitid) */
 	switch (in->op) {
 	case OP_PAUSE:
 		r = do_pause(c);
@@ -979,13 +1146,81 @@ static int issue(struct ctx *c, struct instr *in)
 		goto done;
 	case OP_WAIT4: {
 		long pid = in->a;
-		if (in->a == PID_LAST_CHILD) {
-			if ((pid = c->r[2]) == 0) {
+		if (in->a == PID_LAST_CHILD || in->a == PID_REG) {
+			if ((pid = regpid(c, in, in->a)) == 0) {
 				r = -ECHILD;
 				break;
 			}
 		}
-		r = do_wait4(c, pid, in->b);
+		r = wpid = do_wait4(c, pid, in->b, &status);
+		break;
+	}
+	case OP_WAITID: {
+		if (in->fd > 0) {
+			long fd = c->n[in->fd - 1] - 1;
+			r = fd < 0 ? -EBADF : do_waitid(c, P_PIDFD, fd, in->b, &code, &st);
+		} else if (in->a == -1) {
+			r = do_waitid(c, P_ALL, 0, in->b, &code, &st);
+		} else {
+			long pid = regpid(c, in, in->a);
+			r = pid == 0 ? -ECHILD : do_waitid(c, P_PID, pid, in->b, &code, &st);
+		}
+		wpid = r;
+		break;
+	}
+	case OP_GETPID:
+		r = sc0(SYS_getpid);
+		break;
+	case OP_GETPPID:
+		r = sc0(SYS_getppid);
+		break;
+	case OP_GETPGID:
+		r = sc1(SYS_getpgid, 0);
+		break;
+	case OP_GETSID:
+		r = sc1(SYS_getsid, 0);
+		break;
+	case OP_PIDFD_INFO: {
+		/* struct pidfd_info up to exit_code (64 bytes): mask, cgroupid,
+		 * eleven ids, exit_code; PIDFD_GET_INFO is
+		 * _IOWR(0xFF, 11, struct pidfd_info). */
+		struct {
+			uint64_t mask, cgroupid;
+			uint32_t ids[11];
+			int32_t exit_code;
+		} info;
+		memset(&info, 0, sizeof info);
+		info.mask = 0x4 | (in->b ? 0x8 : 0); /* PIDFD_INFO_CGROUPID, PIDFD_INFO_EXIT */
+		long fd = in->fd > 0 ? c->n[in->fd - 1] - 1 : -1;
+		r = fd < 0 ? -EBADF : sc3(SYS_ioctl, fd, 0xC040FF0BUL, &info);
+		if (r == 0 && (info.mask & 0x8)) {
+			r = 1;
+			status = info.exit_code;
+		}
+		break;
+	}
+	case OP_SIGPROCMASK: {
+		/* rt_sigprocmask(how, &set, NULL, 8): the kernel's sigset bit
+		 * sig-1 is the model's Sigset bit. */
+		uint64_t set = in->mask;
+		r = sc4(SYS_rt_sigprocmask, in->a, &set, 0, 8);
+		break;
+	}
+	case OP_GET_SUBREAPER: {
+		int v = -1;
+		r = sc2(SYS_prctl, PR_GET_CHILD_SUBREAPER, &v);
+		if (r == 0)
+			r = v;
+		break;
+	}
+	case OP_PIDFD_OPEN: {
+		long pid = in->a == PID_TARGET ? pid_in_own_ns(c, tasks[in->target].pid) : regpid(c, in, in->a);
+		r = pid == 0 ? -ESRCH : sc2(SYS_pidfd_open, pid, in->c);
+		break;
+	}
+	case OP_PIDFD_SEND: {
+		long fd = in->fd > 0 ? c->n[in->fd - 1] - 1 : -1;
+		r = fd < 0 ? -EBADF : sc4(SYS_pidfd_send_signal, fd, in->b, 0, in->c);
 		break;
 	}
 	case OP_KILL:
@@ -996,19 +1231,19 @@ static int issue(struct ctx *c, struct instr *in)
 			 * signal: all inside the run (its init leads a session of
 			 * its own and a pid namespace). */
 			r = sc2(SYS_kill, in->a, in->b);
-		} else if (c->r[2] == 0) {
+		} else if (regpid(c, in, in->a) == 0) {
 			r = -ESRCH;
 		} else {
-			r = sc2(SYS_kill, c->r[2], in->b);
+			r = sc2(SYS_kill, regpid(c, in, in->a), in->b);
 		}
 		break;
 	case OP_SETSID:
 		r = sc0(SYS_setsid);
 		break;
 	case OP_SETPGID: {
-		long pid = in->a == PID_LAST_CHILD ? c->r[2] : in->a;
+		long pid = regpid(c, in, in->a);
 		long pgid = in->target >= 0 ? pid_in_own_ns(c, tasks[in->target].pid) : in->b == PID_LAST_CHILD ? c->r[2] : in->b;
-		if ((in->a == PID_LAST_CHILD && pid == 0))
+		if (((in->a == PID_LAST_CHILD || in->a == PID_REG) && pid == 0))
 			r = -ESRCH;
 		else if ((in->target >= 0 || in->b == PID_LAST_CHILD) && pgid == 0)
 			r = -EPERM;
@@ -1017,12 +1252,19 @@ static int issue(struct ctx *c, struct instr *in)
 		break;
 	}
 	case OP_KILL_PGRP: {
-		long pg = in->target >= 0 ? pid_in_own_ns(c, tasks[in->target].pid) : c->r[2];
+		long pg = in->target >= 0 ? pid_in_own_ns(c, tasks[in->target].pid) : regpid(c, in, in->a);
 		r = pg == 0 ? -ESRCH : sc2(SYS_kill, -pg, in->b);
 		break;
 	}
 	case OP_WRITE:
-		r = write_file(in->path, in->str);
+		if (in->reg > 0) {
+			char num[24];
+			struct buf nb = {num, 0, sizeof num};
+			baddint(&nb, c->n[in->reg - 1]);
+			r = write_file(in->path, num);
+		} else {
+			r = write_file(in->path, in->str);
+		}
 		break;
 	case OP_READ:
 		r = read_file(in->path, c->rbuf, sizeof c->rbuf);
@@ -1041,6 +1283,20 @@ static int issue(struct ctx *c, struct instr *in)
 		r = sc1(SYS_unshare, K_CLONE_NEWPID);
 		break;
 	case OP_SETNS: {
+		if (in->a == -1 && in->target >= 0) {
+			/* setns(open("/proc/PID/ns/pid_for_children"), CLONE_NEWPID) */
+			char path[64];
+			struct buf b = {path, 0, sizeof path};
+			proc_file(&b, tasks[in->target].pid, "ns/pid_for_children");
+			long fd = open_path(path, O_RDONLY);
+			if (fd < 0) {
+				r = fd;
+				break;
+			}
+			r = sc2(SYS_setns, fd, K_CLONE_NEWPID);
+			sc1(SYS_close, fd);
+			break;
+		}
 		int slot = -1;
 		for (int i = 0; i < nns; i++)
 			if (ns_ids[i] == in->a)
@@ -1068,6 +1324,41 @@ static int issue(struct ctx *c, struct instr *in)
 		fail(c, "cannot run on real processes: op", op_names[in->op], 0);
 	}
 	c->err = r < 0 ? (int)-r : 0;
+	if (r >= 0 && in->out) {
+		/* as: the pid getpid returned, or the pidfd pidfd_open did (plus one) */
+		c->n[in->out - 1] = in->op == OP_PIDFD_OPEN ? (int32_t)r + 1 : (int32_t)r;
+	}
+	if (r >= 0 && in->check && in->label) {
+		struct buf cb = {c->rbuf, 0, sizeof c->rbuf};
+		if (in->check & CHECK_STATUS) {
+			if (in->op == OP_PIDFD_INFO && r == 0) {
+				badd(&cb, "creds");
+			} else if (in->op == OP_PIDFD_INFO) {
+				badd(&cb, "exit ");
+				status_text(&cb, 0, 1, status, 0, 0);
+			} else {
+				status_text(&cb, in->op == OP_WAITID, wpid, status, code, st);
+			}
+		}
+		if (in->check & CHECK_RET) {
+			long want = in->want;
+			if (in->want_kind == WANT_REG)
+				want = c->n[in->want];
+			else if (in->want_kind == WANT_TASK)
+				want = pid_in_own_ns(c, tasks[in->want].pid);
+			if (cb.n)
+				badd(&cb, "; ");
+			if (r == want) {
+				badd(&cb, "ret ok");
+			} else {
+				badd(&cb, "ret ");
+				baddint(&cb, r);
+				badd(&cb, ", want ");
+				baddint(&cb, want);
+			}
+		}
+		data = (long)cb.n;
+	}
 done:
 	if (in->label)
 		record(c, in->label, c->err, data >= 0 ? c->rbuf : "", data >= 0 ? (size_t)data : 0);
@@ -1223,6 +1514,8 @@ static void setup_fork(struct ctx *c, int slot, int newpid, long setnspid, const
 		c->prog = tasks[slot].prog;
 		c->pc = 0;
 		c->r[0] = c->r[1] = c->r[2] = 0;
+		for (int i = 0; i < NREGS; i++)
+			c->n[i] = 0;
 		c->err = 0;
 		c->forks = 0;
 		struct buf b = {c->name, 0, NAME_LEN};
@@ -1324,12 +1617,12 @@ static void read_plan(const char *file)
 	char *line = NULL;
 	size_t cap = 0;
 	int lineno = 0, cur = -1, ninstr = 0, t = 0;
-	char *fl[16];
+	char *fl[24];
 	while (getline(&line, &cap, f) > 0) {
 		lineno++;
 		line[strcspn(line, "\n")] = 0;
 		char *copy = strdup(line);
-		int n = split(copy, fl, 16);
+		int n = split(copy, fl, 24);
 		int ok = 1, o;
 		if (n == 0)
 			continue;
@@ -1338,6 +1631,8 @@ static void read_plan(const char *file)
 				bad_plan("want version 1", 0, lineno);
 		} else if (strcmp(fl[0], "dir") == 0 && n == 2) {
 			scratch = unescape(fl[1]);
+		} else if (strcmp(fl[0], "dumpable") == 0 && n == 2) {
+			dumpable = (int)parse_long(fl[1], &ok);
 		} else if (strcmp(fl[0], "forklimit") == 0 && n == 2) {
 			fork_limit = (int32_t)parse_long(fl[1], &ok);
 		} else if (strcmp(fl[0], "sizes") == 0 && n == 4) {
@@ -1383,7 +1678,7 @@ static void read_plan(const char *file)
 			for (int i = 0; i < len; i++)
 				progs[cur].code[i].op = -1;
 			ninstr = 0;
-		} else if (strcmp(fl[0], "op") == 0 && n == 8 && cur >= 0) {
+		} else if (strcmp(fl[0], "op") == 0 && n == 22 && cur >= 0) {
 			if (ninstr >= progs[cur].n)
 				bad_plan("too many instructions", 0, lineno);
 			struct instr *in = &progs[cur].code[ninstr++];
@@ -1404,6 +1699,28 @@ static void read_plan(const char *file)
 			in->label = strcmp(fl[5], "-") == 0 ? NULL : unescape(fl[5]);
 			in->path = unescape(fl[6]);
 			in->str = unescape(fl[7]);
+			int32_t *ext[] = {&in->c, &in->reg, &in->fd, &in->out, &in->pidfd_out, &in->check, &in->want_kind, &in->want,
+					  &in->set_tid[0], &in->set_tid[1], &in->set_tid_reg[0], &in->set_tid_reg[1]};
+			for (int i = 0; i < 12; i++) {
+				*ext[i] = (int32_t)parse_long(fl[8 + i], &o);
+				ok &= o;
+			}
+			ok &= in->reg >= 0 && in->reg <= NREGS && in->fd >= 0 && in->fd <= NREGS && in->out >= 0 &&
+			      in->out <= NREGS && in->pidfd_out >= 0 && in->pidfd_out <= NREGS;
+			ok &= in->want_kind != WANT_TASK || (in->want >= 0 && in->want < ntasks);
+			ok &= in->want_kind != WANT_REG || (in->want >= 0 && in->want < NREGS);
+			{
+				char *end;
+				in->mask = strtoull(fl[21], &end, 10);
+				ok &= *end == 0;
+			}
+			if (strcmp(fl[20], "-") != 0) {
+				char *end;
+				in->has_exit_signal = 1;
+				in->exit_signal = strtoull(fl[20], &end, 16);
+				ok &= *end == 0;
+			}
+			ok &= in->set_tid_reg[0] >= 0 && in->set_tid_reg[0] <= NREGS && in->set_tid_reg[1] >= 0 && in->set_tid_reg[1] <= NREGS;
 		} else if (strcmp(fl[0], "end") == 0) {
 			break;
 		} else {
@@ -1422,9 +1739,9 @@ static void read_plan(const char *file)
 			struct instr *in = &progs[i].code[j];
 			if (in->op < 0)
 				bad_plan("a program has fewer instructions than announced", 0, lineno);
-			if (in->op == OP_KILL && in->target < 0 && in->a != PID_LAST_CHILD && in->a != 0 && in->a != -1)
+			if (in->op == OP_KILL && in->target < 0 && in->a != PID_LAST_CHILD && in->a != PID_REG && in->a != 0 && in->a != -1 && in->a != 1)
 				bad_plan("kill of neither a setup task nor pid: child", 0, lineno);
-			if (in->op == OP_WAITCOND && (in->a == COND_TASK_GONE || in->a == COND_ZOMBIE) && in->target < 0)
+			if (in->op == OP_WAITCOND && (in->a == COND_TASK_GONE || in->a == COND_ZOMBIE || in->a == COND_STOPPED) && in->target < 0 && in->fd == 0)
 				bad_plan("await exited of no setup task", 0, lineno);
 		}
 	}
@@ -1443,7 +1760,8 @@ static void exec_main(char **argv)
 	read_plan(plan_file);
 	struct rlimit rl = {0, 0};
 	setrlimit(RLIMIT_CORE, &rl);
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); /* reset by exec (begin_new_exec) */
+	if (!dumpable) /* exec made it dumpable again (begin_new_exec) */
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	long m = sc6(SYS_mmap, 0, PAGE_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, 5, 0);
 	if (m < 0 && m > -4096) {
 		fprintf(stderr, "cgsim cinterp: exec: mmap of the status page: errno %ld\n", -m);
@@ -1513,11 +1831,15 @@ int main(int argc, char **argv)
 			set_disposition(s, SIG_DEFAULT_);
 	uint64_t none = 0;
 	sc4(SYS_rt_sigprocmask, SIG_SETMASK, &none, 0, 8);
-	/* No core dumps: a core-dumping signal must not write anything outside
-	 * the run (PR_SET_DUMPABLE 0 also stops a piped core_pattern). */
+	/* No core files: a core-dumping signal must not write anything outside
+	 * the run. RLIMIT_CORE 0 stops a core file; PR_SET_DUMPABLE 0 (which
+	 * skips the dump and its zap_threads altogether) also stops a piped or
+	 * socket core_pattern, and is left out only when the harness found a
+	 * core_pattern that names a file ("dumpable 1" in the plan). */
 	struct rlimit rl = {0, 0};
 	setrlimit(RLIMIT_CORE, &rl);
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (!dumpable)
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	long m = sc6(SYS_mmap, 0, PAGE_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, 5, 0);
 	if (m < 0 && m > -4096) {
 		fprintf(stderr, "cgsim cinterp: mmap of the status page: errno %ld\n", -m);
