@@ -261,6 +261,13 @@ func (w *World) nextFootprint(t model.TaskID, buf []model.Access) []model.Access
 			label = w.instr(tk.User).Label // the call may return now
 		}
 	} else {
+		if tk.User.R[1] != 0 {
+			if in := w.instr(tk.User); in.Op == OpFork && in.PidfdOut > 0 {
+				// World.next resolves the returned fork's CLONE_PIDFD from
+				// the child's pid now: a read of the pid maps.
+				buf = append(buf, model.Access{Kind: model.ObjPidmap, Op: model.Read, ID: model.AnyID, Elem: model.AnyID})
+			}
+		}
 		u, in, burn := w.next(t, tk.User, tk.Ret, tk.Err)
 		var c model.Call
 		switch {
