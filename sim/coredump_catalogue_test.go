@@ -83,20 +83,7 @@ func testCoredumpVsKill(t *testing.T) {
 		for _, km := range model.KillModes {
 			opts := s.Options
 			opts.Kill, opts.Coredump = km, cm
-			w, err := s.Build(opts)
-			require.NoError(t, err)
-			rep := explorePlain(t, w)
-			require.Empty(t, rep.Violation, "coredump=%s kill=%s", cm, km)
-			require.True(t, rep.Complete)
-			// Both outcomes are reachable: a run where the kill's SIGKILL
-			// interrupts the dump, and one where coredump_finish runs first.
-			for _, cov := range []model.Coverage{model.CovCoredumpInterrupted, model.CovCoredumpFinished} {
-				wc, err := s.Build(opts)
-				require.NoError(t, err)
-				wc.Props = append(wc.Props, sim.NotReached(cov))
-				r := explorePlain(t, wc)
-				require.Contains(t, r.Violation, "reached "+cov.Names()[0], "coredump=%s kill=%s", cm, km)
-			}
+			rep := requireBothEndings(t, s, opts)
 			t.Logf("coredump=%s kill=%s: no escape; exhaustive, %d states; the kill interrupts the dump or the dump finishes first", cm, km, rep.States)
 		}
 	}
@@ -161,18 +148,7 @@ func testCoredumpVsKill(t *testing.T) {
 			for _, zm := range []model.ZapMode{model.ZapCurrent, model.ZapV33} {
 				opts := sz.Options
 				opts.Coredump, opts.Zap = cm, zm
-				w, err := sz.Build(opts)
-				require.NoError(t, err)
-				rep := explorePlain(t, w)
-				require.Empty(t, rep.Violation, "coredump=%s zap=%s", cm, zm)
-				require.True(t, rep.Complete)
-				for _, cov := range []model.Coverage{model.CovCoredumpInterrupted, model.CovCoredumpFinished} {
-					wc, err := sz.Build(opts)
-					require.NoError(t, err)
-					wc.Props = append(wc.Props, sim.NotReached(cov))
-					r := explorePlain(t, wc)
-					require.Contains(t, r.Violation, "reached "+cov.Names()[0], "coredump=%s zap=%s", cm, zm)
-				}
+				rep := requireBothEndings(t, sz, opts)
 				t.Logf("coredump=%s zap=%s: the namespace dies whole; the zap interrupts the dump or the dump finishes first; exhaustive, %d states", cm, zm, rep.States)
 			}
 		}
@@ -199,4 +175,25 @@ func testCoredumpVsKill(t *testing.T) {
 			t.Logf("kill=%s: the forked child escapes as in fork-vs-kill, after %d states: %s", km, rep.States, rep.Schedule)
 		}
 	})
+}
+
+// requireBothEndings explores s under opts exhaustively and requires no
+// violation, and that both endings of a dump are reachable: a run where a
+// SIGKILL interrupts it, and one where coredump_finish runs first. It
+// returns the report of the plain exploration.
+func requireBothEndings(t *testing.T, s *scenarios.Scenario, opts model.Options) explore.Report {
+	t.Helper()
+	w, err := s.Build(opts)
+	require.NoError(t, err)
+	rep := explorePlain(t, w)
+	require.Empty(t, rep.Violation, "%s", opts)
+	require.True(t, rep.Complete)
+	for _, cov := range []model.Coverage{model.CovCoredumpInterrupted, model.CovCoredumpFinished} {
+		wc, err := s.Build(opts)
+		require.NoError(t, err)
+		wc.Props = append(wc.Props, sim.NotReached(cov))
+		r := explorePlain(t, wc)
+		require.Contains(t, r.Violation, "reached "+cov.Names()[0], "%s", opts)
+	}
+	return rep
 }
