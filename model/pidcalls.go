@@ -303,11 +303,10 @@ func (k *Kernel) pidfdTask(fd TaskID) TaskID {
 		}
 		return v
 	}
-	v := fd
-	for v >= 0 && int(v) < len(k.tasks) && k.tasks[v].Exit == ExitDead && k.tasks[v].execHeir != NoTask {
-		v = k.tasks[v].execHeir
+	if fd < 0 || int(fd) >= len(k.tasks) {
+		return fd
 	}
-	return v
+	return k.PidHolder(fd)
 }
 
 // nsPidMax is the pid_max alloc_pid uses at namespace p's level

@@ -1750,6 +1750,29 @@ static void read_plan(const char *file)
 			bad_plan("bad task", 0, 0);
 }
 
+/* start_image reads the plan, limits core dumps and maps the status page:
+ * what every image of the interpreter does first, the init's and one a
+ * task exec'd. No core files: a core-dumping signal must not write
+ * anything outside the run. RLIMIT_CORE 0 stops a core file;
+ * PR_SET_DUMPABLE 0 (which skips the dump and its zap_threads altogether)
+ * also stops a piped or socket core_pattern, and is left out only when
+ * the harness found a core_pattern that names a file ("dumpable 1" in the
+ * plan). */
+static void start_image(void)
+{
+	read_plan(plan_file);
+	struct rlimit rl = {0, 0};
+	setrlimit(RLIMIT_CORE, &rl);
+	if (!dumpable)
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	long m = sc6(SYS_mmap, 0, PAGE_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, 5, 0);
+	if (m < 0 && m > -4096) {
+		fprintf(stderr, "cgsim cinterp: mmap of the status page: errno %ld\n", -m);
+		exit(3);
+	}
+	page = (volatile int32_t *)m;
+}
+
 /* exec_main is the new image of a task that called execve (do_exec): it
  * reads the plan, maps the status page, and runs the new program in the
  * caller's slot. Every other thread of its process is gone (de_thread):
@@ -1757,17 +1780,7 @@ static void read_plan(const char *file)
  * it took over the leader's. */
 static void exec_main(char **argv)
 {
-	read_plan(plan_file);
-	struct rlimit rl = {0, 0};
-	setrlimit(RLIMIT_CORE, &rl);
-	if (!dumpable) /* exec made it dumpable again (begin_new_exec) */
-		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	long m = sc6(SYS_mmap, 0, PAGE_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, 5, 0);
-	if (m < 0 && m > -4096) {
-		fprintf(stderr, "cgsim cinterp: exec: mmap of the status page: errno %ld\n", -m);
-		exit(3);
-	}
-	page = (volatile int32_t *)m;
+	start_image(); /* exec made it dumpable again (begin_new_exec) */
 	struct ctx *c = &main_ctx;
 	int ok[4];
 	c->slot = (int)parse_long(argv[3], &ok[0]);
@@ -1823,7 +1836,7 @@ int main(int argc, char **argv)
 	}
 	self_exe = argv[0];
 	plan_file = argv[1];
-	read_plan(argv[1]);
+	start_image();
 	/* Start as a C program's init does: every signal at SIG_DFL, none
 	 * blocked (the harness's own may be inherited through exec). */
 	for (int s = 1; s <= 64; s++)
@@ -1831,21 +1844,6 @@ int main(int argc, char **argv)
 			set_disposition(s, SIG_DEFAULT_);
 	uint64_t none = 0;
 	sc4(SYS_rt_sigprocmask, SIG_SETMASK, &none, 0, 8);
-	/* No core files: a core-dumping signal must not write anything outside
-	 * the run. RLIMIT_CORE 0 stops a core file; PR_SET_DUMPABLE 0 (which
-	 * skips the dump and its zap_threads altogether) also stops a piped or
-	 * socket core_pattern, and is left out only when the harness found a
-	 * core_pattern that names a file ("dumpable 1" in the plan). */
-	struct rlimit rl = {0, 0};
-	setrlimit(RLIMIT_CORE, &rl);
-	if (!dumpable)
-		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	long m = sc6(SYS_mmap, 0, PAGE_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, 5, 0);
-	if (m < 0 && m > -4096) {
-		fprintf(stderr, "cgsim cinterp: mmap of the status page: errno %ld\n", -m);
-		return 3;
-	}
-	page = (volatile int32_t *)m;
 	/* The init leads a session and process group of its own, as the
 	 * simulator's init does: kill(0) and process groups stay in the run. */
 	if (sc0(SYS_setsid) < 0) {
