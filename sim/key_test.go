@@ -16,7 +16,9 @@ import (
 )
 
 // wholeKey hides a world's key components: the search keys its states by
-// the whole AppendKey, as it does for any plain Model.
+// the whole AppendKey, as it does for any plain Model. It keeps the
+// world's coverage (explore.Coverer), which a keep-going search adds to
+// either key.
 type wholeKey struct{ w *sim.World }
 
 func (p wholeKey) Enabled(b []int) []int                 { return p.w.Enabled(b) }
@@ -25,6 +27,7 @@ func (p wholeKey) Clone() explore.Model                  { return wholeKey{p.w.C
 func (p wholeKey) AppendKey(b []byte) []byte             { return p.w.AppendKey(b) }
 func (p wholeKey) Check(final bool) string               { return p.w.Check(final) }
 func (p wholeKey) CloneInto(explore.Model) explore.Model { return p.Clone() }
+func (p wholeKey) Coverage() uint64                      { return p.w.Coverage() }
 
 // keyWorlds are the worlds the key tests compare searches on: the race
 // catalogue's and every bundled scenario that is explored exhaustively.
@@ -53,7 +56,8 @@ func keyWorlds(t *testing.T) map[string]*sim.World {
 // TestComponentKeysMatchWholeKeys checks that keying states by their
 // components (explore.Components, what the search uses for worlds) tells
 // states apart exactly as the whole key does: the same states,
-// transitions and violations, on every world.
+// transitions, violations and distinct counterexamples, on every world.
+// The searches keep going, so both key (state, coverage) pairs.
 func TestComponentKeysMatchWholeKeys(t *testing.T) {
 	worlds := keyWorlds(t)
 	for _, name := range slices.Sorted(maps.Keys(worlds)) {
@@ -68,6 +72,7 @@ func TestComponentKeysMatchWholeKeys(t *testing.T) {
 		assert.Equal(t, whole.Transitions, comp.Transitions, name)
 		assert.Equal(t, whole.Violations, comp.Violations, name)
 		assert.Equal(t, whole.Violation, comp.Violation, name)
+		assert.Equal(t, whole.Counterexamples, comp.Counterexamples, name)
 		t.Logf("%s: %d states, %d transitions; whole keys %d bytes, components %d bytes", name, comp.States, comp.Transitions, whole.VisitedBytes, comp.VisitedBytes)
 	}
 }

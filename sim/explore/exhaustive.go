@@ -42,6 +42,18 @@ type Bounds struct {
 	// its first violation); Report.Violations counts them, and
 	// Report.Counterexamples keeps one counterexample per distinct
 	// violation (message and coverage), the shortest found.
+	//
+	// For a model that reports coverage ([Coverer]), KeepGoing also keys
+	// the visited set by the pair (state, coverage) instead of the state
+	// alone, so its searches visit more states than the same search
+	// without it (Report.States counts the pairs). Coverage is history,
+	// not state: two runs can reach the same state through different race
+	// windows, and a search keyed by state alone explores that state
+	// once, for the first run that reaches it, and prunes the other, so
+	// the other window's counterexample would never be reported. Keyed by
+	// the pair, a state is explored once for each distinct coverage it is
+	// reached with. Without KeepGoing the search stops at the first
+	// violation and keys by state alone: its counts do not change.
 	KeepGoing bool
 	// NoShrink reports the violating paths exactly as the depth-first search
 	// found them, skipping the [Shrink] pass (whose cost grows quadratically
@@ -153,7 +165,8 @@ type Report struct {
 	// differ from the path the search followed, and is never longer.
 	Schedule Schedule
 	// Violations is the number of distinct violating states found: 0 or 1
-	// unless Bounds.KeepGoing is set.
+	// unless Bounds.KeepGoing is set (then, for a [Coverer] model, the
+	// number of distinct violating (state, coverage) pairs).
 	Violations int
 	// Counterexamples holds one counterexample per distinct violation
 	// (message and coverage), in the order they were first found. Without
@@ -221,6 +234,7 @@ type search struct {
 	vis   *visited
 	comps *visited   // interned key components (componentwise models)
 	cm    Components // the model's Components, or nil
+	cov   bool       // key by (coverage, state): KeepGoing and a Coverer
 	pri   bool       // order by Prioritizer
 	red   Reducer    // partial-order reduction, or nil
 	pbuf  []int
@@ -246,7 +260,8 @@ type search struct {
 //
 // Choices are explored in ascending actor order (see Bounds.Order). A
 // visited set keyed by AppendKey (or, for a model that implements
-// [Components], by its key components) prunes states already explored;
+// [Components], by its key components; with b.KeepGoing and a [Coverer]
+// model, by the coverage too) prunes states already explored;
 // with a preemption or depth bound it also remembers the fewest
 // preemptions and the smallest depth with which a state was reached, and
 // explores the state again when it is reached with fewer (so bounding never
@@ -273,6 +288,9 @@ func (s *search) run() {
 	if cm, ok := s.m.(Components); ok {
 		s.cm = cm
 		s.comps = newVisited(true)
+	}
+	if _, ok := s.m.(Coverer); ok && b.KeepGoing {
+		s.cov = true
 	}
 	if _, ok := s.m.(Prioritizer); ok && b.Order == OrderPriority {
 		s.pri = true
@@ -319,9 +337,21 @@ func dominated(stored, now uint64) bool {
 // s.comp to c's component ids; parent is the frame c was stepped from (nil
 // for the root): components SameComponents finds unchanged there take the
 // parent's ids without being encoded again.
+//
+// It is the one place a visited-set key is made (the root, every
+// successor, the cycle proviso's on-stack mark and, through the key's
+// hash, hash compaction all use s.key), so when s.cov is set the key
+// starts with c's coverage, as a uvarint: a prefix, because a uvarint
+// ends itself, keeps the pair (coverage, key) unambiguous even for a
+// model whose keys are not prefix-free. The interned components stay
+// the state's alone.
 func (s *search) keyOf(c Model, parent *frame) {
+	key := s.key[:0]
+	if s.cov {
+		key = binary.AppendUvarint(key, c.(Coverer).Coverage())
+	}
 	if s.cm == nil {
-		s.key = c.AppendKey(s.key[:0])
+		s.key = c.AppendKey(key)
 		return
 	}
 	cm := c.(Components)
@@ -332,7 +362,6 @@ func (s *search) keyOf(c Model, parent *frame) {
 		parent.same = cm.SameComponents(parent.m, parent.same[:0])
 		same = parent.same
 	}
-	key := s.key[:0]
 	for i := 0; i < n; i++ {
 		var id uint32
 		if same != nil && same[i] >= 0 {
