@@ -179,11 +179,26 @@ expect:
     - empty-after-kill: {cgroup: /job, after: kill}
 `
 
+// counterexampleClasses lists a keep-going search's distinct
+// counterexamples by what makes them distinct, the violation and the
+// coverage points of its run, sorted (the order they were found in is the
+// search's own).
+func counterexampleClasses(rep explore.Report) []string {
+	var out []string
+	for _, c := range rep.Counterexamples {
+		out = append(out, c.Violation+" reaching "+strings.Join(model.Coverage(c.Coverage).Names(), ", "))
+	}
+	slices.Sort(out)
+	return out
+}
+
 // TestReducedAgreesWithFull runs every world's search with and without
 // the reductions to completion (keep going past violations) and requires
 // the same verdict, the same set of quiescent states, the same coverage
-// points reached and the same violation messages. It reports the states
-// each search stored.
+// points reached, the same violation messages and the same distinct
+// counterexamples (violation and coverage: keep-going keys the states of
+// both searches by their coverage too, and the reduction must not merge
+// two race windows into one). It reports the states each search stored.
 func TestReducedAgreesWithFull(t *testing.T) {
 	if raceOn {
 		// Some hundred thousand states per world, each an order of
@@ -213,6 +228,7 @@ func TestReducedAgreesWithFull(t *testing.T) {
 		assert.Equal(t, fr.Violation != "", rr.Violation != "", "%s: verdict", name)
 		assert.Equal(t, slices.Sorted(maps.Keys(full.rec.violations)), slices.Sorted(maps.Keys(red.rec.violations)), "%s: violations", name)
 		assert.Equal(t, full.rec.cover.Names(), red.rec.cover.Names(), "%s: coverage", name)
+		assert.Equal(t, counterexampleClasses(fr), counterexampleClasses(rr), "%s: distinct counterexamples", name)
 		assert.Equal(t, len(full.rec.finals), len(red.rec.finals), "%s: quiescent states", name)
 		for k := range full.rec.finals {
 			if !red.rec.finals[k] {
