@@ -45,15 +45,16 @@ type Bounds struct {
 	//
 	// For a model that reports coverage ([Coverer]), KeepGoing also keys
 	// the visited set by the pair (state, coverage) instead of the state
-	// alone, so its searches visit more states than the same search
-	// without it (Report.States counts the pairs). Coverage is history,
-	// not state: two runs can reach the same state through different race
-	// windows, and a search keyed by state alone explores that state
-	// once, for the first run that reaches it, and prunes the other, so
-	// the other window's counterexample would never be reported. Keyed by
-	// the pair, a state is explored once for each distinct coverage it is
-	// reached with. Without KeepGoing the search stops at the first
-	// violation and keys by state alone: its counts do not change.
+	// alone, so its searches visit more states than a search to the end
+	// keyed by state would (Report.States counts the pairs). Coverage is
+	// history, not state: two runs can reach the same state through
+	// different race windows, and a search keyed by state alone explores
+	// that state once, for the first run that reaches it, and prunes the
+	// other, so the other window's counterexample would never be
+	// reported. Keyed by the pair, a state is explored once for each
+	// distinct coverage it is reached with. Without KeepGoing the search
+	// stops at the first violation and keys by state alone: its counts do
+	// not change.
 	KeepGoing bool
 	// NoShrink reports the violating paths exactly as the depth-first search
 	// found them, skipping the [Shrink] pass (whose cost grows quadratically
