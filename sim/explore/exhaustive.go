@@ -219,10 +219,12 @@ type search struct {
 	rep Report
 
 	vis   *visited
-	comps *visited   // interned key components (componentwise models)
-	cm    Components // the model's Components, or nil
-	pri   bool       // order by Prioritizer
-	red   Reducer    // partial-order reduction, or nil
+	comps *visited                     // interned key components (componentwise models)
+	cm    Components                   // the model's Components, or nil
+	pri   bool                         // order by Prioritizer
+	red   Reducer                      // partial-order reduction, or nil
+	canon func(c, scratch Model) Model // symmetry reduction's canonicalizer, or nil
+	rep0  Model                        // canon's scratch
 	pbuf  []int
 
 	stack []frame
@@ -320,6 +322,32 @@ func dominated(stored, now uint64) bool {
 // for the root): components SameComponents finds unchanged there take the
 // parent's ids without being encoded again.
 func (s *search) keyOf(c Model, parent *frame) {
+	s.ownKey(c, parent)
+	if s.canon == nil {
+		return
+	}
+	// Symmetry reduction: the key is the representative's. s.comp stays
+	// c's own components, which c's children are compared with.
+	r := s.canon(c, s.rep0)
+	if r == nil {
+		return
+	}
+	s.rep0 = r
+	if s.cm == nil {
+		s.key = r.AppendKey(s.key[:0])
+		return
+	}
+	cm := r.(Components)
+	key := s.key[:0]
+	for i, n := 0, cm.NumComponents(); i < n; i++ {
+		s.enc = cm.AppendComponent(i, s.enc[:0])
+		key = binary.AppendUvarint(key, uint64(s.intern(s.enc)))
+	}
+	s.key = key
+}
+
+// ownKey sets s.key (and s.comp for a Components model) to c's own key.
+func (s *search) ownKey(c Model, parent *frame) {
 	if s.cm == nil {
 		s.key = c.AppendKey(s.key[:0])
 		return
