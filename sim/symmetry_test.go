@@ -34,7 +34,7 @@ func symmetryWorlds(t *testing.T) map[string]*sim.World {
 		w, _ := sim.ForkVsKill(optsWith(mode), 2)
 		w.Gate = nil
 		worlds[fmt.Sprintf("fork-vs-kill/%s/2/ungated", mode)] = w
-		w, _ = sim.ForkVsKillCrowd(optsWith(mode), 3, false)
+		w, _ = sim.ForkVsKillCrowd(optsWith(mode), 2, false)
 		worlds[fmt.Sprintf("crowd/%s", mode)] = w
 	}
 	for _, s := range scenarios.All() {
@@ -274,10 +274,7 @@ func TestSymmetryAgreesWithFull(t *testing.T) {
 		w := worlds[name]
 		canon, why := w.Symmetry()
 		require.Empty(t, why, name)
-		b := explore.Bounds{MaxPreemptions: -1, KeepGoing: true, NoShrink: true, MaxStates: 400_000}
-		if testing.Short() {
-			b.MaxStates = 100_000
-		}
+		b := explore.Bounds{MaxPreemptions: -1, KeepGoing: true, NoShrink: true, MaxStates: 100_000}
 		rec := func() canonRecorded {
 			var cov model.Coverage
 			return canonRecorded{World: w, canon: canon, finals: map[string]bool{}, cover: &cov, props: map[string]bool{}}
