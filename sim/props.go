@@ -113,7 +113,8 @@ func NamespaceDead(ns model.NSID) Property {
 // It is checked after every step.
 func InitOutlivesNamespace(ns model.NSID, init model.TaskID) Property {
 	return Property{
-		Name: "zap-waits",
+		Name:  "zap-waits",
+		Tasks: []model.TaskID{init},
 		Check: func(w *World, _ bool) string {
 			k := w.K
 			if k.Task(init).Exit == model.ExitNone {
@@ -235,6 +236,7 @@ func Fate(ts []model.TaskID, alive bool) Property {
 	return Property{
 		Name:  name,
 		Scope: AtEnd,
+		Tasks: append([]model.TaskID(nil), ts...),
 		Check: func(w *World, final bool) string {
 			if !final {
 				return ""

@@ -221,7 +221,7 @@ func TestReducedAgreesWithFull(t *testing.T) {
 			t.Logf("%s: skipped, the full search has more than %d states", name, b.MaxStates)
 			continue
 		}
-		b.Reduce = explore.ReduceAll
+		b.Reduce = explore.ReducePOR
 		red := newRecorded(w)
 		rr := explore.Exhaustive(red, b)
 		require.False(t, rr.Truncated, name)

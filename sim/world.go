@@ -36,6 +36,10 @@ type Property struct {
 	// order reduction (explore.ReducePOR) skips intermediate states, so it
 	// is only used when every property is AtEnd or OnHistory.
 	Scope PropertyScope
+	// Tasks are the tasks Check looks at by id (a Fate, the init of
+	// InitOutlivesNamespace). Symmetry reduction never renames them; a
+	// property that tells particular tasks apart must list them here.
+	Tasks []model.TaskID
 }
 
 // PropertyScope is where a property can be violated.

@@ -233,11 +233,13 @@ type search struct {
 	rep Report
 
 	vis   *visited
-	comps *visited   // interned key components (componentwise models)
-	cm    Components // the model's Components, or nil
-	cov   bool       // key by (coverage, state): KeepGoing and a Coverer
-	pri   bool       // order by Prioritizer
-	red   Reducer    // partial-order reduction, or nil
+	comps *visited                     // interned key components (componentwise models)
+	cm    Components                   // the model's Components, or nil
+	cov   bool                         // key by (coverage, state): KeepGoing and a Coverer
+	pri   bool                         // order by Prioritizer
+	red   Reducer                      // partial-order reduction, or nil
+	canon func(c, scratch Model) Model // symmetry reduction's canonicalizer, or nil
+	rep0  Model                        // canon's scratch
 	pbuf  []int
 
 	stack []frame
@@ -345,12 +347,42 @@ func dominated(stored, now uint64) bool {
 // starts with c's coverage, as a uvarint: a prefix, because a uvarint
 // ends itself, keeps the pair (coverage, key) unambiguous even for a
 // model whose keys are not prefix-free. The interned components stay
-// the state's alone.
+// the state's alone. Under symmetry reduction the rest of the key is the
+// representative's, after the same prefix: coverage points name no actor,
+// so a renaming of c was reached with c's coverage.
 func (s *search) keyOf(c Model, parent *frame) {
 	key := s.key[:0]
 	if s.cov {
 		key = binary.AppendUvarint(key, c.(Coverer).Coverage())
 	}
+	prefix := len(key)
+	s.ownKey(c, parent, key)
+	if s.canon == nil {
+		return
+	}
+	// Symmetry reduction: the key is the representative's. s.comp stays
+	// c's own components, which c's children are compared with.
+	r := s.canon(c, s.rep0)
+	if r == nil {
+		return
+	}
+	s.rep0 = r
+	key = s.key[:prefix]
+	if s.cm == nil {
+		s.key = r.AppendKey(key)
+		return
+	}
+	cm := r.(Components)
+	for i, n := 0, cm.NumComponents(); i < n; i++ {
+		s.enc = cm.AppendComponent(i, s.enc[:0])
+		key = binary.AppendUvarint(key, uint64(s.intern(s.enc)))
+	}
+	s.key = key
+}
+
+// ownKey sets s.key (and s.comp for a Components model) to key followed
+// by c's own key.
+func (s *search) ownKey(c Model, parent *frame, key []byte) {
 	if s.cm == nil {
 		s.key = c.AppendKey(key)
 		return

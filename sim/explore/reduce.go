@@ -96,7 +96,22 @@ func (s *search) setupReduction() {
 		}
 	}
 	if want&ReduceSymmetry != 0 {
-		notes = append(notes, "symmetry: not implemented yet")
+		sy, ok := s.m.(Symmetric)
+		switch {
+		case !ok:
+			notes = append(notes, "symmetry: the model has no interchangeable actors (explore.Symmetric)")
+		case s.preBound:
+			notes = append(notes, "symmetry: a preemption bound counts the actor that stepped last, which a renaming changes")
+		case s.red != nil:
+			notes = append(notes, "symmetry: not combined with por (the persistent sets are computed for the state, the visited set holds its representative)")
+		default:
+			if canon, why := sy.Symmetry(); why != "" {
+				notes = append(notes, "symmetry: "+why)
+			} else {
+				s.canon = canon
+				s.rep.Reduced |= ReduceSymmetry
+			}
+		}
 	}
 	s.rep.ReductionNote = strings.Join(notes, "; ")
 }
@@ -124,4 +139,28 @@ type Reducer interface {
 	// too. Properties of intermediate states are not preserved: a model
 	// with such properties must report a blocker.
 	Persistent(en []int, buf []int) []int
+}
+
+// Symmetric is the optional interface of a Model for symmetry reduction
+// (ReduceSymmetry).
+//
+// A symmetry is a renaming of the model's actors (and of whatever names
+// them) under which the model steps the same: if a state steps to b with
+// actor a, its renaming steps to b's renaming with a's renamed actor, and
+// the properties give the same verdict. Two states that are renamings of
+// each other then reach the same verdicts and the same outcomes up to
+// the renaming, so the search explores only one of them: it keys each
+// state by a representative of its class (Emerson and Sistla 1996, Ip and
+// Dill 1996). It still expands the state itself, so every run it reports
+// is a run of the model, replayable as it is.
+type Symmetric interface {
+	// Symmetry is asked once, of the initial state. It returns the
+	// canonicalizer, or why the model cannot use one ("" and nil are
+	// never returned together). canon(c, scratch) returns a renaming of c
+	// that is the same for any two renamings of each other as far as it
+	// can tell, or nil when c is its own representative: a canonicalizer
+	// that always returns nil merges nothing and is still sound. scratch
+	// is what it returned before (or nil), for it to reuse; the search
+	// never steps or keeps what canon returns.
+	Symmetry() (canon func(c, scratch Model) Model, why string)
 }
