@@ -2,6 +2,8 @@ package sim_test
 
 import (
 	"encoding/binary"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -112,4 +114,41 @@ func TestKeepGoingReportsBothKillSeqWindows(t *testing.T) {
 	// Every class a breadth-first search over the same (coverage, state)
 	// pairs finds, and each at its shortest.
 	assert.Equal(t, shortestByClass(t, w, 100_000), got)
+}
+
+// TestKeepGoingSymmetryKeepsWindows: symmetry reduction keys a state by
+// its representative, after the same coverage prefix, so a keep-going
+// search reduced by symmetry reports the same race windows as the full
+// one: the same (violated property, coverage points) pairs. (The
+// violation messages name tasks, which a renaming changes.)
+func TestKeepGoingSymmetryKeepsWindows(t *testing.T) {
+	if raceOn {
+		t.Skip("skipped under -race (see TestReducedAgreesWithFull)")
+	}
+	windows := func(rep explore.Report) []string {
+		var out []string
+		for _, c := range rep.Counterexamples {
+			out = append(out, classOf(strings.SplitN(c.Violation, ":", 2)[0], c.Coverage))
+		}
+		slices.Sort(out)
+		return slices.Compact(out)
+	}
+	worlds := symmetryWorlds(t)
+	checked := 0
+	for _, name := range slices.Sorted(maps.Keys(worlds)) {
+		w := worlds[name]
+		b := explore.Bounds{MaxPreemptions: -1, KeepGoing: true, NoShrink: true, MaxStates: 100_000}
+		full := explore.Exhaustive(w, b)
+		if full.Truncated {
+			continue
+		}
+		b.Reduce = explore.ReduceSymmetry
+		red := explore.Exhaustive(w, b)
+		require.False(t, red.Truncated, name)
+		require.Equal(t, explore.ReduceSymmetry, red.Reduced, "%s: %s", name, red.ReductionNote)
+		assert.Equal(t, windows(full), windows(red), name)
+		t.Logf("%s: %d windows; full %d states, symmetry %d", name, len(windows(full)), full.States, red.States)
+		checked++
+	}
+	require.Positive(t, checked)
 }

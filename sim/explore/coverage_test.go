@@ -1,6 +1,7 @@
 package explore
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -123,7 +124,7 @@ func (c compWindows) AppendComponent(i int, buf []byte) []byte {
 }
 
 func (c compWindows) SameComponents(prev Model, buf []int32) []int32 {
-	p := prev.(compWindows).AppendKey(nil)
+	p := prev.AppendKey(nil)
 	for i, b := range c.AppendKey(nil)[:4] {
 		if p[i] == b {
 			buf = append(buf, int32(i))
@@ -148,6 +149,26 @@ func (p porWindows) Persistent(en []int, buf []int) []int {
 		return append(buf, 2)
 	}
 	return append(buf, en...)
+}
+
+// symWindows is windows with symmetry reduction by the identity
+// renaming, returned as a copy: every state is its own representative,
+// but the search keys each by the copy canon returns, the symmetry
+// path's key. symCompWindows is the same with componentwise keys.
+type symWindows struct{ *windows }
+
+func (w symWindows) Clone() Model { return symWindows{w.windows.Clone().(*windows)} }
+
+func (w symWindows) Symmetry() (func(c, scratch Model) Model, string) {
+	return func(c, _ Model) Model { return c.(symWindows).windows.Clone() }, ""
+}
+
+type symCompWindows struct{ compWindows }
+
+func (w symCompWindows) Clone() Model { return symCompWindows{w.compWindows.Clone().(compWindows)} }
+
+func (w symCompWindows) Symmetry() (func(c, scratch Model) Model, string) {
+	return func(c, _ Model) Model { return c.(symCompWindows).compWindows.Clone() }, ""
 }
 
 // classes lists a report's counterexamples by coverage (the windows
@@ -209,8 +230,8 @@ func TestKeepGoingKeysByCoverage(t *testing.T) {
 
 // TestKeepGoingCoverageOnEveryKeyPath: componentwise keys, hash
 // compaction (asked for, or switched to at a memory bound in the middle
-// of the search) and partial-order reduction all key by the coverage
-// too, so they report the same distinct counterexamples as the plain
+// of the search), symmetry reduction and partial-order reduction all key
+// by the coverage too, so they report the same distinct counterexamples as the plain
 // exact search (and the same figures, except the reduction).
 func TestKeepGoingCoverageOnEveryKeyPath(t *testing.T) {
 	keep := Bounds{MaxPreemptions: -1, KeepGoing: true, NoShrink: true}
@@ -240,6 +261,16 @@ func TestKeepGoingCoverageOnEveryKeyPath(t *testing.T) {
 	rep := Exhaustive(newWindows(2, 200), b)
 	assert.True(t, rep.Compacted, "compacted in the middle of the search")
 	same("memory bound", rep)
+
+	// Symmetry reduction keys a state by its representative: after the
+	// same coverage prefix.
+	b = keep
+	b.Reduce = ReduceSymmetry
+	for _, m := range []Model{symWindows{newWindows(2, 200)}, symCompWindows{compWindows{newWindows(2, 200)}}} {
+		rep := Exhaustive(m, b)
+		assert.Equal(t, ReduceSymmetry, rep.Reduced, rep.ReductionNote)
+		same(fmt.Sprintf("symmetry %T", m), rep)
+	}
 
 	b = keep
 	b.Reduce = ReducePOR
