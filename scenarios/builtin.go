@@ -187,12 +187,13 @@ type Exploration struct {
 	Progress func(msg string)
 	// Exhaustive searches: settings that override the scenario's own
 	// (Bounds) when set. Reduce overrides when ReduceSet; MaxMemory when
-	// positive; HashCompact and KeepGoing when true.
+	// positive; HashCompact, KeepGoing and KeyByState when true.
 	Reduce      explore.Reduction
 	ReduceSet   bool
 	MaxMemory   int64
 	HashCompact bool
 	KeepGoing   bool
+	KeyByState  bool
 	// Order, when OrderSet, overrides the scenario's search order.
 	Order    explore.Order
 	OrderSet bool
@@ -296,6 +297,7 @@ func (s *Scenario) Explore(opts model.Options, x Exploration) (*Outcome, error) 
 		}
 		b.HashCompact = b.HashCompact || x.HashCompact
 		b.KeepGoing = b.KeepGoing || x.KeepGoing
+		b.KeyByState = b.KeyByState || x.KeyByState
 		if x.OrderSet {
 			b.Order = x.Order
 		}

@@ -3,7 +3,8 @@
 # side (docs/performance.md). For 1..MAXF forking tasks in one cgroup and a
 # task writing its cgroup.kill, under kill=seq (kill_seq, 6.14+) and
 # kill=atomic, both tools explore every interleaving (SPIN: pan -c0, which
-# goes on past assertion failures; cgsim: keep-going) and report the
+# goes on past assertion failures; cgsim: keep-going, keyed by state as
+# pan is: -key-by-state) and report the
 # states, the wall time and the peak memory (max RSS).
 #
 # SPIN runs the project's reference abstraction (forkkill.pml, VARIANT 2 =
@@ -79,7 +80,7 @@ for kill in seq atomic; do
 			red=none
 			[ "$how" = ungated:por ] && red=por
 			y=$(scenario $f $gate)
-			measure "$WORK/simrun" explore "$y" -kill=$kill -reduce=$red -max-memory "$MAXMEM" -q -o "$WORK/x.schedule"
+			measure "$WORK/simrun" explore "$y" -kill=$kill -reduce=$red -key-by-state -max-memory "$MAXMEM" -q -o "$WORK/x.schedule"
 			st=$(awk '/^explored/ {print $2; exit}' "$WORK/out")
 			v=ok
 			grep -q '^VIOLATION' "$WORK/out" && v=violation

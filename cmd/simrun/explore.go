@@ -154,12 +154,13 @@ func cmdExplore(args []string, stdout, stderr io.Writer) (int, error) {
 	maxMemory := c.fs.String("max-memory", "", "exhaustive mode: bound the search's tables (8GiB, 512MiB, ...): past it the visited set is hash-compacted, and when that is full the search stops, cut short")
 	hashCompact := c.fs.Bool("hash-compact", false, "exhaustive mode: store a 64-bit hash of each state instead of its key (the probability of a missed state is reported)")
 	keepGoing := c.fs.Bool("keep-going", false, "exhaustive mode: go on past violations and report every distinct counterexample (by message and coverage points), each written to its own schedule file")
+	keyByState := c.fs.Bool("key-by-state", false, "exhaustive mode, with -keep-going: key the visited set by the state alone, as SPIN's pan -c0 does (state counts comparable with a model checker's; a race window that reaches an explored state second is not reported)")
 	order := c.fs.String("order", "", "exhaustive mode: the order choices are tried in, ascending (task ids) or priority (the cgroup.kill writer and other killers first: finds a violation sooner, covers the same)")
 	_, s, opts, _, err := c.load(kf, args)
 	if err != nil {
 		return exitBadInput, err
 	}
-	x := scenarios.Exploration{Mode: *mode, MaxSteps: *maxSteps, HashCompact: *hashCompact, KeepGoing: *keepGoing}
+	x := scenarios.Exploration{Mode: *mode, MaxSteps: *maxSteps, HashCompact: *hashCompact, KeepGoing: *keepGoing, KeyByState: *keyByState}
 	if *reduce != "" {
 		if x.Reduce, err = explore.ParseReduction(*reduce); err != nil {
 			return exitBadInput, fmt.Errorf("explore: -reduce: %v", strings.TrimPrefix(err.Error(), "explore: "))
@@ -191,8 +192,11 @@ func cmdExplore(args []string, stdout, stderr io.Writer) (int, error) {
 	if x.Mode == "exhaustive" && (*seeds != "" || *maxSteps != 0) {
 		return exitBadInput, fmt.Errorf("explore: -seeds and -max-steps are for -mode random; exhaustive mode is bounded by the scenario's explore settings")
 	}
-	if x.Mode == "random" && (x.ReduceSet || x.MaxMemory > 0 || x.HashCompact || x.KeepGoing || x.OrderSet) {
-		return exitBadInput, fmt.Errorf("explore: -reduce, -max-memory, -hash-compact, -keep-going and -order are for -mode exhaustive")
+	if x.Mode == "random" && (x.ReduceSet || x.MaxMemory > 0 || x.HashCompact || x.KeepGoing || x.KeyByState || x.OrderSet) {
+		return exitBadInput, fmt.Errorf("explore: -reduce, -max-memory, -hash-compact, -keep-going, -key-by-state and -order are for -mode exhaustive")
+	}
+	if x.KeyByState && !x.KeepGoing && !s.Bounds.KeepGoing {
+		return exitBadInput, fmt.Errorf("explore: -key-by-state is for -keep-going (a search that stops at its first violation keys by state already)")
 	}
 	// Ctrl-C or SIGTERM stops the search: it returns its statistics and
 	// the best counterexample so far, which is written as usual.

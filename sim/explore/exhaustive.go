@@ -56,6 +56,12 @@ type Bounds struct {
 	// stops at the first violation and keys by state alone: its counts do
 	// not change.
 	KeepGoing bool
+	// KeyByState, with KeepGoing, keys the visited set by the state alone,
+	// as a model checker going on past errors does (SPIN's pan -c0): the
+	// state counts are then comparable with one, at the price of the
+	// counterexamples whose race window reaches an explored state second
+	// (see KeepGoing). It is for measuring, not for finding every window.
+	KeyByState bool
 	// NoShrink reports the violating paths exactly as the depth-first search
 	// found them, skipping the [Shrink] pass (whose cost grows quadratically
 	// with the path length).
@@ -292,7 +298,7 @@ func (s *search) run() {
 		s.cm = cm
 		s.comps = newVisited(true)
 	}
-	if _, ok := s.m.(Coverer); ok && b.KeepGoing {
+	if _, ok := s.m.(Coverer); ok && b.KeepGoing && !b.KeyByState {
 		s.cov = true
 	}
 	if _, ok := s.m.(Prioritizer); ok && b.Order == OrderPriority {
