@@ -25,7 +25,7 @@ import (
 //     state the renaming cannot reach;
 //   - instructions that store or compare a pid: named registers (as:,
 //     pidfd:), wait/waitid (their return value is a child's pid),
-//     getpid and friends, clone3 set_tid, pidfds, pid literals in kill,
+//     getpid and friends, setsid (it returns the caller's pid), clone3 set_tid, pidfds, pid literals in kill,
 //     setpgid and cgroup.procs/cgroup.threads writes, reads of those files
 //     (their text holds pids, which expectations compare); exec (de_thread
 //     exchanges pid numbers between a thread and its leader) and OOM (the
@@ -186,7 +186,7 @@ func symmetryBlocker(in Instr) string {
 	pidFile := in.File == model.FileProcs || in.File == model.FileThreads
 	switch in.Op {
 	case OpPause, OpExitGroup, OpExit, OpFork, OpMkdir, OpRmdir, OpUnshare, OpSetns, OpSubreaper,
-		OpSigaction, OpSpin, OpWaitCond, OpJump, OpJumpIfErr, OpLoop, OpSet, OpSetsid, OpSigprocmask, OpGetSubreaper:
+		OpSigaction, OpSpin, OpWaitCond, OpJump, OpJumpIfErr, OpLoop, OpSet, OpSigprocmask, OpGetSubreaper:
 		return ""
 	case OpWrite:
 		if pidFile && in.Str != "0" {

@@ -3,6 +3,7 @@ package sim_test
 import (
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -37,6 +38,26 @@ func symmetryWorlds(t *testing.T) map[string]*sim.World {
 		w, _ = sim.ForkVsKillCrowd(optsWith(mode), 2, false)
 		worlds[fmt.Sprintf("crowd/%s", mode)] = w
 	}
+	// Worlds whose interchangeable tasks take the paths the renaming must
+	// reach: vfork, threads, a pid namespace each (its init), sessions and
+	// handlers, freezing and migration.
+	for _, c := range symmetryScenarios {
+		src := "version: 1\nsummary: " + c.name + "\ncgroups:\n  - path: /test\n  - path: /other\ntasks:\n  - {name: init, program: ignore-sigchld}\n"
+		for _, n := range []string{"a", "b"} {
+			src += "  - name: " + n + "\n    cgroup: /test\n    program:\n" + c.program
+		}
+		src += "  - name: writer\n    program:\n" + c.writer
+		src += "expect:\n  properties:\n    - empty-after-kill: {cgroup: /test, after: kill}\nexplore:\n  mode: exhaustive\n  kill-gate: kill\n"
+		s, err := scenarios.Parse(c.name+".yaml", []byte(src))
+		require.NoError(t, err, c.name)
+		for _, mode := range []model.KillMode{model.KillSeq, model.KillAtomic} {
+			opts := s.Options
+			opts.Kill = mode
+			w, err := s.Build(opts)
+			require.NoError(t, err, c.name)
+			worlds[fmt.Sprintf("%s/%s", c.name, mode)] = w
+		}
+	}
 	for _, s := range scenarios.All() {
 		if s.ExploreMode() != "exhaustive" {
 			continue
@@ -48,6 +69,41 @@ func symmetryWorlds(t *testing.T) map[string]*sim.World {
 		}
 	}
 	return worlds
+}
+
+// symmetryScenarios are two interchangeable tasks in /test running
+// program against a writer running writer (YAML list items, indented).
+var symmetryScenarios = []struct{ name, program, writer string }{
+	{"vfork", `      - fork: {flags: CLONE_VFORK, child: [exit]}
+      - pause
+`, `      - write: {file: /test/cgroup.kill, value: "1", label: kill}
+      - pause
+`},
+	{"threads", `      - fork: {flags: CLONE_THREAD, child: [pause]}
+      - exit: 3
+`, `      - write: {file: /test/cgroup.kill, value: "1", label: kill}
+      - pause
+`},
+	{"pidns", `      - unshare-pidns
+      - fork: {child: [fork, pause]}
+      - pause
+`, `      - write: {file: /test/cgroup.kill, value: "1", label: kill}
+      - pause
+`},
+	{"handler-freeze", `      - sigaction: {signal: SIGTERM, action: handler}
+      - fork
+      - pause
+`, `      - write: {file: /test/cgroup.freeze, value: "1"}
+      - write: {file: /test/cgroup.kill, value: "1", label: kill}
+      - pause
+`},
+	{"migrate", `      - write: {file: /other/cgroup.procs, value: "0"}
+      - fork
+      - pause
+`, `      - write: {file: /test/cgroup.kill, value: "1", label: kill}
+      - write: {file: /other/cgroup.kill, value: "1"}
+      - pause
+`},
 }
 
 // TestSymmetryClasses: which tasks a world may rename, and why a world
@@ -82,6 +138,12 @@ tasks:
   - {name: a, cgroup: /test, program: [getpid, pause]}
   - {name: b, cgroup: /test, program: [getpid, pause]}
 `, "getpid"},
+		{"setsid returns the caller's pid", `
+tasks:
+  - {name: init, program: ignore-sigchld}
+  - {name: a, cgroup: /test, program: [setsid, pause]}
+  - {name: b, cgroup: /test, program: [setsid, pause]}
+`, "setsid"},
 		{"a fork bomb could wrap the pid numbers", `
 tasks:
   - {name: init, program: ignore-sigchld}
@@ -139,7 +201,7 @@ func key(w *sim.World) string { return string(w.AppendKey(nil)) }
 // the renamed state stepped with the renamed actor is the renaming of the
 // stepped state, and the properties give the same verdicts.
 func TestRenamingCommutesWithSteps(t *testing.T) {
-	limit := 1500
+	limit := 800
 	if testing.Short() {
 		limit = 300
 	}
@@ -199,6 +261,14 @@ func TestRenamingCommutesWithSteps(t *testing.T) {
 						continue
 					}
 					if key(want) != key(rn) {
+						for i := 0; i < want.NumComponents() && i < rn.NumComponents(); i++ {
+							if a, b := want.AppendComponent(i, nil), rn.AppendComponent(i, nil); string(a) != string(b) {
+								t.Logf("component %d differs:\n%x\n%x", i, a, b)
+								if i >= 1 && i <= want.K.NumTasks() {
+									t.Logf("task T%d: want %+v\ngot  %+v", i-1, *want.K.Task(model.TaskID(i - 1)), *rn.K.Task(model.TaskID(i - 1)))
+								}
+							}
+						}
 						t.Fatalf("%s: renaming %v does not commute with a step of T%d (%s)", name, perm, a, n.Describe(model.TaskID(a)))
 					}
 					checked++
@@ -211,6 +281,39 @@ func TestRenamingCommutesWithSteps(t *testing.T) {
 					seen[k] = true
 					queue = append(queue, n)
 				}
+			}
+		}
+		// Deep states too: random runs to the end (a fixed seed), each
+		// state checked under one renaming.
+		rng := rand.New(rand.NewPCG(1, uint64(len(name))))
+		runs := 100
+		if testing.Short() {
+			runs = 40
+		}
+		for r := 0; r < runs; r++ {
+			s := w0.CloneWorld()
+			for step := 0; step < 400; step++ {
+				en := s.Enabled(nil)
+				if len(en) == 0 {
+					break
+				}
+				perm := perms[rng.IntN(len(perms))]
+				a := en[rng.IntN(len(en))]
+				if rs := renamed(s, perm); rs != nil {
+					p := a
+					if a < len(perm) {
+						p = int(perm[a])
+					}
+					n := s.CloneWorld()
+					n.Step(a)
+					rn := rs.CloneWorld()
+					rn.Step(p)
+					if want := renamed(n, perm); want != nil {
+						require.Equal(t, key(want), key(rn), "%s: renaming %v does not commute with a step of T%d in a random run", name, perm, a)
+						checked++
+					}
+				}
+				s.Step(a)
 			}
 		}
 		t.Logf("%s: %d states, %d renamed steps checked", name, len(seen), checked)
@@ -274,7 +377,7 @@ func TestSymmetryAgreesWithFull(t *testing.T) {
 		w := worlds[name]
 		canon, why := w.Symmetry()
 		require.Empty(t, why, name)
-		b := explore.Bounds{MaxPreemptions: -1, KeepGoing: true, NoShrink: true, MaxStates: 100_000}
+		b := explore.Bounds{MaxPreemptions: -1, KeepGoing: true, NoShrink: true, MaxStates: 60_000}
 		rec := func() canonRecorded {
 			var cov model.Coverage
 			return canonRecorded{World: w, canon: canon, finals: map[string]bool{}, cover: &cov, props: map[string]bool{}}
