@@ -29,6 +29,9 @@ type record struct {
 	finals     map[string]bool
 	cover      model.Coverage
 	violations map[string]bool
+	// canon, if set, keys the quiescent states by their representative
+	// under symmetry (World.Symmetry), for a comparison up to renaming.
+	canon func(c, scratch explore.Model) explore.Model
 }
 
 func newRecorded(w *sim.World) recorded {
@@ -49,7 +52,13 @@ func (r recorded) Check(final bool) string {
 	v := r.World.Check(final)
 	r.rec.cover |= r.World.K.Cover
 	if final {
-		r.rec.finals[string(r.World.AppendKey(nil))] = true
+		var rep explore.Model = r.World
+		if r.rec.canon != nil {
+			if c := r.rec.canon(r.World, nil); c != nil {
+				rep = c
+			}
+		}
+		r.rec.finals[string(rep.AppendKey(nil))] = true
 	}
 	if v != "" {
 		r.rec.violations[v] = true

@@ -321,46 +321,15 @@ func TestRenamingCommutesWithSteps(t *testing.T) {
 	}
 }
 
-// canonRecorded records the canonical key of every quiescent state a
-// search checks, the coverage and the violated properties' names.
-type canonRecorded struct {
-	*sim.World
-	canon  func(c, scratch explore.Model) explore.Model
-	finals map[string]bool
-	cover  *model.Coverage
-	props  map[string]bool
-}
-
-func (r canonRecorded) Clone() explore.Model {
-	c := r
-	c.World = r.World.CloneWorld()
-	return c
-}
-
-func (r canonRecorded) CloneInto(dst explore.Model) explore.Model {
-	c := r
-	c.World = r.World.CloneInto(dst.(canonRecorded).World).(*sim.World)
-	return c
-}
-
-func (r canonRecorded) SameComponents(prev explore.Model, buf []int32) []int32 {
-	return r.World.SameComponents(prev.(canonRecorded).World, buf)
-}
-
-func (r canonRecorded) Check(final bool) string {
-	v := r.World.Check(final)
-	*r.cover |= r.World.K.Cover
-	if final {
-		var rep explore.Model = r.World
-		if c := r.canon(r.World, nil); c != nil {
-			rep = c
-		}
-		r.finals[string(rep.AppendKey(nil))] = true
+// violatedProperties names the properties a search saw violated: the
+// messages name tasks, which a renaming changes.
+func violatedProperties(r *record) []string {
+	var out []string
+	for v := range r.violations {
+		out = append(out, strings.SplitN(v, ":", 2)[0])
 	}
-	if v != "" {
-		r.props[strings.SplitN(v, ":", 2)[0]] = true
-	}
-	return v
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // TestSymmetryAgreesWithFull searches each world to the end with and
@@ -378,9 +347,10 @@ func TestSymmetryAgreesWithFull(t *testing.T) {
 		canon, why := w.Symmetry()
 		require.Empty(t, why, name)
 		b := explore.Bounds{MaxPreemptions: -1, KeepGoing: true, NoShrink: true, MaxStates: 60_000}
-		rec := func() canonRecorded {
-			var cov model.Coverage
-			return canonRecorded{World: w, canon: canon, finals: map[string]bool{}, cover: &cov, props: map[string]bool{}}
+		rec := func() recorded {
+			r := newRecorded(w)
+			r.rec.canon = canon
+			return r
 		}
 		full := rec()
 		fr := explore.Exhaustive(full, b)
@@ -394,14 +364,14 @@ func TestSymmetryAgreesWithFull(t *testing.T) {
 		require.False(t, rr.Truncated, name)
 		require.Equal(t, explore.ReduceSymmetry, rr.Reduced, "%s: %s", name, rr.ReductionNote)
 		assert.Equal(t, fr.Violation != "", rr.Violation != "", "%s: verdict", name)
-		assert.Equal(t, slices.Sorted(maps.Keys(full.props)), slices.Sorted(maps.Keys(red.props)), "%s: violated properties", name)
-		assert.Equal(t, full.cover.Names(), red.cover.Names(), "%s: coverage", name)
-		assert.Equal(t, slices.Sorted(maps.Keys(full.finals)), slices.Sorted(maps.Keys(red.finals)), "%s: quiescent states up to renaming", name)
+		assert.Equal(t, violatedProperties(full.rec), violatedProperties(red.rec), "%s: violated properties", name)
+		assert.Equal(t, full.rec.cover.Names(), red.rec.cover.Names(), "%s: coverage", name)
+		assert.Equal(t, slices.Sorted(maps.Keys(full.rec.finals)), slices.Sorted(maps.Keys(red.rec.finals)), "%s: quiescent states up to renaming", name)
 		assert.LessOrEqual(t, rr.States, fr.States, name)
 		if rr.States < fr.States {
 			merged = true
 		}
-		t.Logf("%s: full %d states, symmetry %d states (×%.2f), %d quiescent classes", name, fr.States, rr.States, float64(fr.States)/float64(rr.States), len(full.finals))
+		t.Logf("%s: full %d states, symmetry %d states (×%.2f), %d quiescent classes", name, fr.States, rr.States, float64(fr.States)/float64(rr.States), len(full.rec.finals))
 	}
 	require.True(t, merged, "symmetry merged no states anywhere")
 }
