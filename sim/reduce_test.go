@@ -201,6 +201,29 @@ func counterexampleClasses(rep explore.Report) []string {
 	return out
 }
 
+// searchBoth searches w to the end (b) without reduction and with
+// reduction r, recording what each search saw (the quiescent states by
+// their representative under canon, if set), and checks what any sound
+// reduction keeps: the verdict, and that the reduced search completes.
+// ok is false (the world is skipped, and the log says so) when the full
+// search outgrows b.MaxStates.
+func searchBoth(t *testing.T, name string, w *sim.World, b explore.Bounds, r explore.Reduction,
+	canon func(c, scratch explore.Model) explore.Model) (full, red recorded, fr, rr explore.Report, ok bool) {
+	t.Helper()
+	full, red = newRecorded(w), newRecorded(w)
+	full.rec.canon, red.rec.canon = canon, canon
+	b.Reduce = explore.ReduceNone
+	if fr = explore.Exhaustive(full, b); fr.Truncated {
+		t.Logf("%s: skipped, the full search has more than %d states", name, b.MaxStates)
+		return full, red, fr, rr, false
+	}
+	b.Reduce = r
+	rr = explore.Exhaustive(red, b)
+	require.False(t, rr.Truncated, name)
+	assert.Equal(t, fr.Violation != "", rr.Violation != "", "%s: verdict", name)
+	return full, red, fr, rr, true
+}
+
 // TestReducedAgreesWithFull runs every world's search with and without
 // the reductions to completion (keep going past violations) and requires
 // the same verdict, the same set of quiescent states, the same coverage
@@ -224,17 +247,10 @@ func TestReducedAgreesWithFull(t *testing.T) {
 		if testing.Short() {
 			b.MaxStates = 200_000
 		}
-		full := newRecorded(w)
-		fr := explore.Exhaustive(full, b)
-		if fr.Truncated {
-			t.Logf("%s: skipped, the full search has more than %d states", name, b.MaxStates)
+		full, red, fr, rr, ok := searchBoth(t, name, w, b, explore.ReducePOR, nil)
+		if !ok {
 			continue
 		}
-		b.Reduce = explore.ReducePOR
-		red := newRecorded(w)
-		rr := explore.Exhaustive(red, b)
-		require.False(t, rr.Truncated, name)
-		assert.Equal(t, fr.Violation != "", rr.Violation != "", "%s: verdict", name)
 		assert.Equal(t, slices.Sorted(maps.Keys(full.rec.violations)), slices.Sorted(maps.Keys(red.rec.violations)), "%s: violations", name)
 		assert.Equal(t, full.rec.cover.Names(), red.rec.cover.Names(), "%s: coverage", name)
 		assert.Equal(t, counterexampleClasses(fr), counterexampleClasses(rr), "%s: distinct counterexamples", name)

@@ -347,23 +347,11 @@ func TestSymmetryAgreesWithFull(t *testing.T) {
 		canon, why := w.Symmetry()
 		require.Empty(t, why, name)
 		b := explore.Bounds{MaxPreemptions: -1, KeepGoing: true, NoShrink: true, MaxStates: 60_000}
-		rec := func() recorded {
-			r := newRecorded(w)
-			r.rec.canon = canon
-			return r
-		}
-		full := rec()
-		fr := explore.Exhaustive(full, b)
-		if fr.Truncated {
-			t.Logf("%s: skipped, the full search has more than %d states", name, b.MaxStates)
+		full, red, fr, rr, ok := searchBoth(t, name, w, b, explore.ReduceSymmetry, canon)
+		if !ok {
 			continue
 		}
-		b.Reduce = explore.ReduceSymmetry
-		red := rec()
-		rr := explore.Exhaustive(red, b)
-		require.False(t, rr.Truncated, name)
 		require.Equal(t, explore.ReduceSymmetry, rr.Reduced, "%s: %s", name, rr.ReductionNote)
-		assert.Equal(t, fr.Violation != "", rr.Violation != "", "%s: verdict", name)
 		assert.Equal(t, violatedProperties(full.rec), violatedProperties(red.rec), "%s: violated properties", name)
 		assert.Equal(t, full.rec.cover.Names(), red.rec.cover.Names(), "%s: coverage", name)
 		assert.Equal(t, slices.Sorted(maps.Keys(full.rec.finals)), slices.Sorted(maps.Keys(red.rec.finals)), "%s: quiescent states up to renaming", name)
