@@ -41,13 +41,15 @@ import (
 //     numbers outside the pid tables (a register holding what getpid or
 //     wait returned, a pid written to cgroup.procs) are not renamed: the
 //     caller allows symmetry only for programs that store none of a
-//     renamed task (sim.World.SymmetryBlocker).
+//     renamed task (sim.World.Symmetry).
 //
-// Pid numbers are renamed only while no other task holds the same number
-// at the same level (a renamed task's number freed and reused): the
-// exchange would then not be a renaming of the namespace's idr, and
-// Renamed reports it by returning false (the caller keeps the state
-// unrenamed, which is always sound: the search merges fewer states).
+// Pid numbers are renamed only while no task that stays put holds a moved
+// task's number in the same namespace (a renamed task's number freed and
+// reused): the exchange would then not be a renaming of the namespace's
+// idr, and Renamed reports it by returning false (the caller keeps the
+// state unrenamed, which is always sound: the search merges fewer
+// states). The caller also rules out a wrap of the cursor, which a
+// renaming of numbers does not commute with (PidHeadroom).
 
 // SymmetryClassBlocker returns "" if the tasks ts may form a symmetry
 // class of this machine, else why not: each must be a live,
