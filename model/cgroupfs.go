@@ -696,7 +696,11 @@ func (k *Kernel) iterAdvance(f *Frame, fl IterFlags, pin, start bool) {
 // yields, in order, as one atomic walk (a cgroup.procs or cgroup.threads
 // read: the model does not interleave a read's seq_file iteration).
 func (k *Kernel) IterTasks(c CgroupID, fl IterFlags) []TaskID {
-	var out []TaskID
+	return k.appendIterTasks(nil, c, fl)
+}
+
+// appendIterTasks is IterTasks appending to out.
+func (k *Kernel) appendIterTasks(out []TaskID, c CgroupID, fl IterFlags) []TaskID {
 	f := Frame{Cur: c, Cset: NoCset, Dcset: NoCset, Iter: NoTask}
 	for k.iterAdvance(&f, fl, false, true); f.iterList != onNoList; k.iterAdvance(&f, fl, false, false) {
 		out = append(out, f.Iter)
@@ -733,9 +737,13 @@ func (k *Kernel) killOne(writer, v TaskID) {
 // kill_seq++ and SIGKILL every process, all in one step (gVisor holds its
 // tree and task locks across the whole kill).
 func (k *Kernel) killAtomic(t TaskID, root CgroupID) {
+	// The walk lists each cgroup's processes before signalling them, into
+	// a buffer on the stack for the common small cgroup: this runs once
+	// per explored kill.
+	var buf [16]TaskID
 	for d := root; d != NoCgroup; d = k.nextPre(d, root) {
 		k.cgroups[d].KillSeq++
-		for _, v := range k.ProcsOf(d) {
+		for _, v := range k.appendIterTasks(buf[:0], d, IterProcs|IterThreaded) {
 			k.killOne(t, v)
 		}
 	}

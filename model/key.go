@@ -137,13 +137,17 @@ func (k *Kernel) AppendKey(b []byte) []byte {
 
 // Encoding helpers: fixed-width little-endian words. Components are
 // interned or hashed, never stored per state, so speed matters more than
-// size here.
+// size here. The fixed-size parts of a component are laid out in a local
+// array at constant offsets (no bounds checks, no append per field) and
+// appended at once.
 
-func putU32(b []byte, v uint32) []byte { return binary.LittleEndian.AppendUint32(b, v) }
+var le = binary.LittleEndian
+
+func putU32(b []byte, v uint32) []byte { return le.AppendUint32(b, v) }
 
 func putI32(b []byte, vs ...int32) []byte {
 	for _, v := range vs {
-		b = binary.LittleEndian.AppendUint32(b, uint32(v))
+		b = le.AppendUint32(b, uint32(v))
 	}
 	return b
 }
@@ -153,13 +157,31 @@ func putString(b []byte, s string) []byte {
 	return append(b, s...)
 }
 
+// bit returns 1<<i if x, else 0: one bit of a packed set of flags.
+func bit(x bool, i uint) byte {
+	if x {
+		return 1 << i
+	}
+	return 0
+}
+
 // appendGlobalsKey encodes what belongs to no single object: the table
 // sizes (which fix the layout of the other components), cgroup_mutex and
 // the threadgroup rwsem, every pid number (Task.pidOff indexes them) and
 // the kill iterators.
 func (k *Kernel) appendGlobalsKey(b []byte) []byte {
-	b = putI32(b, int32(len(k.tasks)), int32(len(k.groups)), int32(len(k.ns)), int32(len(k.cgroups)), int32(len(k.csets)),
-		int32(k.cgroupMutex), k.tgReaders, int32(k.tgWriter), int32(len(k.upids)), int32(k.oomLockOwner))
+	var e [40]byte
+	le.PutUint32(e[0:], uint32(len(k.tasks)))
+	le.PutUint32(e[4:], uint32(len(k.groups)))
+	le.PutUint32(e[8:], uint32(len(k.ns)))
+	le.PutUint32(e[12:], uint32(len(k.cgroups)))
+	le.PutUint32(e[16:], uint32(len(k.csets)))
+	le.PutUint32(e[20:], uint32(k.cgroupMutex))
+	le.PutUint32(e[24:], uint32(k.tgReaders))
+	le.PutUint32(e[28:], uint32(k.tgWriter))
+	le.PutUint32(e[32:], uint32(len(k.upids)))
+	le.PutUint32(e[36:], uint32(k.oomLockOwner))
+	b = append(b, e[:]...)
 	b = putI32(b, k.upids...)
 	b = putU32(b, uint32(len(k.iters)))
 	for _, it := range k.iters {
@@ -199,63 +221,157 @@ func (k *Kernel) globalsEqual(p *Kernel) bool {
 // user mode the kernel frame is empty, so only its path counts. A mkdir in
 // flight names its cgroup by an index into Kernel.names (append-only
 // history): the name itself is encoded too.
+//
+// Layout: a tag byte (0xff released, 1 otherwise), then for a live task
+// the task part (taskHead bytes), in a kernel path the frame part
+// (taskFrame bytes, then the mkdir name if any), and the user part
+// (taskUser bytes).
 func (k *Kernel) appendTaskKey(b []byte, t TaskID) []byte {
 	tk := &k.tasks[t]
 	if tk.Exit == ExitDead && tk.Frame.Path != KExit {
-		b = append(b, 0xff, byte(tk.ExitSignal))
-		return putI32(b, tk.ExitCode, int32(tk.Group), int32(tk.execHeir))
+		var e [14]byte
+		e[0], e[1] = 0xff, byte(tk.ExitSignal)
+		le.PutUint32(e[2:], uint32(tk.ExitCode))
+		le.PutUint32(e[6:], uint32(tk.Group))
+		le.PutUint32(e[10:], uint32(tk.execHeir))
+		return append(b, e[:]...)
 	}
-	b = append(b, 1, byte(tk.Exit), byte(tk.cgList), bools(tk.Frozen, tk.trapFreeze, tk.Stopped, tk.newTask, tk.pidAttached, tk.handlerExit),
-		byte(tk.ExitSignal), byte(tk.Level))
-	b = putI32(b, int32(tk.Flags), int32(tk.Group), int32(tk.Parent), int32(tk.childHead), int32(tk.sibNext),
-		int32(tk.thrNext), tk.ExitCode, tk.pidOff, int32(tk.NS), int32(tk.PidNSForChildren), int32(tk.Cset), int32(tk.cgNext), int32(tk.vforkParent))
-	b = binary.LittleEndian.AppendUint64(b, uint64(tk.Pending))
-	b = binary.LittleEndian.AppendUint64(b, uint64(tk.Blocked))
+	const taskHead, taskFrame, taskUser = 75, 71, 48
+	var e [taskHead + taskFrame + taskUser]byte
+	e[0], e[1], e[2] = 1, byte(tk.Exit), byte(tk.cgList)
+	e[3] = bit(tk.Frozen, 0) | bit(tk.trapFreeze, 1) | bit(tk.Stopped, 2) | bit(tk.newTask, 3) |
+		bit(tk.pidAttached, 4) | bit(tk.handlerExit, 5)
+	e[4], e[5] = byte(tk.ExitSignal), byte(tk.Level)
+	le.PutUint32(e[6:], tk.Flags)
+	le.PutUint32(e[10:], uint32(tk.Group))
+	le.PutUint32(e[14:], uint32(tk.Parent))
+	le.PutUint32(e[18:], uint32(tk.childHead))
+	le.PutUint32(e[22:], uint32(tk.sibNext))
+	le.PutUint32(e[26:], uint32(tk.thrNext))
+	le.PutUint32(e[30:], uint32(tk.ExitCode))
+	le.PutUint32(e[34:], uint32(tk.pidOff))
+	le.PutUint32(e[38:], uint32(tk.NS))
+	le.PutUint32(e[42:], uint32(tk.PidNSForChildren))
+	le.PutUint32(e[46:], uint32(tk.Cset))
+	le.PutUint32(e[50:], uint32(tk.cgNext))
+	le.PutUint32(e[54:], uint32(tk.vforkParent))
+	le.PutUint64(e[58:], uint64(tk.Pending))
+	le.PutUint64(e[66:], uint64(tk.Blocked))
 	f := &tk.Frame
-	b = append(b, byte(f.Path))
+	e[74] = byte(f.Path)
+	n := taskHead
+	mkdir := false
 	if f.Path != KUser {
-		b = append(b, f.PC, bools(f.iterSkipped, f.holdsMutex, f.holdsRwsem), byte(f.iterList))
-		b = putI32(b, int32(f.Err), int32(f.Flags), int32(f.Child), int32(f.Seq), int32(f.Cg), int32(f.Cur),
-			int32(f.Iter), int32(f.Cset), int32(f.Dcset), f.Arg, f.Arg2, f.Arg3)
-		b = binary.LittleEndian.AppendUint64(b, uint64(f.Delayed))
-		b = putI32(b, f.SetTid[:]...)
-		b = putI32(b, f.ExitSig)
-		if f.Path == KCgroupWrite && f.Arg == int32(fileMkdir) && f.Arg2 >= 0 && int(f.Arg2) < len(k.names) {
-			b = putString(b, k.names[f.Arg2])
-		}
+		x := e[taskHead : taskHead+taskFrame]
+		x[0] = f.PC
+		x[1] = bit(f.iterSkipped, 0) | bit(f.holdsMutex, 1) | bit(f.holdsRwsem, 2)
+		x[2] = byte(f.iterList)
+		le.PutUint32(x[3:], uint32(f.Err))
+		le.PutUint32(x[7:], f.Flags)
+		le.PutUint32(x[11:], uint32(f.Child))
+		le.PutUint32(x[15:], f.Seq)
+		le.PutUint32(x[19:], uint32(f.Cg))
+		le.PutUint32(x[23:], uint32(f.Cur))
+		le.PutUint32(x[27:], uint32(f.Iter))
+		le.PutUint32(x[31:], uint32(f.Cset))
+		le.PutUint32(x[35:], uint32(f.Dcset))
+		le.PutUint32(x[39:], uint32(f.Arg))
+		le.PutUint32(x[43:], uint32(f.Arg2))
+		le.PutUint32(x[47:], uint32(f.Arg3))
+		le.PutUint64(x[51:], uint64(f.Delayed))
+		le.PutUint32(x[59:], uint32(f.SetTid[0]))
+		le.PutUint32(x[63:], uint32(f.SetTid[1]))
+		le.PutUint32(x[67:], uint32(f.ExitSig))
+		n += taskFrame
+		mkdir = f.Path == KCgroupWrite && f.Arg == int32(fileMkdir) && f.Arg2 >= 0 && int(f.Arg2) < len(k.names)
 	}
-	b = putI32(b, tk.User.N[:]...)
-	return putI32(b, tk.User.Prog, tk.User.PC, tk.User.R[0], tk.User.R[1], tk.User.R[2],
-		tk.Ret, int32(tk.Err), tk.WaitStatus)
+	u := e[n : n+taskUser]
+	le.PutUint32(u[0:], uint32(tk.User.N[0]))
+	le.PutUint32(u[4:], uint32(tk.User.N[1]))
+	le.PutUint32(u[8:], uint32(tk.User.N[2]))
+	le.PutUint32(u[12:], uint32(tk.User.N[3]))
+	le.PutUint32(u[16:], uint32(tk.User.Prog))
+	le.PutUint32(u[20:], uint32(tk.User.PC))
+	le.PutUint32(u[24:], uint32(tk.User.R[0]))
+	le.PutUint32(u[28:], uint32(tk.User.R[1]))
+	le.PutUint32(u[32:], uint32(tk.User.R[2]))
+	le.PutUint32(u[36:], uint32(tk.Ret))
+	le.PutUint32(u[40:], uint32(tk.Err))
+	le.PutUint32(u[44:], uint32(tk.WaitStatus))
+	if !mkdir {
+		return append(b, e[:n+taskUser]...)
+	}
+	// A mkdir in flight: its name goes between the frame and the user part.
+	b = append(b, e[:n]...)
+	b = putString(b, k.names[f.Arg2])
+	return append(b, u...)
 }
 
 func appendGroupKey(b []byte, g *Group) []byte {
-	b = putI32(b, int32(g.Leader), int32(g.threadHead), g.Live, g.NrThreads, int32(g.Flags), g.GroupExitCode)
-	b = binary.LittleEndian.AppendUint64(b, uint64(g.Shared))
-	b = binary.LittleEndian.AppendUint64(b, uint64(g.ign))
-	b = binary.LittleEndian.AppendUint64(b, uint64(g.hnd))
-	b = binary.LittleEndian.AppendUint64(b, uint64(g.hndExit))
-	b = append(b, bools(g.NoCldWait, g.IsChildSubreaper, g.HasChildSubreaper, g.GroupExec, g.SessionLeader, g.OomVictim))
-	b = append(b, bools(g.CoreState, g.CoreUnlimited))
-	return putI32(b, int32(g.Pgid), int32(g.Sid), int32(g.OomScoreAdj), g.coreWaiters)
+	var e [74]byte
+	le.PutUint32(e[0:], uint32(g.Leader))
+	le.PutUint32(e[4:], uint32(g.threadHead))
+	le.PutUint32(e[8:], uint32(g.Live))
+	le.PutUint32(e[12:], uint32(g.NrThreads))
+	le.PutUint32(e[16:], g.Flags)
+	le.PutUint32(e[20:], uint32(g.GroupExitCode))
+	le.PutUint64(e[24:], uint64(g.Shared))
+	le.PutUint64(e[32:], uint64(g.ign))
+	le.PutUint64(e[40:], uint64(g.hnd))
+	le.PutUint64(e[48:], uint64(g.hndExit))
+	e[56] = bit(g.NoCldWait, 0) | bit(g.IsChildSubreaper, 1) | bit(g.HasChildSubreaper, 2) | bit(g.GroupExec, 3) |
+		bit(g.SessionLeader, 4) | bit(g.OomVictim, 5)
+	e[57] = bit(g.CoreState, 0) | bit(g.CoreUnlimited, 1)
+	le.PutUint32(e[58:], uint32(g.Pgid))
+	le.PutUint32(e[62:], uint32(g.Sid))
+	le.PutUint32(e[66:], uint32(int32(g.OomScoreAdj)))
+	le.PutUint32(e[70:], uint32(g.coreWaiters))
+	return append(b, e[:]...)
 }
 
 func appendNSKey(b []byte, p *PidNS) []byte {
-	b = putI32(b, int32(p.ChildReaper), p.Allocated, p.cursor, p.PidMax)
-	return append(b, bools(p.Adding, p.Terminating, p.ReaperToInit))
+	var e [17]byte
+	le.PutUint32(e[0:], uint32(p.ChildReaper))
+	le.PutUint32(e[4:], uint32(p.Allocated))
+	le.PutUint32(e[8:], uint32(p.cursor))
+	le.PutUint32(e[12:], uint32(p.PidMax))
+	e[16] = bit(p.Adding, 0) | bit(p.Terminating, 1) | bit(p.ReaperToInit, 2)
+	return append(b, e[:]...)
 }
 
 func appendCgroupKey(b []byte, c *Cgroup) []byte {
-	b = append(b, bools(c.Online, c.Threaded, c.KillFlag, c.Freeze, c.frozenSeen, c.OomGroup))
-	b = putI32(b, int32(c.SubtreeControl), int32(c.csetHead), int32(c.KillSeq),
-		c.PidsMax, c.PidsCurrent, c.PidsEventsMax, int32(c.EventsGen),
-		int32(c.childHead), int32(c.sibNext), c.MaxDescendants, c.MaxDepth, int32(c.DomCgrp))
-	return putString(b, c.Name)
+	var e [53]byte
+	e[0] = bit(c.Online, 0) | bit(c.Threaded, 1) | bit(c.KillFlag, 2) | bit(c.Freeze, 3) | bit(c.frozenSeen, 4) | bit(c.OomGroup, 5)
+	le.PutUint32(e[1:], uint32(c.SubtreeControl))
+	le.PutUint32(e[5:], uint32(c.csetHead))
+	le.PutUint32(e[9:], c.KillSeq)
+	le.PutUint32(e[13:], uint32(c.PidsMax))
+	le.PutUint32(e[17:], uint32(c.PidsCurrent))
+	le.PutUint32(e[21:], uint32(c.PidsEventsMax))
+	le.PutUint32(e[25:], c.EventsGen)
+	le.PutUint32(e[29:], uint32(c.childHead))
+	le.PutUint32(e[33:], uint32(c.sibNext))
+	le.PutUint32(e[37:], uint32(c.MaxDescendants))
+	le.PutUint32(e[41:], uint32(c.MaxDepth))
+	le.PutUint32(e[45:], uint32(c.DomCgrp))
+	le.PutUint32(e[49:], uint32(len(c.Name)))
+	b = append(b, e[:]...)
+	return append(b, c.Name...)
 }
 
 func appendCsetKey(b []byte, x *CssSet) []byte {
-	return putI32(b, int32(x.Cgroup), x.V1, int32(x.DomCset), x.refcount, int32(x.linkNext),
-		int32(x.tcHead), int32(x.tcNext), int32(x.taskHead), int32(x.dyingHead), int32(x.order))
+	var e [40]byte
+	le.PutUint32(e[0:], uint32(x.Cgroup))
+	le.PutUint32(e[4:], uint32(x.V1))
+	le.PutUint32(e[8:], uint32(x.DomCset))
+	le.PutUint32(e[12:], uint32(x.refcount))
+	le.PutUint32(e[16:], uint32(x.linkNext))
+	le.PutUint32(e[20:], uint32(x.tcHead))
+	le.PutUint32(e[24:], uint32(x.tcNext))
+	le.PutUint32(e[28:], uint32(x.taskHead))
+	le.PutUint32(e[32:], uint32(x.dyingHead))
+	le.PutUint32(e[36:], uint32(x.order))
+	return append(b, e[:]...)
 }
 
 // AppendSameKeyComponents appends, for each key component i of k, the
