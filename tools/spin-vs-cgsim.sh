@@ -9,9 +9,10 @@
 #
 # SPIN runs the project's reference abstraction (forkkill.pml, VARIANT 2 =
 # kill_seq, 3 = atomic). cgsim runs the bundled fork-vs-kill scenario with
-# N forkers three ways: as the scenario asks it (kill-gate on, no
-# reduction), and without the gate, unreduced and with partial-order
-# reduction (-reduce=por; the gate rules it out).
+# N forkers four ways: as the scenario asks it (kill-gate on, no
+# reduction), gated with symmetry reduction over the forkers, and without
+# the gate, unreduced and with partial-order reduction (-reduce=por; the
+# gate rules it out).
 #
 # Usage: tools/spin-vs-cgsim.sh [MAXF [TIMEOUT_SECONDS [MAX_MEMORY]]]
 # (defaults 4, 60, 4GiB). A run that hits TIMEOUT is stopped with SIGINT
@@ -59,8 +60,8 @@ measure() {
 	/usr/bin/time -f '%e %M' -o "$WORK/time" timeout -s INT "$TIMEOUT" "$@" >"$WORK/out" 2>"$WORK/err" || true
 }
 
-printf '%-7s %-2s | %-34s | %-34s | %-34s | %-34s\n' kill F "SPIN (pan -c0, POR on)" "cgsim gated, no reduction" "cgsim ungated, no reduction" "cgsim ungated, -reduce=por"
-printf '%-7s %-2s | %-34s | %-34s | %-34s | %-34s\n' "" "" "states  s  MiB  errors" "states  s  MiB  verdict" "states  s  MiB  verdict" "states  s  MiB  verdict"
+printf '%-7s %-2s | %-34s | %-34s | %-34s | %-34s | %-34s\n' kill F "SPIN (pan -c0, POR on)" "cgsim gated, no reduction" "cgsim gated, -reduce=symmetry" "cgsim ungated, no reduction" "cgsim ungated, -reduce=por"
+printf '%-7s %-2s | %-34s | %-34s | %-34s | %-34s | %-34s\n' "" "" "states  s  MiB  errors" "states  s  MiB  verdict" "states  s  MiB  verdict" "states  s  MiB  verdict" "states  s  MiB  verdict"
 for kill in seq atomic; do
 	variant=2
 	[ $kill = atomic ] && variant=3
@@ -75,10 +76,9 @@ for kill in seq atomic; do
 		set -- $(tail -1 "$WORK/time")
 		spin_col=$(printf '%s %s %d %s' "${sst:-?}" "$1" $(($2 / 1024)) "${serr:-?}")
 		cols=""
-		for how in gated ungated:none ungated:por; do
+		for how in gated:none gated:symmetry ungated:none ungated:por; do
 			gate=${how%%:*}
-			red=none
-			[ "$how" = ungated:por ] && red=por
+			red=${how#*:}
 			y=$(scenario $f $gate)
 			measure "$WORK/simrun" explore "$y" -kill=$kill -reduce=$red -key-by-state -max-memory "$MAXMEM" -q -o "$WORK/x.schedule"
 			st=$(awk '/^explored/ {print $2; exit}' "$WORK/out")
@@ -86,7 +86,7 @@ for kill in seq atomic; do
 			grep -q '^VIOLATION' "$WORK/out" && v=violation
 			grep -q '^interrupted' "$WORK/out" && st=">$st" && v="timeout"
 			grep -q 'cut by the bounds: memory' "$WORK/out" && v=mem
-			grep -q '^reduction: none' "$WORK/out" && [ $red = por ] && v="$v(no por)"
+			grep -q '^reduction: none' "$WORK/out" && [ $red != none ] && v="$v(no $red)"
 			set -- $(tail -1 "$WORK/time")
 			cols="$cols | $(printf '%-34s' "$(printf '%s %s %d %s' "${st:-?}" "$1" $(($2 / 1024)) "$v")")"
 		done
