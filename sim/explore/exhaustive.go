@@ -417,7 +417,7 @@ func (s *search) ownKey(c Model, parent *frame, key []byte) {
 
 // intern returns the id of component encoding enc, adding it if new.
 func (s *search) intern(enc []byte) uint32 {
-	h := keyHash(enc)
+	h := componentHash(enc)
 	slot, found := s.comps.find(h, enc)
 	if found {
 		return uint32(s.comps.aux[slot])
