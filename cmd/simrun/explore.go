@@ -118,7 +118,11 @@ func sameSchedule(a, b explore.Schedule) bool {
 // coverage points their runs reached (the race windows), in the order
 // each group was first found.
 func counterexampleLines(w *sim.World, violations int, ces []counterexampleRecord) []string {
-	lines := []string{fmt.Sprintf("%d violating states, %d distinct counterexamples (by violation and coverage points):", violations, len(ces))}
+	noun := "counterexamples"
+	if len(ces) == 1 {
+		noun = "counterexample"
+	}
+	lines := []string{fmt.Sprintf("%d violating states, %d distinct %s (by violation and coverage points):", violations, len(ces), noun)}
 	var groups []string
 	byGroup := map[string][]counterexampleRecord{}
 	for _, ce := range ces {
