@@ -243,3 +243,129 @@ func describeFut(f []model.Access) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// persistentPlain is Persistent as first written, without its shortcuts
+// (the futures' index, rows of conflicts worked out when needed): every
+// next step against every future with model.Conflicts, every enabled task
+// tried as the seed. TestPersistentAgreesWithPlain holds Persistent to it.
+func persistentPlain(w *World, en []int) []int {
+	n := w.K.NumTasks()
+	next := make([][]model.Access, len(en))
+	for i, a := range en {
+		next[i] = w.nextFootprint(model.TaskID(a), nil)
+	}
+	fut := plainFutures(w)
+	conf := make([]bool, len(en)*n)
+	for i, a := range en {
+		for u := 0; u < n; u++ {
+			conf[i*n+u] = u != a && model.Conflicts(next[i], fut[u])
+		}
+	}
+	enIdx := make([]int, n)
+	for u := range enIdx {
+		enIdx[u] = -1
+	}
+	for i, a := range en {
+		enIdx[a] = i
+	}
+	wakes := func(v, u int) bool {
+		return model.Conflicts(fut[v], w.enableFootprint(model.TaskID(u), nil))
+	}
+	closure := func(seed int) ([]int, bool) {
+		in := make([]bool, n)
+		cur := []int{en[seed]}
+		in[en[seed]] = true
+		add := func(v int) bool {
+			if in[v] {
+				return true
+			}
+			if enIdx[v] < 0 {
+				return false
+			}
+			in[v] = true
+			cur = append(cur, v)
+			return true
+		}
+		ok := true
+		for j := 0; j < len(cur) && ok; j++ {
+			i := enIdx[cur[j]]
+			for u := 0; u < n && ok; u++ {
+				if in[u] || !conf[i*n+u] {
+					continue
+				}
+				if enIdx[u] >= 0 {
+					add(u)
+					continue
+				}
+				for v := 0; v < n && ok; v++ {
+					if v != u && wakes(v, u) {
+						ok = add(v)
+					}
+				}
+			}
+		}
+		return cur, ok
+	}
+	var best []int
+	for seed := range en {
+		cur, ok := closure(seed)
+		if ok && (len(best) == 0 || len(cur) < len(best)) {
+			best = append(best[:0], cur...)
+			if len(best) == 1 {
+				break
+			}
+		}
+	}
+	if len(best) == 0 || len(best) == len(en) {
+		return append([]int(nil), en...)
+	}
+	var out []int
+	for _, a := range en {
+		if slices.Contains(best, a) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// plainFutures returns a copy of every task's future as World.futures
+// computes it.
+func plainFutures(w *World) [][]model.Access {
+	w.futures()
+	fut := make([][]model.Access, len(w.por.fut))
+	for u := range fut {
+		fut[u] = append([]model.Access(nil), w.por.fut[u]...)
+	}
+	return fut
+}
+
+// TestPersistentAgreesWithPlain: Persistent, with its shortcuts and the
+// scratch space it keeps from state to state, picks the same set as
+// persistentPlain on every state of the porWorlds (visited breadth first,
+// so a world's scratch space has just served another state).
+func TestPersistentAgreesWithPlain(t *testing.T) {
+	for name, w := range porWorlds(t) {
+		t.Run(name, func(t *testing.T) {
+			reduced := 0
+			n := porVisit(t, w, 4*porLimit(), func(s *World) {
+				en := s.Enabled(nil)
+				if len(en) == 0 {
+					return
+				}
+				want := persistentPlain(s.CloneWorld(), en)
+				got := s.Persistent(en, nil)
+				if !slices.Equal(got, want) {
+					t.Fatalf("Persistent(%v) = %v, want %v", en, got, want)
+				}
+				// Again, with the scratch space of the call just made.
+				if again := s.Persistent(en, nil); !slices.Equal(again, want) {
+					t.Fatalf("Persistent(%v) again = %v, want %v", en, again, want)
+				}
+				if len(got) < len(en) {
+					reduced++
+				}
+			})
+			t.Logf("%d states, %d reduced", n, reduced)
+		})
+	}
+}
