@@ -256,6 +256,118 @@ func Conflicts(a, b []Access) bool {
 	return false
 }
 
+// A Footprint is a footprint arranged for Conflicts against many others:
+// its accesses grouped by kind, without duplicates. It answers exactly
+// what Conflicts answers, because Conflict is symmetric, accesses of two
+// kinds other than ObjAny never conflict, Conflicts is an "any" over the
+// pairs (neither their order nor a repeated access matters), and a Write
+// of a kind with AnyID conflicts with every access of its kind. It is for
+// the futures of sim's partial-order reduction, which are long (tens of
+// accesses) and each checked against every enabled task's next step.
+//
+// The zero value is the empty footprint. Reset reuses the memory.
+type Footprint struct {
+	// a holds the accesses, by kind: those of kind k are a[start[k]:start[k+1]].
+	a     []Access
+	start [NumObjKinds + 1]uint32
+	// all has bit k set when an access of kind k conflicts with every
+	// access of kind k (a Write with AnyID).
+	all uint32
+	// writes: some access is not a Read; anyWrite: some ObjAny access is
+	// not a Read.
+	writes, anyWrite bool
+}
+
+// Every kind has a bit in Footprint.all.
+var _ [32 - NumObjKinds]struct{}
+
+// Reset makes f the footprint fp (f does not keep fp).
+func (f *Footprint) Reset(fp []Access) {
+	var count [NumObjKinds + 1]uint32
+	for _, x := range fp {
+		count[x.Kind+1]++
+	}
+	for k := 1; k <= int(NumObjKinds); k++ {
+		count[k] += count[k-1]
+	}
+	if cap(f.a) < len(fp) {
+		f.a = make([]Access, len(fp))
+	}
+	f.a = f.a[:len(fp)]
+	f.all, f.writes, f.anyWrite = 0, false, false
+	next := count
+	for _, x := range fp {
+		f.a[next[x.Kind]] = x
+		next[x.Kind]++
+	}
+	// Drop duplicates (in place: the write index never passes the read
+	// index), and all but the Write of a kind that conflicts with all.
+	n := uint32(0)
+	for k := 0; k < int(NumObjKinds); k++ {
+		f.start[k] = n
+		for _, x := range f.a[count[k]:count[k+1]] {
+			if x.Op != Read {
+				f.writes = true
+				if x.Kind == ObjAny {
+					f.anyWrite = true
+				}
+			}
+			if f.all&(1<<k) != 0 {
+				continue
+			}
+			if x.Kind != ObjAny && x.Op == Write && x.ID == AnyID {
+				f.all |= 1 << k
+				f.a[f.start[k]] = x
+				n = f.start[k] + 1
+				continue
+			}
+			dup := false
+			for _, y := range f.a[f.start[k]:n] {
+				if y == x {
+					dup = true
+					break
+				}
+			}
+			if !dup {
+				f.a[n] = x
+				n++
+			}
+		}
+	}
+	f.start[NumObjKinds] = n
+	f.a = f.a[:n]
+}
+
+// Conflicts reports whether any access of fp conflicts with any of f:
+// Conflicts(fp, f's accesses).
+func (f *Footprint) Conflicts(fp []Access) bool {
+	if len(f.a) == 0 {
+		return false
+	}
+	anyN := f.start[ObjAny+1] - f.start[ObjAny]
+	for _, x := range fp {
+		if x.Kind == ObjAny {
+			// Conflict(x, y) is x.Op != Read || y.Op != Read, for any y.
+			if x.Op != Read || f.writes {
+				return true
+			}
+			continue
+		}
+		if anyN > 0 && (x.Op != Read || f.anyWrite) {
+			return true
+		}
+		if f.all&(1<<x.Kind) != 0 {
+			return true
+		}
+		for _, y := range f.a[f.start[x.Kind]:f.start[x.Kind+1]] {
+			if Conflict(x, y) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // fp accumulates a footprint. fut is set for a future: every branch and
 // every later state, rather than what the step does now. refs follows the
 // css_set references a step takes and drops, to tell which put is the

@@ -31,6 +31,13 @@ import (
 // enabled task. Persistent tries every enabled task as the start and keeps
 // the smallest P (the first one found among equal sizes).
 //
+// How it is worked out does not change P: the futures are indexed by
+// object kind (model.Footprint, which answers exactly model.Conflicts),
+// and whether a next step conflicts with each future is worked out when
+// the closure first reaches its task, not for every enabled task up
+// front. TestPersistentAgreesWithPlain compares Persistent with a plain
+// copy of the first version on every state of the porWorlds.
+//
 // The futures are what makes this sound for tasks that do not exist yet or
 // sleep now, and for the long run: they over-approximate, from the state,
 // every step a task can take before P moves. The model's footprints are
@@ -104,15 +111,19 @@ func (w *World) ReductionBlocker() string {
 // porScratch holds the buffers of Persistent, reused across calls. It is
 // owned by one world (CloneWorld gives a clone its own).
 type porScratch struct {
-	next   [][]model.Access // per enabled actor (indexed like en)
-	fut    [][]model.Access // per task
-	enab   [][]model.Access // per task: what its enabledness reads (when needed)
-	enIdx  []int            // per task: its index in en, or -1
+	next   [][]model.Access  // per enabled actor (indexed like en)
+	fut    [][]model.Access  // per task
+	futIdx []model.Footprint // per task: fut, indexed for Conflicts
+	enab   [][]model.Access  // per task: what its enabledness reads (when needed)
+	enIdx  []int             // per task: its index in en, or -1
 	mayDie []bool
-	conf   []bool // conf[i*n+u]: next[i] conflicts with fut[u]
-	in     []bool
-	best   []int
-	cur    []int
+	// conf[i*n+u]: next[i] conflicts with fut[u], valid once row[i] is
+	// set (a row is worked out when the closure first reaches en[i]).
+	conf []bool
+	row  []bool
+	in   []bool
+	best []int
+	cur  []int
 }
 
 // Persistent returns a persistent subset of en (explore.Reducer).
@@ -124,19 +135,24 @@ func (w *World) Persistent(en []int, buf []int) []int {
 		ps.next = make([][]model.Access, len(en))
 	}
 	ps.next = ps.next[:len(en)]
-	for i, a := range en {
-		ps.next[i] = w.nextFootprint(model.TaskID(a), ps.next[i][:0])
-	}
 	w.futures()
-	// conf[i][u]: the next step of en[i] conflicts with what u may do.
+	if cap(ps.futIdx) < n {
+		ps.futIdx = append(ps.futIdx[:cap(ps.futIdx)], make([]model.Footprint, n-cap(ps.futIdx))...)
+	}
+	ps.futIdx = ps.futIdx[:n]
+	for u := range ps.futIdx {
+		ps.futIdx[u].Reset(ps.fut[u])
+	}
 	if cap(ps.conf) < len(en)*n {
 		ps.conf = make([]bool, len(en)*n)
 	}
 	ps.conf = ps.conf[:len(en)*n]
-	for i, a := range en {
-		for u := 0; u < n; u++ {
-			ps.conf[i*n+u] = u != a && model.Conflicts(ps.next[i], ps.fut[u])
-		}
+	if cap(ps.row) < len(en) {
+		ps.row = make([]bool, len(en))
+	}
+	ps.row = ps.row[:len(en)]
+	for i := range ps.row {
+		ps.row[i] = false
 	}
 	if cap(ps.in) < n {
 		ps.in = make([]bool, n)
@@ -182,6 +198,19 @@ func (w *World) Persistent(en []int, buf []int) []int {
 	return buf
 }
 
+// confRow works out row i of w.por.conf: whether the next step of en[i]
+// conflicts with what each other task may do.
+func (w *World) confRow(en []int, i, n int) {
+	ps := &w.por
+	a := en[i]
+	ps.next[i] = w.nextFootprint(model.TaskID(a), ps.next[i][:0])
+	row := ps.conf[i*n : (i+1)*n]
+	for u := range row {
+		row[u] = u != a && ps.futIdx[u].Conflicts(ps.next[i])
+	}
+	ps.row[i] = true
+}
+
 // closure grows the stubborn set from en[seed]; ok is false when a task
 // outside it that is not enabled has a waker that is not enabled either.
 func (w *World) closure(en []int, seed, n int) ([]int, bool) {
@@ -205,6 +234,9 @@ func (w *World) closure(en []int, seed, n int) ([]int, bool) {
 	ok := true
 	for j := 0; j < len(cur) && ok; j++ {
 		i := ps.enIdx[cur[j]]
+		if !ps.row[i] {
+			w.confRow(en, i, n)
+		}
 		for u := 0; u < n && ok; u++ {
 			if ps.in[u] || !ps.conf[i*n+u] {
 				continue
@@ -232,7 +264,7 @@ func (w *World) wakes(v, u int) bool {
 	if ps.enab[u] == nil {
 		ps.enab[u] = w.enableFootprint(model.TaskID(u), make([]model.Access, 0, 8))
 	}
-	return model.Conflicts(ps.fut[v], ps.enab[u])
+	return ps.futIdx[v].Conflicts(ps.enab[u]) // Conflicts is symmetric
 }
 
 // enableFootprint is what u's enabledness reads: the kernel's, and an

@@ -369,3 +369,38 @@ func TestPersistentAgreesWithPlain(t *testing.T) {
 		})
 	}
 }
+
+// TestFootprintConflicts: model.Footprint answers model.Conflicts, both
+// ways round, for every pair among the next steps, futures and
+// enabledness footprints of every state of the porWorlds.
+func TestFootprintConflicts(t *testing.T) {
+	for name, w := range porWorlds(t) {
+		t.Run(name, func(t *testing.T) {
+			var f model.Footprint
+			pairs := 0
+			n := porVisit(t, w, porLimit()/2, func(s *World) {
+				var fps [][]model.Access
+				for _, a := range s.Enabled(nil) {
+					fps = append(fps, s.nextFootprint(model.TaskID(a), nil))
+				}
+				fps = append(fps, plainFutures(s)...)
+				for u := 0; u < s.K.NumTasks(); u++ {
+					fps = append(fps, s.enableFootprint(model.TaskID(u), nil))
+				}
+				for _, a := range fps {
+					f.Reset(a) // reused: Reset must forget the last one
+					for _, b := range fps {
+						pairs++
+						if got, want := f.Conflicts(b), model.Conflicts(b, a); got != want {
+							t.Fatalf("Footprint(%s).Conflicts(%s) = %v, Conflicts = %v", describeFut(a), describeFut(b), got, want)
+						}
+						if got, want := f.Conflicts(b), model.Conflicts(a, b); got != want {
+							t.Fatalf("Footprint(%s).Conflicts(%s) = %v, Conflicts the other way = %v", describeFut(a), describeFut(b), got, want)
+						}
+					}
+				}
+			})
+			t.Logf("%d states, %d pairs", n, pairs)
+		})
+	}
+}
