@@ -368,6 +368,20 @@ func (f *Footprint) Conflicts(fp []Access) bool {
 	return false
 }
 
+// Modifies reports whether f has an access other than a Read of ObjAny,
+// or of kind kind with the id id or AnyID.
+func (f *Footprint) Modifies(kind ObjKind, id int32) bool {
+	if f.anyWrite {
+		return true
+	}
+	for _, y := range f.a[f.start[kind]:f.start[kind+1]] {
+		if y.Op != Read && (y.ID == id || y.ID == AnyID) {
+			return true
+		}
+	}
+	return false
+}
+
 // fp accumulates a footprint. fut is set for a future: every branch and
 // every later state, rather than what the step does now. refs follows the
 // css_set references a step takes and drops, to tell which put is the

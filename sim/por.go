@@ -117,6 +117,7 @@ type porScratch struct {
 	enab   [][]model.Access  // per task: what its enabledness reads (when needed)
 	enIdx  []int             // per task: its index in en, or -1
 	mayDie []bool
+	turned []int // futures: the tasks whose mayDie turned true in a pass
 	// conf[i*n+u]: next[i] conflicts with fut[u], valid once row[i] is
 	// set (a row is worked out when the closure first reaches en[i]).
 	conf []bool
@@ -136,13 +137,6 @@ func (w *World) Persistent(en []int, buf []int) []int {
 	}
 	ps.next = ps.next[:len(en)]
 	w.futures()
-	if cap(ps.futIdx) < n {
-		ps.futIdx = append(ps.futIdx[:cap(ps.futIdx)], make([]model.Footprint, n-cap(ps.futIdx))...)
-	}
-	ps.futIdx = ps.futIdx[:n]
-	for u := range ps.futIdx {
-		ps.futIdx[u].Reset(ps.fut[u])
-	}
 	if cap(ps.conf) < len(en)*n {
 		ps.conf = make([]bool, len(en)*n)
 	}
@@ -425,15 +419,18 @@ func (w *World) killTarget(t model.TaskID, in Instr) model.TaskID {
 }
 
 // futures computes, for every task, the footprint of everything it (and
-// the children it may fork) may still do, in w.por.fut.
+// the children it may fork) may still do, in w.por.fut, and indexes each
+// in w.por.futIdx.
 func (w *World) futures() {
 	k := w.K
 	n := k.NumTasks()
 	ps := &w.por
 	if cap(ps.fut) < n {
 		ps.fut = append(ps.fut[:cap(ps.fut)], make([][]model.Access, n-cap(ps.fut))...)
+		ps.futIdx = append(ps.futIdx[:cap(ps.futIdx)], make([]model.Footprint, n-cap(ps.futIdx))...)
 	}
 	ps.fut = ps.fut[:n]
+	ps.futIdx = ps.futIdx[:n]
 	if cap(ps.mayDie) < n {
 		ps.mayDie = make([]bool, n)
 	}
@@ -442,26 +439,31 @@ func (w *World) futures() {
 		id := model.TaskID(t)
 		ps.mayDie[t] = k.Task(id).Group != model.NoGroup && k.Doomed(id)
 		ps.fut[t] = w.ownFuture(id, ps.fut[t][:0])
+		ps.futIdx[t].Reset(ps.fut[t])
 	}
 	// A task that some future may signal may die: add its death, which
-	// may signal others (SIGCHLD to a handler) in turn.
-	for changed := true; changed; {
-		changed = false
+	// may signal others (SIGCHLD to a handler) in turn. A future depends
+	// on its own task's mayDie alone, so only those that turned true are
+	// worked out again.
+	turned := ps.turned[:0]
+	for {
+		turned = turned[:0]
 		for t := 0; t < n; t++ {
 			if ps.mayDie[t] || !w.signalled(model.TaskID(t)) {
 				continue
 			}
-			ps.mayDie[t] = true
-			changed = true
+			turned = append(turned, t)
 		}
-		if changed {
-			for t := 0; t < n; t++ {
-				if ps.mayDie[t] {
-					ps.fut[t] = w.ownFuture(model.TaskID(t), ps.fut[t][:0])
-				}
-			}
+		if len(turned) == 0 {
+			break
+		}
+		for _, t := range turned {
+			ps.mayDie[t] = true
+			ps.fut[t] = w.ownFuture(model.TaskID(t), ps.fut[t][:0])
+			ps.futIdx[t].Reset(ps.fut[t])
 		}
 	}
+	ps.turned = turned
 }
 
 // signalled reports whether some other task's future may signal t.
@@ -472,17 +474,13 @@ func (w *World) signalled(t model.TaskID) bool {
 		return false
 	}
 	g := int32(tk.Group)
-	for u, f := range w.por.fut {
+	for u := range w.por.futIdx {
 		if model.TaskID(u) == t {
 			continue
 		}
-		for _, a := range f {
-			switch {
-			case a.Kind == model.ObjAny && a.Op != model.Read,
-				a.Kind == model.ObjSig && a.Op != model.Read && (a.ID == int32(t) || a.ID == model.AnyID),
-				a.Kind == model.ObjGSig && a.Op != model.Read && (a.ID == g || a.ID == model.AnyID):
-				return true
-			}
+		f := &w.por.futIdx[u]
+		if f.Modifies(model.ObjSig, int32(t)) || f.Modifies(model.ObjGSig, g) {
+			return true
 		}
 	}
 	return false

@@ -328,15 +328,86 @@ func persistentPlain(w *World, en []int) []int {
 	return out
 }
 
-// plainFutures returns a copy of every task's future as World.futures
-// computes it.
+// plainFutures returns every task's future as World.futures first
+// worked it out: every future again whenever a task's mayDie turns true,
+// signalled over the plain accesses. It uses w's scratch space.
 func plainFutures(w *World) [][]model.Access {
-	w.futures()
-	fut := make([][]model.Access, len(w.por.fut))
-	for u := range fut {
-		fut[u] = append([]model.Access(nil), w.por.fut[u]...)
+	k := w.K
+	n := k.NumTasks()
+	ps := &w.por
+	ps.mayDie = make([]bool, n)
+	fut := make([][]model.Access, n)
+	for t := 0; t < n; t++ {
+		id := model.TaskID(t)
+		ps.mayDie[t] = k.Task(id).Group != model.NoGroup && k.Doomed(id)
+		fut[t] = w.ownFuture(id, nil)
+	}
+	signalled := func(t model.TaskID) bool {
+		tk := k.Task(t)
+		if tk.Group == model.NoGroup {
+			return false
+		}
+		g := int32(tk.Group)
+		for u, f := range fut {
+			if model.TaskID(u) == t {
+				continue
+			}
+			for _, a := range f {
+				switch {
+				case a.Kind == model.ObjAny && a.Op != model.Read,
+					a.Kind == model.ObjSig && a.Op != model.Read && (a.ID == int32(t) || a.ID == model.AnyID),
+					a.Kind == model.ObjGSig && a.Op != model.Read && (a.ID == g || a.ID == model.AnyID):
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for changed := true; changed; {
+		changed = false
+		for t := 0; t < n; t++ {
+			if ps.mayDie[t] || !signalled(model.TaskID(t)) {
+				continue
+			}
+			ps.mayDie[t] = true
+			changed = true
+		}
+		if changed {
+			for t := 0; t < n; t++ {
+				if ps.mayDie[t] {
+					fut[t] = w.ownFuture(model.TaskID(t), nil)
+				}
+			}
+		}
 	}
 	return fut
+}
+
+// TestFuturesAgreeWithPlain: World.futures works out the futures
+// plainFutures does, on every state of the porWorlds, with the scratch
+// space of the state before.
+func TestFuturesAgreeWithPlain(t *testing.T) {
+	for name, w := range porWorlds(t) {
+		t.Run(name, func(t *testing.T) {
+			mayDie := 0
+			n := porVisit(t, w, 2*porLimit(), func(s *World) {
+				want := plainFutures(s.CloneWorld())
+				s.futures()
+				if len(s.por.fut) != len(want) {
+					t.Fatalf("%d futures, want %d", len(s.por.fut), len(want))
+				}
+				for u := range want {
+					if !slices.Equal(s.por.fut[u], want[u]) {
+						t.Fatalf("T%d's future is %s, want %s", u, describeFut(s.por.fut[u]), describeFut(want[u]))
+					}
+					if s.por.mayDie[u] {
+						mayDie++
+					}
+				}
+			})
+			t.Logf("%d states, %d tasks that may die", n, mayDie)
+		})
+	}
 }
 
 // TestPersistentAgreesWithPlain: Persistent, with its shortcuts and the
