@@ -259,17 +259,23 @@ func Conflicts(a, b []Access) bool {
 // A Footprint is a footprint arranged for Conflicts against many others:
 // its accesses grouped by kind, without duplicates. It answers exactly
 // what Conflicts answers, because Conflict is symmetric, accesses of two
-// kinds other than ObjAny never conflict, Conflicts is an "any" over the
-// pairs (neither their order nor a repeated access matters), and a Write
-// of a kind with AnyID conflicts with every access of its kind. It is for
-// the futures of sim's partial-order reduction, which are long (tens of
-// accesses) and each checked against every enabled task's next step.
+// kinds other than ObjAny never conflict, nor do two accesses whose ids
+// do not meet, Conflicts is an "any" over the pairs (neither their order
+// nor a repeated access matters), and a Write of a kind with AnyID
+// conflicts with every access of its kind. It is for the futures of sim's
+// partial-order reduction, which are long (tens of accesses) and each
+// checked against every enabled task's next step.
 //
 // The zero value is the empty footprint. Reset reuses the memory.
 type Footprint struct {
+	// src is a copy of the footprint of the last Reset.
+	src []Access
 	// a holds the accesses, by kind: those of kind k are a[start[k]:start[k+1]].
 	a     []Access
 	start [NumObjKinds + 1]uint32
+	// ids[k] has a bit for each id of an access of kind k: bit i for an
+	// id i in [0, 62), bit 62 for AnyID, bit 63 for any other.
+	ids [NumObjKinds]uint64
 	// all has bit k set when an access of kind k conflicts with every
 	// access of kind k (a Write with AnyID).
 	all uint32
@@ -281,8 +287,29 @@ type Footprint struct {
 // Every kind has a bit in Footprint.all.
 var _ [32 - NumObjKinds]struct{}
 
-// Reset makes f the footprint fp (f does not keep fp).
+const (
+	idBitAny   = 62
+	idBitOther = 63
+)
+
+// idBit is the bit of id in Footprint.ids.
+func idBit(id int32) uint64 {
+	switch {
+	case id >= 0 && id < idBitAny:
+		return 1 << id
+	case id == AnyID:
+		return 1 << idBitAny
+	}
+	return 1 << idBitOther
+}
+
+// Reset makes f the footprint fp (f does not keep fp). It does nothing
+// when fp is the footprint of the last Reset.
 func (f *Footprint) Reset(fp []Access) {
+	if len(fp) == len(f.src) && equalAccesses(fp, f.src) {
+		return
+	}
+	f.src = append(f.src[:0], fp...)
 	var count [NumObjKinds + 1]uint32
 	for _, x := range fp {
 		count[x.Kind+1]++
@@ -295,10 +322,12 @@ func (f *Footprint) Reset(fp []Access) {
 	}
 	f.a = f.a[:len(fp)]
 	f.all, f.writes, f.anyWrite = 0, false, false
+	f.ids = [NumObjKinds]uint64{}
 	next := count
 	for _, x := range fp {
 		f.a[next[x.Kind]] = x
 		next[x.Kind]++
+		f.ids[x.Kind] |= idBit(x.ID)
 	}
 	// Drop duplicates (in place: the write index never passes the read
 	// index), and all but the Write of a kind that conflicts with all.
@@ -338,6 +367,15 @@ func (f *Footprint) Reset(fp []Access) {
 	f.a = f.a[:n]
 }
 
+func equalAccesses(a, b []Access) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
 // Conflicts reports whether any access of fp conflicts with any of f:
 // Conflicts(fp, f's accesses).
 func (f *Footprint) Conflicts(fp []Access) bool {
@@ -358,6 +396,10 @@ func (f *Footprint) Conflicts(fp []Access) bool {
 		}
 		if f.all&(1<<x.Kind) != 0 {
 			return true
+		}
+		ids := f.ids[x.Kind]
+		if ids == 0 || x.ID >= 0 && x.ID < idBitAny && ids&(1<<x.ID|1<<idBitAny) == 0 {
+			continue // no access of the kind whose id meets x's
 		}
 		for _, y := range f.a[f.start[x.Kind]:f.start[x.Kind+1]] {
 			if Conflict(x, y) {
