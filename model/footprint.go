@@ -257,31 +257,34 @@ func Conflicts(a, b []Access) bool {
 }
 
 // A Footprint is a footprint arranged for Conflicts against many others:
-// its accesses grouped by kind, without duplicates. It answers exactly
-// what Conflicts answers, because Conflict is symmetric, accesses of two
-// kinds other than ObjAny never conflict, nor do two accesses whose ids
-// do not meet, Conflicts is an "any" over the pairs (neither their order
-// nor a repeated access matters), and a Write of a kind with AnyID
-// conflicts with every access of its kind. It is for the futures of sim's
+// its accesses chained by kind. It answers exactly what Conflicts
+// answers, because Conflict is symmetric, accesses of two kinds other
+// than ObjAny never conflict, nor do two accesses whose ids do not meet,
+// Conflicts is an "any" over the pairs (neither their order nor a
+// repeated access matters), and a Write of a kind with AnyID conflicts
+// with every access of its kind. It is for the futures of sim's
 // partial-order reduction, which are long (tens of accesses) and each
 // checked against every enabled task's next step.
 //
 // The zero value is the empty footprint. Reset reuses the memory.
 type Footprint struct {
-	// src is a copy of the footprint of the last Reset.
-	src []Access
-	// a holds the accesses, by kind: those of kind k are a[start[k]:start[k+1]].
-	a     []Access
-	start [NumObjKinds + 1]uint32
+	// a is a copy of the footprint of the last Reset.
+	a []Access
+	// head[k] is 1 + the index in a of the last access of kind k, 0 if
+	// none; link[i] is 1 + the index of the access of a[i]'s kind before
+	// it that the chain goes on to, 0 at the end (an access equal to the
+	// one before it in its chain is left out of the chain).
+	head [NumObjKinds]int32
+	link []int32
 	// ids[k] has a bit for each id of an access of kind k: bit i for an
 	// id i in [0, 62), bit 62 for AnyID, bit 63 for any other.
 	ids [NumObjKinds]uint64
 	// all has bit k set when an access of kind k conflicts with every
 	// access of kind k (a Write with AnyID).
 	all uint32
-	// writes: some access is not a Read; anyWrite: some ObjAny access is
-	// not a Read.
-	writes, anyWrite bool
+	// anyN: some access is ObjAny; writes: some access is not a Read;
+	// anyWrite: some ObjAny access is not a Read.
+	anyN, writes, anyWrite bool
 }
 
 // Every kind has a bit in Footprint.all.
@@ -303,68 +306,48 @@ func idBit(id int32) uint64 {
 	return 1 << idBitOther
 }
 
+// Holds reports whether f is the footprint fp: fp is the footprint of
+// the last Reset (or is empty, and f is the zero Footprint).
+func (f *Footprint) Holds(fp []Access) bool {
+	return len(fp) == len(f.a) && equalAccesses(fp, f.a)
+}
+
 // Reset makes f the footprint fp (f does not keep fp). It does nothing
-// when fp is the footprint of the last Reset.
+// when f holds fp already.
 func (f *Footprint) Reset(fp []Access) {
-	if len(fp) == len(f.src) && equalAccesses(fp, f.src) {
+	if f.Holds(fp) {
 		return
 	}
-	f.src = append(f.src[:0], fp...)
-	var count [NumObjKinds + 1]uint32
-	for _, x := range fp {
-		count[x.Kind+1]++
+	f.a = append(f.a[:0], fp...)
+	if cap(f.link) < len(fp) {
+		f.link = make([]int32, len(fp), cap(f.a))
 	}
-	for k := 1; k <= int(NumObjKinds); k++ {
-		count[k] += count[k-1]
-	}
-	if cap(f.a) < len(fp) {
-		f.a = make([]Access, len(fp))
-	}
-	f.a = f.a[:len(fp)]
-	f.all, f.writes, f.anyWrite = 0, false, false
+	f.link = f.link[:len(fp)]
+	f.head = [NumObjKinds]int32{}
 	f.ids = [NumObjKinds]uint64{}
-	next := count
-	for _, x := range fp {
-		f.a[next[x.Kind]] = x
-		next[x.Kind]++
-		f.ids[x.Kind] |= idBit(x.ID)
-	}
-	// Drop duplicates (in place: the write index never passes the read
-	// index), and all but the Write of a kind that conflicts with all.
-	n := uint32(0)
-	for k := 0; k < int(NumObjKinds); k++ {
-		f.start[k] = n
-		for _, x := range f.a[count[k]:count[k+1]] {
-			if x.Op != Read {
-				f.writes = true
-				if x.Kind == ObjAny {
-					f.anyWrite = true
-				}
-			}
-			if f.all&(1<<k) != 0 {
-				continue
-			}
-			if x.Kind != ObjAny && x.Op == Write && x.ID == AnyID {
-				f.all |= 1 << k
-				f.a[f.start[k]] = x
-				n = f.start[k] + 1
-				continue
-			}
-			dup := false
-			for _, y := range f.a[f.start[k]:n] {
-				if y == x {
-					dup = true
-					break
-				}
-			}
-			if !dup {
-				f.a[n] = x
-				n++
-			}
+	f.all, f.anyN, f.writes, f.anyWrite = 0, false, false, false
+	for i, x := range f.a {
+		if x.Op != Read {
+			f.writes = true
 		}
+		if x.Kind == ObjAny {
+			f.anyN = true
+			if x.Op != Read {
+				f.anyWrite = true
+			}
+			continue
+		}
+		if x.Op == Write && x.ID == AnyID {
+			f.all |= 1 << x.Kind
+		}
+		f.ids[x.Kind] |= idBit(x.ID)
+		h := f.head[x.Kind]
+		if h > 0 && f.a[h-1] == x {
+			continue
+		}
+		f.link[i] = h
+		f.head[x.Kind] = int32(i + 1)
 	}
-	f.start[NumObjKinds] = n
-	f.a = f.a[:n]
 }
 
 func equalAccesses(a, b []Access) bool {
@@ -382,7 +365,6 @@ func (f *Footprint) Conflicts(fp []Access) bool {
 	if len(f.a) == 0 {
 		return false
 	}
-	anyN := f.start[ObjAny+1] - f.start[ObjAny]
 	for _, x := range fp {
 		if x.Kind == ObjAny {
 			// Conflict(x, y) is x.Op != Read || y.Op != Read, for any y.
@@ -391,7 +373,7 @@ func (f *Footprint) Conflicts(fp []Access) bool {
 			}
 			continue
 		}
-		if anyN > 0 && (x.Op != Read || f.anyWrite) {
+		if f.anyN && (x.Op != Read || f.anyWrite) {
 			return true
 		}
 		if f.all&(1<<x.Kind) != 0 {
@@ -401,8 +383,8 @@ func (f *Footprint) Conflicts(fp []Access) bool {
 		if ids == 0 || x.ID >= 0 && x.ID < idBitAny && ids&(1<<x.ID|1<<idBitAny) == 0 {
 			continue // no access of the kind whose id meets x's
 		}
-		for _, y := range f.a[f.start[x.Kind]:f.start[x.Kind+1]] {
-			if Conflict(x, y) {
+		for i := f.head[x.Kind]; i > 0; i = f.link[i-1] {
+			if Conflict(x, f.a[i-1]) {
 				return true
 			}
 		}
@@ -416,8 +398,8 @@ func (f *Footprint) Modifies(kind ObjKind, id int32) bool {
 	if f.anyWrite {
 		return true
 	}
-	for _, y := range f.a[f.start[kind]:f.start[kind+1]] {
-		if y.Op != Read && (y.ID == id || y.ID == AnyID) {
+	for i := f.head[kind]; i > 0; i = f.link[i-1] {
+		if y := f.a[i-1]; y.Op != Read && (y.ID == id || y.ID == AnyID) {
 			return true
 		}
 	}
