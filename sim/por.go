@@ -35,8 +35,15 @@ import (
 // object kind (model.Footprint, which answers exactly model.Conflicts),
 // and whether a next step conflicts with each future is worked out when
 // the closure first reaches its task, not for every enabled task up
-// front. TestPersistentAgreesWithPlain compares Persistent with a plain
-// copy of the first version on every state of the porWorlds.
+// front. The one thing kept from state to state is each task's last
+// indexed future (porScratch.futIdx): it is used again only for a future
+// equal to it access for access (Footprint.Holds), and an index is a
+// function of its future alone, so it cannot carry anything of the state
+// it was made in. A task that may die only because another's future may
+// signal it gets its death inserted where ownFuture would have put it,
+// which gives the same future access for access. TestFuturesAgreeWithPlain
+// and TestPersistentAgreesWithPlain compare the futures and P with a
+// plain copy of the first version on every state of the porWorlds.
 //
 // The futures are what makes this sound for tasks that do not exist yet or
 // sleep now, and for the long run: they over-approximate, from the state,
@@ -118,6 +125,8 @@ type porScratch struct {
 	enIdx  []int             // per task: its index in en, or -1
 	mayDie []bool
 	turned []int // futures: the tasks whose mayDie turned true in a pass
+	death  []int // per task: where its death goes in fut (ownFuture)
+	tail   []model.Access
 	// conf[i*n+u]: next[i] conflicts with fut[u], valid once row[i] is
 	// set (a row is worked out when the closure first reaches en[i]).
 	conf []bool
@@ -433,18 +442,22 @@ func (w *World) futures() {
 	ps.futIdx = ps.futIdx[:n]
 	if cap(ps.mayDie) < n {
 		ps.mayDie = make([]bool, n)
+		ps.death = make([]int, n)
 	}
 	ps.mayDie = ps.mayDie[:n]
+	ps.death = ps.death[:n]
 	for t := 0; t < n; t++ {
 		id := model.TaskID(t)
 		ps.mayDie[t] = k.Task(id).Group != model.NoGroup && k.Doomed(id)
-		ps.fut[t] = w.ownFuture(id, ps.fut[t][:0])
+		ps.fut[t], ps.death[t] = w.ownFuture(id, ps.fut[t][:0])
 		ps.futIdx[t].Reset(ps.fut[t])
 	}
 	// A task that some future may signal may die: add its death, which
 	// may signal others (SIGCHLD to a handler) in turn. A future depends
-	// on its own task's mayDie alone, so only those that turned true are
-	// worked out again.
+	// on its own task's mayDie alone, and only through the DeathFuture
+	// that ownFuture appends at death (what it appends after it reads
+	// neither mayDie nor buf), so the futures of the tasks that turned
+	// get their death inserted there: the future ownFuture would give.
 	turned := ps.turned[:0]
 	for {
 		turned = turned[:0]
@@ -459,7 +472,13 @@ func (w *World) futures() {
 		}
 		for _, t := range turned {
 			ps.mayDie[t] = true
-			ps.fut[t] = w.ownFuture(model.TaskID(t), ps.fut[t][:0])
+			d := ps.death[t]
+			if d < 0 {
+				continue
+			}
+			ps.tail = append(ps.tail[:0], ps.fut[t][d:]...)
+			f := k.DeathFuture(model.TaskID(t), false, ps.fut[t][:d])
+			ps.fut[t] = append(f, ps.tail...)
 			ps.futIdx[t].Reset(ps.fut[t])
 		}
 	}
@@ -486,21 +505,24 @@ func (w *World) signalled(t model.TaskID) bool {
 	return false
 }
 
-// ownFuture is the future of task t: the rest of its kernel path, the
-// calls its program can still reach (and those of the children it may
-// fork, which start at the fork's B), its death if it may die.
-func (w *World) ownFuture(t model.TaskID, buf []model.Access) []model.Access {
+// ownFuture appends the future of task t to buf: the rest of its kernel
+// path, the calls its program can still reach (and those of the children
+// it may fork, which start at the fork's B), its death if it may die.
+// death is where in buf its death starts (or would start, if it may not
+// die), -1 if the future has no place for it.
+func (w *World) ownFuture(t model.TaskID, buf []model.Access) (_ []model.Access, death int) {
 	k := w.K
 	tk := k.Task(t)
 	if tk.Group == model.NoGroup || tk.Newborn() || k.Done(t) || tk.Flags&model.PF_KTHREAD != 0 {
 		// A child its fork has not woken yet (its forker's future covers
 		// it, as a fresh child), a task that is done, or a kthread.
-		return buf
+		return buf, -1
 	}
 	buf = k.PathFuture(t, buf)
 	if tk.Frame.Path == model.KExit {
-		return buf // it will not run user code again
+		return buf, -1 // it will not run user code again
 	}
+	death = len(buf)
 	if w.por.mayDie[t] {
 		buf = k.DeathFuture(t, false, buf)
 	}
@@ -532,7 +554,7 @@ func (w *World) ownFuture(t model.TaskID, buf []model.Access) []model.Access {
 		}
 		buf = k.DeathFuture(t, true, buf)
 	}
-	return buf
+	return buf, death
 }
 
 // callFuture is the future of instruction pc of code (or of the program's

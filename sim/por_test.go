@@ -340,7 +340,7 @@ func plainFutures(w *World) [][]model.Access {
 	for t := 0; t < n; t++ {
 		id := model.TaskID(t)
 		ps.mayDie[t] = k.Task(id).Group != model.NoGroup && k.Doomed(id)
-		fut[t] = w.ownFuture(id, nil)
+		fut[t], _ = w.ownFuture(id, nil)
 	}
 	signalled := func(t model.TaskID) bool {
 		tk := k.Task(t)
@@ -375,7 +375,7 @@ func plainFutures(w *World) [][]model.Access {
 		if changed {
 			for t := 0; t < n; t++ {
 				if ps.mayDie[t] {
-					fut[t] = w.ownFuture(model.TaskID(t), nil)
+					fut[t], _ = w.ownFuture(model.TaskID(t), nil)
 				}
 			}
 		}
