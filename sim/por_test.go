@@ -443,7 +443,8 @@ func TestPersistentAgreesWithPlain(t *testing.T) {
 
 // TestFootprintConflicts: model.Footprint answers model.Conflicts, both
 // ways round, for every pair among the next steps, futures and
-// enabledness footprints of every state of the porWorlds.
+// enabledness footprints of every state of the porWorlds, and Modifies
+// as a scan of the accesses would.
 func TestFootprintConflicts(t *testing.T) {
 	for name, w := range porWorlds(t) {
 		t.Run(name, func(t *testing.T) {
@@ -460,6 +461,19 @@ func TestFootprintConflicts(t *testing.T) {
 				}
 				for _, a := range fps {
 					f.Reset(a) // reused: Reset must forget the last one
+					for kind := model.ObjKind(1); kind < model.NumObjKinds; kind++ {
+						for id := model.ElemTail; id < int32(s.K.NumTasks()+2); id++ {
+							want := false
+							for _, x := range a {
+								if x.Op != model.Read && (x.Kind == model.ObjAny || x.Kind == kind && (x.ID == id || x.ID == model.AnyID)) {
+									want = true
+								}
+							}
+							if got := f.Modifies(kind, id); got != want {
+								t.Fatalf("Footprint(%s).Modifies(%v, %d) = %v, want %v", describeFut(a), kind, id, got, want)
+							}
+						}
+					}
 					for _, b := range fps {
 						pairs++
 						if got, want := f.Conflicts(b), model.Conflicts(b, a); got != want {
