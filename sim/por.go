@@ -436,6 +436,9 @@ func (w *World) futures() {
 	ps := &w.por
 	if cap(ps.fut) < n {
 		ps.fut = append(ps.fut[:cap(ps.fut)], make([][]model.Access, n-cap(ps.fut))...)
+	}
+	if cap(ps.futIdx) < n {
+		// Apart from fut: append may round their capacities differently.
 		ps.futIdx = append(ps.futIdx[:cap(ps.futIdx)], make([]model.Footprint, n-cap(ps.futIdx))...)
 	}
 	ps.fut = ps.fut[:n]
