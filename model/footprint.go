@@ -256,6 +256,156 @@ func Conflicts(a, b []Access) bool {
 	return false
 }
 
+// A Footprint is a footprint arranged for Conflicts against many others:
+// its accesses chained by kind. It answers exactly what Conflicts
+// answers, because Conflict is symmetric, accesses of two kinds other
+// than ObjAny never conflict, nor do two accesses whose ids do not meet,
+// Conflicts is an "any" over the pairs (neither their order nor a
+// repeated access matters), and a Write of a kind with AnyID conflicts
+// with every access of its kind. It is for the futures of sim's
+// partial-order reduction, which are long (tens of accesses) and each
+// checked against every enabled task's next step.
+//
+// The zero value is the empty footprint. Reset reuses the memory.
+type Footprint struct {
+	// a is a copy of the footprint of the last Reset.
+	a []Access
+	// head[k] is 1 + the index in a of the last access of kind k, 0 if
+	// none; link[i] is 1 + the index of the access of a[i]'s kind before
+	// it that the chain goes on to, 0 at the end (an access equal to the
+	// one before it in its chain is left out of the chain).
+	head [NumObjKinds]int32
+	link []int32
+	// ids[k] has a bit for each id of an access of kind k: bit i for an
+	// id i in [0, 62), bit 62 for AnyID, bit 63 for any other.
+	ids [NumObjKinds]uint64
+	// all has bit k set when an access of kind k conflicts with every
+	// access of kind k (a Write with AnyID).
+	all uint32
+	// anyN: some access is ObjAny; writes: some access is not a Read;
+	// anyWrite: some ObjAny access is not a Read.
+	anyN, writes, anyWrite bool
+}
+
+// Every kind has a bit in Footprint.all.
+var _ [32 - NumObjKinds]struct{}
+
+const (
+	idBitAny   = 62
+	idBitOther = 63
+)
+
+// idBit is the bit of id in Footprint.ids.
+func idBit(id int32) uint64 {
+	switch {
+	case id >= 0 && id < idBitAny:
+		return 1 << id
+	case id == AnyID:
+		return 1 << idBitAny
+	}
+	return 1 << idBitOther
+}
+
+// Holds reports whether f is the footprint fp: fp is the footprint of
+// the last Reset (or is empty, and f is the zero Footprint).
+func (f *Footprint) Holds(fp []Access) bool {
+	return len(fp) == len(f.a) && equalAccesses(fp, f.a)
+}
+
+// Reset makes f the footprint fp (f does not keep fp). It does nothing
+// when f holds fp already.
+func (f *Footprint) Reset(fp []Access) {
+	if f.Holds(fp) {
+		return
+	}
+	f.a = append(f.a[:0], fp...)
+	if cap(f.link) < len(fp) {
+		f.link = make([]int32, len(fp), cap(f.a))
+	}
+	f.link = f.link[:len(fp)]
+	f.head = [NumObjKinds]int32{}
+	f.ids = [NumObjKinds]uint64{}
+	f.all, f.anyN, f.writes, f.anyWrite = 0, false, false, false
+	for i, x := range f.a {
+		if x.Op != Read {
+			f.writes = true
+		}
+		if x.Kind == ObjAny {
+			f.anyN = true
+			if x.Op != Read {
+				f.anyWrite = true
+			}
+			continue
+		}
+		if x.Op == Write && x.ID == AnyID {
+			f.all |= 1 << x.Kind
+		}
+		f.ids[x.Kind] |= idBit(x.ID)
+		h := f.head[x.Kind]
+		if h > 0 && f.a[h-1] == x {
+			continue
+		}
+		f.link[i] = h
+		f.head[x.Kind] = int32(i + 1)
+	}
+}
+
+func equalAccesses(a, b []Access) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// Conflicts reports whether any access of fp conflicts with any of f:
+// Conflicts(fp, f's accesses).
+func (f *Footprint) Conflicts(fp []Access) bool {
+	if len(f.a) == 0 {
+		return false
+	}
+	for _, x := range fp {
+		if x.Kind == ObjAny {
+			// Conflict(x, y) is x.Op != Read || y.Op != Read, for any y.
+			if x.Op != Read || f.writes {
+				return true
+			}
+			continue
+		}
+		if f.anyN && (x.Op != Read || f.anyWrite) {
+			return true
+		}
+		if f.all&(1<<x.Kind) != 0 {
+			return true
+		}
+		ids := f.ids[x.Kind]
+		if ids == 0 || x.ID >= 0 && x.ID < idBitAny && ids&(1<<x.ID|1<<idBitAny) == 0 {
+			continue // no access of the kind whose id meets x's
+		}
+		for i := f.head[x.Kind]; i > 0; i = f.link[i-1] {
+			if Conflict(x, f.a[i-1]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Modifies reports whether f has an access other than a Read of ObjAny,
+// or of kind kind with the id id or AnyID.
+func (f *Footprint) Modifies(kind ObjKind, id int32) bool {
+	if f.anyWrite {
+		return true
+	}
+	for i := f.head[kind]; i > 0; i = f.link[i-1] {
+		if y := f.a[i-1]; y.Op != Read && (y.ID == id || y.ID == AnyID) {
+			return true
+		}
+	}
+	return false
+}
+
 // fp accumulates a footprint. fut is set for a future: every branch and
 // every later state, rather than what the step does now. refs follows the
 // css_set references a step takes and drops, to tell which put is the

@@ -146,3 +146,32 @@ func BenchmarkForkKillQuestion(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkExhaustivePOR is the reduced search of the fork/kill question
+// with 2 forking tasks, ungated, to the end keyed by state (simrun explore
+// -reduce=por -keep-going -key-by-state): the per-state cost of
+// partial-order reduction. It reports states per second and heap bytes
+// allocated per state; states/op must not change with an optimisation of
+// World.Persistent.
+func BenchmarkExhaustivePOR(b *testing.B) {
+	for _, kill := range []model.KillMode{model.KillSeq, model.KillAtomic} {
+		b.Run(fmt.Sprintf("%s-2", kill), func(b *testing.B) {
+			states := 0
+			var ms0, ms1 runtime.MemStats
+			runtime.ReadMemStats(&ms0)
+			for i := 0; i < b.N; i++ {
+				w, _ := sim.ForkVsKill(optsWith(kill), 2)
+				w.Gate = nil
+				rep := explore.Exhaustive(w, explore.Bounds{MaxPreemptions: -1, KeepGoing: true, KeyByState: true, NoShrink: true, Reduce: explore.ReducePOR})
+				if rep.Truncated || rep.Reduced != explore.ReducePOR {
+					b.Fatalf("search cut or not reduced: %+v", rep)
+				}
+				states += rep.States
+			}
+			runtime.ReadMemStats(&ms1)
+			b.ReportMetric(float64(states)/b.Elapsed().Seconds(), "states/s")
+			b.ReportMetric(float64(ms1.TotalAlloc-ms0.TotalAlloc)/float64(states), "allocB/state")
+			b.ReportMetric(float64(states)/float64(b.N), "states/op")
+		})
+	}
+}

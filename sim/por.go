@@ -31,6 +31,20 @@ import (
 // enabled task. Persistent tries every enabled task as the start and keeps
 // the smallest P (the first one found among equal sizes).
 //
+// How it is worked out does not change P: the futures are indexed by
+// object kind (model.Footprint, which answers exactly model.Conflicts),
+// and whether a next step conflicts with each future is worked out when
+// the closure first reaches its task, not for every enabled task up
+// front. The one thing kept from state to state is each task's last
+// indexed future (porScratch.futIdx): it is used again only for a future
+// equal to it access for access (Footprint.Holds), and an index is a
+// function of its future alone, so it cannot carry anything of the state
+// it was made in. A task that may die only because another's future may
+// signal it gets its death inserted where ownFuture would have put it,
+// which gives the same future access for access. TestFuturesAgreeWithPlain
+// and TestPersistentAgreesWithPlain compare the futures and P with a
+// plain copy of the first version on every state of the porWorlds.
+//
 // The futures are what makes this sound for tasks that do not exist yet or
 // sleep now, and for the long run: they over-approximate, from the state,
 // every step a task can take before P moves. The model's footprints are
@@ -104,15 +118,22 @@ func (w *World) ReductionBlocker() string {
 // porScratch holds the buffers of Persistent, reused across calls. It is
 // owned by one world (CloneWorld gives a clone its own).
 type porScratch struct {
-	next   [][]model.Access // per enabled actor (indexed like en)
-	fut    [][]model.Access // per task
-	enab   [][]model.Access // per task: what its enabledness reads (when needed)
-	enIdx  []int            // per task: its index in en, or -1
+	next   [][]model.Access  // per enabled actor (indexed like en)
+	fut    [][]model.Access  // per task
+	futIdx []model.Footprint // per task: fut, indexed for Conflicts
+	enab   [][]model.Access  // per task: what its enabledness reads (when needed)
+	enIdx  []int             // per task: its index in en, or -1
 	mayDie []bool
-	conf   []bool // conf[i*n+u]: next[i] conflicts with fut[u]
-	in     []bool
-	best   []int
-	cur    []int
+	turned []int // futures: the tasks whose mayDie turned true in a pass
+	death  []int // per task: where its death goes in fut (ownFuture)
+	tail   []model.Access
+	// conf[i*n+u]: next[i] conflicts with fut[u], valid once row[i] is
+	// set (a row is worked out when the closure first reaches en[i]).
+	conf []bool
+	row  []bool
+	in   []bool
+	best []int
+	cur  []int
 }
 
 // Persistent returns a persistent subset of en (explore.Reducer).
@@ -124,19 +145,17 @@ func (w *World) Persistent(en []int, buf []int) []int {
 		ps.next = make([][]model.Access, len(en))
 	}
 	ps.next = ps.next[:len(en)]
-	for i, a := range en {
-		ps.next[i] = w.nextFootprint(model.TaskID(a), ps.next[i][:0])
-	}
 	w.futures()
-	// conf[i][u]: the next step of en[i] conflicts with what u may do.
 	if cap(ps.conf) < len(en)*n {
 		ps.conf = make([]bool, len(en)*n)
 	}
 	ps.conf = ps.conf[:len(en)*n]
-	for i, a := range en {
-		for u := 0; u < n; u++ {
-			ps.conf[i*n+u] = u != a && model.Conflicts(ps.next[i], ps.fut[u])
-		}
+	if cap(ps.row) < len(en) {
+		ps.row = make([]bool, len(en))
+	}
+	ps.row = ps.row[:len(en)]
+	for i := range ps.row {
+		ps.row[i] = false
 	}
 	if cap(ps.in) < n {
 		ps.in = make([]bool, n)
@@ -182,6 +201,19 @@ func (w *World) Persistent(en []int, buf []int) []int {
 	return buf
 }
 
+// confRow works out row i of w.por.conf: whether the next step of en[i]
+// conflicts with what each other task may do.
+func (w *World) confRow(en []int, i, n int) {
+	ps := &w.por
+	a := en[i]
+	ps.next[i] = w.nextFootprint(model.TaskID(a), ps.next[i][:0])
+	row := ps.conf[i*n : (i+1)*n]
+	for u := range row {
+		row[u] = u != a && ps.futIdx[u].Conflicts(ps.next[i])
+	}
+	ps.row[i] = true
+}
+
 // closure grows the stubborn set from en[seed]; ok is false when a task
 // outside it that is not enabled has a waker that is not enabled either.
 func (w *World) closure(en []int, seed, n int) ([]int, bool) {
@@ -205,6 +237,9 @@ func (w *World) closure(en []int, seed, n int) ([]int, bool) {
 	ok := true
 	for j := 0; j < len(cur) && ok; j++ {
 		i := ps.enIdx[cur[j]]
+		if !ps.row[i] {
+			w.confRow(en, i, n)
+		}
 		for u := 0; u < n && ok; u++ {
 			if ps.in[u] || !ps.conf[i*n+u] {
 				continue
@@ -232,7 +267,7 @@ func (w *World) wakes(v, u int) bool {
 	if ps.enab[u] == nil {
 		ps.enab[u] = w.enableFootprint(model.TaskID(u), make([]model.Access, 0, 8))
 	}
-	return model.Conflicts(ps.fut[v], ps.enab[u])
+	return ps.futIdx[v].Conflicts(ps.enab[u]) // Conflicts is symmetric
 }
 
 // enableFootprint is what u's enabledness reads: the kernel's, and an
@@ -393,7 +428,8 @@ func (w *World) killTarget(t model.TaskID, in Instr) model.TaskID {
 }
 
 // futures computes, for every task, the footprint of everything it (and
-// the children it may fork) may still do, in w.por.fut.
+// the children it may fork) may still do, in w.por.fut, and indexes each
+// in w.por.futIdx.
 func (w *World) futures() {
 	k := w.K
 	n := k.NumTasks()
@@ -401,35 +437,55 @@ func (w *World) futures() {
 	if cap(ps.fut) < n {
 		ps.fut = append(ps.fut[:cap(ps.fut)], make([][]model.Access, n-cap(ps.fut))...)
 	}
+	if cap(ps.futIdx) < n {
+		// Apart from fut: append may round their capacities differently.
+		ps.futIdx = append(ps.futIdx[:cap(ps.futIdx)], make([]model.Footprint, n-cap(ps.futIdx))...)
+	}
 	ps.fut = ps.fut[:n]
+	ps.futIdx = ps.futIdx[:n]
 	if cap(ps.mayDie) < n {
 		ps.mayDie = make([]bool, n)
+		ps.death = make([]int, n)
 	}
 	ps.mayDie = ps.mayDie[:n]
+	ps.death = ps.death[:n]
 	for t := 0; t < n; t++ {
 		id := model.TaskID(t)
 		ps.mayDie[t] = k.Task(id).Group != model.NoGroup && k.Doomed(id)
-		ps.fut[t] = w.ownFuture(id, ps.fut[t][:0])
+		ps.fut[t], ps.death[t] = w.ownFuture(id, ps.fut[t][:0])
+		ps.futIdx[t].Reset(ps.fut[t])
 	}
 	// A task that some future may signal may die: add its death, which
-	// may signal others (SIGCHLD to a handler) in turn.
-	for changed := true; changed; {
-		changed = false
+	// may signal others (SIGCHLD to a handler) in turn. A future depends
+	// on its own task's mayDie alone, and only through the DeathFuture
+	// that ownFuture appends at death (what it appends after it reads
+	// neither mayDie nor buf), so the futures of the tasks that turned
+	// get their death inserted there: the future ownFuture would give.
+	turned := ps.turned[:0]
+	for {
+		turned = turned[:0]
 		for t := 0; t < n; t++ {
 			if ps.mayDie[t] || !w.signalled(model.TaskID(t)) {
 				continue
 			}
-			ps.mayDie[t] = true
-			changed = true
+			turned = append(turned, t)
 		}
-		if changed {
-			for t := 0; t < n; t++ {
-				if ps.mayDie[t] {
-					ps.fut[t] = w.ownFuture(model.TaskID(t), ps.fut[t][:0])
-				}
+		if len(turned) == 0 {
+			break
+		}
+		for _, t := range turned {
+			ps.mayDie[t] = true
+			d := ps.death[t]
+			if d < 0 {
+				continue
 			}
+			ps.tail = append(ps.tail[:0], ps.fut[t][d:]...)
+			f := k.DeathFuture(model.TaskID(t), false, ps.fut[t][:d])
+			ps.fut[t] = append(f, ps.tail...)
+			ps.futIdx[t].Reset(ps.fut[t])
 		}
 	}
+	ps.turned = turned
 }
 
 // signalled reports whether some other task's future may signal t.
@@ -440,37 +496,36 @@ func (w *World) signalled(t model.TaskID) bool {
 		return false
 	}
 	g := int32(tk.Group)
-	for u, f := range w.por.fut {
+	for u := range w.por.futIdx {
 		if model.TaskID(u) == t {
 			continue
 		}
-		for _, a := range f {
-			switch {
-			case a.Kind == model.ObjAny && a.Op != model.Read,
-				a.Kind == model.ObjSig && a.Op != model.Read && (a.ID == int32(t) || a.ID == model.AnyID),
-				a.Kind == model.ObjGSig && a.Op != model.Read && (a.ID == g || a.ID == model.AnyID):
-				return true
-			}
+		f := &w.por.futIdx[u]
+		if f.Modifies(model.ObjSig, int32(t)) || f.Modifies(model.ObjGSig, g) {
+			return true
 		}
 	}
 	return false
 }
 
-// ownFuture is the future of task t: the rest of its kernel path, the
-// calls its program can still reach (and those of the children it may
-// fork, which start at the fork's B), its death if it may die.
-func (w *World) ownFuture(t model.TaskID, buf []model.Access) []model.Access {
+// ownFuture appends the future of task t to buf: the rest of its kernel
+// path, the calls its program can still reach (and those of the children
+// it may fork, which start at the fork's B), its death if it may die.
+// death is where in buf its death starts (or would start, if it may not
+// die), -1 if the future has no place for it.
+func (w *World) ownFuture(t model.TaskID, buf []model.Access) (_ []model.Access, death int) {
 	k := w.K
 	tk := k.Task(t)
 	if tk.Group == model.NoGroup || tk.Newborn() || k.Done(t) || tk.Flags&model.PF_KTHREAD != 0 {
 		// A child its fork has not woken yet (its forker's future covers
 		// it, as a fresh child), a task that is done, or a kthread.
-		return buf
+		return buf, -1
 	}
 	buf = k.PathFuture(t, buf)
 	if tk.Frame.Path == model.KExit {
-		return buf // it will not run user code again
+		return buf, -1 // it will not run user code again
 	}
+	death = len(buf)
 	if w.por.mayDie[t] {
 		buf = k.DeathFuture(t, false, buf)
 	}
@@ -502,7 +557,7 @@ func (w *World) ownFuture(t model.TaskID, buf []model.Access) []model.Access {
 		}
 		buf = k.DeathFuture(t, true, buf)
 	}
-	return buf
+	return buf, death
 }
 
 // callFuture is the future of instruction pc of code (or of the program's

@@ -243,3 +243,265 @@ func describeFut(f []model.Access) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// persistentPlain is Persistent as first written, without its shortcuts
+// (the futures' index, rows of conflicts worked out when needed): every
+// next step against every future with model.Conflicts, every enabled task
+// tried as the seed. TestPersistentAgreesWithPlain holds Persistent to it.
+func persistentPlain(w *World, en []int) []int {
+	n := w.K.NumTasks()
+	next := make([][]model.Access, len(en))
+	for i, a := range en {
+		next[i] = w.nextFootprint(model.TaskID(a), nil)
+	}
+	fut := plainFutures(w)
+	conf := make([]bool, len(en)*n)
+	for i, a := range en {
+		for u := 0; u < n; u++ {
+			conf[i*n+u] = u != a && model.Conflicts(next[i], fut[u])
+		}
+	}
+	enIdx := make([]int, n)
+	for u := range enIdx {
+		enIdx[u] = -1
+	}
+	for i, a := range en {
+		enIdx[a] = i
+	}
+	wakes := func(v, u int) bool {
+		return model.Conflicts(fut[v], w.enableFootprint(model.TaskID(u), nil))
+	}
+	closure := func(seed int) ([]int, bool) {
+		in := make([]bool, n)
+		cur := []int{en[seed]}
+		in[en[seed]] = true
+		add := func(v int) bool {
+			if in[v] {
+				return true
+			}
+			if enIdx[v] < 0 {
+				return false
+			}
+			in[v] = true
+			cur = append(cur, v)
+			return true
+		}
+		ok := true
+		for j := 0; j < len(cur) && ok; j++ {
+			i := enIdx[cur[j]]
+			for u := 0; u < n && ok; u++ {
+				if in[u] || !conf[i*n+u] {
+					continue
+				}
+				if enIdx[u] >= 0 {
+					add(u)
+					continue
+				}
+				for v := 0; v < n && ok; v++ {
+					if v != u && wakes(v, u) {
+						ok = add(v)
+					}
+				}
+			}
+		}
+		return cur, ok
+	}
+	var best []int
+	for seed := range en {
+		cur, ok := closure(seed)
+		if ok && (len(best) == 0 || len(cur) < len(best)) {
+			best = append(best[:0], cur...)
+			if len(best) == 1 {
+				break
+			}
+		}
+	}
+	if len(best) == 0 || len(best) == len(en) {
+		return append([]int(nil), en...)
+	}
+	var out []int
+	for _, a := range en {
+		if slices.Contains(best, a) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// plainFutures returns every task's future as World.futures first
+// worked it out: every future again whenever a task's mayDie turns true,
+// signalled over the plain accesses. It uses w's scratch space.
+func plainFutures(w *World) [][]model.Access {
+	k := w.K
+	n := k.NumTasks()
+	ps := &w.por
+	ps.mayDie = make([]bool, n)
+	fut := make([][]model.Access, n)
+	for t := 0; t < n; t++ {
+		id := model.TaskID(t)
+		ps.mayDie[t] = k.Task(id).Group != model.NoGroup && k.Doomed(id)
+		fut[t], _ = w.ownFuture(id, nil)
+	}
+	signalled := func(t model.TaskID) bool {
+		tk := k.Task(t)
+		if tk.Group == model.NoGroup {
+			return false
+		}
+		g := int32(tk.Group)
+		for u, f := range fut {
+			if model.TaskID(u) == t {
+				continue
+			}
+			for _, a := range f {
+				switch {
+				case a.Kind == model.ObjAny && a.Op != model.Read,
+					a.Kind == model.ObjSig && a.Op != model.Read && (a.ID == int32(t) || a.ID == model.AnyID),
+					a.Kind == model.ObjGSig && a.Op != model.Read && (a.ID == g || a.ID == model.AnyID):
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for changed := true; changed; {
+		changed = false
+		for t := 0; t < n; t++ {
+			if ps.mayDie[t] || !signalled(model.TaskID(t)) {
+				continue
+			}
+			ps.mayDie[t] = true
+			changed = true
+		}
+		if changed {
+			for t := 0; t < n; t++ {
+				if ps.mayDie[t] {
+					fut[t], _ = w.ownFuture(model.TaskID(t), nil)
+				}
+			}
+		}
+	}
+	return fut
+}
+
+// TestFuturesAgreeWithPlain: World.futures works out the futures
+// plainFutures does, on every state of the porWorlds, with the scratch
+// space of the state before (see TestPersistentAgreesWithPlain).
+func TestFuturesAgreeWithPlain(t *testing.T) {
+	for name, w := range porWorlds(t) {
+		t.Run(name, func(t *testing.T) {
+			mayDie := 0
+			var r *World // each state in turn, with the scratch space of the one before
+			n := porVisit(t, w, 2*porLimit(), func(s *World) {
+				want := plainFutures(s.CloneWorld())
+				r = reuse(r, s)
+				r.futures()
+				s = r
+				if len(s.por.fut) != len(want) {
+					t.Fatalf("%d futures, want %d", len(s.por.fut), len(want))
+				}
+				for u := range want {
+					if !slices.Equal(s.por.fut[u], want[u]) {
+						t.Fatalf("T%d's future is %s, want %s", u, describeFut(s.por.fut[u]), describeFut(want[u]))
+					}
+					if s.por.mayDie[u] {
+						mayDie++
+					}
+				}
+			})
+			t.Logf("%d states, %d tasks that may die", n, mayDie)
+		})
+	}
+}
+
+// reuse returns a copy of s in r (CloneInto: r keeps its scratch space,
+// as a world the explorer recycles does), or a new copy if r is nil.
+func reuse(r, s *World) *World {
+	if r == nil {
+		return s.CloneWorld()
+	}
+	return s.CloneInto(r).(*World)
+}
+
+// TestPersistentAgreesWithPlain: Persistent, with its shortcuts and the
+// scratch space it keeps from state to state, picks the same set as
+// persistentPlain on every state of the porWorlds (visited breadth first,
+// each copied into one world whose scratch space has just served the
+// state before: a different one, with as many tasks or fewer or more).
+func TestPersistentAgreesWithPlain(t *testing.T) {
+	for name, w := range porWorlds(t) {
+		t.Run(name, func(t *testing.T) {
+			reduced := 0
+			var r *World // each state in turn, with the scratch space of the one before
+			n := porVisit(t, w, 4*porLimit(), func(s *World) {
+				en := s.Enabled(nil)
+				if len(en) == 0 {
+					return
+				}
+				want := persistentPlain(s.CloneWorld(), en)
+				r = reuse(r, s)
+				s = r
+				got := s.Persistent(en, nil)
+				if !slices.Equal(got, want) {
+					t.Fatalf("Persistent(%v) = %v, want %v", en, got, want)
+				}
+				// Again, with the scratch space of the call just made.
+				if again := s.Persistent(en, nil); !slices.Equal(again, want) {
+					t.Fatalf("Persistent(%v) again = %v, want %v", en, again, want)
+				}
+				if len(got) < len(en) {
+					reduced++
+				}
+			})
+			t.Logf("%d states, %d reduced", n, reduced)
+		})
+	}
+}
+
+// TestFootprintConflicts: model.Footprint answers model.Conflicts, both
+// ways round, for every pair among the next steps, futures and
+// enabledness footprints of every state of the porWorlds, and Modifies
+// as a scan of the accesses would.
+func TestFootprintConflicts(t *testing.T) {
+	for name, w := range porWorlds(t) {
+		t.Run(name, func(t *testing.T) {
+			var f model.Footprint
+			pairs := 0
+			n := porVisit(t, w, porLimit()/2, func(s *World) {
+				var fps [][]model.Access
+				for _, a := range s.Enabled(nil) {
+					fps = append(fps, s.nextFootprint(model.TaskID(a), nil))
+				}
+				fps = append(fps, plainFutures(s)...)
+				for u := 0; u < s.K.NumTasks(); u++ {
+					fps = append(fps, s.enableFootprint(model.TaskID(u), nil))
+				}
+				for _, a := range fps {
+					f.Reset(a) // reused: Reset must forget the last one
+					for kind := model.ObjKind(1); kind < model.NumObjKinds; kind++ {
+						for id := model.ElemTail; id < int32(s.K.NumTasks()+2); id++ {
+							want := false
+							for _, x := range a {
+								if x.Op != model.Read && (x.Kind == model.ObjAny || x.Kind == kind && (x.ID == id || x.ID == model.AnyID)) {
+									want = true
+								}
+							}
+							if got := f.Modifies(kind, id); got != want {
+								t.Fatalf("Footprint(%s).Modifies(%v, %d) = %v, want %v", describeFut(a), kind, id, got, want)
+							}
+						}
+					}
+					for _, b := range fps {
+						pairs++
+						if got, want := f.Conflicts(b), model.Conflicts(b, a); got != want {
+							t.Fatalf("Footprint(%s).Conflicts(%s) = %v, Conflicts = %v", describeFut(a), describeFut(b), got, want)
+						}
+						if got, want := f.Conflicts(b), model.Conflicts(a, b); got != want {
+							t.Fatalf("Footprint(%s).Conflicts(%s) = %v, Conflicts the other way = %v", describeFut(a), describeFut(b), got, want)
+						}
+					}
+				}
+			})
+			t.Logf("%d states, %d pairs", n, pairs)
+		})
+	}
+}
