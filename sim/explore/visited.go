@@ -27,8 +27,11 @@ func mix(a, b uint64) uint64 {
 // not cryptographic: two distinct keys collide with probability about 2^-64,
 // so a set of n hashed keys contains a collision with probability about
 // n²/2^65.
-func Hash64(p []byte) uint64 {
-	h := uint64(len(p)) ^ hk0
+func Hash64(p []byte) uint64 { return hashWords(uint64(len(p))^hk0, p) }
+
+// hashWords folds p into h a little-endian 8-byte word at a time (the
+// last one padded with zeros) and finishes h.
+func hashWords(h uint64, p []byte) uint64 {
 	for len(p) >= 8 {
 		h = mix(binary.LittleEndian.Uint64(p)^hk1, h^hk2)
 		p = p[8:]
@@ -63,18 +66,7 @@ func componentHash(p []byte) uint64 {
 		}
 		h ^= a ^ b
 	}
-	for len(p) >= 8 {
-		h = mix(binary.LittleEndian.Uint64(p)^hk1, h^hk2)
-		p = p[8:]
-	}
-	if len(p) > 0 {
-		var w uint64
-		for i, c := range p {
-			w |= uint64(c) << (8 * i)
-		}
-		h = mix(w^hk3, h^hk2)
-	}
-	if h = mix(h^hk1, hk3); h == 0 {
+	if h = hashWords(h, p); h == 0 {
 		h = 1
 	}
 	return h
