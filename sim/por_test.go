@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -90,7 +91,9 @@ func porLimit() int {
 // TestFootprintCoversWrites: a step changes only objects its footprint
 // writes.
 func TestFootprintCoversWrites(t *testing.T) {
-	for name, w := range porWorlds(t) {
+	ws := porWorlds(t)
+	for _, name := range slices.Sorted(maps.Keys(ws)) {
+		w := ws[name]
 		t.Run(name, func(t *testing.T) {
 			n := porVisit(t, w, porLimit(), func(s *World) {
 				for _, a := range s.Enabled(nil) {
@@ -123,7 +126,9 @@ func TestFootprintCoversWrites(t *testing.T) {
 // TestIndependentStepsCommute: two enabled tasks whose next steps do not
 // conflict commute and do not disable each other.
 func TestIndependentStepsCommute(t *testing.T) {
-	for name, w := range porWorlds(t) {
+	ws := porWorlds(t)
+	for _, name := range slices.Sorted(maps.Keys(ws)) {
+		w := ws[name]
 		t.Run(name, func(t *testing.T) {
 			pairs := 0
 			n := porVisit(t, w, porLimit(), func(s *World) {
@@ -160,7 +165,9 @@ func TestIndependentStepsCommute(t *testing.T) {
 // TestFuturesCoverEverything: a future covers the next step, and futures
 // only shrink along steps (a new task's future is within its creator's).
 func TestFuturesCoverEverything(t *testing.T) {
-	for name, w := range porWorlds(t) {
+	ws := porWorlds(t)
+	for _, name := range slices.Sorted(maps.Keys(ws)) {
+		w := ws[name]
 		t.Run(name, func(t *testing.T) {
 			n := porVisit(t, w, porLimit()/2, func(s *World) {
 				s.futures()
@@ -387,10 +394,10 @@ func plainFutures(w *World) [][]model.Access {
 // plainFutures does, on every state of the porWorlds, with the scratch
 // space of the state before (see TestPersistentAgreesWithPlain).
 func TestFuturesAgreeWithPlain(t *testing.T) {
-	if raceOn {
-		t.Skip("skipped under -race: one goroutine comparing two computations state by state, 2 minutes under the detector with nothing for it to find (see TestReducedAgreesWithFull)")
-	}
-	for name, w := range porWorlds(t) {
+	skipUnderRace(t)
+	ws := porWorlds(t)
+	for _, name := range slices.Sorted(maps.Keys(ws)) {
+		w := ws[name]
 		t.Run(name, func(t *testing.T) {
 			mayDie := 0
 			var r *World // each state in turn, with the scratch space of the one before
@@ -431,10 +438,10 @@ func reuse(r, s *World) *World {
 // each copied into one world whose scratch space has just served the
 // state before: a different one, with as many tasks or fewer or more).
 func TestPersistentAgreesWithPlain(t *testing.T) {
-	if raceOn {
-		t.Skip("skipped under -race: one goroutine comparing two computations state by state, 2 minutes under the detector with nothing for it to find (see TestReducedAgreesWithFull)")
-	}
-	for name, w := range porWorlds(t) {
+	skipUnderRace(t)
+	ws := porWorlds(t)
+	for _, name := range slices.Sorted(maps.Keys(ws)) {
+		w := ws[name]
 		t.Run(name, func(t *testing.T) {
 			reduced := 0
 			var r *World // each state in turn, with the scratch space of the one before
@@ -468,10 +475,10 @@ func TestPersistentAgreesWithPlain(t *testing.T) {
 // enabledness footprints of every state of the porWorlds, and Modifies
 // as a scan of the accesses would.
 func TestFootprintConflicts(t *testing.T) {
-	if raceOn {
-		t.Skip("skipped under -race: one goroutine comparing two computations state by state, 2 minutes under the detector with nothing for it to find (see TestReducedAgreesWithFull)")
-	}
-	for name, w := range porWorlds(t) {
+	skipUnderRace(t)
+	ws := porWorlds(t)
+	for _, name := range slices.Sorted(maps.Keys(ws)) {
+		w := ws[name]
 		t.Run(name, func(t *testing.T) {
 			var f model.Footprint
 			pairs := 0
@@ -512,5 +519,16 @@ func TestFootprintConflicts(t *testing.T) {
 			})
 			t.Logf("%d states, %d pairs", n, pairs)
 		})
+	}
+}
+
+// skipUnderRace skips a check that compares two computations state by
+// state on one goroutine: the three such checks take two minutes under
+// the race detector, which has nothing to find in them (see
+// TestReducedAgreesWithFull); go test without -race runs them.
+func skipUnderRace(t *testing.T) {
+	t.Helper()
+	if raceOn {
+		t.Skip("skipped under -race: a single-goroutine comparison (see skipUnderRace)")
 	}
 }

@@ -43,7 +43,7 @@ import (
 
 // Symmetry implements explore.Symmetric.
 func (w *World) Symmetry() (func(c, scratch explore.Model) explore.Model, string) {
-	classes, why := w.symmetryClasses()
+	classes, why := w.SymmetryClasses()
 	if why != "" {
 		return nil, why
 	}
@@ -64,9 +64,7 @@ func (w *World) AsWorld() *World { return w }
 // SymmetryClasses returns the classes of interchangeable tasks of the
 // initial state w, each in ascending order, or why symmetry reduction
 // cannot be used on this world.
-func (w *World) SymmetryClasses() ([][]model.TaskID, string) { return w.symmetryClasses() }
-
-func (w *World) symmetryClasses() ([][]model.TaskID, string) {
+func (w *World) SymmetryClasses() ([][]model.TaskID, string) {
 	if w.drv != nil {
 		return nil, "tasks driven by Go code (a userspace killer) keep pids outside the kernel"
 	}
