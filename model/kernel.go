@@ -230,6 +230,9 @@ type Kernel struct {
 	iters []TaskID
 	// oomLockOwner is the owner of oom_lock (mm/oom_kill.c), or NoTask.
 	oomLockOwner TaskID
+	// live, if set, leaves dead user values out of the state key (see
+	// SetLiveness). Immutable once set and shared by clones.
+	live Liveness
 
 	// Tracing state: not part of the machine state.
 	tracing bool

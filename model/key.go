@@ -298,6 +298,9 @@ func (k *Kernel) appendTaskKey(b []byte, t TaskID) []byte {
 	le.PutUint32(u[36:], uint32(tk.Ret))
 	le.PutUint32(u[40:], uint32(tk.Err))
 	le.PutUint32(u[44:], uint32(tk.WaitStatus))
+	if k.live != nil {
+		k.maskDead(tk, u)
+	}
 	if !mkdir {
 		return append(b, e[:n+taskUser]...)
 	}

@@ -32,6 +32,9 @@ type record struct {
 	// canon, if set, keys the quiescent states by their representative
 	// under symmetry (World.Symmetry), for a comparison up to renaming.
 	canon func(c, scratch explore.Model) explore.Model
+	// dead keys the quiescent states without their dead values
+	// (World.WithDeadValues), for a comparison with ReduceDead.
+	dead bool
 }
 
 func newRecorded(w *sim.World) recorded {
@@ -56,6 +59,11 @@ func (r recorded) Check(final bool) string {
 		if r.rec.canon != nil {
 			if c := r.rec.canon(r.World, nil); c != nil {
 				rep = c
+			}
+		}
+		if r.rec.dead {
+			if m, why := rep.(deadValuer).WithDeadValues(); why == "" {
+				rep = m
 			}
 		}
 		r.rec.finals[string(rep.AppendKey(nil))] = true
@@ -212,6 +220,7 @@ func searchBoth(t *testing.T, name string, w *sim.World, b explore.Bounds, r exp
 	t.Helper()
 	full, red = newRecorded(w), newRecorded(w)
 	full.rec.canon, red.rec.canon = canon, canon
+	full.rec.dead, red.rec.dead = r&explore.ReduceDead != 0, r&explore.ReduceDead != 0
 	b.Reduce = explore.ReduceNone
 	if fr = explore.Exhaustive(full, b); fr.Truncated {
 		t.Logf("%s: skipped, the full search has more than %d states", name, b.MaxStates)

@@ -154,7 +154,7 @@ func cmdExplore(args []string, stdout, stderr io.Writer) (int, error) {
 	quiet := c.fs.Bool("q", false, "no progress lines on stderr")
 	asJSON := c.fs.Bool("json", false, "write JSON Lines: a header and the verdict record with the search's figures (docs/trace-format.md)")
 	c.positive = []string{"max-steps"}
-	reduce := c.fs.String("reduce", "", "exhaustive mode: state-space reductions, none, por, symmetry or all (default: the scenario's, else none)")
+	reduce := c.fs.String("reduce", "", "exhaustive mode: state-space reductions, none, por, symmetry, dead (joined by +) or all (default: the scenario's, else none)")
 	maxMemory := c.fs.String("max-memory", "", "exhaustive mode: bound the search's tables (8GiB, 512MiB, ...): past it the visited set is hash-compacted, and when that is full the search stops, cut short")
 	hashCompact := c.fs.Bool("hash-compact", false, "exhaustive mode: store a 64-bit hash of each state instead of its key (the probability of a missed state is reported)")
 	keepGoing := c.fs.Bool("keep-going", false, "exhaustive mode: go on past violations and report every distinct counterexample (by message and coverage points), each written to its own schedule file")

@@ -19,20 +19,23 @@ const (
 	// ReduceSymmetry identifies states that differ only by a permutation
 	// of interchangeable actors (see Symmetric).
 	ReduceSymmetry
+	// ReduceDead identifies states that differ only in values no later
+	// step reads (see DeadValues): SPIN's dead variable elimination.
+	ReduceDead
 
 	// ReduceNone is no reduction: every interleaving.
 	ReduceNone Reduction = 0
 	// ReduceAll is every reduction.
-	ReduceAll = ReducePOR | ReduceSymmetry
+	ReduceAll = ReducePOR | ReduceSymmetry | ReduceDead
 )
 
 var reductionNames = []struct {
 	r    Reduction
 	name string
-}{{ReducePOR, "por"}, {ReduceSymmetry, "symmetry"}}
+}{{ReducePOR, "por"}, {ReduceSymmetry, "symmetry"}, {ReduceDead, "dead"}}
 
 // String names the set as ParseReduction reads it: "none", "all", or the
-// members joined by "+" ("por", "symmetry").
+// members joined by "+" ("por", "symmetry", "dead").
 func (r Reduction) String() string {
 	switch r {
 	case ReduceNone:
@@ -50,7 +53,7 @@ func (r Reduction) String() string {
 }
 
 // ParseReduction reads "none", "all", or reduction names ("por",
-// "symmetry") separated by "+" or ",".
+// "symmetry", "dead") separated by "+" or ",".
 func ParseReduction(s string) (Reduction, error) {
 	switch s {
 	case "none", "":
@@ -68,7 +71,7 @@ func ParseReduction(s string) (Reduction, error) {
 			}
 		}
 		if !found {
-			return 0, fmt.Errorf("explore: unknown reduction %q (want none, all, por or symmetry)", part)
+			return 0, fmt.Errorf("explore: unknown reduction %q (want none, all, por, symmetry or dead)", part)
 		}
 	}
 	return r, nil
@@ -79,6 +82,18 @@ func ParseReduction(s string) (Reduction, error) {
 func (s *search) setupReduction() {
 	want := s.b.Reduce
 	var notes []string
+	if want&ReduceDead != 0 {
+		// First: the other reductions then work on the copy whose keys
+		// leave the dead values out.
+		if dv, ok := s.m.(DeadValues); !ok {
+			notes = append(notes, "dead: the model does not know which of its values are read (explore.DeadValues)")
+		} else if m, why := dv.WithDeadValues(); why != "" {
+			notes = append(notes, "dead: "+why)
+		} else {
+			s.m = m
+			s.rep.Reduced |= ReduceDead
+		}
+	}
 	if want&ReducePOR != 0 {
 		r, ok := s.m.(Reducer)
 		switch {
@@ -163,4 +178,21 @@ type Symmetric interface {
 	// is what it returned before (or nil), for it to reuse; the search
 	// never steps or keeps what canon returns.
 	Symmetry() (canon func(c, scratch Model) Model, why string)
+}
+
+// DeadValues is the optional interface of a Model for ReduceDead.
+//
+// A value of the state that no step can read any more (a register the
+// program never reads again, the result of a call already consumed) is
+// dead: two states that differ only in dead values step alike, to states
+// that again differ only in dead values, with the same verdicts. Keying
+// them alike is SPIN's dead variable elimination; the search still steps
+// the states themselves, so every run it reports is a run of the model.
+type DeadValues interface {
+	// WithDeadValues is asked once, of the initial state. It returns a
+	// copy of the model whose keys (AppendKey, and AppendComponent for a
+	// Components model) leave out the values no later step reads, and
+	// whose clones do too; or why the model cannot ("" and nil are never
+	// returned together). The search then runs on the copy.
+	WithDeadValues() (Model, string)
 }

@@ -183,12 +183,15 @@ func TestOrderPriority(t *testing.T) {
 }
 
 func TestParseReduction(t *testing.T) {
-	for _, r := range []Reduction{ReduceNone, ReducePOR, ReduceSymmetry, ReduceAll} {
+	for _, r := range []Reduction{ReduceNone, ReducePOR, ReduceSymmetry, ReduceDead, ReducePOR | ReduceDead, ReduceAll} {
 		got, err := ParseReduction(r.String())
 		require.NoError(t, err)
 		assert.Equal(t, r, got)
 	}
 	got, err := ParseReduction("symmetry,por")
+	require.NoError(t, err)
+	assert.Equal(t, ReducePOR|ReduceSymmetry, got)
+	got, err = ParseReduction("dead+symmetry,por")
 	require.NoError(t, err)
 	assert.Equal(t, ReduceAll, got)
 	_, err = ParseReduction("sleep")
