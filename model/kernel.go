@@ -231,6 +231,17 @@ type Kernel struct {
 	// oomLockOwner is the owner of oom_lock (mm/oom_kill.c), or NoTask.
 	oomLockOwner TaskID
 
+	// Change tracking (dirty.go): not part of the machine state. dirty is
+	// the set of objects written since this kernel was made by Clone or
+	// CloneInto from from, whose epoch was then fromEpoch; epoch counts the
+	// times this kernel's memory was reused by CloneInto, so that a
+	// recycled parent is not mistaken for the one cloned. Written only by
+	// the marking accessors, Clone, CloneInto and Renamed.
+	dirty     dirtySet
+	from      *Kernel
+	epoch     uint64
+	fromEpoch uint64
+
 	// Tracing state: not part of the machine state.
 	tracing bool
 	ev      Event
@@ -292,6 +303,7 @@ func (k *Kernel) Clone() *Kernel {
 	c.tracing = false
 	c.ev = Event{}
 	c.spareIdr = nil
+	c.cloned(k, 0)
 	return &c
 }
 
@@ -316,7 +328,9 @@ func (k *Kernel) CloneInto(d *Kernel) *Kernel {
 		}
 		ns[i].idr = append(buf, k.ns[i].idr...)
 	}
+	epoch := d.epoch + 1
 	*d = *k
+	d.cloned(k, epoch)
 	d.tasks, d.groups, d.cgroups, d.csets, d.iters, d.ns, d.spareIdr = tasks, groups, cgroups, csets, iters, ns, spare
 	d.v1Names = k.v1Names[:len(k.v1Names):len(k.v1Names)]
 	d.upids = k.upids[:len(k.upids):len(k.upids)]
@@ -365,7 +379,7 @@ func (k *Kernel) IsLeader(t TaskID) bool { return k.groups[k.tasks[t].Group].Lea
 
 // Alive reports whether t has not yet started exiting.
 func (k *Kernel) Alive(t TaskID) bool {
-	tk := &k.tasks[t]
+	tk := k.mtask(t)
 	return tk.Exit == ExitNone && tk.Flags&PF_EXITING == 0
 }
 

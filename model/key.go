@@ -377,7 +377,71 @@ func appendCsetKey(b []byte, x *CssSet) []byte {
 // AppendSameKeyComponents appends, for each key component i of k, the
 // index of the component of prev that encodes the same object and is
 // equal to it, or -1 (SameKeyComponent for every component at once).
+//
+// When prev is the kernel k was cloned from (Clone or CloneInto), not
+// written since, the answer comes from the objects k marked as written
+// (dirty.go): an object not marked is prev's, byte for byte. Against any
+// other kernel it is CompareKeyComponents.
 func (k *Kernel) AppendSameKeyComponents(prev *Kernel, buf []int32) []int32 {
+	if prev != k.from || prev.epoch != k.fromEpoch {
+		return k.CompareKeyComponents(prev, buf)
+	}
+	if k.globalsEqual(prev) {
+		buf = append(buf, 0)
+	} else {
+		buf = append(buf, -1)
+	}
+	d := &k.dirty
+	base := int32(1)
+	// A table only shrinks when a fork is cancelled, which marks the task
+	// it gives back: an index below both lengths not marked holds the
+	// same object in both.
+	for i := range k.tasks {
+		if i < len(prev.tasks) && !d.taskDirty(i) {
+			buf = append(buf, base+int32(i))
+		} else {
+			buf = append(buf, -1)
+		}
+	}
+	base += int32(len(prev.tasks))
+	for i := range k.groups {
+		if i < len(prev.groups) && !d.groupDirty(i) {
+			buf = append(buf, base+int32(i))
+		} else {
+			buf = append(buf, -1)
+		}
+	}
+	base += int32(len(prev.groups))
+	for i := range k.ns {
+		if i < len(prev.ns) && !dirtyBit64(d.ns, i) {
+			buf = append(buf, base+int32(i))
+		} else {
+			buf = append(buf, -1)
+		}
+	}
+	base += int32(len(prev.ns))
+	for i := range k.cgroups {
+		if i < len(prev.cgroups) && !dirtyBit64(d.cgroup, i) {
+			buf = append(buf, base+int32(i))
+		} else {
+			buf = append(buf, -1)
+		}
+	}
+	base += int32(len(prev.cgroups))
+	for i := range k.csets {
+		if i < len(prev.csets) && !dirtyBit64(d.cset, i) {
+			buf = append(buf, base+int32(i))
+		} else {
+			buf = append(buf, -1)
+		}
+	}
+	return buf
+}
+
+// CompareKeyComponents is AppendSameKeyComponents by comparing every
+// object with prev's, byte for byte: for any prev, and the reference the
+// change tracking is checked against (UnmarkedChanges).
+func (k *Kernel) CompareKeyComponents(prev *Kernel, buf []int32) []int32 {
 	if k.globalsEqual(prev) {
 		buf = append(buf, 0)
 	} else {
