@@ -86,7 +86,7 @@ func (k *Kernel) firstLiveChild(c CgroupID) CgroupID {
 // Populated is cgroup_is_populated(): the cgroup or a descendant holds a
 // task on a css_set tasks list (zombies and dying leaders do not count).
 func (k *Kernel) Populated(c CgroupID) bool {
-	cg := k.mcgroup(c)
+	cg := k.rcgroup(c)
 	return cg.NrTasks > 0 || cg.nrPopulatedChildren > 0
 }
 
@@ -255,7 +255,7 @@ func (k *Kernel) putCset(cs CsetID) {
 
 // CsetName renders a css_set for traces: "cset#2(/test v1=a)".
 func (k *Kernel) CsetName(cs CsetID) string {
-	x := k.mcset(cs)
+	x := k.rcset(cs)
 	s := fmt.Sprintf("cset#%d(%s", cs, k.Path(x.Cgroup))
 	if x.V1 != 0 {
 		s += " v1=" + k.V1Name(x.V1)
@@ -400,7 +400,7 @@ func b2i(b bool) int {
 
 // IsThreadRoot is cgroup_is_thread_root().
 func (k *Kernel) IsThreadRoot(c CgroupID) bool {
-	cg := k.mcgroup(c)
+	cg := k.rcgroup(c)
 	if cg.Threaded {
 		return false
 	}
@@ -432,7 +432,7 @@ func (k *Kernel) canBeThreadRoot(c CgroupID) bool {
 	if c == RootCG {
 		return true
 	}
-	cg := k.mcgroup(c)
+	cg := k.rcgroup(c)
 	if cg.Threaded {
 		return false
 	}
@@ -510,7 +510,7 @@ func (k *Kernel) computeFrozen(c CgroupID) bool {
 // (pause, wait4) that the stop interrupted, not while still finishing a
 // system call.
 func (k *Kernel) frozenOrStopped(t TaskID) bool {
-	tk := k.mtask(t)
+	tk := k.rtask(t)
 	if tk.Frozen {
 		return true
 	}

@@ -631,7 +631,7 @@ func (k *Kernel) iterAdvanceCset(f *Frame, fl IterFlags, pin bool) {
 			pos, cs, f.Dcset = l, l, l
 			tcActive, tc = fl&IterThreaded != 0, NoCset
 		}
-		x := k.mcset(cs)
+		x := k.rcset(cs)
 		switch {
 		case x.taskHead != NoTask:
 			f.Iter, f.iterList = x.taskHead, onTasks
@@ -710,7 +710,7 @@ func (k *Kernel) appendIterTasks(out []TaskID, c CgroupID, fl IterFlags) []TaskI
 
 // killOne is the body of __cgroup_kill's loop for one task.
 func (k *Kernel) killOne(writer, v TaskID) {
-	vk := k.mtask(v)
+	vk := k.rtask(v)
 	if vk.Flags&PF_KTHREAD != 0 {
 		if k.tracing {
 			k.notef("skips kthread %s", k.Describe(v))
@@ -991,7 +991,7 @@ func (k *Kernel) procsAttach(t TaskID) Errno {
 	dst := f.Cg
 	threadgroup := CgroupFile(f.Arg) == FileProcs
 	v := f.Child
-	vk := k.mtask(v)
+	vk := k.rtask(v)
 	// cgroup_attach_permissions: cgroup_migrate_vet_dst, then the
 	// same-threaded-domain rule for single threads.
 	src := vk.Cgroup
@@ -1004,7 +1004,7 @@ func (k *Kernel) procsAttach(t TaskID) Errno {
 	move := []TaskID{v}
 	if threadgroup {
 		move = move[:0]
-		g := k.mgroup(vk.Group)
+		g := k.rgroup(vk.Group)
 		for th := g.threadHead; th != NoTask; th = k.tasks[th].thrNext {
 			move = append(move, th)
 		}
@@ -1058,7 +1058,7 @@ func (k *Kernel) mkdirLocked(t TaskID) {
 	// cgroup_check_hierarchy_limits()
 	depth := int32(1)
 	for a := parent; a != NoCgroup; a = k.cgroups[a].Parent {
-		ac := k.mcgroup(a)
+		ac := k.rcgroup(a)
 		if ac.MaxDescendants >= 0 && ac.NrDescendants >= ac.MaxDescendants {
 			k.unlockFinish(t, -1, EAGAIN)
 			return
@@ -1145,7 +1145,7 @@ func (k *Kernel) readFile(t TaskID, c CgroupID, f CgroupFile) (string, Errno) {
 	if !k.cgroups[c].Online {
 		return "", ENODEV // kernfs node deactivated by rmdir (probe Q1)
 	}
-	cg := k.mcgroup(c)
+	cg := k.rcgroup(c)
 	ns := RootNS
 	if t != NoTask {
 		ns = k.tasks[t].NS

@@ -83,7 +83,7 @@ func (k *Kernel) vfsCoredump(t TaskID, sig Signal) {
 // stepCoredump runs the dumper's step after coredump_wait: the dump and
 // coredump_finish, then do_group_exit.
 func (k *Kernel) stepCoredump(t TaskID) {
-	tk := k.mtask(t)
+	tk := k.rtask(t)
 	g := k.mgroup(tk.Group)
 	sig := tk.Frame.Arg
 	k.begin(t, "vfs_coredump")

@@ -103,7 +103,7 @@ func (k *Kernel) otherThreadsReleased(t TaskID) bool {
 
 // execRunnable is the wake-up condition of each exec step.
 func (k *Kernel) execRunnable(t TaskID) bool {
-	tk := k.mtask(t)
+	tk := k.rtask(t)
 	fatal := k.FatalSignalPending(t)
 	switch tk.Frame.PC {
 	case execWaitThreads:

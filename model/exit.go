@@ -319,7 +319,7 @@ func (k *Kernel) coverInFlight(ns NSID) {
 // cgroupExit is cgroup_exit(): unlink from the tasks list; a leader whose
 // group is still live moves to dying_tasks.
 func (k *Kernel) cgroupExit(t TaskID) {
-	tk := k.mtask(t)
+	tk := k.rtask(t)
 	if tk.cgList != onTasks {
 		return
 	}
@@ -342,7 +342,7 @@ func (k *Kernel) cgroupReleaseDying(t TaskID) {
 // findAliveThread is find_alive_thread(): a thread of p's group without
 // PF_EXITING.
 func (k *Kernel) findAliveThread(p TaskID) TaskID {
-	g := k.mgroup(k.tasks[p].Group)
+	g := k.rgroup(k.tasks[p].Group)
 	for th := g.threadHead; th != NoTask; th = k.tasks[th].thrNext {
 		if k.tasks[th].Flags&PF_EXITING == 0 {
 			return th
@@ -392,7 +392,7 @@ func (k *Kernel) exitNotifyRest(t TaskID) {
 		sameGroup := nr != NoTask && k.tasks[nr].Group == tk.Group
 		for c := tk.childHead; c != NoTask; {
 			next := k.tasks[c].sibNext
-			g := k.mgroup(k.tasks[c].Group)
+			g := k.rgroup(k.tasks[c].Group)
 			for th := g.threadHead; th != NoTask; th = k.tasks[th].thrNext {
 				k.mtask(th).Parent = nr
 			}
@@ -470,7 +470,7 @@ func (k *Kernel) cgroupFree(t TaskID) {
 // threadGroupEmpty is thread_group_empty(): t's group has one thread left
 // on its thread list.
 func (k *Kernel) threadGroupEmpty(t TaskID) bool {
-	g := k.mgroup(k.tasks[t].Group)
+	g := k.rgroup(k.tasks[t].Group)
 	return g.threadHead == g.threadTail
 }
 
@@ -557,7 +557,7 @@ func (k *Kernel) eligible(waiter, c TaskID, pid int32, flags uint32) bool {
 // forEachChild calls fn for the children of every thread of t's group
 // (do_wait iterates over the waiter's threads) until fn returns true.
 func (k *Kernel) forEachChild(t TaskID, fn func(TaskID) bool) {
-	g := k.mgroup(k.tasks[t].Group)
+	g := k.rgroup(k.tasks[t].Group)
 	for th := g.threadHead; th != NoTask; th = k.tasks[th].thrNext {
 		for c := k.tasks[th].childHead; c != NoTask; c = k.tasks[c].sibNext {
 			if fn(c) {
@@ -609,7 +609,7 @@ func (k *Kernel) stepWait(t TaskID) {
 		nr := k.PidIn(c, k.tasks[t].NS)
 		// wait_task_zombie: a group that exited reports group_exit_code.
 		status := k.tasks[c].ExitCode
-		if g := k.mgroup(k.tasks[c].Group); g.Flags&SIGNAL_GROUP_EXIT != 0 {
+		if g := k.rgroup(k.tasks[c].Group); g.Flags&SIGNAL_GROUP_EXIT != 0 {
 			status = g.GroupExitCode
 		}
 		if flags&WNOWAIT != 0 {

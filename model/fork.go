@@ -86,7 +86,7 @@ func (k *Kernel) stepFork(t TaskID) {
 	switch f.PC {
 	case forkStart:
 		k.begin(t, "copy_process")
-		g := k.mgroup(tk.Group)
+		g := k.rgroup(tk.Group)
 		fl := f.Flags
 		switch {
 		case fl&CLONE_THREAD != 0 && fl&CLONE_SIGHAND == 0,
@@ -241,7 +241,7 @@ func (k *Kernel) forkCanForkStep(t TaskID) {
 	dst := tk.Cgroup
 	if fl&CLONE_INTO_CGROUP != 0 {
 		dst = f.Cg
-		dc := k.mcgroup(dst)
+		dc := k.rcgroup(dst)
 		switch {
 		case !dc.Online:
 			// css_tryget_online_from_dir fails for a removed cgroup:
@@ -364,7 +364,7 @@ func (k *Kernel) forkCommitStep(t TaskID) {
 		// caller's parent), the dispositions from the caller.
 		rg := pg
 		if parent != NoTask {
-			rg = k.mgroup(k.tasks[parent].Group)
+			rg = k.rgroup(k.tasks[parent].Group)
 		}
 		ng := Group{
 			Leader: child, threadHead: child, threadTail: child, Live: 1, NrThreads: 1,
@@ -424,7 +424,7 @@ func (k *Kernel) forkPostStep(t TaskID) {
 	cs := f.Cset
 	f.Cset = NoCset // the reference passes to the child
 	k.cgLinkUpdate(child, cs, !k.effectiveFreeze(dst))
-	dc := k.mcgroup(dst)
+	dc := k.rcgroup(dst)
 	kill := false
 	switch k.Opts.Kill {
 	case KillFlag:
@@ -495,7 +495,7 @@ func (k *Kernel) forkPostStep(t TaskID) {
 // again: the iterator has left cs, or is on its dying list, or the walk
 // has ended. A task linked at the tail of cs now is never yielded.
 func (k *Kernel) walkPassed(cs CsetID) bool {
-	x := k.mcset(cs)
+	x := k.rcset(cs)
 	for _, it := range k.iters {
 		f := k.tasks[it].Frame // a copy: the look-ahead below must not move it
 		if f.Path != KCgroupWrite || (f.PC != killIterate && f.PC != killSignal && f.PC != killClear) {
@@ -540,7 +540,7 @@ func (k *Kernel) forkCancel(t TaskID, err Errno) {
 	// the slot (and its pid numbers) back, so that a task retrying a
 	// failing fork does not grow the machine state step after step.
 	if child != NoTask && int(child) == len(k.tasks)-1 {
-		ck := k.mtask(child) // marked: a later fork may fill the slot again (dirty.go)
+		ck := k.rtask(child) // marked: a later fork may fill the slot again (dirty.go)
 		if ck.NS != NoNS && int(ck.pidOff)+int(ck.Level)+1 == len(k.upids) {
 			k.upids = k.upids[:ck.pidOff:ck.pidOff] // capped: clones may share the array
 		}

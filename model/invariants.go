@@ -29,7 +29,7 @@ func (k *Kernel) CheckInvariants() error {
 		return err
 	}
 	for c := range k.cgroups {
-		cg := k.mcgroup(CgroupID(c))
+		cg := k.rcgroup(CgroupID(c))
 		// Populated recount.
 		want := int32(0)
 		for _, ch := range k.allChildren(CgroupID(c)) {
@@ -42,7 +42,7 @@ func (k *Kernel) CheckInvariants() error {
 		}
 	}
 	for t := range k.tasks {
-		tk := k.mtask(TaskID(t))
+		tk := k.rtask(TaskID(t))
 		if seen[t] > 1 {
 			return fmt.Errorf("T%d is on %d cgroup lists", t, seen[t])
 		}
@@ -99,7 +99,7 @@ func (k *Kernel) CheckInvariants() error {
 	}
 	// Thread groups.
 	for g := range k.groups {
-		gr := k.mgroup(GroupID(g))
+		gr := k.rgroup(GroupID(g))
 		n := int32(0)
 		live := int32(0)
 		for th := gr.threadHead; th != NoTask; th = k.tasks[th].thrNext {
@@ -132,10 +132,10 @@ func (k *Kernel) CheckInvariants() error {
 	// the dumper's count of zapped threads to come is the number of
 	// threads that have not passed coredump_task_exit (PF_POSTCOREDUMP).
 	for g := range k.groups {
-		gr := k.mgroup(GroupID(g))
+		gr := k.rgroup(GroupID(g))
 		dumpers, toCome := 0, int32(0)
 		for th := gr.threadHead; th != NoTask; th = k.tasks[th].thrNext {
-			tt := k.mtask(th)
+			tt := k.rtask(th)
 			if tt.Frame.Path == KCoredump {
 				dumpers++
 			} else if tt.Flags&PF_POSTCOREDUMP == 0 {
@@ -183,7 +183,7 @@ func (k *Kernel) checkCsets(seen []int8) error {
 	}
 	nr := make([]int32, len(k.cgroups))
 	for cs := range k.csets {
-		x := k.mcset(CsetID(cs))
+		x := k.rcset(CsetID(cs))
 		if x.Cgroup == NoCgroup {
 			if x.refcount != 0 || x.taskHead != NoTask || x.dyingHead != NoTask {
 				return fmt.Errorf("free css_set %d has refcount %d or tasks", cs, x.refcount)
@@ -267,7 +267,7 @@ func (k *Kernel) checkCsets(seen []int8) error {
 	// The live css_sets' creation orders are 0..n-1, each once.
 	seenOrder := make([]bool, len(k.csets))
 	for cs := range k.csets {
-		x := k.mcset(CsetID(cs))
+		x := k.rcset(CsetID(cs))
 		if x.Cgroup == NoCgroup {
 			continue
 		}

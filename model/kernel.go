@@ -379,7 +379,7 @@ func (k *Kernel) IsLeader(t TaskID) bool { return k.groups[k.tasks[t].Group].Lea
 
 // Alive reports whether t has not yet started exiting.
 func (k *Kernel) Alive(t TaskID) bool {
-	tk := k.mtask(t)
+	tk := k.rtask(t)
 	return tk.Exit == ExitNone && tk.Flags&PF_EXITING == 0
 }
 

@@ -300,7 +300,7 @@ func (k *Kernel) selectBadProcess(t TaskID) (TaskID, bool) {
 	if memcg == RootCG {
 		for i := range k.tasks {
 			p := TaskID(i)
-			if tk := k.mtask(p); tk.Group == NoGroup || tk.Exit == ExitDead || !k.IsLeader(p) {
+			if tk := k.rtask(p); tk.Group == NoGroup || tk.Exit == ExitDead || !k.IsLeader(p) {
 				continue
 			}
 			if eval(p) {
@@ -325,7 +325,7 @@ func (k *Kernel) selectBadProcess(t TaskID) (TaskID, bool) {
 // for the others) plus oom_score_adj (normalised to totalpages = 1000),
 // and at least 1.
 func (k *Kernel) oomBadness(p, hog TaskID) int64 {
-	g := k.mgroup(k.tasks[p].Group)
+	g := k.rgroup(k.tasks[p].Group)
 	if g.OomScoreAdj == OOM_SCORE_ADJ_MIN || k.findLockTaskMM(p) == NoTask {
 		return 0
 	}
@@ -342,7 +342,7 @@ func (k *Kernel) oomBadness(p, hog TaskID) int64 {
 // or exitNotify with populated=at-final-switch), so the mm is there until
 // that step has run.
 func (k *Kernel) hasMM(t TaskID) bool {
-	tk := k.mtask(t)
+	tk := k.rtask(t)
 	if tk.Flags&PF_KTHREAD != 0 || tk.Group == NoGroup || tk.Exit != ExitNone {
 		return false
 	}
@@ -507,7 +507,7 @@ func (k *Kernel) nextMemcgCset(m CgroupID, pos CsetID) CsetID {
 	}
 	best := NoCset
 	for i := range k.csets {
-		x := k.mcset(CsetID(i))
+		x := k.rcset(CsetID(i))
 		if x.Cgroup == NoCgroup || x.order <= after || (best != NoCset && x.order >= k.csets[best].order) {
 			continue
 		}

@@ -48,7 +48,7 @@ func (k *Kernel) IsAncestorNS(a, ns NSID) bool {
 // the task is not visible there (ns is not on the path from the root to
 // the task's active namespace).
 func (k *Kernel) PidIn(t TaskID, ns NSID) int32 {
-	tk := k.mtask(t)
+	tk := k.rtask(t)
 	l := k.ns[ns].Level
 	if l > tk.Level || k.nsAt(tk.NS, l) != ns {
 		return 0
@@ -59,7 +59,7 @@ func (k *Kernel) PidIn(t TaskID, ns NSID) int32 {
 // Pids returns the task's numbers from level 0 down to its active
 // namespace (what /proc/PID/status NSpid shows from the root).
 func (k *Kernel) Pids(t TaskID) []int32 {
-	tk := k.mtask(t)
+	tk := k.rtask(t)
 	return k.upids[tk.pidOff : tk.pidOff+int32(tk.Level)+1]
 }
 

@@ -96,7 +96,7 @@ func (k *Kernel) stopReport(t TaskID, pid int32, flags uint32) (TaskID, int32) {
 		if k.tasks[c].Exit != ExitNone || !k.eligible(t, c, pid, flags) {
 			return false
 		}
-		g := k.mgroup(k.tasks[c].Group)
+		g := k.rgroup(k.tasks[c].Group)
 		switch {
 		case flags&WSTOPPED != 0 && g.Flags&SIGNAL_STOP_STOPPED != 0 && k.tasks[c].Stopped && g.GroupExitCode != 0:
 			found, status = c, g.GroupExitCode<<8|0x7f
@@ -167,7 +167,7 @@ func (k *Kernel) PidfdOpenFlags(t TaskID, pid int32, flags uint32) {
 // cyclically, so the newest holder of the number is the fork's child.
 func (k *Kernel) TaskByPidNr(ns NSID, nr int32) TaskID {
 	for i := len(k.tasks) - 1; i >= 0; i-- {
-		tk := k.mtask(TaskID(i))
+		tk := k.rtask(TaskID(i))
 		if tk.Group == NoGroup || tk.NS == NoNS {
 			continue
 		}
@@ -208,7 +208,7 @@ func (k *Kernel) PidfdGetInfo(t, v TaskID, exit bool) {
 		k.finish(t, -1, EBADF)
 		return
 	}
-	tk := k.mtask(v)
+	tk := k.rtask(v)
 	if tk.Exit != ExitDead {
 		k.finish(t, 0, OK)
 		return
@@ -218,7 +218,7 @@ func (k *Kernel) PidfdGetInfo(t, v TaskID, exit bool) {
 		return
 	}
 	status := tk.ExitCode
-	if g := k.mgroup(tk.Group); g.Leader == v && g.Flags&SIGNAL_GROUP_EXIT != 0 {
+	if g := k.rgroup(tk.Group); g.Leader == v && g.Flags&SIGNAL_GROUP_EXIT != 0 {
 		status = g.GroupExitCode
 	}
 	k.mtask(t).WaitStatus = status

@@ -20,7 +20,7 @@ const (
 // isGlobalInit is is_global_init(): the thread group whose tgid is pid 1
 // of init_pid_ns.
 func (k *Kernel) isGlobalInit(t TaskID) bool {
-	g := k.mgroup(k.tasks[t].Group)
+	g := k.rgroup(k.tasks[t].Group)
 	return k.tasks[g.Leader].Level >= 0 && k.tasks[g.Leader].NS == RootNS && k.PidIn(g.Leader, RootNS) == 1
 }
 
@@ -181,7 +181,7 @@ func (k *Kernel) delayForForks(sig Signal, g GroupID) {
 // wantsSignal is wants_signal() without the blocked mask (the model has no
 // blocked signals) and without the "currently running" refinement.
 func (k *Kernel) wantsSignal(sig Signal, t TaskID) bool {
-	tk := k.mtask(t)
+	tk := k.rtask(t)
 	if tk.Flags&PF_EXITING != 0 || tk.Exit != ExitNone {
 		return false
 	}
@@ -282,14 +282,14 @@ func (k *Kernel) Doomed(t TaskID) bool {
 // signalPending reports task_sigpending(): a pending signal the task would
 // have to act on (the model queues nothing that is ignored).
 func (k *Kernel) signalPending(t TaskID) bool {
-	tk := k.mtask(t)
+	tk := k.rtask(t)
 	return (tk.Pending|k.groups[tk.Group].Shared)&^tk.Blocked != 0 || k.groups[tk.Group].Flags&SIGNAL_GROUP_EXIT != 0
 }
 
 // signalWork reports whether a task about to run user code must first go
 // through get_signal: pending signals, a group exit, or the freezer trap.
 func (k *Kernel) signalWork(t TaskID) bool {
-	tk := k.mtask(t)
+	tk := k.rtask(t)
 	if k.signalPending(t) {
 		return true
 	}
@@ -403,7 +403,7 @@ func (k *Kernel) getSignal(t TaskID) {
 
 // handlerRan ends an interruptible wait with EINTR when a handler ran.
 func (k *Kernel) handlerRan(t TaskID) {
-	tk := k.mtask(t)
+	tk := k.rtask(t)
 	if tk.Frame.Path == KPause || tk.Frame.Path == KWait {
 		k.finish(t, -1, EINTR)
 	}

@@ -37,7 +37,7 @@ func (k *Kernel) InKernel(t TaskID) bool {
 // Done reports whether t will never take another step: it has finished
 // exiting (zombie or released, final switch done) or it was never started.
 func (k *Kernel) Done(t TaskID) bool {
-	tk := k.mtask(t)
+	tk := k.rtask(t)
 	if tk.Frame.Path == KExit {
 		return tk.Frame.PC > exitFinalSwitch
 	}
@@ -133,7 +133,7 @@ func (k *Kernel) threadgroupChangeBlocked() bool { return k.tgWriter != NoTask }
 // a kernel path, or it must go through get_signal or leave the freezer
 // before running user code). Otherwise its next step is user code.
 func (k *Kernel) NeedsKernelStep(t TaskID) bool {
-	tk := k.mtask(t)
+	tk := k.rtask(t)
 	return tk.Frame.Path != KUser || k.signalWork(t) || tk.Frozen || tk.Stopped || tk.handlerExit
 }
 
@@ -251,7 +251,7 @@ func (k *Kernel) Kill(t TaskID, pid int32, sig Signal) {
 // (copy_pid_ns: EINVAL if it already differs from the active namespace).
 func (k *Kernel) UnsharePidNS(t TaskID) {
 	k.begin(t, "unshare")
-	tk := k.mtask(t)
+	tk := k.rtask(t)
 	if tk.PidNSForChildren != tk.NS {
 		k.finish(t, -1, EINVAL)
 		return
@@ -337,7 +337,7 @@ func (k *Kernel) Describe(t TaskID) string {
 	if t == NoTask {
 		return "none"
 	}
-	tk := k.mtask(t)
+	tk := k.rtask(t)
 	if tk.NS == NoNS {
 		return fmt.Sprintf("T%d", t)
 	}
@@ -478,13 +478,13 @@ func (k *Kernel) SetupRun(t TaskID) (int32, Errno) {
 // is for setup only: nothing interleaves. EINVAL for a kernel thread (the
 // model keeps them in init_css_set) or a task that has started exiting.
 func (k *Kernel) SetupMoveV1(t TaskID, v1 string) Errno {
-	tk := k.mtask(t)
+	tk := k.rtask(t)
 	if tk.Flags&PF_KTHREAD != 0 || tk.Group == NoGroup || !k.Alive(t) {
 		return EINVAL
 	}
 	idx := k.V1Index(v1)
 	for _, th := range k.Threads(t) {
-		x := k.mtask(th)
+		x := k.rtask(th)
 		if x.Flags&PF_EXITING != 0 || x.cgList != onTasks || k.csets[x.Cset].V1 == idx {
 			continue
 		}
@@ -560,7 +560,7 @@ func (k *Kernel) PidfdReadable(t TaskID) bool {
 	// The pidfd pins a struct pid, which exec moves between tasks
 	// (pidfdTask): the old leader's pid goes to the thread that exec'd.
 	t = k.pidfdTask(t)
-	switch tk := k.mtask(t); tk.Exit {
+	switch tk := k.rtask(t); tk.Exit {
 	case ExitDead:
 		return true
 	case ExitZombie:
@@ -619,7 +619,7 @@ func (k *Kernel) PidfdSendSignalFlags(t, v TaskID, sig Signal, flags uint32) {
 // Threads returns the threads of t's group, leader first, in list order.
 func (k *Kernel) Threads(t TaskID) []TaskID {
 	var out []TaskID
-	g := k.mgroup(k.tasks[t].Group)
+	g := k.rgroup(k.tasks[t].Group)
 	for th := g.threadHead; th != NoTask; th = k.tasks[th].thrNext {
 		out = append(out, th)
 	}

@@ -60,13 +60,13 @@ func (k *Kernel) SymmetryClassBlocker(ts []TaskID) string {
 	if len(ts) < 2 {
 		return "a class needs two tasks"
 	}
-	first := k.mtask(ts[0])
+	first := k.rtask(ts[0])
 	seen := map[GroupID]bool{}
 	for _, t := range ts {
 		if int(t) < 0 || int(t) >= len(k.tasks) {
 			return "no such task"
 		}
-		tk := k.mtask(t)
+		tk := k.rtask(t)
 		switch {
 		case tk.Group == NoGroup || tk.Exit != ExitNone:
 			return "a task of the class has exited"
@@ -130,7 +130,7 @@ func (k *Kernel) SymmetrySignature(b []byte, t TaskID, member func(TaskID) bool,
 			k.listIndex(t, func(u TaskID) TaskID { return k.tasks[u].sibNext }, k.childListHead(t)))
 	}
 	if g := tk.Group; g != NoGroup {
-		gr := k.mgroup(g)
+		gr := k.rgroup(g)
 		b = binary.LittleEndian.AppendUint64(b, uint64(gr.Shared))
 		b = binary.LittleEndian.AppendUint64(b, uint64(gr.ign))
 		b = binary.LittleEndian.AppendUint64(b, uint64(gr.hnd))
@@ -165,7 +165,7 @@ type Renaming struct {
 
 // cgListHead is the head of the css_set list t is on, or NoTask.
 func (k *Kernel) cgListHead(t TaskID) TaskID {
-	tk := k.mtask(t)
+	tk := k.rtask(t)
 	switch {
 	case tk.Cset == NoCset:
 		return NoTask
@@ -328,7 +328,7 @@ func (k *Kernel) Renamed(dst *Kernel, r Renaming) (*Kernel, bool) {
 func (k *Kernel) PidHeadroom() int32 {
 	least := int32(1<<31 - 1)
 	for i := range k.ns {
-		n := k.mns(NSID(i))
+		n := k.rns(NSID(i))
 		max := n.PidMax
 		if max == 0 {
 			max = k.Opts.PidMax
