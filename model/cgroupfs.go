@@ -346,7 +346,7 @@ func parseSubtreeControl(value string) (en, dis Controller, err Errno) {
 }
 
 func (k *Kernel) cgroupWriteRunnable(t TaskID) bool {
-	f := &k.mtask(t).Frame
+	f := &k.rtask(t).Frame
 	switch f.PC {
 	case cgwLock:
 		return k.cgroupMutex == NoTask || k.cgroupMutex == t
@@ -926,7 +926,7 @@ func (k *Kernel) vetSubtreeControlEnable(c CgroupID, enable Controller) Errno {
 func (k *Kernel) pidsRecount(c CgroupID) int32 {
 	n := int32(0)
 	for i := range k.tasks {
-		tk := k.mtask(TaskID(i))
+		tk := k.rtask(TaskID(i))
 		if tk.Group != NoGroup && tk.Exit != ExitDead && tk.Cgroup != NoCgroup && (tk.Cgroup == c || k.isDescendant(tk.Cgroup, c)) {
 			n++
 		}
@@ -962,7 +962,7 @@ func (k *Kernel) migrateVetDst(dst CgroupID) Errno {
 // de_thread from another thread's exec — retries the lookup; the model has
 // no exec, so the retry never happens.)
 func (k *Kernel) procsWriteStart(t TaskID) (TaskID, Errno) {
-	f := &k.mtask(t).Frame
+	f := &k.rtask(t).Frame
 	pid := int32(f.Seq)
 	v := t
 	if pid != 0 {
@@ -987,7 +987,7 @@ func (k *Kernel) procsWriteStart(t TaskID) (TaskID, Errno) {
 // since it was resolved: its exiting threads are skipped (migrateTask) and
 // the write still succeeds.
 func (k *Kernel) procsAttach(t TaskID) Errno {
-	f := &k.mtask(t).Frame
+	f := &k.rtask(t).Frame
 	dst := f.Cg
 	threadgroup := CgroupFile(f.Arg) == FileProcs
 	v := f.Child
@@ -1044,7 +1044,7 @@ func (k *Kernel) migrateTask(v TaskID, dst CgroupID) {
 
 // mkdirLocked is cgroup_mkdir() under cgroup_mutex.
 func (k *Kernel) mkdirLocked(t TaskID) {
-	f := &k.mtask(t).Frame
+	f := &k.rtask(t).Frame
 	parent := f.Cg
 	name := k.names[f.Arg2]
 	if parent < 0 || int(parent) >= len(k.cgroups) || !k.cgroups[parent].Online {

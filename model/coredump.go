@@ -152,6 +152,6 @@ func (k *Kernel) SetupRlimitCore(t TaskID, unlimited bool) Errno {
 // waiting for its group's core dump to finish (5.16+ before exit_signals,
 // ≤5.15 in exit_mm after it).
 func (k *Kernel) InCoredumpTaskExit(t TaskID) bool {
-	f := &k.mtask(t).Frame
+	f := &k.rtask(t).Frame
 	return f.Path == KExit && f.PC == exitCoreWait && k.groups[k.tasks[t].Group].CoreState
 }

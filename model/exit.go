@@ -309,7 +309,7 @@ func (k *Kernel) initPids(t TaskID) int32 {
 // coverInFlight records a fork in flight into a namespace whose zap starts.
 func (k *Kernel) coverInFlight(ns NSID) {
 	for i := range k.tasks {
-		f := &k.mtask(TaskID(i)).Frame
+		f := &k.rtask(TaskID(i)).Frame
 		if f.Path == KFork && f.Child != NoTask && f.PC >= forkCommit && k.tasks[f.Child].NS == ns {
 			k.Cover |= CovZapInFlightFork
 		}
@@ -482,7 +482,7 @@ func (k *Kernel) doNotifyParent(t TaskID, sig Signal) bool {
 	if p == NoTask {
 		return true
 	}
-	pg := k.mgroup(k.tasks[p].Group)
+	pg := k.rgroup(k.tasks[p].Group)
 	autoreap := false
 	if sig == SIGCHLD && (pg.Action(SIGCHLD) == SigIgnore || pg.NoCldWait) {
 		autoreap = true
@@ -603,7 +603,7 @@ func (k *Kernel) wait(t TaskID, pid int32, flags uint32) {
 
 func (k *Kernel) stepWait(t TaskID) {
 	k.begin(t, "do_wait")
-	f := &k.mtask(t).Frame
+	f := &k.rtask(t).Frame
 	pid, flags := f.Arg, f.Flags
 	if c := k.reapable(t, pid, flags); c != NoTask && flags&WEXITED != 0 {
 		nr := k.PidIn(c, k.tasks[t].NS)

@@ -570,7 +570,7 @@ func (b *fp) csetLast(cs CsetID) bool {
 // enable reads what Runnable and NeedsKernelStep read for t.
 func (b *fp) enable(t TaskID) {
 	k := b.k
-	tk := k.mtask(t)
+	tk := k.rtask(t)
 	b.r(ObjTask, int32(t))
 	b.r(ObjSig, int32(t))
 	if tk.Group != NoGroup {
@@ -830,7 +830,7 @@ func (b *fp) forkCancel(t TaskID, child int32, charged bool) {
 // becomes visible: a new thread group, on the parent's children list.
 func (b *fp) forkCommit(t TaskID) {
 	k := b.k
-	tk := k.mtask(t)
+	tk := k.rtask(t)
 	f := &tk.Frame
 	b.w(ObjTask, int32(t))
 	b.r(ObjSig, int32(t))
@@ -864,7 +864,7 @@ func (b *fp) forkCommit(t TaskID) {
 // coverage test, the rwsem, wake_up_new_task.
 func (b *fp) forkPost(t TaskID) {
 	k := b.k
-	tk := k.mtask(t)
+	tk := k.rtask(t)
 	f := &tk.Frame
 	child, cs, dst := childOf(b, t), tk.Cset, tk.Cgroup
 	if !b.fut {
@@ -1002,7 +1002,7 @@ func (k *Kernel) sigchldHandled() bool {
 		if l := k.groups[i].Leader; l == NoTask || k.tasks[l].Exit == ExitDead {
 			continue
 		}
-		if a := k.mgroup(GroupID(i)).Action(SIGCHLD); a == HandlerReturn || a == HandlerExit {
+		if a := k.rgroup(GroupID(i)).Action(SIGCHLD); a == HandlerReturn || a == HandlerExit {
 			return true
 		}
 	}
@@ -1031,7 +1031,7 @@ func (b *fp) exitNotifyRest(t TaskID) {
 	p := tk.Parent
 	autoreap := true
 	if p != NoTask {
-		pg := k.mgroup(k.tasks[p].Group)
+		pg := k.rgroup(k.tasks[p].Group)
 		b.r(ObjGroup, int32(k.tasks[p].Group))
 		autoreap = pg.Action(SIGCHLD) == SigIgnore || pg.NoCldWait
 	}
@@ -1167,7 +1167,7 @@ func (k *Kernel) plainPgrp(t TaskID) bool {
 // detail, anything else ObjAny.
 func (b *fp) writeStep(t TaskID) {
 	k := b.k
-	f := &k.mtask(t).Frame
+	f := &k.rtask(t).Frame
 	if CgroupFile(f.Arg) != FileKill {
 		b.any()
 		return
@@ -1369,7 +1369,7 @@ func (b *fp) advanceCset(f *Frame) {
 // or the write's return.
 func (b *fp) killClear(t TaskID) {
 	k := b.k
-	f := &k.mtask(t).Frame
+	f := &k.rtask(t).Frame
 	b.w(ObjWalkPos, int32(t))
 	b.w(ObjKill, int32(f.Cur))
 	b.w(ObjIters, AnyID)
@@ -1504,7 +1504,7 @@ func (b *fp) exitEntry(s self) {
 // DeathFuture), whatever other tasks do meanwhile.
 func (k *Kernel) PathFuture(t TaskID, buf []Access) []Access {
 	b := fp{k: k, a: buf, fut: true}
-	tk := k.mtask(t)
+	tk := k.rtask(t)
 	f := &tk.Frame
 	// What its steps' enabledness reads.
 	b.r(ObjTask, int32(t))
@@ -1632,7 +1632,7 @@ func (b *fp) walkRest(f *Frame, start bool) {
 	// fork's child whose commit or post_fork is still to come, or one not
 	// forked yet.
 	for i := range k.tasks {
-		if fr := &k.mtask(TaskID(i)).Frame; fr.Path == KFork && fr.Child != NoTask {
+		if fr := &k.rtask(TaskID(i)).Frame; fr.Path == KFork && fr.Child != NoTask {
 			b.killOne(fr.Child)
 			for x := k.cgroups[f.Cur].csetHead; x != NoCset; x = k.csets[x].linkNext {
 				b.acc(ObjCsetList, Iter, int32(x), int32(fr.Child))
@@ -1783,7 +1783,7 @@ func (b *fp) killWriteFuture(s self, c CgroupID) {
 		}
 	}
 	for i := range k.tasks {
-		if fr := &k.mtask(TaskID(i)).Frame; fr.Path == KFork && fr.Child != NoTask {
+		if fr := &k.rtask(TaskID(i)).Frame; fr.Path == KFork && fr.Child != NoTask {
 			b.killOne(fr.Child)
 		}
 	}

@@ -406,7 +406,7 @@ func (k *Kernel) CgroupOf(t TaskID) CgroupID {
 		return c
 	}
 	for p := range k.tasks {
-		if f := &k.mtask(TaskID(p)).Frame; f.Path == KFork && f.Child == t {
+		if f := &k.rtask(TaskID(p)).Frame; f.Path == KFork && f.Child == t {
 			return f.Cg
 		}
 	}
@@ -540,7 +540,10 @@ func (k *Kernel) forkCancel(t TaskID, err Errno) {
 	// the slot (and its pid numbers) back, so that a task retrying a
 	// failing fork does not grow the machine state step after step.
 	if child != NoTask && int(child) == len(k.tasks)-1 {
-		ck := k.rtask(child) // marked: a later fork may fill the slot again (dirty.go)
+		// Mark the slot given back: a later fork in this step could fill
+		// it again, at an index the parent has (dirty.go).
+		k.mtask(child)
+		ck := k.rtask(child)
 		if ck.NS != NoNS && int(ck.pidOff)+int(ck.Level)+1 == len(k.upids) {
 			k.upids = k.upids[:ck.pidOff:ck.pidOff] // capped: clones may share the array
 		}
@@ -633,7 +636,7 @@ func cloneFlagsString(fl uint32) string {
 // cgroup_can_fork (its kill_seq snapshot is taken), or has completed a
 // fork (it has a child).
 func (k *Kernel) ForkPastCanFork(t TaskID) bool {
-	f := &k.mtask(t).Frame
+	f := &k.rtask(t).Frame
 	if f.Path == KFork && f.PC >= forkCommit {
 		return true
 	}
@@ -644,6 +647,6 @@ func (k *Kernel) ForkPastCanFork(t TaskID) bool {
 // (visible to kill, wait and the zap walk) but not yet linked into its
 // cgroup by cgroup_post_fork: the window no css_set iterator can see.
 func (k *Kernel) ForkCommitted(t TaskID) bool {
-	f := &k.mtask(t).Frame
+	f := &k.rtask(t).Frame
 	return f.Path == KFork && f.PC == forkPost
 }

@@ -204,7 +204,7 @@ func (k *Kernel) checkCsets(seen []int8) error {
 			n := int32(0)
 			prev := NoTask
 			for t := head; t != NoTask; t = k.tasks[t].cgNext {
-				tk := k.mtask(t)
+				tk := k.rtask(t)
 				if tk.Cset != CsetID(cs) || tk.Cgroup != x.Cgroup || tk.cgList != l || tk.cgPrev != prev {
 					return fmt.Errorf("%s list %d: T%d has css_set %d cgroup %d list %d prev %d (want %d)", k.CsetName(CsetID(cs)), l, t, tk.Cset, tk.Cgroup, tk.cgList, tk.cgPrev, prev)
 				}
@@ -242,7 +242,7 @@ func (k *Kernel) checkCsets(seen []int8) error {
 		}
 	}
 	for i := range k.tasks {
-		tk := k.mtask(TaskID(i))
+		tk := k.rtask(TaskID(i))
 		if tk.Cset != NoCset {
 			if tk.Exit == ExitDead && (tk.Frame.Path != KExit || tk.Frame.PC > exitFinalSwitch) {
 				return fmt.Errorf("freed T%d still holds css_set %d", i, tk.Cset)
@@ -299,7 +299,7 @@ func (k *Kernel) onThreaded(dom, cs CsetID) bool {
 func (k *Kernel) inFork(t TaskID) bool {
 	// A child between cgroup_fork and cgroup_post_fork is on no list.
 	for i := range k.tasks {
-		f := &k.mtask(TaskID(i)).Frame
+		f := &k.rtask(TaskID(i)).Frame
 		if f.Path == KFork && f.Child == t {
 			return true
 		}

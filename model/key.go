@@ -2,6 +2,7 @@ package model
 
 import (
 	"encoding/binary"
+	"slices"
 	"unsafe"
 )
 
@@ -391,51 +392,60 @@ func (k *Kernel) AppendSameKeyComponents(prev *Kernel, buf []int32) []int32 {
 	} else {
 		buf = append(buf, -1)
 	}
-	d := &k.dirty
-	base := int32(1)
 	// A table only shrinks when a fork is cancelled, which marks the task
 	// it gives back: an index below both lengths not marked holds the
-	// same object in both.
+	// same object in both. The answers are written in place.
+	d := &k.dirty
+	n := len(buf)
+	buf = slices.Grow(buf, len(k.tasks)+len(k.groups)+len(k.ns)+len(k.cgroups)+len(k.csets))
+	out := buf[n : n+len(k.tasks)+len(k.groups)+len(k.ns)+len(k.cgroups)+len(k.csets)]
+	j := 0
+	base := int32(1)
 	for i := range k.tasks {
+		v := int32(-1)
 		if i < len(prev.tasks) && !d.taskDirty(i) {
-			buf = append(buf, base+int32(i))
-		} else {
-			buf = append(buf, -1)
+			v = base + int32(i)
 		}
+		out[j] = v
+		j++
 	}
 	base += int32(len(prev.tasks))
 	for i := range k.groups {
+		v := int32(-1)
 		if i < len(prev.groups) && !d.groupDirty(i) {
-			buf = append(buf, base+int32(i))
-		} else {
-			buf = append(buf, -1)
+			v = base + int32(i)
 		}
+		out[j] = v
+		j++
 	}
 	base += int32(len(prev.groups))
 	for i := range k.ns {
+		v := int32(-1)
 		if i < len(prev.ns) && !dirtyBit64(d.ns, i) {
-			buf = append(buf, base+int32(i))
-		} else {
-			buf = append(buf, -1)
+			v = base + int32(i)
 		}
+		out[j] = v
+		j++
 	}
 	base += int32(len(prev.ns))
 	for i := range k.cgroups {
+		v := int32(-1)
 		if i < len(prev.cgroups) && !dirtyBit64(d.cgroup, i) {
-			buf = append(buf, base+int32(i))
-		} else {
-			buf = append(buf, -1)
+			v = base + int32(i)
 		}
+		out[j] = v
+		j++
 	}
 	base += int32(len(prev.cgroups))
 	for i := range k.csets {
+		v := int32(-1)
 		if i < len(prev.csets) && !dirtyBit64(d.cset, i) {
-			buf = append(buf, base+int32(i))
-		} else {
-			buf = append(buf, -1)
+			v = base + int32(i)
 		}
+		out[j] = v
+		j++
 	}
-	return buf
+	return buf[:n+len(out)]
 }
 
 // CompareKeyComponents is AppendSameKeyComponents by comparing every

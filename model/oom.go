@@ -279,7 +279,7 @@ func (k *Kernel) oomIterEnd(t TaskID) {
 // chosen leader, or abort when a process of the scan is an OOM victim
 // still holding its memory.
 func (k *Kernel) selectBadProcess(t TaskID) (TaskID, bool) {
-	f := &k.mtask(t).Frame
+	f := &k.rtask(t).Frame
 	memcg, hog := f.Cg, TaskID(f.Arg)
 	chosen, best := NoTask, int64(0)
 	// oom_evaluate_task: true aborts the scan.

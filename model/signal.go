@@ -26,7 +26,7 @@ func (k *Kernel) isGlobalInit(t TaskID) bool {
 
 // sigTaskIgnored is sig_task_ignored() (kernel/signal.c).
 func (k *Kernel) sigTaskIgnored(t TaskID, sig Signal, force bool) bool {
-	g := k.mgroup(k.tasks[t].Group)
+	g := k.rgroup(k.tasks[t].Group)
 	handler := g.Action(sig)
 	if k.isGlobalInit(t) && sigKernelOnly(sig) {
 		return true
@@ -196,7 +196,7 @@ func (k *Kernel) wantsSignal(sig Signal, t TaskID) bool {
 
 // sigFatal is sig_fatal(): the default action terminates the process.
 func (k *Kernel) sigFatal(t TaskID, sig Signal) bool {
-	g := k.mgroup(k.tasks[t].Group)
+	g := k.rgroup(k.tasks[t].Group)
 	return !(sigKernelIgnore | sigKernelStop).Has(sig) && g.Action(sig) == SigDefault
 }
 

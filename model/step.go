@@ -51,7 +51,7 @@ func (k *Kernel) Done(t TaskID) bool {
 // awaits it for writing, a migration while forks hold it for reading) are
 // not.
 func (k *Kernel) Runnable(t TaskID) bool {
-	tk := k.mtask(t)
+	tk := k.rtask(t)
 	if k.Done(t) || tk.newTask {
 		return false
 	}
@@ -647,7 +647,7 @@ var stepNames = map[KPath][]string{
 // user mode; "TASK_NEW" for a child not yet woken by wake_up_new_task).
 // It is for explanations; the step table is not kept in the machine state.
 func (k *Kernel) StepName(t TaskID) string {
-	tk := k.mtask(t)
+	tk := k.rtask(t)
 	if tk.newTask {
 		return "TASK_NEW (not yet woken by wake_up_new_task)"
 	}

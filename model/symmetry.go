@@ -99,7 +99,7 @@ func (k *Kernel) SymmetryClassBlocker(ts []TaskID) string {
 // only by them (the tasks of a class at setup, one after the other on
 // their css_set and their parent's children) sign alike.
 func (k *Kernel) SymmetrySignature(b []byte, t TaskID, member func(TaskID) bool, progs []int32, places bool) []byte {
-	tk := k.mtask(t)
+	tk := k.rtask(t)
 	ref := func(u TaskID) int32 {
 		if u != NoTask && member(u) {
 			return -2 // a member: which one is what the renaming changes
