@@ -86,7 +86,7 @@ func (k *Kernel) firstLiveChild(c CgroupID) CgroupID {
 // Populated is cgroup_is_populated(): the cgroup or a descendant holds a
 // task on a css_set tasks list (zombies and dying leaders do not count).
 func (k *Kernel) Populated(c CgroupID) bool {
-	cg := &k.cgroups[c]
+	cg := k.rcgroup(c)
 	return cg.NrTasks > 0 || cg.nrPopulatedChildren > 0
 }
 
@@ -152,7 +152,7 @@ func (k *Kernel) ThreadedCsets(cs CsetID) []CsetID {
 func (k *Kernel) findCssSet(v1 int32, c CgroupID) CsetID {
 	dom := k.cgroups[c].DomCgrp
 	for cs := k.cgroups[c].csetHead; cs != NoCset; cs = k.csets[cs].linkNext {
-		x := &k.csets[cs]
+		x := k.mcset(cs)
 		if x.V1 == v1 && k.csets[x.DomCset].Cgroup == dom {
 			x.refcount++
 			return cs
@@ -171,15 +171,15 @@ func (k *Kernel) findCssSet(v1 int32, c CgroupID) CsetID {
 		k.csets = append(k.csets, CssSet{})
 		cs = CsetID(len(k.csets) - 1)
 	}
-	k.csets[cs] = CssSet{
+	*k.mcset(cs) = CssSet{
 		Cgroup: c, V1: v1, DomCset: cs, refcount: 1, order: live,
 		linkNext: NoCset, linkPrev: k.cgroups[c].csetTail,
 		tcHead: NoCset, tcTail: NoCset, tcNext: NoCset, tcPrev: NoCset,
 		taskHead: NoTask, taskTail: NoTask, dyingHead: NoTask, dyingTail: NoTask,
 	}
-	cg := &k.cgroups[c]
+	cg := k.mcgroup(c)
 	if cg.csetTail != NoCset {
-		k.csets[cg.csetTail].linkNext = cs
+		k.mcset(cg.csetTail).linkNext = cs
 	} else {
 		cg.csetHead = cs
 	}
@@ -189,11 +189,11 @@ func (k *Kernel) findCssSet(v1 int32, c CgroupID) CsetID {
 	}
 	if k.cgroups[c].Threaded {
 		d := k.findCssSet(v1, dom) // the threaded css_set holds this reference
-		x, dx := &k.csets[cs], &k.csets[d]
+		x, dx := k.mcset(cs), k.mcset(d)
 		x.DomCset = d
 		x.tcPrev = dx.tcTail
 		if dx.tcTail != NoCset {
-			k.csets[dx.tcTail].tcNext = cs
+			k.mcset(dx.tcTail).tcNext = cs
 		} else {
 			dx.tcHead = cs
 		}
@@ -203,48 +203,48 @@ func (k *Kernel) findCssSet(v1 int32, c CgroupID) CsetID {
 }
 
 // getCset is get_css_set().
-func (k *Kernel) getCset(cs CsetID) { k.csets[cs].refcount++ }
+func (k *Kernel) getCset(cs CsetID) { k.mcset(cs).refcount++ }
 
 // putCset is put_css_set_locked(): drop a reference; the last one unlinks
 // the css_set from its cgroup's cset_links (and from its dom_cset's
 // threaded_csets, dropping the reference it held there) and frees it.
 func (k *Kernel) putCset(cs CsetID) {
-	x := &k.csets[cs]
+	x := k.mcset(cs)
 	x.refcount--
 	if x.refcount > 0 {
 		return
 	}
-	cg := &k.cgroups[x.Cgroup]
+	cg := k.mcgroup(x.Cgroup)
 	if x.linkPrev != NoCset {
-		k.csets[x.linkPrev].linkNext = x.linkNext
+		k.mcset(x.linkPrev).linkNext = x.linkNext
 	} else {
 		cg.csetHead = x.linkNext
 	}
 	if x.linkNext != NoCset {
-		k.csets[x.linkNext].linkPrev = x.linkPrev
+		k.mcset(x.linkNext).linkPrev = x.linkPrev
 	} else {
 		cg.csetTail = x.linkPrev
 	}
 	dom := x.DomCset
 	if dom != cs {
-		dx := &k.csets[dom]
+		dx := k.mcset(dom)
 		if x.tcPrev != NoCset {
-			k.csets[x.tcPrev].tcNext = x.tcNext
+			k.mcset(x.tcPrev).tcNext = x.tcNext
 		} else {
 			dx.tcHead = x.tcNext
 		}
 		if x.tcNext != NoCset {
-			k.csets[x.tcNext].tcPrev = x.tcPrev
+			k.mcset(x.tcNext).tcPrev = x.tcPrev
 		} else {
 			dx.tcTail = x.tcPrev
 		}
 	}
 	order := x.order
-	k.csets[cs] = CssSet{Cgroup: NoCgroup, DomCset: NoCset, linkNext: NoCset, linkPrev: NoCset,
+	*k.mcset(cs) = CssSet{Cgroup: NoCgroup, DomCset: NoCset, linkNext: NoCset, linkPrev: NoCset,
 		tcHead: NoCset, tcTail: NoCset, tcNext: NoCset, tcPrev: NoCset,
 		taskHead: NoTask, taskTail: NoTask, dyingHead: NoTask, dyingTail: NoTask}
 	for i := range k.csets {
-		if y := &k.csets[i]; y.Cgroup != NoCgroup && y.order > order {
+		if y := k.mcset(CsetID(i)); y.Cgroup != NoCgroup && y.order > order {
 			y.order-- // the creation order of the css_sets left
 		}
 	}
@@ -255,7 +255,7 @@ func (k *Kernel) putCset(cs CsetID) {
 
 // CsetName renders a css_set for traces: "cset#2(/test v1=a)".
 func (k *Kernel) CsetName(cs CsetID) string {
-	x := &k.csets[cs]
+	x := k.rcset(cs)
 	s := fmt.Sprintf("cset#%d(%s", cs, k.Path(x.Cgroup))
 	if x.V1 != 0 {
 		s += " v1=" + k.V1Name(x.V1)
@@ -272,21 +272,21 @@ func (k *Kernel) CsetName(cs CsetID) string {
 func (k *Kernel) cgLink(t TaskID, cs CsetID) { k.cgLinkUpdate(t, cs, true) }
 
 func (k *Kernel) cgLinkUpdate(t TaskID, cs CsetID, update bool) {
-	tk := &k.tasks[t]
-	x := &k.csets[cs]
+	tk := k.mtask(t)
+	x := k.mcset(cs)
 	c := x.Cgroup
 	was := k.Populated(c)
 	tk.Cset, tk.Cgroup = cs, c
 	tk.cgList = onTasks
 	tk.cgPrev, tk.cgNext = x.taskTail, NoTask
 	if x.taskTail != NoTask {
-		k.tasks[x.taskTail].cgNext = t
+		k.mtask(x.taskTail).cgNext = t
 	} else {
 		x.taskHead = t
 	}
 	x.taskTail = t
 	x.nrTasks++
-	k.cgroups[c].NrTasks++
+	k.mcgroup(c).NrTasks++
 	if !was {
 		k.populatedChanged(c, true)
 	}
@@ -300,14 +300,14 @@ func (k *Kernel) cgLinkUpdate(t TaskID, cs CsetID, update bool) {
 // list (css_set_skip_task_iters → css_task_iter_skip). t keeps its
 // reference to the css_set.
 func (k *Kernel) cgUnlink(t TaskID) {
-	tk := &k.tasks[t]
+	tk := k.mtask(t)
 	if tk.cgList == onNoList {
 		return
 	}
 	c := tk.Cgroup
-	x := &k.csets[tk.Cset]
+	x := k.mcset(tk.Cset)
 	for _, it := range k.iters {
-		f := &k.tasks[it].Frame
+		f := &k.mtask(it).Frame
 		if f.Cset == tk.Cset && f.Iter == t && f.iterList == tk.cgList {
 			f.Iter = tk.cgNext // NoTask: the list head
 			f.iterSkipped = true
@@ -318,12 +318,12 @@ func (k *Kernel) cgUnlink(t TaskID) {
 		head, tail = &x.dyingHead, &x.dyingTail
 	}
 	if tk.cgPrev != NoTask {
-		k.tasks[tk.cgPrev].cgNext = tk.cgNext
+		k.mtask(tk.cgPrev).cgNext = tk.cgNext
 	} else {
 		*head = tk.cgNext
 	}
 	if tk.cgNext != NoTask {
-		k.tasks[tk.cgNext].cgPrev = tk.cgPrev
+		k.mtask(tk.cgNext).cgPrev = tk.cgPrev
 	} else {
 		*tail = tk.cgPrev
 	}
@@ -331,7 +331,7 @@ func (k *Kernel) cgUnlink(t TaskID) {
 	tk.cgList, tk.cgNext, tk.cgPrev = onNoList, NoTask, NoTask
 	if wasTasks {
 		x.nrTasks--
-		k.cgroups[c].NrTasks--
+		k.mcgroup(c).NrTasks--
 		if !k.Populated(c) {
 			k.populatedChanged(c, false)
 		}
@@ -342,12 +342,12 @@ func (k *Kernel) cgUnlink(t TaskID) {
 // cgAddDying puts t on the dying_tasks list of its css_set (cgroup_exit
 // for a leader whose group is still live).
 func (k *Kernel) cgAddDying(t TaskID) {
-	tk := &k.tasks[t]
-	x := &k.csets[tk.Cset]
+	tk := k.mtask(t)
+	x := k.mcset(tk.Cset)
 	tk.cgList = onDying
 	tk.cgPrev, tk.cgNext = x.dyingTail, NoTask
 	if x.dyingTail != NoTask {
-		k.tasks[x.dyingTail].cgNext = t
+		k.mtask(x.dyingTail).cgNext = t
 	} else {
 		x.dyingHead = t
 	}
@@ -370,7 +370,7 @@ func (k *Kernel) cgMove(t TaskID, v1 int32, dst CgroupID) {
 // flips.
 func (k *Kernel) populatedChanged(c CgroupID, populated bool) {
 	for {
-		k.cgroups[c].EventsGen++
+		k.mcgroup(c).EventsGen++
 		if k.tracing {
 			k.notef("%s populated %d", k.Path(c), b2i(populated))
 		}
@@ -380,9 +380,9 @@ func (k *Kernel) populatedChanged(c CgroupID, populated bool) {
 		}
 		was := k.Populated(p)
 		if populated {
-			k.cgroups[p].nrPopulatedChildren++
+			k.mcgroup(p).nrPopulatedChildren++
 		} else {
-			k.cgroups[p].nrPopulatedChildren--
+			k.mcgroup(p).nrPopulatedChildren--
 		}
 		if k.Populated(p) == was {
 			return
@@ -400,7 +400,7 @@ func b2i(b bool) int {
 
 // IsThreadRoot is cgroup_is_thread_root().
 func (k *Kernel) IsThreadRoot(c CgroupID) bool {
-	cg := &k.cgroups[c]
+	cg := k.rcgroup(c)
 	if cg.Threaded {
 		return false
 	}
@@ -432,7 +432,7 @@ func (k *Kernel) canBeThreadRoot(c CgroupID) bool {
 	if c == RootCG {
 		return true
 	}
-	cg := &k.cgroups[c]
+	cg := k.rcgroup(c)
 	if cg.Threaded {
 		return false
 	}
@@ -510,7 +510,7 @@ func (k *Kernel) computeFrozen(c CgroupID) bool {
 // (pause, wait4) that the stop interrupted, not while still finishing a
 // system call.
 func (k *Kernel) frozenOrStopped(t TaskID) bool {
-	tk := &k.tasks[t]
+	tk := k.rtask(t)
 	if tk.Frozen {
 		return true
 	}
@@ -522,7 +522,7 @@ func (k *Kernel) frozenOrStopped(t TaskID) bool {
 // the frozen state of c (and so possibly of its ancestors) flips.
 func (k *Kernel) cgroupUpdateFrozen(c CgroupID) {
 	for ; c != NoCgroup; c = k.cgroups[c].Parent {
-		cg := &k.cgroups[c]
+		cg := k.mcgroup(c)
 		if !cg.Freeze && !k.effectiveFreeze(c) && !cg.frozenSeen {
 			continue
 		}
@@ -552,7 +552,7 @@ func (k *Kernel) pidsTryCharge(c CgroupID) CgroupID {
 		if !k.pidsEnabled(p) {
 			continue
 		}
-		cg := &k.cgroups[p]
+		cg := k.mcgroup(p)
 		cg.PidsCurrent++
 		if cg.PidsMax >= 0 && cg.PidsCurrent > cg.PidsMax && over == NoCgroup {
 			over = p
@@ -563,7 +563,7 @@ func (k *Kernel) pidsTryCharge(c CgroupID) CgroupID {
 		// pids_event(): hierarchical "max" events from the limiting cgroup up.
 		for p := over; p != RootCG; p = k.cgroups[p].Parent {
 			if k.pidsEnabled(p) {
-				k.cgroups[p].PidsEventsMax++
+				k.mcgroup(p).PidsEventsMax++
 			}
 		}
 	}
@@ -574,7 +574,7 @@ func (k *Kernel) pidsTryCharge(c CgroupID) CgroupID {
 func (k *Kernel) pidsCharge(c CgroupID) {
 	for p := c; p != RootCG && p != NoCgroup; p = k.cgroups[p].Parent {
 		if k.pidsEnabled(p) {
-			k.cgroups[p].PidsCurrent++
+			k.mcgroup(p).PidsCurrent++
 		}
 	}
 }
@@ -583,7 +583,7 @@ func (k *Kernel) pidsCharge(c CgroupID) {
 func (k *Kernel) pidsUncharge(c CgroupID) {
 	for p := c; p != RootCG && p != NoCgroup; p = k.cgroups[p].Parent {
 		if k.pidsEnabled(p) {
-			k.cgroups[p].PidsCurrent--
+			k.mcgroup(p).PidsCurrent--
 		}
 	}
 }

@@ -167,7 +167,7 @@ const (
 // the write may have to wait for. The first step runs at once.
 func (k *Kernel) WriteFile(t TaskID, c CgroupID, f CgroupFile, value string) {
 	k.begin(t, "cgroup_file_write")
-	tk := &k.tasks[t]
+	tk := k.mtask(t)
 	tk.Frame = Frame{Path: KCgroupWrite, PC: cgwLock, Arg: int32(f), Cg: c, Child: NoTask, Cur: NoCgroup, Iter: NoTask, Cset: NoCset, Dcset: NoCset}
 	fr := &tk.Frame
 	if k.tracing {
@@ -236,7 +236,7 @@ func (k *Kernel) WriteFile(t TaskID, c CgroupID, f CgroupFile, value string) {
 			}
 			lim = v
 		}
-		k.cgroups[c].PidsMax = lim
+		k.mcgroup(c).PidsMax = lim
 		k.finish(t, fr.Arg2, OK)
 		return
 	case FileMemoryOomGroup:
@@ -251,7 +251,7 @@ func (k *Kernel) WriteFile(t TaskID, c CgroupID, f CgroupFile, value string) {
 			k.finish(t, -1, err)
 			return
 		}
-		k.cgroups[c].OomGroup = v == 1
+		k.mcgroup(c).OomGroup = v == 1
 		if k.tracing {
 			k.notef("%s memory.oom.group %d", k.Path(c), v)
 		}
@@ -293,7 +293,7 @@ func (k *Kernel) WriteFile(t TaskID, c CgroupID, f CgroupFile, value string) {
 // Mkdir is mkdir(2) of name under parent.
 func (k *Kernel) Mkdir(t TaskID, parent CgroupID, name string) {
 	k.begin(t, "cgroup_mkdir")
-	tk := &k.tasks[t]
+	tk := k.mtask(t)
 	tk.Frame = Frame{Path: KCgroupWrite, PC: cgwLock, Arg: int32(fileMkdir), Cg: parent, Child: NoTask, Cur: NoCgroup, Iter: NoTask, Cset: NoCset, Dcset: NoCset}
 	if name == "" || strings.Contains(name, "/") || name == "." || name == ".." {
 		k.finish(t, -1, EINVAL)
@@ -313,7 +313,7 @@ func (k *Kernel) Mkdir(t TaskID, parent CgroupID, name string) {
 // Rmdir is rmdir(2) of c.
 func (k *Kernel) Rmdir(t TaskID, c CgroupID) {
 	k.begin(t, "cgroup_rmdir")
-	k.tasks[t].Frame = Frame{Path: KCgroupWrite, PC: cgwLock, Arg: int32(fileRmdir), Cg: c, Child: NoTask, Cur: NoCgroup, Iter: NoTask, Cset: NoCset, Dcset: NoCset}
+	k.mtask(t).Frame = Frame{Path: KCgroupWrite, PC: cgwLock, Arg: int32(fileRmdir), Cg: c, Child: NoTask, Cur: NoCgroup, Iter: NoTask, Cset: NoCset, Dcset: NoCset}
 	if k.cgroupWriteRunnable(t) {
 		k.stepCgroupWrite(t)
 	}
@@ -346,7 +346,7 @@ func parseSubtreeControl(value string) (en, dis Controller, err Errno) {
 }
 
 func (k *Kernel) cgroupWriteRunnable(t TaskID) bool {
-	f := &k.tasks[t].Frame
+	f := &k.rtask(t).Frame
 	switch f.PC {
 	case cgwLock:
 		return k.cgroupMutex == NoTask || k.cgroupMutex == t
@@ -370,7 +370,7 @@ func (k *Kernel) unlockFinish(t TaskID, ret int32, err Errno) {
 }
 
 func (k *Kernel) stepCgroupWrite(t TaskID) {
-	tk := &k.tasks[t]
+	tk := k.mtask(t)
 	f := &tk.Frame
 	file := CgroupFile(f.Arg)
 	c := f.Cg
@@ -447,10 +447,10 @@ func (k *Kernel) stepCgroupWrite(t TaskID) {
 			k.begin(t, "cgroup_subtree_control_write")
 			k.unlockFinish(t, f.Arg2, k.subtreeControlWrite(c, Controller(f.Flags&0xffff), Controller(f.Flags>>16)))
 		case FileMaxDescendants:
-			k.cgroups[c].MaxDescendants = int32(f.Seq)
+			k.mcgroup(c).MaxDescendants = int32(f.Seq)
 			k.unlockFinish(t, f.Arg2, OK)
 		case FileMaxDepth:
-			k.cgroups[c].MaxDepth = int32(f.Seq)
+			k.mcgroup(c).MaxDepth = int32(f.Seq)
 			k.unlockFinish(t, f.Arg2, OK)
 		}
 	case cgwMigrate:
@@ -491,7 +491,7 @@ func (k *Kernel) stepCgroupWrite(t TaskID) {
 		k.unlockFinish(t, f.Arg2, k.procsAttach(t))
 	case killStart:
 		k.begin(t, "__cgroup_kill")
-		cg := &k.cgroups[f.Cur]
+		cg := k.mcgroup(f.Cur)
 		if k.Opts.Kill == KillFlag {
 			cg.KillFlag = true
 			if k.tracing {
@@ -542,7 +542,7 @@ func (k *Kernel) stepCgroupWrite(t TaskID) {
 	case killClear:
 		k.begin(t, "__cgroup_kill")
 		if k.Opts.Kill == KillFlag {
-			k.cgroups[f.Cur].KillFlag = false
+			k.mcgroup(f.Cur).KillFlag = false
 			if k.tracing {
 				k.notef("%s CGRP_KILL cleared", k.Path(f.Cur))
 			}
@@ -631,7 +631,7 @@ func (k *Kernel) iterAdvanceCset(f *Frame, fl IterFlags, pin bool) {
 			pos, cs, f.Dcset = l, l, l
 			tcActive, tc = fl&IterThreaded != 0, NoCset
 		}
-		x := &k.csets[cs]
+		x := k.rcset(cs)
 		switch {
 		case x.taskHead != NoTask:
 			f.Iter, f.iterList = x.taskHead, onTasks
@@ -710,7 +710,7 @@ func (k *Kernel) appendIterTasks(out []TaskID, c CgroupID, fl IterFlags) []TaskI
 
 // killOne is the body of __cgroup_kill's loop for one task.
 func (k *Kernel) killOne(writer, v TaskID) {
-	vk := &k.tasks[v]
+	vk := k.rtask(v)
 	if vk.Flags&PF_KTHREAD != 0 {
 		if k.tracing {
 			k.notef("skips kthread %s", k.Describe(v))
@@ -742,7 +742,7 @@ func (k *Kernel) killAtomic(t TaskID, root CgroupID) {
 	// per explored kill.
 	var buf [16]TaskID
 	for d := root; d != NoCgroup; d = k.nextPre(d, root) {
-		k.cgroups[d].KillSeq++
+		k.mcgroup(d).KillSeq++
 		for _, v := range k.appendIterTasks(buf[:0], d, IterProcs|IterThreaded) {
 			k.killOne(t, v)
 		}
@@ -752,7 +752,7 @@ func (k *Kernel) killAtomic(t TaskID, root CgroupID) {
 // dropIter is css_task_iter_end(): unregister t's iterator and drop the
 // references it holds.
 func (k *Kernel) dropIter(t TaskID) {
-	f := &k.tasks[t].Frame
+	f := &k.mtask(t).Frame
 	if f.Cset != NoCset {
 		k.putCset(f.Cset)
 	}
@@ -785,14 +785,14 @@ func (k *Kernel) cgroupFreeze(c CgroupID, freeze bool) {
 	for i, d := range flips {
 		before[i] = k.effectiveFreeze(d)
 	}
-	k.cgroups[c].Freeze = freeze
+	k.mcgroup(c).Freeze = freeze
 	for i, d := range flips {
 		now := k.effectiveFreeze(d)
 		if now == before[i] {
 			continue
 		}
 		for _, v := range k.Members(d) {
-			vk := &k.tasks[v]
+			vk := k.mtask(v)
 			if vk.Flags&PF_KTHREAD != 0 {
 				continue
 			}
@@ -807,7 +807,7 @@ func (k *Kernel) cgroupFreeze(c CgroupID, freeze bool) {
 
 // enableThreaded is cgroup_enable_threaded().
 func (k *Kernel) enableThreaded(c CgroupID) Errno {
-	cg := &k.cgroups[c]
+	cg := k.mcgroup(c)
 	if cg.Threaded {
 		return OK
 	}
@@ -823,10 +823,10 @@ func (k *Kernel) enableThreaded(c CgroupID) Errno {
 	// The cgroup and its threaded descendants join the parent's domain.
 	for d := c; d != NoCgroup; d = k.nextPre(d, c) {
 		if d == c || k.cgroups[d].Threaded {
-			k.cgroups[d].DomCgrp = dom
+			k.mcgroup(d).DomCgrp = dom
 		}
 	}
-	k.cgroups[parent].nrThreadedChildren++
+	k.mcgroup(parent).nrThreadedChildren++
 	return OK
 }
 
@@ -846,7 +846,7 @@ func (k *Kernel) cgroupControl(c CgroupID) Controller {
 
 // subtreeControlWrite is cgroup_subtree_control_write() after parsing.
 func (k *Kernel) subtreeControlWrite(c CgroupID, enable, disable Controller) Errno {
-	cg := &k.cgroups[c]
+	cg := k.mcgroup(c)
 	for i := range ctrlNames {
 		bit := Controller(1 << i)
 		if enable&bit != 0 {
@@ -880,7 +880,7 @@ func (k *Kernel) subtreeControlWrite(c CgroupID, enable, disable Controller) Err
 		// The children's memory csses go (css_killed_work_fn); one made
 		// when +memory comes back starts with oom_group 0.
 		for _, ch := range k.allChildren(c) {
-			k.cgroups[ch].OomGroup = false
+			k.mcgroup(ch).OomGroup = false
 		}
 	}
 	if (enable|disable)&CtrlPids != 0 {
@@ -888,9 +888,9 @@ func (k *Kernel) subtreeControlWrite(c CgroupID, enable, disable Controller) Err
 		// migrated to the new csets and charged or uncharged there
 		// (cgroup_apply_control → pids_can_attach / pids_cancel_attach).
 		for _, ch := range k.allChildren(c) { // removed ones too: their zombies still uncharge
-			k.cgroups[ch].PidsCurrent = 0
+			k.mcgroup(ch).PidsCurrent = 0
 			if enable&CtrlPids != 0 {
-				k.cgroups[ch].PidsCurrent = k.pidsRecount(ch)
+				k.mcgroup(ch).PidsCurrent = k.pidsRecount(ch)
 			}
 		}
 	}
@@ -926,7 +926,7 @@ func (k *Kernel) vetSubtreeControlEnable(c CgroupID, enable Controller) Errno {
 func (k *Kernel) pidsRecount(c CgroupID) int32 {
 	n := int32(0)
 	for i := range k.tasks {
-		tk := &k.tasks[i]
+		tk := k.rtask(TaskID(i))
 		if tk.Group != NoGroup && tk.Exit != ExitDead && tk.Cgroup != NoCgroup && (tk.Cgroup == c || k.isDescendant(tk.Cgroup, c)) {
 			n++
 		}
@@ -962,7 +962,7 @@ func (k *Kernel) migrateVetDst(dst CgroupID) Errno {
 // de_thread from another thread's exec — retries the lookup; the model has
 // no exec, so the retry never happens.)
 func (k *Kernel) procsWriteStart(t TaskID) (TaskID, Errno) {
-	f := &k.tasks[t].Frame
+	f := &k.rtask(t).Frame
 	pid := int32(f.Seq)
 	v := t
 	if pid != 0 {
@@ -987,11 +987,11 @@ func (k *Kernel) procsWriteStart(t TaskID) (TaskID, Errno) {
 // since it was resolved: its exiting threads are skipped (migrateTask) and
 // the write still succeeds.
 func (k *Kernel) procsAttach(t TaskID) Errno {
-	f := &k.tasks[t].Frame
+	f := &k.rtask(t).Frame
 	dst := f.Cg
 	threadgroup := CgroupFile(f.Arg) == FileProcs
 	v := f.Child
-	vk := &k.tasks[v]
+	vk := k.rtask(v)
 	// cgroup_attach_permissions: cgroup_migrate_vet_dst, then the
 	// same-threaded-domain rule for single threads.
 	src := vk.Cgroup
@@ -1004,7 +1004,7 @@ func (k *Kernel) procsAttach(t TaskID) Errno {
 	move := []TaskID{v}
 	if threadgroup {
 		move = move[:0]
-		g := &k.groups[vk.Group]
+		g := k.rgroup(vk.Group)
 		for th := g.threadHead; th != NoTask; th = k.tasks[th].thrNext {
 			move = append(move, th)
 		}
@@ -1019,7 +1019,7 @@ func (k *Kernel) procsAttach(t TaskID) Errno {
 // tasks and tasks on no list), with pids charge transfer and the freezer
 // state of the destination (cgroup_freezer_migrate_task).
 func (k *Kernel) migrateTask(v TaskID, dst CgroupID) {
-	vk := &k.tasks[v]
+	vk := k.mtask(v)
 	if vk.Flags&PF_EXITING != 0 || vk.cgList != onTasks || vk.Cgroup == dst {
 		return
 	}
@@ -1027,7 +1027,7 @@ func (k *Kernel) migrateTask(v TaskID, dst CgroupID) {
 	k.pidsCharge(dst)
 	k.pidsUncharge(src)
 	k.cgMove(v, k.csets[vk.Cset].V1, dst)
-	vk = &k.tasks[v]
+	vk = k.mtask(v)
 	if vk.Flags&PF_KTHREAD == 0 {
 		fz := k.effectiveFreeze(dst)
 		vk.trapFreeze = fz
@@ -1044,7 +1044,7 @@ func (k *Kernel) migrateTask(v TaskID, dst CgroupID) {
 
 // mkdirLocked is cgroup_mkdir() under cgroup_mutex.
 func (k *Kernel) mkdirLocked(t TaskID) {
-	f := &k.tasks[t].Frame
+	f := &k.rtask(t).Frame
 	parent := f.Cg
 	name := k.names[f.Arg2]
 	if parent < 0 || int(parent) >= len(k.cgroups) || !k.cgroups[parent].Online {
@@ -1058,7 +1058,7 @@ func (k *Kernel) mkdirLocked(t TaskID) {
 	// cgroup_check_hierarchy_limits()
 	depth := int32(1)
 	for a := parent; a != NoCgroup; a = k.cgroups[a].Parent {
-		ac := &k.cgroups[a]
+		ac := k.rcgroup(a)
 		if ac.MaxDescendants >= 0 && ac.NrDescendants >= ac.MaxDescendants {
 			k.unlockFinish(t, -1, EAGAIN)
 			return
@@ -1070,25 +1070,25 @@ func (k *Kernel) mkdirLocked(t TaskID) {
 		depth++
 	}
 	id := CgroupID(len(k.cgroups))
-	pc := &k.cgroups[parent]
+	pc := k.mcgroup(parent)
 	k.cgroups = append(k.cgroups, Cgroup{
 		Name: name, Parent: parent, Level: pc.Level + 1, Online: true, DomCgrp: id,
 		childHead: NoCgroup, childTail: NoCgroup, sibNext: NoCgroup, sibPrev: k.cgroups[parent].childTail,
 		csetHead: NoCset, csetTail: NoCset,
 		PidsMax: -1, MaxDescendants: -1, MaxDepth: -1,
 	})
-	pc = &k.cgroups[parent]
+	pc = k.mcgroup(parent)
 	if pc.childTail != NoCgroup {
-		k.cgroups[pc.childTail].sibNext = id
+		k.mcgroup(pc.childTail).sibNext = id
 	} else {
 		pc.childHead = id
 	}
 	pc.childTail = id
 	for a := parent; a != NoCgroup; a = k.cgroups[a].Parent {
-		k.cgroups[a].NrDescendants++
+		k.mcgroup(a).NrDescendants++
 	}
 	if k.effectiveFreeze(id) {
-		k.cgroups[id].frozenSeen = true // an empty cgroup under a frozen parent is frozen at once
+		k.mcgroup(id).frozenSeen = true // an empty cgroup under a frozen parent is frozen at once
 	}
 	if k.tracing {
 		k.notef("created %s", k.Path(id))
@@ -1111,13 +1111,13 @@ func (k *Kernel) rmdirLocked(t TaskID) {
 		k.unlockFinish(t, -1, EBUSY)
 		return
 	}
-	cg := &k.cgroups[c]
+	cg := k.mcgroup(c)
 	cg.Online = false
 	if cg.Threaded {
-		k.cgroups[cg.Parent].nrThreadedChildren--
+		k.mcgroup(cg.Parent).nrThreadedChildren--
 	}
 	for a := cg.Parent; a != NoCgroup; a = k.cgroups[a].Parent {
-		k.cgroups[a].NrDescendants--
+		k.mcgroup(a).NrDescendants--
 	}
 	if k.tracing {
 		k.notef("removed %s", k.Path(c))
@@ -1145,7 +1145,7 @@ func (k *Kernel) readFile(t TaskID, c CgroupID, f CgroupFile) (string, Errno) {
 	if !k.cgroups[c].Online {
 		return "", ENODEV // kernfs node deactivated by rmdir (probe Q1)
 	}
-	cg := &k.cgroups[c]
+	cg := k.rcgroup(c)
 	ns := RootNS
 	if t != NoTask {
 		ns = k.tasks[t].NS

@@ -38,8 +38,8 @@ const (
 // the core-dumping signal sig, up to coredump_wait's sleep.
 func (k *Kernel) vfsCoredump(t TaskID, sig Signal) {
 	k.begin(t, "vfs_coredump")
-	tk := &k.tasks[t]
-	g := &k.groups[tk.Group]
+	tk := k.mtask(t)
+	g := k.mgroup(tk.Group)
 	// zap_threads: "if (!(signal->flags & SIGNAL_GROUP_EXIT) &&
 	// !signal->group_exec_task)", else -EAGAIN and get_signal's
 	// do_group_exit takes the group's code (or 0 under an exec).
@@ -58,7 +58,7 @@ func (k *Kernel) vfsCoredump(t TaskID, sig Signal) {
 	g.GroupExitCode = int32(sig)
 	nr := int32(0)
 	for th := g.threadHead; th != NoTask; th = k.tasks[th].thrNext {
-		tt := &k.tasks[th]
+		tt := k.mtask(th)
 		if tt.Stopped {
 			// task_clear_jobctl_pending + signal_wake_up(t, 1).
 			tt.Stopped = false
@@ -83,8 +83,8 @@ func (k *Kernel) vfsCoredump(t TaskID, sig Signal) {
 // stepCoredump runs the dumper's step after coredump_wait: the dump and
 // coredump_finish, then do_group_exit.
 func (k *Kernel) stepCoredump(t TaskID) {
-	tk := &k.tasks[t]
-	g := &k.groups[tk.Group]
+	tk := k.rtask(t)
+	g := k.mgroup(tk.Group)
 	sig := tk.Frame.Arg
 	k.begin(t, "vfs_coredump")
 	// coredump_file: "if (cprm->limit < binfmt->min_coredump) return
@@ -124,9 +124,9 @@ func (k *Kernel) stepCoredump(t TaskID) {
 // core, one zapped thread fewer for coredump_wait, and t sleeps
 // (TASK_IDLE) until coredump_finish. It reports whether t must sleep.
 func (k *Kernel) coredumpTaskExit(t TaskID) bool {
-	tk := &k.tasks[t]
+	tk := k.mtask(t)
 	tk.Flags |= PF_POSTCOREDUMP
-	g := &k.groups[tk.Group]
+	g := k.mgroup(tk.Group)
 	if !g.CoreState || tk.Flags&PF_DUMPCORE != 0 {
 		return false
 	}
@@ -144,7 +144,7 @@ func (k *Kernel) SetupRlimitCore(t TaskID, unlimited bool) Errno {
 	if k.tasks[t].Flags&PF_KTHREAD != 0 || k.tasks[t].Group == NoGroup {
 		return EINVAL
 	}
-	k.groups[k.tasks[t].Group].CoreUnlimited = unlimited
+	k.mgroup(k.tasks[t].Group).CoreUnlimited = unlimited
 	return OK
 }
 
@@ -152,6 +152,6 @@ func (k *Kernel) SetupRlimitCore(t TaskID, unlimited bool) Errno {
 // waiting for its group's core dump to finish (5.16+ before exit_signals,
 // ≤5.15 in exit_mm after it).
 func (k *Kernel) InCoredumpTaskExit(t TaskID) bool {
-	f := &k.tasks[t].Frame
+	f := &k.rtask(t).Frame
 	return f.Path == KExit && f.PC == exitCoreWait && k.groups[k.tasks[t].Group].CoreState
 }

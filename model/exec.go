@@ -28,15 +28,15 @@ const (
 // while it waits, and the pending SIGKILL then ends t.
 func (k *Kernel) Exec(t TaskID, prog int32) {
 	k.begin(t, "de_thread")
-	tk := &k.tasks[t]
+	tk := k.mtask(t)
 	tk.Frame = Frame{Path: KExec, PC: execDeThread, Arg: prog, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask, Cset: NoCset, Dcset: NoCset}
 	k.stepExec(t)
 }
 
 func (k *Kernel) stepExec(t TaskID) {
-	tk := &k.tasks[t]
+	tk := k.mtask(t)
 	f := &tk.Frame
-	g := &k.groups[tk.Group]
+	g := k.mgroup(tk.Group)
 	switch f.PC {
 	case execDeThread:
 		k.begin(t, "de_thread")
@@ -103,7 +103,7 @@ func (k *Kernel) otherThreadsReleased(t TaskID) bool {
 
 // execRunnable is the wake-up condition of each exec step.
 func (k *Kernel) execRunnable(t TaskID) bool {
-	tk := &k.tasks[t]
+	tk := k.rtask(t)
 	fatal := k.FatalSignalPending(t)
 	switch tk.Frame.PC {
 	case execWaitThreads:
@@ -124,14 +124,14 @@ func (k *Kernel) execRunnable(t TaskID) bool {
 // set of every other thread that has not exited (jobctl cleared, group
 // stop cancelled); it returns the count of other threads.
 func (k *Kernel) zapOtherThreads(t TaskID) int {
-	g := &k.groups[k.tasks[t].Group]
+	g := k.mgroup(k.tasks[t].Group)
 	n := 0
 	for th := g.threadHead; th != NoTask; th = k.tasks[th].thrNext {
 		if th == t {
 			continue
 		}
 		n++
-		tk := &k.tasks[th]
+		tk := k.mtask(th)
 		if tk.Exit != ExitNone {
 			continue
 		}
@@ -149,7 +149,7 @@ func (k *Kernel) zapOtherThreads(t TaskID) int {
 
 // execKilled is de_thread's killed: label.
 func (k *Kernel) execKilled(t TaskID) {
-	k.groups[k.tasks[t].Group].GroupExec = false
+	k.mgroup(k.tasks[t].Group).GroupExec = false
 	if k.tracing {
 		k.notef("de_thread: fatal signal, group_exec_task cleared")
 	}
@@ -166,24 +166,24 @@ func (k *Kernel) execKilled(t TaskID) {
 // observes the state in between but a kill(2) of t's old tid, which
 // would still reach the group).
 func (k *Kernel) execTakeOver(t TaskID) {
-	tk := &k.tasks[t]
-	g := &k.groups[tk.Group]
+	tk := k.mtask(t)
+	g := k.mgroup(tk.Group)
 	l := g.Leader
-	lk := &k.tasks[l]
+	lk := k.mtask(l)
 	// exchange_tids + transfer_pid(PIDTYPE_TGID/PGID/SID).
 	for lv := int8(0); lv <= tk.Level; lv++ {
-		ns := &k.ns[k.nsAt(tk.NS, lv)]
+		ns := k.mns(k.nsAt(tk.NS, lv))
 		ns.idrInsert(k.upids[lk.pidOff+int32(lv)], t)
 		ns.idrInsert(k.upids[tk.pidOff+int32(lv)], l)
 	}
 	tk.pidOff, lk.pidOff = lk.pidOff, tk.pidOff
-	if ns := &k.ns[tk.NS]; ns.ChildReaper == l {
+	if ns := k.mns(tk.NS); ns.ChildReaper == l {
 		ns.ChildReaper = t
 	}
 	// The struct pid of the old leader, some processes' group or session
 	// perhaps, now belongs to t.
 	for i := range k.groups {
-		og := &k.groups[i]
+		og := k.mgroup(GroupID(i))
 		if og.Pgid == l {
 			og.Pgid = t
 		}
@@ -196,14 +196,14 @@ func (k *Kernel) execTakeOver(t TaskID) {
 	tk.Parent = p
 	tk.sibPrev, tk.sibNext = lk.sibPrev, lk.sibNext
 	if p != NoTask {
-		pk := &k.tasks[p]
+		pk := k.mtask(p)
 		if lk.sibPrev != NoTask {
-			k.tasks[lk.sibPrev].sibNext = t
+			k.mtask(lk.sibPrev).sibNext = t
 		} else {
 			pk.childHead = t
 		}
 		if lk.sibNext != NoTask {
-			k.tasks[lk.sibNext].sibPrev = t
+			k.mtask(lk.sibNext).sibPrev = t
 		} else {
 			pk.childTail = t
 		}
@@ -225,8 +225,8 @@ func (k *Kernel) execTakeOver(t TaskID) {
 // SIG_DFL, SIG_IGN stays), exit_signal SIGCHLD, the new program at its
 // first instruction.
 func (k *Kernel) execFinish(t TaskID) {
-	tk := &k.tasks[t]
-	g := &k.groups[tk.Group]
+	tk := k.mtask(t)
+	g := k.mgroup(tk.Group)
 	g.GroupExec = false
 	g.hnd, g.hndExit = 0, 0
 	tk.ExitSignal = SIGCHLD

@@ -39,7 +39,7 @@ const (
 // then the exit steps, starting with exit_signals.
 func (k *Kernel) startExit(t TaskID, code int32) {
 	k.synchronizeGroupExit(t, code)
-	tk := &k.tasks[t]
+	tk := k.mtask(t)
 	// Leaving another path (a wait, a pause) abandons it; a fork in flight
 	// cannot be here (its steps run to completion first).
 	tk.Frame = Frame{Path: KExit, PC: exitSignals, Arg: code, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask, Cset: NoCset, Dcset: NoCset}
@@ -60,7 +60,7 @@ func (k *Kernel) startExit(t TaskID, code int32) {
 // together with signal->live), which the model reads off their frames:
 // a task that entered do_exit stays on path KExit.
 func (k *Kernel) synchronizeGroupExit(t TaskID, code int32) {
-	g := &k.groups[k.tasks[t].Group]
+	g := k.mgroup(k.tasks[t].Group)
 	if g.Flags&SIGNAL_GROUP_EXIT != 0 {
 		return
 	}
@@ -106,7 +106,7 @@ func (k *Kernel) enterExitSignals(t TaskID) {
 }
 
 func (k *Kernel) stepExit(t TaskID) {
-	tk := &k.tasks[t]
+	tk := k.mtask(t)
 	f := &tk.Frame
 	switch f.PC {
 	case exitCoreWait:
@@ -140,8 +140,8 @@ func (k *Kernel) stepExit(t TaskID) {
 		// exit_mm → mm_release → complete_vfork_done (the model's exit
 		// teardown happens in this step).
 		k.vforkReleased(t)
-		tk = &k.tasks[t]
-		g := &k.groups[tk.Group]
+		tk = k.mtask(t)
+		g := k.mgroup(tk.Group)
 		g.Live--
 		groupDead := g.Live == 0
 		f.Arg2 = int32(b2i(groupDead))
@@ -176,7 +176,7 @@ func (k *Kernel) stepExit(t TaskID) {
 		ns := tk.NS
 		if k.ns[ns].ChildReaper == t {
 			if alive := k.findAliveThread(t); alive != NoTask {
-				k.ns[ns].ChildReaper = alive
+				k.mns(ns).ChildReaper = alive
 				if k.tracing {
 					k.notef("find_child_reaper: T%d becomes child_reaper", alive)
 				}
@@ -203,7 +203,7 @@ func (k *Kernel) stepExit(t TaskID) {
 				k.notef("disable_pid_allocation(pid ns %d)", tk.NS)
 			}
 		}
-		k.groups[tk.Group].setAction(SIGCHLD, SigIgnore)
+		k.mgroup(tk.Group).setAction(SIGCHLD, SigIgnore)
 		if k.tracing {
 			k.notef("SIGCHLD set to SIG_IGN")
 		}
@@ -237,7 +237,7 @@ func (k *Kernel) stepExit(t TaskID) {
 		}
 		if k.Opts.Zap == ZapV33 {
 			// No drain: pids whose parent is outside stay behind.
-			k.ns[tk.NS].ReaperToInit = true
+			k.mns(tk.NS).ReaperToInit = true
 			k.exitNotifyRest(t)
 			return
 		}
@@ -254,8 +254,8 @@ func (k *Kernel) stepExit(t TaskID) {
 		k.exitNotifyRest(t)
 	case zap07Start:
 		k.begin(t, "zap_pid_ns_processes")
-		k.ns[tk.NS].Terminating = true
-		k.ns[tk.NS].ReaperToInit = true
+		k.mns(tk.NS).Terminating = true
+		k.mns(tk.NS).ReaperToInit = true
 		f.Seq = 1 // next_pidmap(pid_ns, 1)
 		f.PC = zap07Kill
 		if k.tracing {
@@ -309,7 +309,7 @@ func (k *Kernel) initPids(t TaskID) int32 {
 // coverInFlight records a fork in flight into a namespace whose zap starts.
 func (k *Kernel) coverInFlight(ns NSID) {
 	for i := range k.tasks {
-		f := &k.tasks[i].Frame
+		f := &k.rtask(TaskID(i)).Frame
 		if f.Path == KFork && f.Child != NoTask && f.PC >= forkCommit && k.tasks[f.Child].NS == ns {
 			k.Cover |= CovZapInFlightFork
 		}
@@ -319,7 +319,7 @@ func (k *Kernel) coverInFlight(ns NSID) {
 // cgroupExit is cgroup_exit(): unlink from the tasks list; a leader whose
 // group is still live moves to dying_tasks.
 func (k *Kernel) cgroupExit(t TaskID) {
-	tk := &k.tasks[t]
+	tk := k.rtask(t)
 	if tk.cgList != onTasks {
 		return
 	}
@@ -342,7 +342,7 @@ func (k *Kernel) cgroupReleaseDying(t TaskID) {
 // findAliveThread is find_alive_thread(): a thread of p's group without
 // PF_EXITING.
 func (k *Kernel) findAliveThread(p TaskID) TaskID {
-	g := &k.groups[k.tasks[p].Group]
+	g := k.rgroup(k.tasks[p].Group)
 	for th := g.threadHead; th != NoTask; th = k.tasks[th].thrNext {
 		if k.tasks[th].Flags&PF_EXITING == 0 {
 			return th
@@ -375,7 +375,7 @@ func (k *Kernel) findNewReaper(father, childReaper TaskID) TaskID {
 // and release the task at once if it is autoreaped.
 func (k *Kernel) exitNotifyRest(t TaskID) {
 	k.begin(t, "exit_notify")
-	tk := &k.tasks[t]
+	tk := k.mtask(t)
 	f := &tk.Frame
 	reaper := k.ns[tk.NS].ChildReaper
 	if k.ns[tk.NS].ReaperToInit {
@@ -392,14 +392,14 @@ func (k *Kernel) exitNotifyRest(t TaskID) {
 		sameGroup := nr != NoTask && k.tasks[nr].Group == tk.Group
 		for c := tk.childHead; c != NoTask; {
 			next := k.tasks[c].sibNext
-			g := &k.groups[k.tasks[c].Group]
+			g := k.rgroup(k.tasks[c].Group)
 			for th := g.threadHead; th != NoTask; th = k.tasks[th].thrNext {
-				k.tasks[th].Parent = nr
+				k.mtask(th).Parent = nr
 			}
-			k.tasks[c].Parent = nr
+			k.mtask(c).Parent = nr
 			if !sameGroup && nr != NoTask {
 				// reparent_leader()
-				ck := &k.tasks[c]
+				ck := k.mtask(c)
 				if ck.Exit != ExitDead {
 					ck.ExitSignal = SIGCHLD
 					if ck.Exit == ExitZombie && k.threadGroupEmpty(c) && k.doNotifyParent(c, ck.ExitSignal) {
@@ -416,16 +416,16 @@ func (k *Kernel) exitNotifyRest(t TaskID) {
 		// list_splice_tail_init(&father->children, &reaper->children)
 		for c := tk.childHead; c != NoTask; {
 			next := k.tasks[c].sibNext
-			k.tasks[c].sibNext, k.tasks[c].sibPrev = NoTask, NoTask
+			k.mtask(c).sibNext, k.mtask(c).sibPrev = NoTask, NoTask
 			if nr != NoTask {
 				k.addChild(nr, c)
 			}
 			c = next
 		}
-		tk = &k.tasks[t]
+		tk = k.mtask(t)
 		tk.childHead, tk.childTail = NoTask, NoTask
 	}
-	tk = &k.tasks[t]
+	tk = k.mtask(t)
 	tk.Exit = ExitZombie
 	autoreap := false
 	if k.IsLeader(t) {
@@ -443,7 +443,7 @@ func (k *Kernel) exitNotifyRest(t TaskID) {
 	for _, d := range dead {
 		k.releaseTask(d)
 	}
-	f = &k.tasks[t].Frame
+	f = &k.mtask(t).Frame
 	if k.Opts.Populated == PopulatedAtFinalSwitch {
 		f.PC = exitFinalSwitch
 	} else {
@@ -458,7 +458,7 @@ func (k *Kernel) exitNotifyRest(t TaskID) {
 // grace period later; the model drops the reference at the later of the
 // two, with no grace period.
 func (k *Kernel) cgroupFree(t TaskID) {
-	tk := &k.tasks[t]
+	tk := k.mtask(t)
 	if tk.Cset == NoCset || tk.Exit != ExitDead || (tk.Frame.Path == KExit && tk.Frame.PC <= exitFinalSwitch) {
 		return
 	}
@@ -470,7 +470,7 @@ func (k *Kernel) cgroupFree(t TaskID) {
 // threadGroupEmpty is thread_group_empty(): t's group has one thread left
 // on its thread list.
 func (k *Kernel) threadGroupEmpty(t TaskID) bool {
-	g := &k.groups[k.tasks[t].Group]
+	g := k.rgroup(k.tasks[t].Group)
 	return g.threadHead == g.threadTail
 }
 
@@ -482,7 +482,7 @@ func (k *Kernel) doNotifyParent(t TaskID, sig Signal) bool {
 	if p == NoTask {
 		return true
 	}
-	pg := &k.groups[k.tasks[p].Group]
+	pg := k.rgroup(k.tasks[p].Group)
 	autoreap := false
 	if sig == SIGCHLD && (pg.Action(SIGCHLD) == SigIgnore || pg.NoCldWait) {
 		autoreap = true
@@ -503,22 +503,22 @@ func (k *Kernel) doNotifyParent(t TaskID, sig Signal) bool {
 // it is autoreaped.
 func (k *Kernel) releaseTask(t TaskID) {
 	for t != NoTask {
-		tk := &k.tasks[t]
+		tk := k.mtask(t)
 		tk.Exit = ExitDead
 		k.pidsUncharge(tk.Cgroup)
 		if tk.cgList == onDying {
 			k.cgUnlink(t) // cgroup_release: off the dying list
 		}
 		k.cgroupFree(t)
-		g := &k.groups[tk.Group]
+		g := k.mgroup(tk.Group)
 		// list_del_rcu(&p->thread_node)
 		if tk.thrPrev != NoTask {
-			k.tasks[tk.thrPrev].thrNext = tk.thrNext
+			k.mtask(tk.thrPrev).thrNext = tk.thrNext
 		} else {
 			g.threadHead = tk.thrNext
 		}
 		if tk.thrNext != NoTask {
-			k.tasks[tk.thrNext].thrPrev = tk.thrPrev
+			k.mtask(tk.thrNext).thrPrev = tk.thrPrev
 		} else {
 			g.threadTail = tk.thrPrev
 		}
@@ -536,7 +536,7 @@ func (k *Kernel) releaseTask(t TaskID) {
 		next := NoTask
 		if leader != t && k.threadGroupEmpty(leader) && k.tasks[leader].Exit == ExitZombie {
 			if k.doNotifyParent(leader, k.tasks[leader].ExitSignal) {
-				k.tasks[leader].Exit = ExitDead
+				k.mtask(leader).Exit = ExitDead
 				next = leader
 			}
 		}
@@ -557,7 +557,7 @@ func (k *Kernel) eligible(waiter, c TaskID, pid int32, flags uint32) bool {
 // forEachChild calls fn for the children of every thread of t's group
 // (do_wait iterates over the waiter's threads) until fn returns true.
 func (k *Kernel) forEachChild(t TaskID, fn func(TaskID) bool) {
-	g := &k.groups[k.tasks[t].Group]
+	g := k.rgroup(k.tasks[t].Group)
 	for th := g.threadHead; th != NoTask; th = k.tasks[th].thrNext {
 		for c := k.tasks[th].childHead; c != NoTask; c = k.tasks[c].sibNext {
 			if fn(c) {
@@ -597,19 +597,19 @@ func (k *Kernel) Wait(t TaskID, pid int32, flags uint32) {
 }
 
 func (k *Kernel) wait(t TaskID, pid int32, flags uint32) {
-	k.tasks[t].Frame = Frame{Path: KWait, Arg: pid, Flags: flags, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask, Cset: NoCset, Dcset: NoCset}
+	k.mtask(t).Frame = Frame{Path: KWait, Arg: pid, Flags: flags, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask, Cset: NoCset, Dcset: NoCset}
 	k.stepWait(t)
 }
 
 func (k *Kernel) stepWait(t TaskID) {
 	k.begin(t, "do_wait")
-	f := &k.tasks[t].Frame
+	f := &k.rtask(t).Frame
 	pid, flags := f.Arg, f.Flags
 	if c := k.reapable(t, pid, flags); c != NoTask && flags&WEXITED != 0 {
 		nr := k.PidIn(c, k.tasks[t].NS)
 		// wait_task_zombie: a group that exited reports group_exit_code.
 		status := k.tasks[c].ExitCode
-		if g := &k.groups[k.tasks[c].Group]; g.Flags&SIGNAL_GROUP_EXIT != 0 {
+		if g := k.rgroup(k.tasks[c].Group); g.Flags&SIGNAL_GROUP_EXIT != 0 {
 			status = g.GroupExitCode
 		}
 		if flags&WNOWAIT != 0 {
@@ -618,7 +618,7 @@ func (k *Kernel) stepWait(t TaskID) {
 			if k.tracing {
 				k.notef("reports %s (WNOWAIT), status %#x", k.Describe(c), status)
 			}
-			k.tasks[t].WaitStatus = status
+			k.mtask(t).WaitStatus = status
 			k.finish(t, nr, OK)
 			return
 		}
@@ -626,7 +626,7 @@ func (k *Kernel) stepWait(t TaskID) {
 			k.notef("reaps %s, status %#x", k.Describe(c), status)
 		}
 		k.releaseTask(c)
-		k.tasks[t].WaitStatus = status
+		k.mtask(t).WaitStatus = status
 		k.finish(t, nr, OK)
 		return
 	}

@@ -570,7 +570,7 @@ func (b *fp) csetLast(cs CsetID) bool {
 // enable reads what Runnable and NeedsKernelStep read for t.
 func (b *fp) enable(t TaskID) {
 	k := b.k
-	tk := &k.tasks[t]
+	tk := k.rtask(t)
 	b.r(ObjTask, int32(t))
 	b.r(ObjSig, int32(t))
 	if tk.Group != NoGroup {
@@ -620,7 +620,7 @@ func (b *fp) enable(t TaskID) {
 func (k *Kernel) StepFootprint(t TaskID, buf []Access) []Access {
 	b := fp{k: k, a: buf}
 	b.enable(t)
-	tk := &k.tasks[t]
+	tk := k.rtask(t)
 	if tk.Frozen || tk.Stopped {
 		b.any()
 		return b.a
@@ -655,8 +655,8 @@ func (b *fp) getSignal(s self) {
 	if s.t == NoTask {
 		return
 	}
-	tk := &k.tasks[s.t]
-	g := &k.groups[tk.Group]
+	tk := k.rtask(s.t)
+	g := k.rgroup(tk.Group)
 	if !b.fut && !(g.Flags&SIGNAL_GROUP_EXIT != 0 || tk.Pending.Has(SIGKILL)) {
 		b.any()
 		return
@@ -673,7 +673,7 @@ func (b *fp) getSignal(s self) {
 // complete_signal's group exit.
 func (b *fp) sendKill(v TaskID) {
 	k := b.k
-	vk := &k.tasks[v]
+	vk := k.rtask(v)
 	if vk.Group == NoGroup {
 		// A child its fork has not committed yet (a future: a walk that
 		// will reach it once cgroup_post_fork links it): its group will be
@@ -684,7 +684,7 @@ func (b *fp) sendKill(v TaskID) {
 		b.r(ObjGroup, FreshID)
 		return
 	}
-	g := &k.groups[vk.Group]
+	g := k.rgroup(vk.Group)
 	b.r(ObjGSig, int32(vk.Group))
 	if g.CoreState {
 		b.any() // a SIGKILL interrupts a core dump: not followed
@@ -706,7 +706,7 @@ func (b *fp) sendKill(v TaskID) {
 // forkStep is the footprint of a fork at pc (with the steps after it that
 // run in the same scheduler step).
 func (b *fp) forkStep(t TaskID, pc uint8) {
-	f := &b.k.tasks[t].Frame
+	f := &b.k.mtask(t).Frame
 	b.w(ObjTask, int32(t))
 	if !plainFork(f.Flags) || f.SetTid[0] != 0 || f.ExitSig != 0 {
 		b.any() // clone3's set_tid and exit_signal are not followed
@@ -740,7 +740,7 @@ func plainFork(flags uint32) bool {
 // forkStart: the flag and signal checks, then alloc (and can_fork).
 func (b *fp) forkStart(t TaskID, flags uint32) {
 	k := b.k
-	tk := &k.tasks[t]
+	tk := k.rtask(t)
 	b.w(ObjTask, int32(t))
 	b.r(ObjSig, int32(t))
 	b.r(ObjGSig, int32(tk.Group))
@@ -761,7 +761,7 @@ func (b *fp) forkStart(t TaskID, flags uint32) {
 // cgroup_can_fork unless it must sleep (it reads the locks either way).
 func (b *fp) forkAlloc(t TaskID) {
 	k := b.k
-	tk := &k.tasks[t]
+	tk := k.rtask(t)
 	b.w(ObjTask, int32(t))
 	b.w(ObjAlloc, AnyID)
 	b.allocPid(tk.PidNSForChildren)
@@ -787,7 +787,7 @@ func (b *fp) allocPid(ns NSID) {
 // snapshot, the pids charge (whose failure cancels the fork).
 func (b *fp) forkCanFork(t TaskID) {
 	k := b.k
-	tk := &k.tasks[t]
+	tk := k.rtask(t)
 	b.w(ObjTask, int32(t))
 	b.acc(ObjTgReaders, Count, AnyID, AnyID)
 	b.acc(ObjCsetRef, Count, int32(tk.Cset), AnyID)
@@ -815,7 +815,7 @@ func childOf(b *fp, t TaskID) int32 {
 // release the rwsem.
 func (b *fp) forkCancel(t TaskID, child int32, charged bool) {
 	k := b.k
-	tk := &k.tasks[t]
+	tk := k.rtask(t)
 	b.w(ObjAlloc, AnyID)
 	b.w(ObjTask, child)
 	b.allocPid(tk.PidNSForChildren) // free_pid of the child's numbers
@@ -830,7 +830,7 @@ func (b *fp) forkCancel(t TaskID, child int32, charged bool) {
 // becomes visible: a new thread group, on the parent's children list.
 func (b *fp) forkCommit(t TaskID) {
 	k := b.k
-	tk := &k.tasks[t]
+	tk := k.rtask(t)
 	f := &tk.Frame
 	b.w(ObjTask, int32(t))
 	b.r(ObjSig, int32(t))
@@ -864,7 +864,7 @@ func (b *fp) forkCommit(t TaskID) {
 // coverage test, the rwsem, wake_up_new_task.
 func (b *fp) forkPost(t TaskID) {
 	k := b.k
-	tk := &k.tasks[t]
+	tk := k.rtask(t)
 	f := &tk.Frame
 	child, cs, dst := childOf(b, t), tk.Cset, tk.Cgroup
 	if !b.fut {
@@ -921,8 +921,8 @@ func (b *fp) exitStep(s self, pc uint8) {
 		b.any()
 		return
 	}
-	tk := &k.tasks[s.t]
-	g := &k.groups[tk.Group]
+	tk := k.rtask(s.t)
+	g := k.rgroup(tk.Group)
 	switch pc {
 	case exitSignals:
 		b.w(ObjGroup, int32(tk.Group))
@@ -955,7 +955,7 @@ func (b *fp) exitStep(s self, pc uint8) {
 // list if it leads a live group.
 func (b *fp) cgroupExit(t TaskID) {
 	k := b.k
-	tk := &k.tasks[t]
+	tk := k.rtask(t)
 	if !b.fut && tk.cgList != onTasks {
 		return
 	}
@@ -965,7 +965,7 @@ func (b *fp) cgroupExit(t TaskID) {
 	}
 	b.unlink(t)
 	b.r(ObjGroup, int32(tk.Group))
-	g := &k.groups[tk.Group]
+	g := k.rgroup(tk.Group)
 	if g.threadHead != g.threadTail {
 		b.any() // a live group's leader goes to the dying list
 	}
@@ -975,7 +975,7 @@ func (b *fp) cgroupExit(t TaskID) {
 // positioned on t), the populated counts, the frozen test.
 func (b *fp) unlink(t TaskID) {
 	k := b.k
-	tk := &k.tasks[t]
+	tk := k.rtask(t)
 	b.acc(ObjCsetList, Remove, int32(tk.Cset), int32(t))
 	b.popUp(tk.Cgroup, Dec)
 	b.freezeUp(tk.Cgroup)
@@ -988,7 +988,7 @@ func (b *fp) unlink(t TaskID) {
 // thread group's leader is ever on a dying list.
 func (b *fp) releaseDying(t TaskID) {
 	k := b.k
-	tk := &k.tasks[t]
+	tk := k.rtask(t)
 	if tk.cgList == onDying || (tk.Group != NoGroup && k.groups[tk.Group].threadHead != k.groups[tk.Group].threadTail) {
 		b.any()
 	}
@@ -1002,7 +1002,7 @@ func (k *Kernel) sigchldHandled() bool {
 		if l := k.groups[i].Leader; l == NoTask || k.tasks[l].Exit == ExitDead {
 			continue
 		}
-		if a := k.groups[i].Action(SIGCHLD); a == HandlerReturn || a == HandlerExit {
+		if a := k.rgroup(GroupID(i)).Action(SIGCHLD); a == HandlerReturn || a == HandlerExit {
 			return true
 		}
 	}
@@ -1013,7 +1013,7 @@ func (k *Kernel) sigchldHandled() bool {
 // parent, be released if autoreaped, drop the css_set reference.
 func (b *fp) exitNotifyRest(t TaskID) {
 	k := b.k
-	tk := &k.tasks[t]
+	tk := k.rtask(t)
 	b.w(ObjTask, int32(t))
 	b.r(ObjNS, int32(tk.NS))
 	b.r(ObjNS, int32(RootNS))
@@ -1031,7 +1031,7 @@ func (b *fp) exitNotifyRest(t TaskID) {
 	p := tk.Parent
 	autoreap := true
 	if p != NoTask {
-		pg := &k.groups[k.tasks[p].Group]
+		pg := k.rgroup(k.tasks[p].Group)
 		b.r(ObjGroup, int32(k.tasks[p].Group))
 		autoreap = pg.Action(SIGCHLD) == SigIgnore || pg.NoCldWait
 	}
@@ -1067,8 +1067,8 @@ func (b *fp) readReaper(ns NSID) {
 // threads) gets it as parent, and a zombie child may be released at once.
 func (b *fp) reparent(t TaskID) {
 	k := b.k
-	tk := &k.tasks[t]
-	g := &k.groups[tk.Group]
+	tk := k.rtask(t)
+	g := k.rgroup(tk.Group)
 	if g.HasChildSubreaper || tk.NS != RootNS || k.ns[tk.NS].ReaperToInit {
 		b.any() // subreapers, a namespace's reaper: not followed
 		return
@@ -1076,7 +1076,7 @@ func (b *fp) reparent(t TaskID) {
 	reaper := int32(k.ns[RootNS].ChildReaper)
 	b.w(ObjChildren, int32(t))
 	for c := tk.childHead; c != NoTask; c = k.tasks[c].sibNext {
-		if cg := &k.groups[k.tasks[c].Group]; cg.threadHead != cg.threadTail {
+		if cg := k.rgroup(k.tasks[c].Group); cg.threadHead != cg.threadTail {
 			b.any()
 			return
 		}
@@ -1104,11 +1104,11 @@ func (b *fp) reparent(t TaskID) {
 // uncharge, off the thread list and the parent's children list, free_pid.
 func (b *fp) release(t TaskID) {
 	k := b.k
-	tk := &k.tasks[t]
+	tk := k.rtask(t)
 	if tk.Group == NoGroup {
 		return
 	}
-	g := &k.groups[tk.Group]
+	g := k.rgroup(tk.Group)
 	if g.Leader != t || g.threadHead != g.threadTail || !k.plainPgrp(t) {
 		b.any() // threads: the leader's delayed release; process groups
 		return
@@ -1150,11 +1150,11 @@ func (b *fp) release(t TaskID) {
 // an ObjAny step.
 func (k *Kernel) plainPgrp(t TaskID) bool {
 	for i := range k.groups {
-		if g := &k.groups[i]; g.Pgid == t || g.Sid == t {
+		if g := k.rgroup(GroupID(i)); g.Pgid == t || g.Sid == t {
 			return false
 		}
 	}
-	g := &k.groups[k.tasks[t].Group]
+	g := k.rgroup(k.tasks[t].Group)
 	for _, o := range []TaskID{g.Pgid, g.Sid} {
 		if o != NoTask && !k.tasks[o].pidAttached {
 			return false
@@ -1167,7 +1167,7 @@ func (k *Kernel) plainPgrp(t TaskID) bool {
 // detail, anything else ObjAny.
 func (b *fp) writeStep(t TaskID) {
 	k := b.k
-	f := &k.tasks[t].Frame
+	f := &k.rtask(t).Frame
 	if CgroupFile(f.Arg) != FileKill {
 		b.any()
 		return
@@ -1345,7 +1345,7 @@ func (b *fp) advanceCset(f *Frame) {
 		b.csetGet(l)
 		b.csetDrop(f.Dcset)
 		f.Dcset = l
-		x := &k.csets[l]
+		x := k.rcset(l)
 		b.acc(ObjCsetList, Iter, int32(l), ElemTail)
 		switch {
 		case x.taskHead != NoTask:
@@ -1369,7 +1369,7 @@ func (b *fp) advanceCset(f *Frame) {
 // or the write's return.
 func (b *fp) killClear(t TaskID) {
 	k := b.k
-	f := &k.tasks[t].Frame
+	f := &k.rtask(t).Frame
 	b.w(ObjWalkPos, int32(t))
 	b.w(ObjKill, int32(f.Cur))
 	b.w(ObjIters, AnyID)
@@ -1449,7 +1449,7 @@ func (k *Kernel) CallFootprint(t TaskID, c Call, buf []Access) []Access {
 	if c.Path {
 		b.r(ObjCgConf, AnyID)
 	}
-	tk := &k.tasks[t]
+	tk := k.rtask(t)
 	switch c.Kind {
 	case CallNone, CallPause:
 	case CallExit:
@@ -1504,7 +1504,7 @@ func (b *fp) exitEntry(s self) {
 // DeathFuture), whatever other tasks do meanwhile.
 func (k *Kernel) PathFuture(t TaskID, buf []Access) []Access {
 	b := fp{k: k, a: buf, fut: true}
-	tk := &k.tasks[t]
+	tk := k.rtask(t)
 	f := &tk.Frame
 	// What its steps' enabledness reads.
 	b.r(ObjTask, int32(t))
@@ -1553,8 +1553,8 @@ func (k *Kernel) PathFuture(t TaskID, buf []Access) []Access {
 // exitFuture is every exit step from pc on, every branch.
 func (b *fp) exitFuture(t TaskID, pc uint8) {
 	k := b.k
-	tk := &k.tasks[t]
-	g := &k.groups[tk.Group]
+	tk := k.rtask(t)
+	g := k.rgroup(tk.Group)
 	if g.threadHead != g.threadTail || k.ns[tk.NS].ChildReaper == t || pc > exitNotify && pc != exitFinalSwitch {
 		b.any() // threads, the zap
 		return
@@ -1632,7 +1632,7 @@ func (b *fp) walkRest(f *Frame, start bool) {
 	// fork's child whose commit or post_fork is still to come, or one not
 	// forked yet.
 	for i := range k.tasks {
-		if fr := &k.tasks[i].Frame; fr.Path == KFork && fr.Child != NoTask {
+		if fr := &k.rtask(TaskID(i)).Frame; fr.Path == KFork && fr.Child != NoTask {
 			b.killOne(fr.Child)
 			for x := k.cgroups[f.Cur].csetHead; x != NoCset; x = k.csets[x].linkNext {
 				b.acc(ObjCsetList, Iter, int32(x), int32(fr.Child))
@@ -1711,7 +1711,7 @@ func (k *Kernel) CallFuture(t TaskID, fresh bool, c Call, buf []Access) []Access
 // forkFuture is a whole plain fork by s, in s's context.
 func (b *fp) forkFuture(s self) {
 	k := b.k
-	ctx := &k.tasks[s.ctx]
+	ctx := k.rtask(s.ctx)
 	id := s.id()
 	b.w(ObjTask, id)
 	b.r(ObjSig, id)
@@ -1783,7 +1783,7 @@ func (b *fp) killWriteFuture(s self, c CgroupID) {
 		}
 	}
 	for i := range k.tasks {
-		if fr := &k.tasks[i].Frame; fr.Path == KFork && fr.Child != NoTask {
+		if fr := &k.rtask(TaskID(i)).Frame; fr.Path == KFork && fr.Child != NoTask {
 			b.killOne(fr.Child)
 		}
 	}
@@ -1809,7 +1809,7 @@ func (b *fp) deathFuture(s self) {
 	b.getSignal(s)
 	b.exitEntry(s)
 	if s.t != NoTask {
-		tk := &k.tasks[s.t]
+		tk := k.rtask(s.t)
 		if tk.Frame.Path == KExit {
 			b.exitFuture(s.t, tk.Frame.PC)
 		} else {
@@ -1821,7 +1821,7 @@ func (b *fp) deathFuture(s self) {
 	// what exitFuture gives an existing task (cgroup_exit, exit_notify
 	// with the reparenting of its own children and its release), with
 	// the child's objects fresh.
-	ctx := &k.tasks[s.ctx]
+	ctx := k.rtask(s.ctx)
 	if ctx.Cset == NoCset || k.freezing(ctx.Cgroup) {
 		b.any()
 		return
@@ -1868,7 +1868,7 @@ func (b *fp) deathFuture(s self) {
 func (k *Kernel) EnableFootprint(t TaskID, buf []Access) []Access {
 	b := fp{k: k, a: buf}
 	b.enable(t)
-	if tk := &k.tasks[t]; tk.newTask || tk.Group == NoGroup {
+	if tk := k.rtask(t); tk.newTask || tk.Group == NoGroup {
 		b.w(ObjTask, int32(t)) // placeholder: only its fork's steps touch it
 		b.a = b.a[:len(b.a)-1]
 	}

@@ -55,7 +55,7 @@ const (
 
 // Fork starts fork/clone for t. The first step runs at once.
 func (k *Kernel) Fork(t TaskID, a CloneArgs) {
-	tk := &k.tasks[t]
+	tk := k.mtask(t)
 	tk.Frame = Frame{Path: KFork, PC: forkStart, Flags: a.Flags, Cg: a.Cgroup, Child: NoTask, Cset: NoCset, Dcset: NoCset}
 	tk.Frame.setChildUser(a.ChildUser)
 	if len(a.SetTid) > MaxSetTid {
@@ -81,12 +81,12 @@ func (k *Kernel) Fork(t TaskID, a CloneArgs) {
 }
 
 func (k *Kernel) stepFork(t TaskID) {
-	tk := &k.tasks[t]
+	tk := k.mtask(t)
 	f := &tk.Frame
 	switch f.PC {
 	case forkStart:
 		k.begin(t, "copy_process")
-		g := &k.groups[tk.Group]
+		g := k.rgroup(tk.Group)
 		fl := f.Flags
 		switch {
 		case fl&CLONE_THREAD != 0 && fl&CLONE_SIGHAND == 0,
@@ -132,9 +132,9 @@ func (k *Kernel) stepFork(t TaskID) {
 		// call returns the child's pid either way; a killed parent dies
 		// on its way back to user mode.
 		k.begin(t, "wait_for_vfork_done")
-		tk := &k.tasks[t]
+		tk := k.mtask(t)
 		c := tk.Frame.Child
-		k.tasks[c].vforkParent = NoTask
+		k.mtask(c).vforkParent = NoTask
 		// cgroup_leave_frozen(false): in a freezing cgroup the task stays
 		// frozen, with JOBCTL_TRAP_FREEZE, and goes into the freezer trap
 		// on its way back; elsewhere it stops counting as frozen.
@@ -159,7 +159,7 @@ func (k *Kernel) vforkReleased(c TaskID) {
 	if p == NoTask {
 		return
 	}
-	k.tasks[c].vforkParent = NoTask
+	k.mtask(c).vforkParent = NoTask
 	if k.tracing {
 		k.notef("complete_vfork_done: %s may return", k.Describe(p))
 	}
@@ -173,7 +173,7 @@ func (k *Kernel) vforkReleased(c TaskID) {
 // copy_process), which a zapping init's drain waits for.
 func (k *Kernel) forkAllocStep(t TaskID) {
 	k.begin(t, "copy_process")
-	tk := &k.tasks[t]
+	tk := k.mtask(t)
 	f := &tk.Frame
 	fl := f.Flags
 	// dup_task_struct + cgroup_fork: the child exists but is on no css_set list.
@@ -185,7 +185,7 @@ func (k *Kernel) forkAllocStep(t TaskID) {
 		Exit:  ExitDead, // not yet a task anyone can see; commit makes it live
 		Frame: Frame{Path: KUser, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask, Cset: NoCset, Dcset: NoCset},
 	})
-	tk = &k.tasks[t]
+	tk = k.mtask(t)
 	f = &tk.Frame
 	f.Child = child
 	// copy_namespaces → copy_pid_ns → create_pid_namespace.
@@ -201,7 +201,7 @@ func (k *Kernel) forkAllocStep(t TaskID) {
 			return
 		}
 		ns = nns
-		tk = &k.tasks[t]
+		tk = k.mtask(t)
 		f = &tk.Frame
 	}
 	if err := k.allocPidSetTid(child, ns, f.SetTid); err != OK {
@@ -211,7 +211,7 @@ func (k *Kernel) forkAllocStep(t TaskID) {
 		k.forkCancel(t, err)
 		return
 	}
-	tk = &k.tasks[t]
+	tk = k.mtask(t)
 	f = &tk.Frame
 	if k.tracing {
 		k.notef("alloc_pid: child T%d gets pid %v (not yet attached)", child, k.Pids(child))
@@ -231,7 +231,7 @@ func (k *Kernel) forkAllocStep(t TaskID) {
 // kargs->cset and the kill_seq snapshot, the destination checks and the
 // pids charge.
 func (k *Kernel) forkCanForkStep(t TaskID) {
-	tk := &k.tasks[t]
+	tk := k.mtask(t)
 	f := &tk.Frame
 	fl := f.Flags
 	if fl&CLONE_INTO_CGROUP != 0 {
@@ -241,7 +241,7 @@ func (k *Kernel) forkCanForkStep(t TaskID) {
 	dst := tk.Cgroup
 	if fl&CLONE_INTO_CGROUP != 0 {
 		dst = f.Cg
-		dc := &k.cgroups[dst]
+		dc := k.rcgroup(dst)
 		switch {
 		case !dc.Online:
 			// css_tryget_online_from_dir fails for a removed cgroup:
@@ -267,7 +267,7 @@ func (k *Kernel) forkCanForkStep(t TaskID) {
 	// find_css_set(parent's css_set, dst) for CLONE_INTO_CGROUP.
 	if fl&CLONE_INTO_CGROUP != 0 {
 		f.Cset = k.findCssSet(k.csets[tk.Cset].V1, dst)
-		tk = &k.tasks[t]
+		tk = k.mtask(t)
 		f = &tk.Frame
 	} else {
 		f.Cset = tk.Cset
@@ -306,10 +306,10 @@ func snapCg(k *Kernel, t TaskID, dst CgroupID) CgroupID {
 // css_set iterator.
 func (k *Kernel) forkCommitStep(t TaskID) {
 	k.begin(t, "copy_process")
-	tk := &k.tasks[t]
+	tk := k.mtask(t)
 	f := &tk.Frame
 	child := f.Child
-	ck := &k.tasks[child]
+	ck := k.mtask(child)
 	if k.Opts.Zap == ZapCurrent && !k.ns[ck.NS].Adding {
 		k.Cover |= CovForkENOMEMDeadNS
 		k.forkCancel(t, ENOMEM)
@@ -352,19 +352,19 @@ func (k *Kernel) forkCommitStep(t TaskID) {
 	ck.newTask = true
 	if fl&CLONE_THREAD != 0 {
 		ck.Group = tk.Group
-		g := &k.groups[tk.Group]
+		g := k.mgroup(tk.Group)
 		ck.thrPrev = g.threadTail
-		k.tasks[g.threadTail].thrNext = child
+		k.mtask(g.threadTail).thrNext = child
 		g.threadTail = child
 		g.NrThreads++
 		g.Live++
 	} else {
-		pg := &k.groups[tk.Group]
+		pg := k.mgroup(tk.Group)
 		// has_child_subreaper comes from the real parent (CLONE_PARENT: the
 		// caller's parent), the dispositions from the caller.
 		rg := pg
 		if parent != NoTask {
-			rg = &k.groups[k.tasks[parent].Group]
+			rg = k.rgroup(k.tasks[parent].Group)
 		}
 		ng := Group{
 			Leader: child, threadHead: child, threadTail: child, Live: 1, NrThreads: 1,
@@ -381,13 +381,13 @@ func (k *Kernel) forkCommitStep(t TaskID) {
 			ng.hnd, ng.hndExit = 0, 0
 		}
 		k.groups = append(k.groups, ng)
-		ck = &k.tasks[child]
+		ck = k.mtask(child)
 		ck.Group = GroupID(len(k.groups) - 1)
 		// is_child_reaper(pid): pid 1 of its namespace.
 		if k.upids[ck.pidOff+int32(ck.Level)] == 1 {
-			k.ns[ck.NS].ChildReaper = child
-			k.groups[ck.Group].Flags |= SIGNAL_UNKILLABLE
-			k.groups[ck.Group].HasChildSubreaper = false
+			k.mns(ck.NS).ChildReaper = child
+			k.mgroup(ck.Group).Flags |= SIGNAL_UNKILLABLE
+			k.mgroup(ck.Group).HasChildSubreaper = false
 		}
 		k.addChild(parent, child)
 	}
@@ -406,7 +406,7 @@ func (k *Kernel) CgroupOf(t TaskID) CgroupID {
 		return c
 	}
 	for p := range k.tasks {
-		if f := &k.tasks[p].Frame; f.Path == KFork && f.Child == t {
+		if f := &k.rtask(TaskID(p)).Frame; f.Path == KFork && f.Child == t {
 			return f.Cg
 		}
 	}
@@ -417,14 +417,14 @@ func (k *Kernel) CgroupOf(t TaskID) CgroupID {
 // freeze decisions, SIGKILL to the child) and wake_up_new_task.
 func (k *Kernel) forkPostStep(t TaskID) {
 	k.begin(t, "cgroup_post_fork")
-	tk := &k.tasks[t]
+	tk := k.mtask(t)
 	f := &tk.Frame
 	child := f.Child
 	dst := f.Cg
 	cs := f.Cset
 	f.Cset = NoCset // the reference passes to the child
 	k.cgLinkUpdate(child, cs, !k.effectiveFreeze(dst))
-	dc := &k.cgroups[dst]
+	dc := k.rcgroup(dst)
 	kill := false
 	switch k.Opts.Kill {
 	case KillFlag:
@@ -442,7 +442,7 @@ func (k *Kernel) forkPostStep(t TaskID) {
 		k.Cover |= CovPostForkAfterOOMWalk
 	}
 	if k.effectiveFreeze(dst) {
-		k.tasks[child].trapFreeze = true
+		k.mtask(child).trapFreeze = true
 	}
 	if k.tracing {
 		k.notef("T%d linked into %s, tail of %s (kill_seq %d, CGRP_KILL %v): kill=%v", child, k.Path(dst), k.CsetName(cs), dc.KillSeq, dc.KillFlag, kill)
@@ -462,7 +462,7 @@ func (k *Kernel) forkPostStep(t TaskID) {
 	}
 	// The 2007 patch's do_fork check: a child created in a terminating
 	// namespace gets a private SIGKILL.
-	ck := &k.tasks[child]
+	ck := k.mtask(child)
 	if k.Opts.Zap == Zap2007 && k.ns[ck.NS].Terminating {
 		ck.Pending = ck.Pending.With(SIGKILL)
 		if k.tracing {
@@ -495,7 +495,7 @@ func (k *Kernel) forkPostStep(t TaskID) {
 // again: the iterator has left cs, or is on its dying list, or the walk
 // has ended. A task linked at the tail of cs now is never yielded.
 func (k *Kernel) walkPassed(cs CsetID) bool {
-	x := &k.csets[cs]
+	x := k.rcset(cs)
 	for _, it := range k.iters {
 		f := k.tasks[it].Frame // a copy: the look-ahead below must not move it
 		if f.Path != KCgroupWrite || (f.PC != killIterate && f.PC != killSignal && f.PC != killClear) {
@@ -531,7 +531,7 @@ func (k *Kernel) forkFail(t TaskID, err Errno) {
 // (copy_process's bad_fork_* cleanup and cgroup_cancel_fork): free the
 // child's pid if it has one, uncharge pids if charged, drop the locks.
 func (k *Kernel) forkCancel(t TaskID, err Errno) {
-	f := &k.tasks[t].Frame
+	f := &k.mtask(t).Frame
 	child := f.Child
 	if child != NoTask && k.tasks[child].NS != NoNS {
 		k.freePid(child)
@@ -540,12 +540,15 @@ func (k *Kernel) forkCancel(t TaskID, err Errno) {
 	// the slot (and its pid numbers) back, so that a task retrying a
 	// failing fork does not grow the machine state step after step.
 	if child != NoTask && int(child) == len(k.tasks)-1 {
-		ck := &k.tasks[child]
+		// Mark the slot given back: a later fork in this step could fill
+		// it again, at an index the parent has (dirty.go).
+		k.mtask(child)
+		ck := k.rtask(child)
 		if ck.NS != NoNS && int(ck.pidOff)+int(ck.Level)+1 == len(k.upids) {
 			k.upids = k.upids[:ck.pidOff:ck.pidOff] // capped: clones may share the array
 		}
 		k.tasks = k.tasks[:child]
-		f = &k.tasks[t].Frame
+		f = &k.mtask(t).Frame
 		f.Child = NoTask
 	}
 	if f.PC == forkCommit {
@@ -553,7 +556,7 @@ func (k *Kernel) forkCancel(t TaskID, err Errno) {
 	}
 	if f.Cset != NoCset {
 		k.putCset(f.Cset) // cgroup_cancel_fork → cgroup_css_set_put_fork
-		f = &k.tasks[t].Frame
+		f = &k.mtask(t).Frame
 		f.Cset = NoCset
 	}
 	if f.holdsRwsem {
@@ -569,12 +572,12 @@ func (k *Kernel) forkCancel(t TaskID, err Errno) {
 
 // addChild puts child at the tail of parent's children list.
 func (k *Kernel) addChild(parent, child TaskID) {
-	p := &k.tasks[parent]
-	c := &k.tasks[child]
+	p := k.mtask(parent)
+	c := k.mtask(child)
 	c.Parent = parent
 	c.sibPrev, c.sibNext = p.childTail, NoTask
 	if p.childTail != NoTask {
-		k.tasks[p.childTail].sibNext = child
+		k.mtask(p.childTail).sibNext = child
 	} else {
 		p.childHead = child
 	}
@@ -583,15 +586,15 @@ func (k *Kernel) addChild(parent, child TaskID) {
 
 // removeChild unlinks child from its parent's children list.
 func (k *Kernel) removeChild(child TaskID) {
-	c := &k.tasks[child]
-	p := &k.tasks[c.Parent]
+	c := k.mtask(child)
+	p := k.mtask(c.Parent)
 	if c.sibPrev != NoTask {
-		k.tasks[c.sibPrev].sibNext = c.sibNext
+		k.mtask(c.sibPrev).sibNext = c.sibNext
 	} else {
 		p.childHead = c.sibNext
 	}
 	if c.sibNext != NoTask {
-		k.tasks[c.sibNext].sibPrev = c.sibPrev
+		k.mtask(c.sibNext).sibPrev = c.sibPrev
 	} else {
 		p.childTail = c.sibPrev
 	}
@@ -633,7 +636,7 @@ func cloneFlagsString(fl uint32) string {
 // cgroup_can_fork (its kill_seq snapshot is taken), or has completed a
 // fork (it has a child).
 func (k *Kernel) ForkPastCanFork(t TaskID) bool {
-	f := &k.tasks[t].Frame
+	f := &k.rtask(t).Frame
 	if f.Path == KFork && f.PC >= forkCommit {
 		return true
 	}
@@ -644,6 +647,6 @@ func (k *Kernel) ForkPastCanFork(t TaskID) bool {
 // (visible to kill, wait and the zap walk) but not yet linked into its
 // cgroup by cgroup_post_fork: the window no css_set iterator can see.
 func (k *Kernel) ForkCommitted(t TaskID) bool {
-	f := &k.tasks[t].Frame
+	f := &k.rtask(t).Frame
 	return f.Path == KFork && f.PC == forkPost
 }

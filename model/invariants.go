@@ -29,7 +29,7 @@ func (k *Kernel) CheckInvariants() error {
 		return err
 	}
 	for c := range k.cgroups {
-		cg := &k.cgroups[c]
+		cg := k.rcgroup(CgroupID(c))
 		// Populated recount.
 		want := int32(0)
 		for _, ch := range k.allChildren(CgroupID(c)) {
@@ -42,7 +42,7 @@ func (k *Kernel) CheckInvariants() error {
 		}
 	}
 	for t := range k.tasks {
-		tk := &k.tasks[t]
+		tk := k.rtask(TaskID(t))
 		if seen[t] > 1 {
 			return fmt.Errorf("T%d is on %d cgroup lists", t, seen[t])
 		}
@@ -99,7 +99,7 @@ func (k *Kernel) CheckInvariants() error {
 	}
 	// Thread groups.
 	for g := range k.groups {
-		gr := &k.groups[g]
+		gr := k.rgroup(GroupID(g))
 		n := int32(0)
 		live := int32(0)
 		for th := gr.threadHead; th != NoTask; th = k.tasks[th].thrNext {
@@ -132,10 +132,10 @@ func (k *Kernel) CheckInvariants() error {
 	// the dumper's count of zapped threads to come is the number of
 	// threads that have not passed coredump_task_exit (PF_POSTCOREDUMP).
 	for g := range k.groups {
-		gr := &k.groups[g]
+		gr := k.rgroup(GroupID(g))
 		dumpers, toCome := 0, int32(0)
 		for th := gr.threadHead; th != NoTask; th = k.tasks[th].thrNext {
-			tt := &k.tasks[th]
+			tt := k.rtask(th)
 			if tt.Frame.Path == KCoredump {
 				dumpers++
 			} else if tt.Flags&PF_POSTCOREDUMP == 0 {
@@ -183,7 +183,7 @@ func (k *Kernel) checkCsets(seen []int8) error {
 	}
 	nr := make([]int32, len(k.cgroups))
 	for cs := range k.csets {
-		x := &k.csets[cs]
+		x := k.rcset(CsetID(cs))
 		if x.Cgroup == NoCgroup {
 			if x.refcount != 0 || x.taskHead != NoTask || x.dyingHead != NoTask {
 				return fmt.Errorf("free css_set %d has refcount %d or tasks", cs, x.refcount)
@@ -204,7 +204,7 @@ func (k *Kernel) checkCsets(seen []int8) error {
 			n := int32(0)
 			prev := NoTask
 			for t := head; t != NoTask; t = k.tasks[t].cgNext {
-				tk := &k.tasks[t]
+				tk := k.rtask(t)
 				if tk.Cset != CsetID(cs) || tk.Cgroup != x.Cgroup || tk.cgList != l || tk.cgPrev != prev {
 					return fmt.Errorf("%s list %d: T%d has css_set %d cgroup %d list %d prev %d (want %d)", k.CsetName(CsetID(cs)), l, t, tk.Cset, tk.Cgroup, tk.cgList, tk.cgPrev, prev)
 				}
@@ -242,7 +242,7 @@ func (k *Kernel) checkCsets(seen []int8) error {
 		}
 	}
 	for i := range k.tasks {
-		tk := &k.tasks[i]
+		tk := k.rtask(TaskID(i))
 		if tk.Cset != NoCset {
 			if tk.Exit == ExitDead && (tk.Frame.Path != KExit || tk.Frame.PC > exitFinalSwitch) {
 				return fmt.Errorf("freed T%d still holds css_set %d", i, tk.Cset)
@@ -267,7 +267,7 @@ func (k *Kernel) checkCsets(seen []int8) error {
 	// The live css_sets' creation orders are 0..n-1, each once.
 	seenOrder := make([]bool, len(k.csets))
 	for cs := range k.csets {
-		x := &k.csets[cs]
+		x := k.rcset(CsetID(cs))
 		if x.Cgroup == NoCgroup {
 			continue
 		}
@@ -299,7 +299,7 @@ func (k *Kernel) onThreaded(dom, cs CsetID) bool {
 func (k *Kernel) inFork(t TaskID) bool {
 	// A child between cgroup_fork and cgroup_post_fork is on no list.
 	for i := range k.tasks {
-		f := &k.tasks[i].Frame
+		f := &k.rtask(TaskID(i)).Frame
 		if f.Path == KFork && f.Child == t {
 			return true
 		}

@@ -234,6 +234,17 @@ type Kernel struct {
 	// SetLiveness). Immutable once set and shared by clones.
 	live Liveness
 
+	// Change tracking (dirty.go): not part of the machine state. dirty is
+	// the set of objects written since this kernel was made by Clone or
+	// CloneInto from from, whose epoch was then fromEpoch; epoch counts the
+	// times this kernel's memory was reused by CloneInto, so that a
+	// recycled parent is not mistaken for the one cloned. Written only by
+	// the marking accessors, Clone, CloneInto and Renamed.
+	dirty     dirtySet
+	from      *Kernel
+	epoch     uint64
+	fromEpoch uint64
+
 	// Tracing state: not part of the machine state.
 	tracing bool
 	ev      Event
@@ -295,6 +306,7 @@ func (k *Kernel) Clone() *Kernel {
 	c.tracing = false
 	c.ev = Event{}
 	c.spareIdr = nil
+	c.cloned(k, 0)
 	return &c
 }
 
@@ -319,7 +331,9 @@ func (k *Kernel) CloneInto(d *Kernel) *Kernel {
 		}
 		ns[i].idr = append(buf, k.ns[i].idr...)
 	}
+	epoch := d.epoch + 1
 	*d = *k
+	d.cloned(k, epoch)
 	d.tasks, d.groups, d.cgroups, d.csets, d.iters, d.ns, d.spareIdr = tasks, groups, cgroups, csets, iters, ns, spare
 	d.v1Names = k.v1Names[:len(k.v1Names):len(k.v1Names)]
 	d.upids = k.upids[:len(k.upids):len(k.upids)]
@@ -368,7 +382,7 @@ func (k *Kernel) IsLeader(t TaskID) bool { return k.groups[k.tasks[t].Group].Lea
 
 // Alive reports whether t has not yet started exiting.
 func (k *Kernel) Alive(t TaskID) bool {
-	tk := &k.tasks[t]
+	tk := k.rtask(t)
 	return tk.Exit == ExitNone && tk.Flags&PF_EXITING == 0
 }
 

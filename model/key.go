@@ -2,6 +2,7 @@ package model
 
 import (
 	"encoding/binary"
+	"slices"
 	"unsafe"
 )
 
@@ -380,7 +381,80 @@ func appendCsetKey(b []byte, x *CssSet) []byte {
 // AppendSameKeyComponents appends, for each key component i of k, the
 // index of the component of prev that encodes the same object and is
 // equal to it, or -1 (SameKeyComponent for every component at once).
+//
+// When prev is the kernel k was cloned from (Clone or CloneInto), not
+// written since, the answer comes from the objects k marked as written
+// (dirty.go): an object not marked is prev's, byte for byte. Against any
+// other kernel it is CompareKeyComponents.
 func (k *Kernel) AppendSameKeyComponents(prev *Kernel, buf []int32) []int32 {
+	if prev != k.from || prev.epoch != k.fromEpoch {
+		return k.CompareKeyComponents(prev, buf)
+	}
+	if k.globalsEqual(prev) {
+		buf = append(buf, 0)
+	} else {
+		buf = append(buf, -1)
+	}
+	// A table only shrinks when a fork is cancelled, which marks the task
+	// it gives back: an index below both lengths not marked holds the
+	// same object in both. The answers are written in place.
+	d := &k.dirty
+	n := len(buf)
+	buf = slices.Grow(buf, len(k.tasks)+len(k.groups)+len(k.ns)+len(k.cgroups)+len(k.csets))
+	out := buf[n : n+len(k.tasks)+len(k.groups)+len(k.ns)+len(k.cgroups)+len(k.csets)]
+	j := 0
+	base := int32(1)
+	for i := range k.tasks {
+		v := int32(-1)
+		if i < len(prev.tasks) && !d.taskDirty(i) {
+			v = base + int32(i)
+		}
+		out[j] = v
+		j++
+	}
+	base += int32(len(prev.tasks))
+	for i := range k.groups {
+		v := int32(-1)
+		if i < len(prev.groups) && !d.groupDirty(i) {
+			v = base + int32(i)
+		}
+		out[j] = v
+		j++
+	}
+	base += int32(len(prev.groups))
+	for i := range k.ns {
+		v := int32(-1)
+		if i < len(prev.ns) && !dirtyBit64(d.ns, i) {
+			v = base + int32(i)
+		}
+		out[j] = v
+		j++
+	}
+	base += int32(len(prev.ns))
+	for i := range k.cgroups {
+		v := int32(-1)
+		if i < len(prev.cgroups) && !dirtyBit64(d.cgroup, i) {
+			v = base + int32(i)
+		}
+		out[j] = v
+		j++
+	}
+	base += int32(len(prev.cgroups))
+	for i := range k.csets {
+		v := int32(-1)
+		if i < len(prev.csets) && !dirtyBit64(d.cset, i) {
+			v = base + int32(i)
+		}
+		out[j] = v
+		j++
+	}
+	return buf[:n+len(out)]
+}
+
+// CompareKeyComponents is AppendSameKeyComponents by comparing every
+// object with prev's, byte for byte: for any prev, and the reference the
+// change tracking is checked against (UnmarkedChanges).
+func (k *Kernel) CompareKeyComponents(prev *Kernel, buf []int32) []int32 {
 	if k.globalsEqual(prev) {
 		buf = append(buf, 0)
 	} else {

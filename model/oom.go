@@ -79,7 +79,7 @@ const oomBadnessHog = 1 << 20
 // to memcg (its cgroup is not in memcg's subtree).
 func (k *Kernel) OOM(t TaskID, memcg CgroupID, hog TaskID) {
 	k.begin(t, "mem_cgroup_out_of_memory")
-	tk := &k.tasks[t]
+	tk := k.mtask(t)
 	if hog < 0 || int(hog) >= len(k.tasks) {
 		hog = NoTask
 	}
@@ -131,7 +131,7 @@ func (k *Kernel) oomUnlockFinish(t TaskID, ret int32, err Errno) {
 }
 
 func (k *Kernel) stepOOM(t TaskID) {
-	f := &k.tasks[t].Frame
+	f := &k.mtask(t).Frame
 	switch f.PC {
 	case oomLockWait:
 		k.begin(t, "mem_cgroup_out_of_memory")
@@ -153,7 +153,7 @@ func (k *Kernel) stepOOM(t TaskID) {
 		}
 		k.begin(t, "select_bad_process")
 		victim, abort := k.selectBadProcess(t)
-		f = &k.tasks[t].Frame
+		f = &k.mtask(t).Frame
 		switch {
 		case abort:
 			if k.tracing {
@@ -188,7 +188,7 @@ func (k *Kernel) stepOOM(t TaskID) {
 		}
 		group := k.memCgroupGetOomGroup(v, f.Cg)
 		k.oomKillTask(t, v, f.Cg)
-		f = &k.tasks[t].Frame
+		f = &k.mtask(t).Frame
 		f.Child = NoTask
 		if group == NoCgroup {
 			k.oomUnlockFinish(t, f.Arg3, OK)
@@ -246,7 +246,7 @@ func (k *Kernel) stepOOM(t TaskID) {
 		} else {
 			k.oomKillTask(t, v, CgroupID(f.Arg2))
 		}
-		f = &k.tasks[t].Frame
+		f = &k.mtask(t).Frame
 		f.Child = NoTask
 		f.PC = oomIterate
 	}
@@ -263,11 +263,11 @@ func (k *Kernel) oomIterNormalize(f *Frame) {
 
 // oomIterEnd is css_task_iter_end(): drop the pinned css_set.
 func (k *Kernel) oomIterEnd(t TaskID) {
-	f := &k.tasks[t].Frame
+	f := &k.mtask(t).Frame
 	if f.Cset != NoCset {
 		k.putCset(f.Cset)
 	}
-	f = &k.tasks[t].Frame
+	f = &k.mtask(t).Frame
 	f.Cset, f.Dcset, f.Iter, f.iterList, f.iterSkipped = NoCset, NoCset, NoTask, onNoList, false
 }
 
@@ -279,7 +279,7 @@ func (k *Kernel) oomIterEnd(t TaskID) {
 // chosen leader, or abort when a process of the scan is an OOM victim
 // still holding its memory.
 func (k *Kernel) selectBadProcess(t TaskID) (TaskID, bool) {
-	f := &k.tasks[t].Frame
+	f := &k.rtask(t).Frame
 	memcg, hog := f.Cg, TaskID(f.Arg)
 	chosen, best := NoTask, int64(0)
 	// oom_evaluate_task: true aborts the scan.
@@ -300,7 +300,7 @@ func (k *Kernel) selectBadProcess(t TaskID) (TaskID, bool) {
 	if memcg == RootCG {
 		for i := range k.tasks {
 			p := TaskID(i)
-			if tk := &k.tasks[p]; tk.Group == NoGroup || tk.Exit == ExitDead || !k.IsLeader(p) {
+			if tk := k.rtask(p); tk.Group == NoGroup || tk.Exit == ExitDead || !k.IsLeader(p) {
 				continue
 			}
 			if eval(p) {
@@ -325,7 +325,7 @@ func (k *Kernel) selectBadProcess(t TaskID) (TaskID, bool) {
 // for the others) plus oom_score_adj (normalised to totalpages = 1000),
 // and at least 1.
 func (k *Kernel) oomBadness(p, hog TaskID) int64 {
-	g := &k.groups[k.tasks[p].Group]
+	g := k.rgroup(k.tasks[p].Group)
 	if g.OomScoreAdj == OOM_SCORE_ADJ_MIN || k.findLockTaskMM(p) == NoTask {
 		return 0
 	}
@@ -342,7 +342,7 @@ func (k *Kernel) oomBadness(p, hog TaskID) int64 {
 // or exitNotify with populated=at-final-switch), so the mm is there until
 // that step has run.
 func (k *Kernel) hasMM(t TaskID) bool {
-	tk := &k.tasks[t]
+	tk := k.rtask(t)
 	if tk.Flags&PF_KTHREAD != 0 || tk.Group == NoGroup || tk.Exit != ExitNone {
 		return false
 	}
@@ -388,7 +388,7 @@ func (k *Kernel) taskWillFreeMem(t TaskID) bool {
 
 // markOomVictim is mark_oom_victim(): signal->oom_mm is set (TIF_MEMDIE
 // and the reserves have no effect in the model).
-func (k *Kernel) markOomVictim(t TaskID) { k.groups[k.tasks[t].Group].OomVictim = true }
+func (k *Kernel) markOomVictim(t TaskID) { k.mgroup(k.tasks[t].Group).OomVictim = true }
 
 // oomKillTask is __oom_kill_process(v): find a thread of v's process
 // that still has an mm (find_lock_task_mm; none: "OOM victim is already
@@ -419,7 +419,7 @@ func (k *Kernel) oomKillTask(t, v TaskID, domain CgroupID) {
 		k.notef("find_lock_task_mm(%s) = %s", k.Describe(v), k.Describe(p))
 	}
 	if k.sendSignal(SIGKILL, infoPriv, p, true, t) {
-		k.tasks[t].Frame.Arg3++
+		k.mtask(t).Frame.Arg3++
 	}
 	k.markOomVictim(p)
 }
@@ -507,7 +507,7 @@ func (k *Kernel) nextMemcgCset(m CgroupID, pos CsetID) CsetID {
 	}
 	best := NoCset
 	for i := range k.csets {
-		x := &k.csets[i]
+		x := k.rcset(CsetID(i))
 		if x.Cgroup == NoCgroup || x.order <= after || (best != NoCset && x.order >= k.csets[best].order) {
 			continue
 		}
@@ -566,6 +566,6 @@ func (k *Kernel) SetupOomScoreAdj(t TaskID, adj int) Errno {
 	if adj < OOM_SCORE_ADJ_MIN || adj > OOM_SCORE_ADJ_MAX || k.tasks[t].Flags&PF_KTHREAD != 0 || k.tasks[t].Group == NoGroup {
 		return EINVAL
 	}
-	k.groups[k.tasks[t].Group].OomScoreAdj = int16(adj)
+	k.mgroup(k.tasks[t].Group).OomScoreAdj = int16(adj)
 	return OK
 }

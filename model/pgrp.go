@@ -29,7 +29,7 @@ const (
 // the model sets both to NoTask (detachPgrp).
 func (k *Kernel) pidUsed(t TaskID) bool {
 	for i := range k.groups {
-		if g := &k.groups[i]; g.Pgid == t || g.Sid == t {
+		if g := k.rgroup(GroupID(i)); g.Pgid == t || g.Sid == t {
 			return true
 		}
 	}
@@ -39,11 +39,11 @@ func (k *Kernel) pidUsed(t TaskID) bool {
 // pidHeld reports whether t's numbers are still allocated (t owns them in
 // the idr of its active namespace).
 func (k *Kernel) pidHeld(t TaskID) bool {
-	tk := &k.tasks[t]
+	tk := k.rtask(t)
 	if tk.NS == NoNS {
 		return false
 	}
-	ns := &k.ns[tk.NS]
+	ns := k.rns(tk.NS)
 	nr := k.upids[tk.pidOff+int32(tk.Level)]
 	for _, e := range ns.idr {
 		if e.nr == nr {
@@ -58,10 +58,10 @@ func (k *Kernel) pidHeld(t TaskID) bool {
 // each struct pid whose last user goes is freed (free_pid), the others
 // live on as some process's group or session.
 func (k *Kernel) releasePid(t TaskID) {
-	tk := &k.tasks[t]
+	tk := k.mtask(t)
 	tk.pidAttached = false
 	oldP, oldS := NoTask, NoTask
-	if g := &k.groups[tk.Group]; g.Leader == t {
+	if g := k.mgroup(tk.Group); g.Leader == t {
 		oldP, oldS = g.Pgid, g.Sid
 		g.Pgid, g.Sid = NoTask, NoTask
 	}
@@ -109,7 +109,7 @@ func (k *Kernel) findPidOwner(t TaskID, nr int32) TaskID {
 	if nr <= 0 {
 		return NoTask
 	}
-	ns := &k.ns[k.tasks[t].NS]
+	ns := k.rns(k.tasks[t].NS)
 	for _, e := range ns.idr {
 		if e.nr == nr {
 			return e.task
@@ -129,7 +129,7 @@ func (k *Kernel) pgrpMembers(owner TaskID) []TaskID {
 		return nil
 	}
 	for i := range k.groups {
-		if g := &k.groups[i]; g.Pgid == owner {
+		if g := k.rgroup(GroupID(i)); g.Pgid == owner {
 			out = append(out, g.Leader)
 		}
 	}
@@ -155,7 +155,7 @@ func (k *Kernel) KillTargets(t TaskID, pid int32) []TaskID {
 		var out []TaskID
 		for i := range k.tasks {
 			v := TaskID(i)
-			vk := &k.tasks[v]
+			vk := k.rtask(v)
 			if vk.Group != NoGroup && vk.pidAttached && k.IsLeader(v) && vk.Group != k.tasks[t].Group && k.PidIn(v, k.tasks[t].NS) > 1 {
 				out = append(out, v)
 			}
@@ -234,8 +234,8 @@ func (k *Kernel) Setpgid(t TaskID, pid, pgid int32) {
 		k.finish(t, -1, EINVAL)
 		return
 	}
-	pg := &k.groups[k.tasks[p].Group]
-	mg := &k.groups[k.tasks[me].Group]
+	pg := k.mgroup(k.tasks[p].Group)
+	mg := k.rgroup(k.tasks[me].Group)
 	if rp := k.tasks[p].Parent; rp != NoTask && k.tasks[rp].Group == k.tasks[me].Group {
 		if pg.Sid != mg.Sid {
 			k.finish(t, -1, EPERM)
@@ -278,7 +278,7 @@ func (k *Kernel) Setpgid(t TaskID, pid, pgid int32) {
 func (k *Kernel) Setsid(t TaskID) {
 	k.begin(t, "setsid")
 	me := k.groups[k.tasks[t].Group].Leader
-	g := &k.groups[k.tasks[me].Group]
+	g := k.mgroup(k.tasks[me].Group)
 	if g.SessionLeader || len(k.pgrpMembers(me)) > 0 {
 		k.finish(t, -1, EPERM)
 		return

@@ -48,7 +48,7 @@ func (k *Kernel) IsAncestorNS(a, ns NSID) bool {
 // the task is not visible there (ns is not on the path from the root to
 // the task's active namespace).
 func (k *Kernel) PidIn(t TaskID, ns NSID) int32 {
-	tk := &k.tasks[t]
+	tk := k.rtask(t)
 	l := k.ns[ns].Level
 	if l > tk.Level || k.nsAt(tk.NS, l) != ns {
 		return 0
@@ -59,7 +59,7 @@ func (k *Kernel) PidIn(t TaskID, ns NSID) int32 {
 // Pids returns the task's numbers from level 0 down to its active
 // namespace (what /proc/PID/status NSpid shows from the root).
 func (k *Kernel) Pids(t TaskID) []int32 {
-	tk := &k.tasks[t]
+	tk := k.rtask(t)
 	return k.upids[tk.pidOff : tk.pidOff+int32(tk.Level)+1]
 }
 
@@ -180,10 +180,10 @@ func (k *Kernel) allocPidSetTid(t TaskID, ns NSID, setTid [MaxSetTid]int32) Errn
 	nrs := make([]int32, level+1)
 	for l := level; l >= 0; l-- {
 		cur := k.nsAt(ns, l)
-		p := &k.ns[cur]
+		p := k.mns(cur)
 		if k.Opts.Zap == Zap2007 && p.Terminating {
 			for l2 := level; l2 > l; l2-- {
-				k.ns[k.nsAt(ns, l2)].idrRemove(nrs[l2])
+				k.mns(k.nsAt(ns, l2)).idrRemove(nrs[l2])
 			}
 			k.resetCursorIfFirst(ns)
 			return ENOMEM
@@ -203,7 +203,7 @@ func (k *Kernel) allocPidSetTid(t TaskID, ns NSID, setTid [MaxSetTid]int32) Errn
 			}
 			if err != OK {
 				for l2 := level; l2 > l; l2-- {
-					k.ns[k.nsAt(ns, l2)].idrRemove(nrs[l2])
+					k.mns(k.nsAt(ns, l2)).idrRemove(nrs[l2])
 				}
 				k.resetCursorIfFirst(ns)
 				return err
@@ -216,7 +216,7 @@ func (k *Kernel) allocPidSetTid(t TaskID, ns NSID, setTid [MaxSetTid]int32) Errn
 		if nr == 0 {
 			// Undo the levels already taken.
 			for l2 := level; l2 > l; l2-- {
-				k.ns[k.nsAt(ns, l2)].idrRemove(nrs[l2])
+				k.mns(k.nsAt(ns, l2)).idrRemove(nrs[l2])
 			}
 			k.resetCursorIfFirst(ns)
 			return EAGAIN
@@ -227,15 +227,15 @@ func (k *Kernel) allocPidSetTid(t TaskID, ns NSID, setTid [MaxSetTid]int32) Errn
 	}
 	if !k.ns[ns].Adding {
 		for l := level; l >= 0; l-- {
-			k.ns[k.nsAt(ns, l)].idrRemove(nrs[l])
+			k.mns(k.nsAt(ns, l)).idrRemove(nrs[l])
 		}
 		k.resetCursorIfFirst(ns)
 		return ENOMEM
 	}
 	for l := level; l >= 0; l-- {
-		k.ns[k.nsAt(ns, l)].Allocated++
+		k.mns(k.nsAt(ns, l)).Allocated++
 	}
-	tk := &k.tasks[t]
+	tk := k.mtask(t)
 	tk.pidOff = int32(len(k.upids))
 	tk.Level = level
 	tk.NS = ns
@@ -247,7 +247,7 @@ func (k *Kernel) allocPidSetTid(t TaskID, ns NSID, setTid [MaxSetTid]int32) Errn
 // first pid, reset the state" (idr_set_cursor(&ns->idr, 0)), so that the
 // namespace's next process still gets pid 1.
 func (k *Kernel) resetCursorIfFirst(ns NSID) {
-	if p := &k.ns[ns]; p.Adding && p.Allocated == 0 {
+	if p := k.mns(ns); p.Adding && p.Allocated == 0 {
 		p.cursor = 1
 	}
 }
@@ -259,10 +259,10 @@ func (k *Kernel) resetCursorIfFirst(ns NSID) {
 // to 0), the namespace becomes unusable: the kernel sets the count to 0,
 // which clears PIDNS_ADDING.
 func (k *Kernel) freePid(t TaskID) {
-	tk := &k.tasks[t]
+	tk := k.mtask(t)
 	for l := tk.Level; l >= 0; l-- {
 		ns := k.nsAt(tk.NS, l)
-		p := &k.ns[ns]
+		p := k.mns(ns)
 		p.idrRemove(k.upids[tk.pidOff+int32(l)])
 		p.Allocated--
 		if p.Allocated == 0 && p.Adding && p.ChildReaper == NoTask {
@@ -278,4 +278,4 @@ func (k *Kernel) freePid(t TaskID) {
 }
 
 // disablePidAllocation is disable_pid_allocation() (kernel/pid.c).
-func (k *Kernel) disablePidAllocation(ns NSID) { k.ns[ns].Adding = false }
+func (k *Kernel) disablePidAllocation(ns NSID) { k.mns(ns).Adding = false }

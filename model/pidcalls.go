@@ -96,7 +96,7 @@ func (k *Kernel) stopReport(t TaskID, pid int32, flags uint32) (TaskID, int32) {
 		if k.tasks[c].Exit != ExitNone || !k.eligible(t, c, pid, flags) {
 			return false
 		}
-		g := &k.groups[k.tasks[c].Group]
+		g := k.rgroup(k.tasks[c].Group)
 		switch {
 		case flags&WSTOPPED != 0 && g.Flags&SIGNAL_STOP_STOPPED != 0 && k.tasks[c].Stopped && g.GroupExitCode != 0:
 			found, status = c, g.GroupExitCode<<8|0x7f
@@ -115,7 +115,7 @@ func (k *Kernel) stopReport(t TaskID, pid int32, flags uint32) (TaskID, int32) {
 // dropped) unless WNOWAIT.
 func (k *Kernel) reportStop(t, c TaskID, status int32, flags uint32) {
 	if flags&WNOWAIT == 0 {
-		g := &k.groups[k.tasks[c].Group]
+		g := k.mgroup(k.tasks[c].Group)
 		if status == 0xffff {
 			g.Flags &^= SIGNAL_STOP_CONTINUED
 		} else {
@@ -125,7 +125,7 @@ func (k *Kernel) reportStop(t, c TaskID, status int32, flags uint32) {
 	if k.tracing {
 		k.notef("reports %s, status %#x", k.Describe(c), status)
 	}
-	k.tasks[t].WaitStatus = status
+	k.mtask(t).WaitStatus = status
 	k.finish(t, k.PidIn(c, k.tasks[t].NS), OK)
 }
 
@@ -167,7 +167,7 @@ func (k *Kernel) PidfdOpenFlags(t TaskID, pid int32, flags uint32) {
 // cyclically, so the newest holder of the number is the fork's child.
 func (k *Kernel) TaskByPidNr(ns NSID, nr int32) TaskID {
 	for i := len(k.tasks) - 1; i >= 0; i-- {
-		tk := &k.tasks[i]
+		tk := k.rtask(TaskID(i))
 		if tk.Group == NoGroup || tk.NS == NoNS {
 			continue
 		}
@@ -208,7 +208,7 @@ func (k *Kernel) PidfdGetInfo(t, v TaskID, exit bool) {
 		k.finish(t, -1, EBADF)
 		return
 	}
-	tk := &k.tasks[v]
+	tk := k.rtask(v)
 	if tk.Exit != ExitDead {
 		k.finish(t, 0, OK)
 		return
@@ -218,10 +218,10 @@ func (k *Kernel) PidfdGetInfo(t, v TaskID, exit bool) {
 		return
 	}
 	status := tk.ExitCode
-	if g := &k.groups[tk.Group]; g.Leader == v && g.Flags&SIGNAL_GROUP_EXIT != 0 {
+	if g := k.rgroup(tk.Group); g.Leader == v && g.Flags&SIGNAL_GROUP_EXIT != 0 {
 		status = g.GroupExitCode
 	}
-	k.tasks[t].WaitStatus = status
+	k.mtask(t).WaitStatus = status
 	k.finish(t, 1, OK)
 }
 
@@ -240,7 +240,7 @@ const (
 func (k *Kernel) Sigprocmask(t TaskID, how int32, set Sigset) {
 	k.begin(t, "rt_sigprocmask")
 	set = set.Without(SIGKILL).Without(SIGSTOP)
-	tk := &k.tasks[t]
+	tk := k.mtask(t)
 	switch how {
 	case SIG_BLOCK:
 		tk.Blocked |= set
@@ -337,6 +337,6 @@ func (k *Kernel) SetPidMax(t TaskID, n int32) {
 		k.finish(t, -1, EINVAL)
 		return
 	}
-	k.ns[k.tasks[t].NS].PidMax = n
+	k.mns(k.tasks[t].NS).PidMax = n
 	k.finish(t, int32(len(itoa(int(n)))), OK)
 }

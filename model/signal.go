@@ -20,13 +20,13 @@ const (
 // isGlobalInit is is_global_init(): the thread group whose tgid is pid 1
 // of init_pid_ns.
 func (k *Kernel) isGlobalInit(t TaskID) bool {
-	g := &k.groups[k.tasks[t].Group]
+	g := k.rgroup(k.tasks[t].Group)
 	return k.tasks[g.Leader].Level >= 0 && k.tasks[g.Leader].NS == RootNS && k.PidIn(g.Leader, RootNS) == 1
 }
 
 // sigTaskIgnored is sig_task_ignored() (kernel/signal.c).
 func (k *Kernel) sigTaskIgnored(t TaskID, sig Signal, force bool) bool {
-	g := &k.groups[k.tasks[t].Group]
+	g := k.rgroup(k.tasks[t].Group)
 	handler := g.Action(sig)
 	if k.isGlobalInit(t) && sigKernelOnly(sig) {
 		return true
@@ -73,8 +73,8 @@ func (k *Kernel) sendSignalType(sig Signal, info sigInfo, t TaskID, typ pidType,
 	case infoPriv:
 		force = true
 	}
-	tk := &k.tasks[t]
-	g := &k.groups[tk.Group]
+	tk := k.mtask(t)
+	g := k.mgroup(tk.Group)
 	// prepare_signal(): a group exit drops every signal, except SIGKILL
 	// while a core dump is under way ("if (signal->core_state) return sig
 	// == SIGKILL"; ≤5.15 the same test on SIGNAL_GROUP_COREDUMP): the
@@ -92,7 +92,7 @@ func (k *Kernel) sendSignalType(sig Signal, info sigInfo, t TaskID, typ pidType,
 	}
 	if sigKernelStop.Has(sig) {
 		for th := g.threadHead; th != NoTask; th = k.tasks[th].thrNext {
-			k.tasks[th].Pending = k.tasks[th].Pending.Without(SIGCONT)
+			k.mtask(th).Pending = k.tasks[th].Pending.Without(SIGCONT)
 		}
 		g.Shared = g.Shared.Without(SIGCONT)
 	} else if sig == SIGCONT {
@@ -102,8 +102,8 @@ func (k *Kernel) sendSignalType(sig Signal, info sigInfo, t TaskID, typ pidType,
 		}
 		g.Shared &^= stops
 		for th := g.threadHead; th != NoTask; th = k.tasks[th].thrNext {
-			k.tasks[th].Pending &^= stops
-			k.tasks[th].Stopped = false
+			k.mtask(th).Pending &^= stops
+			k.mtask(th).Stopped = false
 		}
 		if g.Flags&SIGNAL_STOP_STOPPED != 0 {
 			// prepare_signal: signal_set_stop_flags(signal, why |
@@ -159,7 +159,7 @@ func (k *Kernel) sendSignalType(sig Signal, info sigInfo, t TaskID, typ pidType,
 // set (a SIGCONT cancels a stop signal and the other way round).
 func (k *Kernel) delayForForks(sig Signal, g GroupID) {
 	for i := range k.tasks {
-		tk := &k.tasks[i]
+		tk := k.mtask(TaskID(i))
 		f := &tk.Frame
 		if tk.Group != g || f.Path != KFork || f.PC < forkAlloc || f.PC > forkCommit || f.Flags&CLONE_THREAD != 0 {
 			continue
@@ -181,7 +181,7 @@ func (k *Kernel) delayForForks(sig Signal, g GroupID) {
 // wantsSignal is wants_signal() without the blocked mask (the model has no
 // blocked signals) and without the "currently running" refinement.
 func (k *Kernel) wantsSignal(sig Signal, t TaskID) bool {
-	tk := &k.tasks[t]
+	tk := k.rtask(t)
 	if tk.Flags&PF_EXITING != 0 || tk.Exit != ExitNone {
 		return false
 	}
@@ -196,7 +196,7 @@ func (k *Kernel) wantsSignal(sig Signal, t TaskID) bool {
 
 // sigFatal is sig_fatal(): the default action terminates the process.
 func (k *Kernel) sigFatal(t TaskID, sig Signal) bool {
-	g := &k.groups[k.tasks[t].Group]
+	g := k.rgroup(k.tasks[t].Group)
 	return !(sigKernelIgnore | sigKernelStop).Has(sig) && g.Action(sig) == SigDefault
 }
 
@@ -213,7 +213,7 @@ var sigKernelCoredump = Sigset(0).With(SIGQUIT).With(SIGABRT).With(SIGSEGV).With
 // prepare_signal SIGKILLs the dumper too. A core-dumping signal
 // (sig_kernel_coredump) is left to get_signal, which dumps (vfs_coredump).
 func (k *Kernel) completeSignal(sig Signal, p TaskID, group bool) {
-	g := &k.groups[k.tasks[p].Group]
+	g := k.mgroup(k.tasks[p].Group)
 	t := NoTask
 	if k.wantsSignal(sig, p) {
 		t = p
@@ -258,11 +258,11 @@ func (k *Kernel) startGroupExit(g *Group, code int32, skip TaskID) {
 		if th == skip || (skip != NoTask && k.tasks[th].Exit != ExitNone) {
 			continue
 		}
-		k.tasks[th].Pending = k.tasks[th].Pending.With(SIGKILL)
+		k.mtask(th).Pending = k.tasks[th].Pending.With(SIGKILL)
 		if k.tasks[th].Stopped {
 			// signal_wake_up(t, 1) ends the stop; a stopped task counted
 			// as frozen (cgroup_leave_frozen on its way to exit).
-			k.tasks[th].Stopped = false
+			k.mtask(th).Stopped = false
 			if c := k.tasks[th].Cgroup; c != NoCgroup {
 				k.cgroupUpdateFrozen(c)
 			}
@@ -282,14 +282,14 @@ func (k *Kernel) Doomed(t TaskID) bool {
 // signalPending reports task_sigpending(): a pending signal the task would
 // have to act on (the model queues nothing that is ignored).
 func (k *Kernel) signalPending(t TaskID) bool {
-	tk := &k.tasks[t]
+	tk := k.rtask(t)
 	return (tk.Pending|k.groups[tk.Group].Shared)&^tk.Blocked != 0 || k.groups[tk.Group].Flags&SIGNAL_GROUP_EXIT != 0
 }
 
 // signalWork reports whether a task about to run user code must first go
 // through get_signal: pending signals, a group exit, or the freezer trap.
 func (k *Kernel) signalWork(t TaskID) bool {
-	tk := &k.tasks[t]
+	tk := k.rtask(t)
 	if k.signalPending(t) {
 		return true
 	}
@@ -302,8 +302,8 @@ func (k *Kernel) signalWork(t TaskID) bool {
 // run user code next (a handler that returns), false if it is exiting,
 // frozen or stopped.
 func (k *Kernel) getSignal(t TaskID) {
-	tk := &k.tasks[t]
-	g := &k.groups[tk.Group]
+	tk := k.mtask(t)
+	g := k.mgroup(tk.Group)
 	if g.Flags&SIGNAL_GROUP_EXIT != 0 || g.GroupExec || tk.Pending.Has(SIGKILL) {
 		// "Has this task already been marked for death?" (a group exit
 		// or an exec's zap_other_threads), or a SIGKILL.
@@ -383,7 +383,7 @@ func (k *Kernel) getSignal(t TaskID) {
 			g.GroupExitCode = int32(sig)
 			for th := g.threadHead; th != NoTask; th = k.tasks[th].thrNext {
 				if k.tasks[th].Exit == ExitNone {
-					k.tasks[th].Stopped = true
+					k.mtask(th).Stopped = true
 				}
 			}
 			for th := g.threadHead; th != NoTask; th = k.tasks[th].thrNext {
@@ -403,7 +403,7 @@ func (k *Kernel) getSignal(t TaskID) {
 
 // handlerRan ends an interruptible wait with EINTR when a handler ran.
 func (k *Kernel) handlerRan(t TaskID) {
-	tk := &k.tasks[t]
+	tk := k.rtask(t)
 	if tk.Frame.Path == KPause || tk.Frame.Path == KWait {
 		k.finish(t, -1, EINTR)
 	}
@@ -415,7 +415,7 @@ func (k *Kernel) handlerRan(t TaskID) {
 // 0; then do_exit. code is a signal number for a signal death, else
 // status<<8.
 func (k *Kernel) doGroupExit(t TaskID, code int32) {
-	g := &k.groups[k.tasks[t].Group]
+	g := k.mgroup(k.tasks[t].Group)
 	switch {
 	case g.Flags&SIGNAL_GROUP_EXIT != 0:
 		code = g.GroupExitCode

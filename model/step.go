@@ -9,7 +9,7 @@ import (
 // ret and err. The return to user mode runs get_signal first, so a task
 // that has SIGKILL pending now never runs user code again.
 func (k *Kernel) finish(t TaskID, ret int32, err Errno) {
-	tk := &k.tasks[t]
+	tk := k.mtask(t)
 	if tk.Frame.Path == KCgroupWrite {
 		k.dropIter(t)
 	}
@@ -37,7 +37,7 @@ func (k *Kernel) InKernel(t TaskID) bool {
 // Done reports whether t will never take another step: it has finished
 // exiting (zombie or released, final switch done) or it was never started.
 func (k *Kernel) Done(t TaskID) bool {
-	tk := &k.tasks[t]
+	tk := k.rtask(t)
 	if tk.Frame.Path == KExit {
 		return tk.Frame.PC > exitFinalSwitch
 	}
@@ -51,7 +51,7 @@ func (k *Kernel) Done(t TaskID) bool {
 // awaits it for writing, a migration while forks hold it for reading) are
 // not.
 func (k *Kernel) Runnable(t TaskID) bool {
-	tk := &k.tasks[t]
+	tk := k.rtask(t)
 	if k.Done(t) || tk.newTask {
 		return false
 	}
@@ -133,14 +133,14 @@ func (k *Kernel) threadgroupChangeBlocked() bool { return k.tgWriter != NoTask }
 // a kernel path, or it must go through get_signal or leave the freezer
 // before running user code). Otherwise its next step is user code.
 func (k *Kernel) NeedsKernelStep(t TaskID) bool {
-	tk := &k.tasks[t]
+	tk := k.rtask(t)
 	return tk.Frame.Path != KUser || k.signalWork(t) || tk.Frozen || tk.Stopped || tk.handlerExit
 }
 
 // Step runs one kernel step of t. Precondition: Runnable(t) and
 // NeedsKernelStep(t).
 func (k *Kernel) Step(t TaskID) {
-	tk := &k.tasks[t]
+	tk := k.mtask(t)
 	f := &tk.Frame
 	// Leaving the freezer: thawed, or woken by a fatal signal.
 	if tk.Frozen && (f.Path == KUser || f.Path == KPause || f.Path == KWait) {
@@ -198,7 +198,7 @@ func (k *Kernel) Step(t TaskID) {
 // Pause is pause(2): sleep until a signal is delivered.
 func (k *Kernel) Pause(t TaskID) {
 	k.begin(t, "sys_pause")
-	k.tasks[t].Frame = Frame{Path: KPause, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask, Cset: NoCset, Dcset: NoCset}
+	k.mtask(t).Frame = Frame{Path: KPause, Child: NoTask, Cg: NoCgroup, Cur: NoCgroup, Iter: NoTask, Cset: NoCset, Dcset: NoCset}
 }
 
 // Kill is kill(2) (kill_something_info). pid > 0 is resolved in the
@@ -251,7 +251,7 @@ func (k *Kernel) Kill(t TaskID, pid int32, sig Signal) {
 // (copy_pid_ns: EINVAL if it already differs from the active namespace).
 func (k *Kernel) UnsharePidNS(t TaskID) {
 	k.begin(t, "unshare")
-	tk := &k.tasks[t]
+	tk := k.rtask(t)
 	if tk.PidNSForChildren != tk.NS {
 		k.finish(t, -1, EINVAL)
 		return
@@ -261,7 +261,7 @@ func (k *Kernel) UnsharePidNS(t TaskID) {
 		k.finish(t, -1, err)
 		return
 	}
-	k.tasks[t].PidNSForChildren = ns
+	k.mtask(t).PidNSForChildren = ns
 	if k.tracing {
 		k.notef("pid_ns_for_children = new pid ns %d (level %d)", ns, k.ns[ns].Level)
 	}
@@ -272,7 +272,7 @@ func (k *Kernel) UnsharePidNS(t TaskID) {
 // caller's active namespace or a descendant (EINVAL otherwise).
 func (k *Kernel) Setns(t TaskID, ns NSID) {
 	k.begin(t, "pidns_install")
-	tk := &k.tasks[t]
+	tk := k.mtask(t)
 	if ns < 0 || int(ns) >= len(k.ns) || !k.IsAncestorNS(tk.NS, ns) {
 		k.finish(t, -1, EINVAL)
 		return
@@ -285,15 +285,15 @@ func (k *Kernel) Setns(t TaskID, ns NSID) {
 // propagated as has_child_subreaper to existing descendants.
 func (k *Kernel) SetChildSubreaper(t TaskID) {
 	k.begin(t, "prctl")
-	g := &k.groups[k.tasks[t].Group]
+	g := k.mgroup(k.tasks[t].Group)
 	g.IsChildSubreaper = true
 	// walk_process_tree: the children of every thread of each process.
 	var walk func(p TaskID)
 	walk = func(p TaskID) {
-		g := &k.groups[k.tasks[p].Group]
+		g := k.mgroup(k.tasks[p].Group)
 		for th := g.threadHead; th != NoTask; th = k.tasks[th].thrNext {
 			for c := k.tasks[th].childHead; c != NoTask; c = k.tasks[c].sibNext {
-				cg := &k.groups[k.tasks[c].Group]
+				cg := k.mgroup(k.tasks[c].Group)
 				if !cg.HasChildSubreaper {
 					cg.HasChildSubreaper = true
 					walk(c)
@@ -314,7 +314,7 @@ func (k *Kernel) Sigaction(t TaskID, sig Signal, d Disposition, noCldWait bool) 
 		k.finish(t, -1, EINVAL)
 		return
 	}
-	g := &k.groups[k.tasks[t].Group]
+	g := k.mgroup(k.tasks[t].Group)
 	g.setAction(sig, d)
 	if sig == SIGCHLD {
 		g.NoCldWait = noCldWait
@@ -322,7 +322,7 @@ func (k *Kernel) Sigaction(t TaskID, sig Signal, d Disposition, noCldWait bool) 
 	if d == SigIgnore || (d == SigDefault && sigKernelIgnore.Has(sig)) {
 		g.Shared = g.Shared.Without(sig)
 		for th := g.threadHead; th != NoTask; th = k.tasks[th].thrNext {
-			k.tasks[th].Pending = k.tasks[th].Pending.Without(sig)
+			k.mtask(th).Pending = k.tasks[th].Pending.Without(sig)
 		}
 	}
 	if k.tracing {
@@ -337,7 +337,7 @@ func (k *Kernel) Describe(t TaskID) string {
 	if t == NoTask {
 		return "none"
 	}
-	tk := &k.tasks[t]
+	tk := k.rtask(t)
 	if tk.NS == NoNS {
 		return fmt.Sprintf("T%d", t)
 	}
@@ -373,9 +373,9 @@ func (k *Kernel) SetupInit(user UserRegs) TaskID {
 	if err := k.allocPid(t, RootNS); err != OK {
 		panic("SetupInit: " + err.String())
 	}
-	k.tasks[t].pidAttached = true
-	k.tasks[t].PidNSForChildren = RootNS
-	k.ns[RootNS].ChildReaper = t
+	k.mtask(t).pidAttached = true
+	k.mtask(t).PidNSForChildren = RootNS
+	k.mns(RootNS).ChildReaper = t
 	k.getCset(InitCset)
 	k.cgLink(t, InitCset)
 	k.nrThreads++
@@ -404,8 +404,8 @@ func (k *Kernel) SetupKthread(movable bool) TaskID {
 	if err := k.allocPid(t, RootNS); err != OK {
 		panic("SetupKthread: " + err.String())
 	}
-	k.tasks[t].pidAttached = true
-	k.tasks[t].PidNSForChildren = RootNS
+	k.mtask(t).pidAttached = true
+	k.mtask(t).PidNSForChildren = RootNS
 	k.getCset(InitCset)
 	k.cgLink(t, InitCset)
 	k.nrThreads++
@@ -451,7 +451,7 @@ func (k *Kernel) SetupCall(t TaskID, call func()) (int32, Errno) {
 	} else {
 		r, e = k.SetupRun(t)
 	}
-	tk := &k.tasks[t]
+	tk := k.mtask(t)
 	tk.Frame, tk.Ret, tk.Err = saved, ret, err
 	return r, e
 }
@@ -478,13 +478,13 @@ func (k *Kernel) SetupRun(t TaskID) (int32, Errno) {
 // is for setup only: nothing interleaves. EINVAL for a kernel thread (the
 // model keeps them in init_css_set) or a task that has started exiting.
 func (k *Kernel) SetupMoveV1(t TaskID, v1 string) Errno {
-	tk := &k.tasks[t]
+	tk := k.rtask(t)
 	if tk.Flags&PF_KTHREAD != 0 || tk.Group == NoGroup || !k.Alive(t) {
 		return EINVAL
 	}
 	idx := k.V1Index(v1)
 	for _, th := range k.Threads(t) {
-		x := &k.tasks[th]
+		x := k.rtask(th)
 		if x.Flags&PF_EXITING != 0 || x.cgList != onTasks || k.csets[x.Cset].V1 == idx {
 			continue
 		}
@@ -494,10 +494,10 @@ func (k *Kernel) SetupMoveV1(t TaskID, v1 string) Errno {
 }
 
 // SetUser replaces t's user registers (the program interpreter's state).
-func (k *Kernel) SetUser(t TaskID, u UserRegs) { k.tasks[t].User = u }
+func (k *Kernel) SetUser(t TaskID, u UserRegs) { k.mtask(t).User = u }
 
 // SetUserFlag sets user register R[1] (the interpreter's call state).
-func (k *Kernel) SetUserFlag(t TaskID, v int32) { k.tasks[t].User.R[1] = v }
+func (k *Kernel) SetUserFlag(t TaskID, v int32) { k.mtask(t).User.R[1] = v }
 
 // UserStep records a user-mode step that makes no system call.
 func (k *Kernel) UserStep(t TaskID, what string) {
@@ -560,7 +560,7 @@ func (k *Kernel) PidfdReadable(t TaskID) bool {
 	// The pidfd pins a struct pid, which exec moves between tasks
 	// (pidfdTask): the old leader's pid goes to the thread that exec'd.
 	t = k.pidfdTask(t)
-	switch tk := &k.tasks[t]; tk.Exit {
+	switch tk := k.rtask(t); tk.Exit {
 	case ExitDead:
 		return true
 	case ExitZombie:
@@ -619,7 +619,7 @@ func (k *Kernel) PidfdSendSignalFlags(t, v TaskID, sig Signal, flags uint32) {
 // Threads returns the threads of t's group, leader first, in list order.
 func (k *Kernel) Threads(t TaskID) []TaskID {
 	var out []TaskID
-	g := &k.groups[k.tasks[t].Group]
+	g := k.rgroup(k.tasks[t].Group)
 	for th := g.threadHead; th != NoTask; th = k.tasks[th].thrNext {
 		out = append(out, th)
 	}
@@ -647,7 +647,7 @@ var stepNames = map[KPath][]string{
 // user mode; "TASK_NEW" for a child not yet woken by wake_up_new_task).
 // It is for explanations; the step table is not kept in the machine state.
 func (k *Kernel) StepName(t TaskID) string {
-	tk := &k.tasks[t]
+	tk := k.rtask(t)
 	if tk.newTask {
 		return "TASK_NEW (not yet woken by wake_up_new_task)"
 	}

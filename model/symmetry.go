@@ -60,13 +60,13 @@ func (k *Kernel) SymmetryClassBlocker(ts []TaskID) string {
 	if len(ts) < 2 {
 		return "a class needs two tasks"
 	}
-	first := &k.tasks[ts[0]]
+	first := k.rtask(ts[0])
 	seen := map[GroupID]bool{}
 	for _, t := range ts {
 		if int(t) < 0 || int(t) >= len(k.tasks) {
 			return "no such task"
 		}
-		tk := &k.tasks[t]
+		tk := k.rtask(t)
 		switch {
 		case tk.Group == NoGroup || tk.Exit != ExitNone:
 			return "a task of the class has exited"
@@ -99,7 +99,7 @@ func (k *Kernel) SymmetryClassBlocker(ts []TaskID) string {
 // only by them (the tasks of a class at setup, one after the other on
 // their css_set and their parent's children) sign alike.
 func (k *Kernel) SymmetrySignature(b []byte, t TaskID, member func(TaskID) bool, progs []int32, places bool) []byte {
-	tk := &k.tasks[t]
+	tk := k.rtask(t)
 	ref := func(u TaskID) int32 {
 		if u != NoTask && member(u) {
 			return -2 // a member: which one is what the renaming changes
@@ -130,7 +130,7 @@ func (k *Kernel) SymmetrySignature(b []byte, t TaskID, member func(TaskID) bool,
 			k.listIndex(t, func(u TaskID) TaskID { return k.tasks[u].sibNext }, k.childListHead(t)))
 	}
 	if g := tk.Group; g != NoGroup {
-		gr := &k.groups[g]
+		gr := k.rgroup(g)
 		b = binary.LittleEndian.AppendUint64(b, uint64(gr.Shared))
 		b = binary.LittleEndian.AppendUint64(b, uint64(gr.ign))
 		b = binary.LittleEndian.AppendUint64(b, uint64(gr.hnd))
@@ -165,7 +165,7 @@ type Renaming struct {
 
 // cgListHead is the head of the css_set list t is on, or NoTask.
 func (k *Kernel) cgListHead(t TaskID) TaskID {
-	tk := &k.tasks[t]
+	tk := k.rtask(t)
 	switch {
 	case tk.Cset == NoCset:
 		return NoTask
@@ -258,6 +258,7 @@ func (k *Kernel) Renamed(dst *Kernel, r Renaming) (*Kernel, bool) {
 		}
 	}
 	d := k.CloneInto(dst)
+	d.dirty = dirtyAll // renamed below: nothing is where it was in k
 	rt := func(u TaskID) TaskID {
 		if u < 0 || int(u) >= len(perm) {
 			return u
@@ -327,7 +328,7 @@ func (k *Kernel) Renamed(dst *Kernel, r Renaming) (*Kernel, bool) {
 func (k *Kernel) PidHeadroom() int32 {
 	least := int32(1<<31 - 1)
 	for i := range k.ns {
-		n := &k.ns[i]
+		n := k.rns(NSID(i))
 		max := n.PidMax
 		if max == 0 {
 			max = k.Opts.PidMax
