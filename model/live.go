@@ -62,7 +62,7 @@ func (k *Kernel) SetLiveness(l Liveness) { k.live = l }
 func (k *Kernel) Liveness() Liveness { return k.live }
 
 // LiveRegsOf returns the values of t that its state key keeps.
-func (k *Kernel) LiveRegsOf(t TaskID) LiveRegs { return k.liveRegs(&k.tasks[t]) }
+func (k *Kernel) LiveRegsOf(t TaskID) LiveRegs { return k.liveRegs(k.rtask(t)) }
 
 func (k *Kernel) liveRegs(tk *Task) LiveRegs {
 	if k.live == nil || tk.Flags&PF_KTHREAD != 0 {
@@ -117,10 +117,10 @@ func (k *Kernel) OverwriteDead(v func(i int) int32) {
 		}
 	}
 	for t := range k.tasks {
-		tk := &k.tasks[t]
-		if tk.Exit == ExitDead && tk.Frame.Path != KExit {
+		if x := k.rtask(TaskID(t)); x.Exit == ExitDead && x.Frame.Path != KExit {
 			continue // released: no user part in its key
 		}
+		tk := k.mtask(TaskID(t))
 		live := k.liveRegs(tk)
 		for i := 0; i < NRegs; i++ {
 			set(live, LiveN(i), &tk.User.N[i])
