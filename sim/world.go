@@ -906,14 +906,22 @@ func (w *World) CloneInto(dst explore.Model) explore.Model {
 		return w.cloneDriven()
 	}
 	d := dst.(*World)
-	k := w.K.CloneInto(d.K)
-	counts := append(d.counts[:0], w.counts...)
-	por := d.por
-	*d = *w
-	d.K, d.counts, d.por = k, counts, por
+	d.K = w.K.CloneInto(d.K)
+	// Field by field rather than *d = *w: the world is 600 bytes, most of
+	// them d's own scratch (por) or setup that d, a world of the same
+	// search, already shares; a whole-struct copy runs a write barrier on
+	// every pointer of it while the collector marks. Every field but por
+	// is assigned here: add a field to World, add it here too.
+	d.Progs, d.Names, d.Props, d.Gate = w.Progs, w.Names, w.Props, w.Gate
+	d.CheckInvariants = w.CheckInvariants
 	d.Log = w.Log[:len(w.Log):len(w.Log)]
 	d.labels = w.labels[:len(w.labels):len(w.labels)]
+	d.counts = append(d.counts[:0], w.counts...)
+	d.waits, d.operator = w.waits, w.operator
+	d.Steps = w.Steps
+	d.tracing = w.tracing
 	d.trace = append([]TraceEvent(nil), w.trace...)
+	d.drv = nil // w.drv is nil: a driven world clones by replay
 	d.K.SetTracing(w.tracing)
 	return d
 }
