@@ -179,7 +179,7 @@ func (w *World) Settle(t model.TaskID, limit int) {
 	if w.drv != nil {
 		w.drv.origin, w.drv.hist = nil, nil // setup is not history
 	}
-	w.Log = w.Log[:0]
+	w.Log = w.Log[:0:0] // the array may be shared: the next record copies
 	for i := range w.counts {
 		w.counts[i] = 0
 	}

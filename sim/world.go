@@ -76,8 +76,14 @@ type World struct {
 	Gate func(w *World, t model.TaskID) bool
 	// CheckInvariants runs model.CheckInvariants after every step.
 	CheckInvariants bool
-	// Log holds labelled system call results, in order.
+	// Log holds labelled system call results, in order. Its array may be
+	// shared with other worlds (logb): append to it with appendLog only.
 	Log []Record
+	// logb is the block Log lives in (see logBlock), nil before anything
+	// is logged; spare is a block no world holds, this world's to fill
+	// next. Both are owned by the World (logb together with the worlds
+	// that share it).
+	logb, spare *logBlock
 	// labels interns the programs' labels (shared by clones); counts[i] is
 	// how many records labels[i] has in Log.
 	labels []string
@@ -164,10 +170,12 @@ func (w *World) Count(label string) int {
 	return 0
 }
 
-func (w *World) logRecord(in Instr, r Record) {
-	w.Log = append(w.Log, r)
-	if in.labelID >= 0 {
-		w.counts[in.labelID]++
+// logRecord logs r, the result of a call of an instruction whose label
+// has id labelID (Instr.labelID).
+func (w *World) logRecord(labelID int32, r Record) {
+	w.appendLog(r)
+	if labelID >= 0 {
+		w.counts[labelID]++
 	}
 }
 
@@ -394,7 +402,7 @@ func (w *World) afterCall(t model.TaskID) {
 		if in.Check != 0 && tk.Err == model.OK {
 			r.Data = w.checkData(t, in)
 		}
-		w.logRecord(in, r)
+		w.logRecord(in.labelID, r)
 	}
 	k.SetUserFlag(t, 2)
 }
@@ -634,7 +642,7 @@ func (w *World) issue(t model.TaskID, in Instr) (data string, isRead bool) {
 		if !ok {
 			k.FailCall(t, "openat", model.ENOENT)
 			if in.Op == OpRead && in.Label != "" {
-				w.logRecord(in, Record{Step: w.Steps, Task: t, Label: in.Label, Err: model.ENOENT})
+				w.logRecord(in.labelID, Record{Step: w.Steps, Task: t, Label: in.Label, Err: model.ENOENT})
 				k.SetUserFlag(t, 2)
 			}
 			return
@@ -677,7 +685,7 @@ func (w *World) issue(t model.TaskID, in Instr) (data string, isRead bool) {
 		pid, nspid := k.PidfdFdinfo(t, v)
 		k.ReturnCall(t, "seq_read", pid)
 		if in.Label != "" {
-			w.logRecord(in, Record{Step: w.Steps, Task: t, Label: in.Label, Ret: pid, Data: w.fdinfoCheck(t, in, pid, nspid)})
+			w.logRecord(in.labelID, Record{Step: w.Steps, Task: t, Label: in.Label, Ret: pid, Data: w.fdinfoCheck(t, in, pid, nspid)})
 		}
 		k.SetUserFlag(t, 2)
 	case OpPidfdInfo:
@@ -802,7 +810,7 @@ func (w *World) issue(t model.TaskID, in Instr) (data string, isRead bool) {
 	case OpRead:
 		data, err := k.ReadFile(t, in.Cg, in.File)
 		if in.Label != "" {
-			w.logRecord(in, Record{Step: w.Steps, Task: t, Label: in.Label, Ret: int32(len(data)), Err: err, Data: data})
+			w.logRecord(in.labelID, Record{Step: w.Steps, Task: t, Label: in.Label, Ret: int32(len(data)), Err: err, Data: data})
 		}
 		k.SetUserFlag(t, 2)
 		return data, true
@@ -890,7 +898,11 @@ func (w *World) CloneWorld() *World {
 	}
 	c := *w
 	c.K = w.K.Clone()
-	c.Log = w.Log[:len(w.Log):len(w.Log)] // append-only: shared copy-on-write
+	// A log of its own: sharing w's block would write to w (its count).
+	c.logb, c.spare = nil, nil
+	if n := len(w.Log); n > 0 {
+		c.Log = c.ownLogBlock(n).recs[:n:n]
+	}
 	c.counts = append([]int32(nil), w.counts...)
 	c.labels = w.labels[:len(w.labels):len(w.labels)]
 	c.trace = append([]TraceEvent(nil), w.trace...)
@@ -914,13 +926,16 @@ func (w *World) CloneInto(dst explore.Model) explore.Model {
 	// is assigned here: add a field to World, add it here too.
 	d.Progs, d.Names, d.Props, d.Gate = w.Progs, w.Names, w.Props, w.Gate
 	d.CheckInvariants = w.CheckInvariants
-	d.Log = w.Log[:len(w.Log):len(w.Log)]
+	w.shareLog(d)
 	d.labels = w.labels[:len(w.labels):len(w.labels)]
 	d.counts = append(d.counts[:0], w.counts...)
 	d.waits, d.operator = w.waits, w.operator
 	d.Steps = w.Steps
 	d.tracing = w.tracing
-	d.trace = append([]TraceEvent(nil), w.trace...)
+	d.trace = nil
+	if len(w.trace) > 0 {
+		d.trace = append([]TraceEvent(nil), w.trace...)
+	}
 	d.drv = nil // w.drv is nil: a driven world clones by replay
 	d.K.SetTracing(w.tracing)
 	return d
@@ -1008,7 +1023,7 @@ func (w *World) Check(final bool) string {
 // Note records an observation of the harness (not a system call) in the
 // log under label, at the current step, for properties to read.
 func (w *World) Note(t model.TaskID, label, data string) {
-	w.Log = append(w.Log, Record{Step: w.Steps, Task: t, Label: label, Data: data})
+	w.appendLog(Record{Step: w.Steps, Task: t, Label: label, Data: data})
 }
 
 // Records returns the log entries with the given label.
