@@ -88,6 +88,11 @@ type World struct {
 	// how many records labels[i] has in Log.
 	labels []string
 	counts []int32
+	// memoLabel is the label Count found last, at labels[memoIdx-1]
+	// (memoIdx 0: none): a gate asks for one label for every task
+	// (KillGate). A label keeps its index, so the memo holds in clones.
+	memoLabel string
+	memoIdx   int32
 	// waits[p] reports whether program p has an OpWaitCond, operator[p]
 	// whether it writes cgroup files or sends signals (set up with the
 	// programs, shared by clones): only a program that can wait makes
@@ -162,8 +167,12 @@ func (w *World) intern(label string) int32 {
 
 // Count is the number of results logged under label.
 func (w *World) Count(label string) int {
+	if w.memoIdx > 0 && label == w.memoLabel {
+		return int(w.counts[w.memoIdx-1])
+	}
 	for i, l := range w.labels {
 		if l == label {
+			w.memoLabel, w.memoIdx = label, int32(i+1)
 			return int(w.counts[i])
 		}
 	}
@@ -929,6 +938,7 @@ func (w *World) CloneInto(dst explore.Model) explore.Model {
 	w.shareLog(d)
 	d.labels = w.labels[:len(w.labels):len(w.labels)]
 	d.counts = append(d.counts[:0], w.counts...)
+	d.memoLabel, d.memoIdx = w.memoLabel, w.memoIdx
 	d.waits, d.operator = w.waits, w.operator
 	d.Steps = w.Steps
 	d.tracing = w.tracing
