@@ -311,18 +311,27 @@ func (w *World) enabled(t model.TaskID) bool {
 	if int(tk.User.Prog) < len(w.waits) && !w.waits[tk.User.Prog] {
 		return true // no instruction of its program waits for a condition
 	}
-	if u, in, burn := w.next(t, tk.User, tk.Ret, tk.Err); !burn && in.Op == OpWaitCond {
-		return w.cond(t, u, in)
+	if u, in, burn := w.nextAt(t, tk.User, tk.Ret, tk.Err); !burn && in.Op == OpWaitCond {
+		return w.cond(t, u, *in)
 	}
 	return true
 }
 
-func (w *World) instr(u model.UserRegs) Instr {
+func (w *World) instr(u model.UserRegs) Instr { return *w.instrAt(u) }
+
+// exitInstr is the instruction past the end of every program. It is not
+// to be written.
+var exitInstr = Instr{Op: OpExitGroup}
+
+// instrAt is the instruction at u's PC, in its program or exitInstr: not
+// to be written. (Pointers because an Instr is 184 bytes: the step path
+// copies one only to issue it.)
+func (w *World) instrAt(u model.UserRegs) *Instr {
 	code := w.Progs[u.Prog].Code
 	if int(u.PC) >= len(code) {
-		return Instr{Op: OpExitGroup}
+		return &exitInstr
 	}
-	return code[u.PC]
+	return &code[u.PC]
 }
 
 func (w *World) cond(t model.TaskID, u model.UserRegs, in Instr) bool {
@@ -405,11 +414,11 @@ func (w *World) afterCall(t model.TaskID) {
 		k.SetUserFlag(t, 2) // the code reads the result when it resumes
 		return
 	}
-	in := w.instr(tk.User)
-	if in.isSyscall() && in.Label != "" && tk.Err != model.ERESTARTNOINTR {
+	in := w.instrAt(tk.User)
+	if in.Label != "" && in.Op.isSyscall() && tk.Err != model.ERESTARTNOINTR {
 		r := Record{Step: w.Steps, Task: t, Label: in.Label, Ret: tk.Ret, Err: tk.Err}
 		if in.Check != 0 && tk.Err == model.OK {
-			r.Data = w.checkData(t, in)
+			r.Data = w.checkData(t, *in)
 		}
 		w.logRecord(in.labelID, r)
 	}
@@ -423,6 +432,13 @@ func (w *World) afterCall(t model.TaskID) {
 // reaching a call: the step then only burns time (a loop with no call in
 // it must still yield to the scheduler).
 func (w *World) next(t model.TaskID, u model.UserRegs, ret int32, err model.Errno) (model.UserRegs, Instr, bool) {
+	u, in, burn := w.nextAt(t, u, ret, err)
+	return u, *in, burn
+}
+
+// nextAt is next with the instruction in its program (or exitInstr), not
+// to be written.
+func (w *World) nextAt(t model.TaskID, u model.UserRegs, ret int32, err model.Errno) (model.UserRegs, *Instr, bool) {
 	code := w.Progs[u.Prog].Code
 	if u.R[1] != 0 {
 		// The call at PC has returned; ERESTARTNOINTR restarts it. A fork
@@ -430,7 +446,7 @@ func (w *World) next(t model.TaskID, u model.UserRegs, ret int32, err model.Errn
 		// fork()), for kill and wait of PidLastChild. A failed one leaves
 		// R[2] as it was. A successful call with `as:` keeps its result in
 		// a named register.
-		if in := code[u.PC]; err == model.OK && int(u.PC) < len(code) {
+		if in := &code[u.PC]; err == model.OK && int(u.PC) < len(code) {
 			if in.Op == OpFork {
 				u.R[2] = ret
 				if in.PidfdOut > 0 {
@@ -447,19 +463,19 @@ func (w *World) next(t model.TaskID, u model.UserRegs, ret int32, err model.Errn
 				u.N[in.Out-1] = v
 			}
 		}
-		if !(err == model.ERESTARTNOINTR && code[u.PC].isSyscall()) {
+		if !(err == model.ERESTARTNOINTR && code[u.PC].Op.isSyscall()) {
 			u.PC++
 		}
 		u.R[1] = 0
 	}
 	for guard := 0; ; guard++ {
 		if int(u.PC) >= len(code) {
-			return u, Instr{Op: OpExitGroup}, false
+			return u, &exitInstr, false
 		}
 		if guard > 64 {
-			return u, code[u.PC], true
+			return u, &code[u.PC], true
 		}
-		in := code[u.PC]
+		in := &code[u.PC]
 		switch in.Op {
 		case OpJump:
 			u.PC = in.A
@@ -625,7 +641,7 @@ func StatusText(waitid bool, pid, status int32) string {
 func (w *World) user(t model.TaskID) {
 	k := w.K
 	tk := k.Task(t)
-	u, in, burn := w.next(t, tk.User, tk.Ret, tk.Err)
+	u, in, burn := w.nextAt(t, tk.User, tk.Ret, tk.Err)
 	if burn {
 		k.SetUser(t, u)
 		k.UserStep(t, "user: loop")
@@ -638,7 +654,7 @@ func (w *World) user(t model.TaskID) {
 	}
 	u.R[1] = 1
 	k.SetUser(t, u)
-	w.issue(t, in)
+	w.issue(t, *in)
 }
 
 // issue starts the system call (or user action) of in for t. For a read
