@@ -654,16 +654,23 @@ func (w *World) user(t model.TaskID) {
 	}
 	u.R[1] = 1
 	k.SetUser(t, u)
-	w.issue(t, *in)
+	w.issueAt(t, in)
 }
 
 // issue starts the system call (or user action) of in for t. For a read
 // it returns what was read (reads complete at once).
 func (w *World) issue(t model.TaskID, in Instr) (data string, isRead bool) {
+	return w.issueAt(t, &in)
+}
+
+// issueAt is issue of the instruction *in, which it does not write.
+func (w *World) issueAt(t model.TaskID, in *Instr) (data string, isRead bool) {
 	k := w.K
+	cg := in.Cg // the cgroup the call works on (Path looked up)
 	if in.Path != "" && in.Op != OpMkdir && in.Op != OpOOM {
 		// open(2) of the cgroup directory or file comes first.
-		cg, ok := k.Lookup(in.Path)
+		var ok bool
+		cg, ok = k.Lookup(in.Path)
 		if !ok {
 			k.FailCall(t, "openat", model.ENOENT)
 			if in.Op == OpRead && in.Label != "" {
@@ -672,7 +679,6 @@ func (w *World) issue(t model.TaskID, in Instr) (data string, isRead bool) {
 			}
 			return
 		}
-		in.Cg = cg
 	}
 	switch in.Op {
 	case OpPause:
@@ -710,7 +716,7 @@ func (w *World) issue(t model.TaskID, in Instr) (data string, isRead bool) {
 		pid, nspid := k.PidfdFdinfo(t, v)
 		k.ReturnCall(t, "seq_read", pid)
 		if in.Label != "" {
-			w.logRecord(in.labelID, Record{Step: w.Steps, Task: t, Label: in.Label, Ret: pid, Data: w.fdinfoCheck(t, in, pid, nspid)})
+			w.logRecord(in.labelID, Record{Step: w.Steps, Task: t, Label: in.Label, Ret: pid, Data: w.fdinfoCheck(t, *in, pid, nspid)})
 		}
 		k.SetUserFlag(t, 2)
 	case OpPidfdInfo:
@@ -787,7 +793,7 @@ func (w *World) issue(t model.TaskID, in Instr) (data string, isRead bool) {
 			}
 			setTid = append(setTid, v)
 		}
-		args := model.CloneArgs{Flags: uint32(in.A), Cgroup: in.Cg, ChildUser: child, SetTid: setTid}
+		args := model.CloneArgs{Flags: uint32(in.A), Cgroup: cg, ChildUser: child, SetTid: setTid}
 		if in.HasExitSignal {
 			args.HasExitSignal = true
 			args.ExitSignal = -1 // past 64 bits' valid range: refused
@@ -828,12 +834,12 @@ func (w *World) issue(t model.TaskID, in Instr) (data string, isRead bool) {
 		if in.Reg > 0 {
 			// The pid in a named register, written as the C code's
 			// dprintf(fd, "%d", pid) would (0, for none, is the caller).
-			k.WriteFile(t, in.Cg, in.File, strconv.Itoa(int(k.Task(t).User.N[in.Reg-1])))
+			k.WriteFile(t, cg, in.File, strconv.Itoa(int(k.Task(t).User.N[in.Reg-1])))
 			return
 		}
-		k.WriteFile(t, in.Cg, in.File, in.Str)
+		k.WriteFile(t, cg, in.File, in.Str)
 	case OpRead:
-		data, err := k.ReadFile(t, in.Cg, in.File)
+		data, err := k.ReadFile(t, cg, in.File)
 		if in.Label != "" {
 			w.logRecord(in.labelID, Record{Step: w.Steps, Task: t, Label: in.Label, Ret: int32(len(data)), Err: err, Data: data})
 		}
@@ -842,7 +848,7 @@ func (w *World) issue(t model.TaskID, in Instr) (data string, isRead bool) {
 	case OpReaddir:
 		// getdents64 of the cgroup directory: its live children.
 		var names []string
-		for _, c := range k.Children(in.Cg) {
+		for _, c := range k.Children(cg) {
 			names = append(names, k.Cgroup(c).Name)
 		}
 		k.ReturnCall(t, "getdents64", int32(len(names)))
@@ -880,9 +886,9 @@ func (w *World) issue(t model.TaskID, in Instr) (data string, isRead bool) {
 			k.Mkdir(t, parent, in.Path[i+1:])
 			return
 		}
-		k.Mkdir(t, in.Cg, in.Str)
+		k.Mkdir(t, cg, in.Str)
 	case OpRmdir:
-		k.Rmdir(t, in.Cg)
+		k.Rmdir(t, cg)
 	case OpUnshare:
 		k.UnsharePidNS(t)
 	case OpSetns:
