@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"cgsim/model"
 	"cgsim/sim/explore"
@@ -167,7 +168,9 @@ func (w *World) intern(label string) int32 {
 
 // Count is the number of results logged under label.
 func (w *World) Count(label string) int {
-	if w.memoIdx > 0 && label == w.memoLabel {
+	// The memo is hit by the same string (a gate's label), so its bytes'
+	// address decides: no byte compare.
+	if w.memoIdx > 0 && len(label) == len(w.memoLabel) && unsafe.StringData(label) == unsafe.StringData(w.memoLabel) {
 		return int(w.counts[w.memoIdx-1])
 	}
 	for i, l := range w.labels {
@@ -1044,7 +1047,11 @@ func (w *World) Check(final bool) string {
 			return "invariant: " + err.Error()
 		}
 	}
-	for _, p := range w.Props {
+	for i := range w.Props {
+		p := &w.Props[i]
+		if !final && p.Scope == AtEnd {
+			continue // its Check(false) is "" (PropertyScope)
+		}
 		if v := p.Check(w, final); v != "" {
 			return p.Name + ": " + v
 		}
