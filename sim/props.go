@@ -11,7 +11,7 @@ import (
 // exiting) and are not kernel threads, in task id order.
 func (w *World) LiveUserTasksIn(cg model.CgroupID) []model.TaskID {
 	var out []model.TaskID
-	for t := 0; t < w.K.NumTasks(); t++ {
+	for t, n := 0, w.K.NumTasks(); t < n; t++ {
 		if w.liveUserTaskIn(model.TaskID(t), cg) {
 			out = append(out, model.TaskID(t))
 		}
@@ -71,7 +71,7 @@ func emptyAfter(cg model.CgroupID, label, name, what string, exempt func(*World,
 				return ""
 			}
 			var live []model.TaskID
-			for t := 0; t < w.K.NumTasks(); t++ {
+			for t, n := 0, w.K.NumTasks(); t < n; t++ {
 				id := model.TaskID(t)
 				if w.liveUserTaskIn(id, cg) && !w.K.Doomed(id) && (exempt == nil || !exempt(w, id)) {
 					live = append(live, id)
