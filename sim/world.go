@@ -62,8 +62,10 @@ const (
 // World is one simulated machine with its user space.
 //
 // Ownership: a World is used by one goroutine. Progs, Names and Props are
-// immutable after setup and shared by clones; K, Log and the trace are
-// owned by the World.
+// immutable after setup and shared by clones; K and the trace are owned by
+// the World, and Log by the World with the clones it shares its array
+// with (logBlock). CloneInto copies the fields one by one: a field added
+// here must be added there too.
 type World struct {
 	K     *model.Kernel
 	Progs []Program
