@@ -190,8 +190,11 @@ type Program struct {
 	Code []Instr
 }
 
-func (in Instr) isSyscall() bool {
-	switch in.Op {
+func (in Instr) isSyscall() bool { return in.Op.isSyscall() }
+
+// isSyscall reports whether an instruction of op is a system call.
+func (op Op) isSyscall() bool {
+	switch op {
 	case OpSpin, OpWaitCond, OpJump, OpJumpIfErr, OpLoop, OpSet:
 		return false
 	}

@@ -10,19 +10,23 @@ import (
 // LiveUserTasksIn returns the tasks of cg's subtree that are alive (not
 // exiting) and are not kernel threads, in task id order.
 func (w *World) LiveUserTasksIn(cg model.CgroupID) []model.TaskID {
-	k := w.K
 	var out []model.TaskID
-	for t := 0; t < k.NumTasks(); t++ {
-		id := model.TaskID(t)
-		tk := k.Task(id)
-		if tk.Group == model.NoGroup || !k.Alive(id) || tk.Flags&model.PF_KTHREAD != 0 || tk.Cgroup == model.NoCgroup {
-			continue
-		}
-		if w.K.InSubtree(tk.Cgroup, cg) {
-			out = append(out, id)
+	for t, n := 0, w.K.NumTasks(); t < n; t++ {
+		if w.liveUserTaskIn(model.TaskID(t), cg) {
+			out = append(out, model.TaskID(t))
 		}
 	}
 	return out
+}
+
+// liveUserTaskIn reports whether t is one of LiveUserTasksIn(cg).
+func (w *World) liveUserTaskIn(t model.TaskID, cg model.CgroupID) bool {
+	k := w.K
+	tk := k.Task(t)
+	if tk.Group == model.NoGroup || !k.Alive(t) || tk.Flags&model.PF_KTHREAD != 0 || tk.Cgroup == model.NoCgroup {
+		return false
+	}
+	return k.InSubtree(tk.Cgroup, cg)
 }
 
 // EmptyAfterKill is the postcondition "the cgroup is empty except for
@@ -54,19 +58,23 @@ func emptyAfter(cg model.CgroupID, label, name, what string, exempt func(*World,
 			if !final {
 				return ""
 			}
+			// Checked at every end state: the log and the tasks are
+			// read in place (Records and LiveUserTasksIn allocate).
 			ok := false
-			for _, r := range w.Records(label) {
-				if r.Err == model.OK {
+			for i := range w.Log {
+				if r := &w.Log[i]; r.Label == label && r.Err == model.OK {
 					ok = true
+					break
 				}
 			}
 			if !ok {
 				return ""
 			}
 			var live []model.TaskID
-			for _, t := range w.LiveUserTasksIn(cg) {
-				if !w.K.Doomed(t) && (exempt == nil || !exempt(w, t)) {
-					live = append(live, t)
+			for t, n := 0, w.K.NumTasks(); t < n; t++ {
+				id := model.TaskID(t)
+				if w.liveUserTaskIn(id, cg) && !w.K.Doomed(id) && (exempt == nil || !exempt(w, id)) {
+					live = append(live, id)
 				}
 			}
 			if len(live) > 0 {
@@ -179,7 +187,7 @@ func (w *World) Settle(t model.TaskID, limit int) {
 	if w.drv != nil {
 		w.drv.origin, w.drv.hist = nil, nil // setup is not history
 	}
-	w.Log = w.Log[:0]
+	w.Log = w.Log[:0:0] // the array may be shared: the next record copies
 	for i := range w.counts {
 		w.counts[i] = 0
 	}

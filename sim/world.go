@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"cgsim/model"
 	"cgsim/sim/explore"
@@ -61,8 +62,10 @@ const (
 // World is one simulated machine with its user space.
 //
 // Ownership: a World is used by one goroutine. Progs, Names and Props are
-// immutable after setup and shared by clones; K, Log and the trace are
-// owned by the World.
+// immutable after setup and shared by clones; K and the trace are owned by
+// the World, and Log by the World with the clones it shares its array
+// with (logBlock). CloneInto copies the fields one by one: a field added
+// here must be added there too.
 type World struct {
 	K     *model.Kernel
 	Progs []Program
@@ -76,12 +79,23 @@ type World struct {
 	Gate func(w *World, t model.TaskID) bool
 	// CheckInvariants runs model.CheckInvariants after every step.
 	CheckInvariants bool
-	// Log holds labelled system call results, in order.
+	// Log holds labelled system call results, in order. Its array may be
+	// shared with other worlds (logb): append to it with appendLog only.
 	Log []Record
+	// logb is the block Log lives in (see logBlock), nil before anything
+	// is logged; spare is a block no world holds, this world's to fill
+	// next. Both are owned by the World (logb together with the worlds
+	// that share it).
+	logb, spare *logBlock
 	// labels interns the programs' labels (shared by clones); counts[i] is
 	// how many records labels[i] has in Log.
 	labels []string
 	counts []int32
+	// memoLabel is the label Count found last, at labels[memoIdx-1]
+	// (memoIdx 0: none): a gate asks for one label for every task
+	// (KillGate). A label keeps its index, so the memo holds in clones.
+	memoLabel string
+	memoIdx   int32
 	// waits[p] reports whether program p has an OpWaitCond, operator[p]
 	// whether it writes cgroup files or sends signals (set up with the
 	// programs, shared by clones): only a program that can wait makes
@@ -156,18 +170,26 @@ func (w *World) intern(label string) int32 {
 
 // Count is the number of results logged under label.
 func (w *World) Count(label string) int {
+	// The memo is hit by the same string (a gate's label), so its bytes'
+	// address decides: no byte compare.
+	if w.memoIdx > 0 && len(label) == len(w.memoLabel) && unsafe.StringData(label) == unsafe.StringData(w.memoLabel) {
+		return int(w.counts[w.memoIdx-1])
+	}
 	for i, l := range w.labels {
 		if l == label {
+			w.memoLabel, w.memoIdx = label, int32(i+1)
 			return int(w.counts[i])
 		}
 	}
 	return 0
 }
 
-func (w *World) logRecord(in Instr, r Record) {
-	w.Log = append(w.Log, r)
-	if in.labelID >= 0 {
-		w.counts[in.labelID]++
+// logRecord logs r, the result of a call of an instruction whose label
+// has id labelID (Instr.labelID).
+func (w *World) logRecord(labelID int32, r Record) {
+	w.appendLog(r)
+	if labelID >= 0 {
+		w.counts[labelID]++
 	}
 }
 
@@ -294,18 +316,27 @@ func (w *World) enabled(t model.TaskID) bool {
 	if int(tk.User.Prog) < len(w.waits) && !w.waits[tk.User.Prog] {
 		return true // no instruction of its program waits for a condition
 	}
-	if u, in, burn := w.next(t, tk.User, tk.Ret, tk.Err); !burn && in.Op == OpWaitCond {
-		return w.cond(t, u, in)
+	if u, in, burn := w.nextAt(t, tk.User, tk.Ret, tk.Err); !burn && in.Op == OpWaitCond {
+		return w.cond(t, u, *in)
 	}
 	return true
 }
 
-func (w *World) instr(u model.UserRegs) Instr {
+func (w *World) instr(u model.UserRegs) Instr { return *w.instrAt(u) }
+
+// exitInstr is the instruction past the end of every program. It is not
+// to be written.
+var exitInstr = Instr{Op: OpExitGroup}
+
+// instrAt is the instruction at u's PC, in its program or exitInstr: not
+// to be written. (Pointers because an Instr is 184 bytes: the step path
+// copies one only to issue it.)
+func (w *World) instrAt(u model.UserRegs) *Instr {
 	code := w.Progs[u.Prog].Code
 	if int(u.PC) >= len(code) {
-		return Instr{Op: OpExitGroup}
+		return &exitInstr
 	}
-	return code[u.PC]
+	return &code[u.PC]
 }
 
 func (w *World) cond(t model.TaskID, u model.UserRegs, in Instr) bool {
@@ -388,13 +419,13 @@ func (w *World) afterCall(t model.TaskID) {
 		k.SetUserFlag(t, 2) // the code reads the result when it resumes
 		return
 	}
-	in := w.instr(tk.User)
-	if in.isSyscall() && in.Label != "" && tk.Err != model.ERESTARTNOINTR {
+	in := w.instrAt(tk.User)
+	if in.Label != "" && in.Op.isSyscall() && tk.Err != model.ERESTARTNOINTR {
 		r := Record{Step: w.Steps, Task: t, Label: in.Label, Ret: tk.Ret, Err: tk.Err}
 		if in.Check != 0 && tk.Err == model.OK {
-			r.Data = w.checkData(t, in)
+			r.Data = w.checkData(t, *in)
 		}
-		w.logRecord(in, r)
+		w.logRecord(in.labelID, r)
 	}
 	k.SetUserFlag(t, 2)
 }
@@ -406,6 +437,13 @@ func (w *World) afterCall(t model.TaskID) {
 // reaching a call: the step then only burns time (a loop with no call in
 // it must still yield to the scheduler).
 func (w *World) next(t model.TaskID, u model.UserRegs, ret int32, err model.Errno) (model.UserRegs, Instr, bool) {
+	u, in, burn := w.nextAt(t, u, ret, err)
+	return u, *in, burn
+}
+
+// nextAt is next with the instruction in its program (or exitInstr), not
+// to be written.
+func (w *World) nextAt(t model.TaskID, u model.UserRegs, ret int32, err model.Errno) (model.UserRegs, *Instr, bool) {
 	code := w.Progs[u.Prog].Code
 	if u.R[1] != 0 {
 		// The call at PC has returned; ERESTARTNOINTR restarts it. A fork
@@ -413,7 +451,7 @@ func (w *World) next(t model.TaskID, u model.UserRegs, ret int32, err model.Errn
 		// fork()), for kill and wait of PidLastChild. A failed one leaves
 		// R[2] as it was. A successful call with `as:` keeps its result in
 		// a named register.
-		if in := code[u.PC]; err == model.OK && int(u.PC) < len(code) {
+		if in := &code[u.PC]; err == model.OK && int(u.PC) < len(code) {
 			if in.Op == OpFork {
 				u.R[2] = ret
 				if in.PidfdOut > 0 {
@@ -430,19 +468,19 @@ func (w *World) next(t model.TaskID, u model.UserRegs, ret int32, err model.Errn
 				u.N[in.Out-1] = v
 			}
 		}
-		if !(err == model.ERESTARTNOINTR && code[u.PC].isSyscall()) {
+		if !(err == model.ERESTARTNOINTR && code[u.PC].Op.isSyscall()) {
 			u.PC++
 		}
 		u.R[1] = 0
 	}
 	for guard := 0; ; guard++ {
 		if int(u.PC) >= len(code) {
-			return u, Instr{Op: OpExitGroup}, false
+			return u, &exitInstr, false
 		}
 		if guard > 64 {
-			return u, code[u.PC], true
+			return u, &code[u.PC], true
 		}
-		in := code[u.PC]
+		in := &code[u.PC]
 		switch in.Op {
 		case OpJump:
 			u.PC = in.A
@@ -608,7 +646,7 @@ func StatusText(waitid bool, pid, status int32) string {
 func (w *World) user(t model.TaskID) {
 	k := w.K
 	tk := k.Task(t)
-	u, in, burn := w.next(t, tk.User, tk.Ret, tk.Err)
+	u, in, burn := w.nextAt(t, tk.User, tk.Ret, tk.Err)
 	if burn {
 		k.SetUser(t, u)
 		k.UserStep(t, "user: loop")
@@ -621,25 +659,31 @@ func (w *World) user(t model.TaskID) {
 	}
 	u.R[1] = 1
 	k.SetUser(t, u)
-	w.issue(t, in)
+	w.issueAt(t, in)
 }
 
 // issue starts the system call (or user action) of in for t. For a read
 // it returns what was read (reads complete at once).
 func (w *World) issue(t model.TaskID, in Instr) (data string, isRead bool) {
+	return w.issueAt(t, &in)
+}
+
+// issueAt is issue of the instruction *in, which it does not write.
+func (w *World) issueAt(t model.TaskID, in *Instr) (data string, isRead bool) {
 	k := w.K
+	cg := in.Cg // the cgroup the call works on (Path looked up)
 	if in.Path != "" && in.Op != OpMkdir && in.Op != OpOOM {
 		// open(2) of the cgroup directory or file comes first.
-		cg, ok := k.Lookup(in.Path)
+		var ok bool
+		cg, ok = k.Lookup(in.Path)
 		if !ok {
 			k.FailCall(t, "openat", model.ENOENT)
 			if in.Op == OpRead && in.Label != "" {
-				w.logRecord(in, Record{Step: w.Steps, Task: t, Label: in.Label, Err: model.ENOENT})
+				w.logRecord(in.labelID, Record{Step: w.Steps, Task: t, Label: in.Label, Err: model.ENOENT})
 				k.SetUserFlag(t, 2)
 			}
 			return
 		}
-		in.Cg = cg
 	}
 	switch in.Op {
 	case OpPause:
@@ -677,7 +721,7 @@ func (w *World) issue(t model.TaskID, in Instr) (data string, isRead bool) {
 		pid, nspid := k.PidfdFdinfo(t, v)
 		k.ReturnCall(t, "seq_read", pid)
 		if in.Label != "" {
-			w.logRecord(in, Record{Step: w.Steps, Task: t, Label: in.Label, Ret: pid, Data: w.fdinfoCheck(t, in, pid, nspid)})
+			w.logRecord(in.labelID, Record{Step: w.Steps, Task: t, Label: in.Label, Ret: pid, Data: w.fdinfoCheck(t, *in, pid, nspid)})
 		}
 		k.SetUserFlag(t, 2)
 	case OpPidfdInfo:
@@ -754,7 +798,7 @@ func (w *World) issue(t model.TaskID, in Instr) (data string, isRead bool) {
 			}
 			setTid = append(setTid, v)
 		}
-		args := model.CloneArgs{Flags: uint32(in.A), Cgroup: in.Cg, ChildUser: child, SetTid: setTid}
+		args := model.CloneArgs{Flags: uint32(in.A), Cgroup: cg, ChildUser: child, SetTid: setTid}
 		if in.HasExitSignal {
 			args.HasExitSignal = true
 			args.ExitSignal = -1 // past 64 bits' valid range: refused
@@ -795,21 +839,21 @@ func (w *World) issue(t model.TaskID, in Instr) (data string, isRead bool) {
 		if in.Reg > 0 {
 			// The pid in a named register, written as the C code's
 			// dprintf(fd, "%d", pid) would (0, for none, is the caller).
-			k.WriteFile(t, in.Cg, in.File, strconv.Itoa(int(k.Task(t).User.N[in.Reg-1])))
+			k.WriteFile(t, cg, in.File, strconv.Itoa(int(k.Task(t).User.N[in.Reg-1])))
 			return
 		}
-		k.WriteFile(t, in.Cg, in.File, in.Str)
+		k.WriteFile(t, cg, in.File, in.Str)
 	case OpRead:
-		data, err := k.ReadFile(t, in.Cg, in.File)
+		data, err := k.ReadFile(t, cg, in.File)
 		if in.Label != "" {
-			w.logRecord(in, Record{Step: w.Steps, Task: t, Label: in.Label, Ret: int32(len(data)), Err: err, Data: data})
+			w.logRecord(in.labelID, Record{Step: w.Steps, Task: t, Label: in.Label, Ret: int32(len(data)), Err: err, Data: data})
 		}
 		k.SetUserFlag(t, 2)
 		return data, true
 	case OpReaddir:
 		// getdents64 of the cgroup directory: its live children.
 		var names []string
-		for _, c := range k.Children(in.Cg) {
+		for _, c := range k.Children(cg) {
 			names = append(names, k.Cgroup(c).Name)
 		}
 		k.ReturnCall(t, "getdents64", int32(len(names)))
@@ -847,9 +891,9 @@ func (w *World) issue(t model.TaskID, in Instr) (data string, isRead bool) {
 			k.Mkdir(t, parent, in.Path[i+1:])
 			return
 		}
-		k.Mkdir(t, in.Cg, in.Str)
+		k.Mkdir(t, cg, in.Str)
 	case OpRmdir:
-		k.Rmdir(t, in.Cg)
+		k.Rmdir(t, cg)
 	case OpUnshare:
 		k.UnsharePidNS(t)
 	case OpSetns:
@@ -890,7 +934,11 @@ func (w *World) CloneWorld() *World {
 	}
 	c := *w
 	c.K = w.K.Clone()
-	c.Log = w.Log[:len(w.Log):len(w.Log)] // append-only: shared copy-on-write
+	// A log of its own: sharing w's block would write to w (its count).
+	c.logb, c.spare = nil, nil
+	if n := len(w.Log); n > 0 {
+		c.Log = c.ownLogBlock(n).recs[:n:n]
+	}
 	c.counts = append([]int32(nil), w.counts...)
 	c.labels = w.labels[:len(w.labels):len(w.labels)]
 	c.trace = append([]TraceEvent(nil), w.trace...)
@@ -906,14 +954,26 @@ func (w *World) CloneInto(dst explore.Model) explore.Model {
 		return w.cloneDriven()
 	}
 	d := dst.(*World)
-	k := w.K.CloneInto(d.K)
-	counts := append(d.counts[:0], w.counts...)
-	por := d.por
-	*d = *w
-	d.K, d.counts, d.por = k, counts, por
-	d.Log = w.Log[:len(w.Log):len(w.Log)]
+	d.K = w.K.CloneInto(d.K)
+	// Field by field rather than *d = *w: the world is 600 bytes, most of
+	// them d's own scratch (por) or setup that d, a world of the same
+	// search, already shares; a whole-struct copy runs a write barrier on
+	// every pointer of it while the collector marks. Every field but por
+	// is assigned here: add a field to World, add it here too.
+	d.Progs, d.Names, d.Props, d.Gate = w.Progs, w.Names, w.Props, w.Gate
+	d.CheckInvariants = w.CheckInvariants
+	w.shareLog(d)
 	d.labels = w.labels[:len(w.labels):len(w.labels)]
-	d.trace = append([]TraceEvent(nil), w.trace...)
+	d.counts = append(d.counts[:0], w.counts...)
+	d.memoLabel, d.memoIdx = w.memoLabel, w.memoIdx
+	d.waits, d.operator = w.waits, w.operator
+	d.Steps = w.Steps
+	d.tracing = w.tracing
+	d.trace = nil
+	if len(w.trace) > 0 {
+		d.trace = append([]TraceEvent(nil), w.trace...)
+	}
+	d.drv = nil // w.drv is nil: a driven world clones by replay
 	d.K.SetTracing(w.tracing)
 	return d
 }
@@ -989,7 +1049,11 @@ func (w *World) Check(final bool) string {
 			return "invariant: " + err.Error()
 		}
 	}
-	for _, p := range w.Props {
+	for i := range w.Props {
+		p := &w.Props[i]
+		if !final && p.Scope == AtEnd {
+			continue // its Check(false) is "" (PropertyScope)
+		}
 		if v := p.Check(w, final); v != "" {
 			return p.Name + ": " + v
 		}
@@ -1000,7 +1064,7 @@ func (w *World) Check(final bool) string {
 // Note records an observation of the harness (not a system call) in the
 // log under label, at the current step, for properties to read.
 func (w *World) Note(t model.TaskID, label, data string) {
-	w.Log = append(w.Log, Record{Step: w.Steps, Task: t, Label: label, Data: data})
+	w.appendLog(Record{Step: w.Steps, Task: t, Label: label, Data: data})
 }
 
 // Records returns the log entries with the given label.
