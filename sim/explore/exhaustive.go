@@ -420,7 +420,7 @@ func (s *search) intern(enc []byte) uint32 {
 	h := componentHash(enc)
 	slot, found := s.comps.find(h, enc)
 	if found {
-		return uint32(s.comps.aux[slot])
+		return uint32(s.comps.aux(slot))
 	}
 	id := uint64(s.comps.n)
 	s.comps.insert(slot, h, enc, id)
@@ -503,16 +503,18 @@ func (s *search) markOnStack(f *frame, on bool) {
 		}
 		f.off = 0
 		if v.exact {
-			f.off = v.off[slot]
+			f.off = v.slots[slot+wordOff]
 		}
-		v.aux[slot] |= onStack
+		v.setAux(slot, v.aux(slot)|onStack)
 		return
 	}
-	mask := uint64(len(v.hs) - 1)
-	for i := f.h >> v.shift; v.hs[i] != 0; i = (i + 1) & mask {
-		if v.hs[i] == f.h && (!v.exact || v.off[i] == f.off) {
-			v.aux[i] &^= onStack
+	for i := int(f.h>>v.shift) * v.w; v.slots[i] != 0; {
+		if v.slots[i] == f.h && (!v.exact || v.slots[i+wordOff] == f.off) {
+			v.setAux(i, v.aux(i)&^onStack)
 			return
+		}
+		if i += v.w; i == len(v.slots) {
+			i = 0
 		}
 	}
 }
@@ -603,17 +605,18 @@ func (s *search) loop() {
 		aux := s.auxOf(pre, depth)
 		slot, found := s.vis.find(h, s.key)
 		if found {
-			if f.reduced && s.vis.aux[slot]&onStack != 0 {
+			stored := s.vis.aux(slot)
+			if f.reduced && stored&onStack != 0 {
 				// The cycle proviso: a reduced successor closes a cycle
 				// on the stack, so this state is expanded fully lest a
 				// step be postponed round the cycle for ever.
 				s.expandFully(f)
 			}
-			if dominated(s.vis.aux[slot]&^onStack, aux) {
+			if dominated(stored&^onStack, aux) {
 				s.discard(c)
 				continue
 			}
-			s.vis.aux[slot] = aux | s.vis.aux[slot]&onStack // reached with fewer preemptions or steps
+			s.vis.setAux(slot, aux|s.vis.aux(slot)&onStack) // reached with fewer preemptions or steps
 		} else {
 			if b.MaxStates > 0 && s.rep.States >= b.MaxStates {
 				s.discard(c)

@@ -73,24 +73,37 @@ func componentHash(p []byte) uint64 {
 }
 
 // visited is the explorer's set of seen states: an open-addressing hash
-// table with linear probing, stored as parallel arrays so that it costs no
-// allocation per state. In exact mode the keys themselves live in
-// append-only arena chunks (uvarint length followed by the bytes; chunks are
-// never reallocated, so growing costs no copying) and lookups compare them;
-// in compact mode only the 64-bit hash is kept, so distinct states with
-// equal hashes are (wrongly) merged.
+// table with linear probing, stored in one array of words so that it costs
+// no allocation per state and a probe reads one place in memory: slot i is
+// the w words at slots[i*w:], its key hash (0 marks an empty slot), its aux
+// value and, in exact mode, the key's position in the arena. In exact mode
+// the keys themselves live in append-only arena chunks (uvarint length
+// followed by the bytes; chunks are never reallocated, so growing costs no
+// copying) and lookups compare them; in compact mode only the 64-bit hash
+// is kept, so distinct states with equal hashes are (wrongly) merged.
+//
+// A slot is named by the index in slots of its first word (find returns
+// it; aux and setAux take it). A visited is owned by the one search that
+// made it.
 type visited struct {
 	exact bool
 	// limit, if positive, bounds bytes(): the table does not grow past it
 	// (it fills up to maxLoad instead) and fits reports when it is full.
 	limit int64
-	shift uint     // 64 - log2(len(hs))
-	hs    []uint64 // key hash per slot; 0 marks an empty slot
-	aux   []uint64 // per slot: preemptions<<32 | depth of the best visit
-	off   []uint64 // exact mode: chunk index<<32 | offset of the key in it
+	shift uint     // 64 - log2(number of slots)
+	w     int      // words per slot: slotExact or slotCompact
+	slots []uint64 // per slot: hash, aux (preemptions<<32 | depth of the best visit, or an id), off
 	arena [][]byte // exact mode: key chunks
 	n     int
 }
+
+// Words per slot, and the word of a slot holding each field.
+const (
+	slotExact   = 3 // hash, aux, off
+	slotCompact = 2 // hash, aux
+	wordAux     = 1 // per slot: preemptions<<32 | depth of the best visit (or an id)
+	wordOff     = 2 // exact mode: chunk index<<32 | offset of the key in it
+)
 
 const visitedInitLog = 10
 
@@ -102,35 +115,44 @@ const (
 )
 
 func newVisited(exact bool) *visited {
-	v := &visited{exact: exact}
+	v := &visited{exact: exact, w: slotCompact}
+	if exact {
+		v.w = slotExact
+	}
 	v.alloc(visitedInitLog)
 	return v
 }
 
 func (v *visited) alloc(log uint) {
-	size := 1 << log
 	v.shift = 64 - log
-	v.hs = make([]uint64, size)
-	v.aux = make([]uint64, size)
-	if v.exact {
-		v.off = make([]uint64, size)
-	}
+	v.slots = make([]uint64, v.w<<log)
 }
+
+// size is the number of slots.
+func (v *visited) size() int { return len(v.slots) / v.w }
+
+// aux returns the aux word of slot.
+func (v *visited) aux(slot int) uint64 { return v.slots[slot+wordAux] }
+
+// setAux sets the aux word of slot.
+func (v *visited) setAux(slot int, a uint64) { v.slots[slot+wordAux] = a }
 
 // find returns the slot holding key (hash h) and true, or the empty slot
 // where it would be inserted and false.
 func (v *visited) find(h uint64, key []byte) (int, bool) {
-	mask := uint64(len(v.hs) - 1)
-	i := h >> v.shift
+	s, w := v.slots, v.w
+	j := int(h>>v.shift) * w
 	for {
-		x := v.hs[i]
+		x := s[j]
 		if x == 0 {
-			return int(i), false
+			return j, false
 		}
-		if x == h && (!v.exact || bytes.Equal(v.keyAt(v.off[i]), key)) {
-			return int(i), true
+		if x == h && (!v.exact || bytes.Equal(v.keyAt(s[j+wordOff]), key)) {
+			return j, true
 		}
-		i = (i + 1) & mask
+		if j += w; j == len(s) {
+			j = 0
+		}
 	}
 }
 
@@ -166,27 +188,23 @@ func (v *visited) store(key []byte) uint64 {
 	return pos
 }
 
-// insert stores key (hash h) with the given aux value in the empty slot i
+// insert stores key (hash h) with the given aux value in the empty slot
 // returned by find.
-func (v *visited) insert(i int, h uint64, key []byte, aux uint64) {
-	v.hs[i] = h
-	v.aux[i] = aux
+func (v *visited) insert(slot int, h uint64, key []byte, aux uint64) {
+	v.slots[slot] = h
+	v.slots[slot+wordAux] = aux
 	if v.exact {
-		v.off[i] = v.store(key)
+		v.slots[slot+wordOff] = v.store(key)
 	}
 	v.n++
-	if v.n*10 >= len(v.hs)*growLoad && (v.limit <= 0 || v.growBytes() <= v.limit) {
+	if v.n*10 >= v.size()*growLoad && (v.limit <= 0 || v.growBytes() <= v.limit) {
 		v.grow()
 	}
 }
 
 // growBytes is what bytes() would be after the table doubled.
 func (v *visited) growBytes() int64 {
-	per := int64(16) // hs and aux
-	if v.exact {
-		per += 8 // off
-	}
-	return int64(v.bytes()) + per*int64(len(v.hs))
+	return int64(v.bytes()) + 8*int64(len(v.slots))
 }
 
 // fits reports whether one more key of keyLen bytes can be inserted
@@ -196,7 +214,7 @@ func (v *visited) fits(keyLen int) bool {
 	if v.limit <= 0 {
 		return true
 	}
-	if (v.n+1)*10 >= len(v.hs)*maxLoad {
+	if (v.n+1)*10 >= v.size()*maxLoad {
 		return false
 	}
 	if v.exact {
@@ -215,38 +233,45 @@ func (v *visited) fits(keyLen int) bool {
 }
 
 // compact turns an exact table into a hash-compacted one: the stored
-// hashes stay, the keys are dropped. Lookups from then on compare hashes
-// only.
+// hashes stay, in the same slots, the keys are dropped. Lookups from then
+// on compare hashes only.
 func (v *visited) compact() {
-	v.exact = false
-	v.off = nil
+	if !v.exact {
+		return
+	}
+	old := v.slots
+	v.exact, v.w = false, slotCompact
+	v.slots = make([]uint64, slotCompact*(len(old)/slotExact))
+	for i, j := 0, 0; j < len(old); i, j = i+slotCompact, j+slotExact {
+		v.slots[i] = old[j]
+		v.slots[i+wordAux] = old[j+wordAux]
+	}
 	v.arena = nil
 }
 
 // grow doubles the table, re-placing the stored hashes (keys stay put).
 func (v *visited) grow() {
-	hs, aux, off := v.hs, v.aux, v.off
+	old, w := v.slots, v.w
 	v.alloc(uint(64-v.shift) + 1)
-	mask := uint64(len(v.hs) - 1)
-	for j, h := range hs {
+	s := v.slots
+	for j := 0; j < len(old); j += w {
+		h := old[j]
 		if h == 0 {
 			continue
 		}
-		i := h >> v.shift
-		for v.hs[i] != 0 {
-			i = (i + 1) & mask
+		i := int(h>>v.shift) * w
+		for s[i] != 0 {
+			if i += w; i == len(s) {
+				i = 0
+			}
 		}
-		v.hs[i] = h
-		v.aux[i] = aux[j]
-		if v.exact {
-			v.off[i] = off[j]
-		}
+		copy(s[i:i+w], old[j:j+w])
 	}
 }
 
 // bytes is the memory held by the table.
 func (v *visited) bytes() int {
-	n := 8 * (cap(v.hs) + cap(v.aux) + cap(v.off))
+	n := 8 * cap(v.slots)
 	for _, c := range v.arena {
 		n += cap(c)
 	}
