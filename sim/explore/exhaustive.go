@@ -503,18 +503,15 @@ func (s *search) markOnStack(f *frame, on bool) {
 		}
 		f.off = 0
 		if v.exact {
-			f.off = v.slots[slot+wordOff]
+			f.off = *v.word(slot, wordOff)
 		}
 		v.setAux(slot, v.aux(slot)|onStack)
 		return
 	}
-	for i := int(f.h>>v.shift) * v.w; v.slots[i] != 0; {
-		if v.slots[i] == f.h && (!v.exact || v.slots[i+wordOff] == f.off) {
+	for i := f.h >> v.shift; *v.word(i, 0) != 0; i = (i + 1) & v.mask {
+		if *v.word(i, 0) == f.h && (!v.exact || *v.word(i, wordOff) == f.off) {
 			v.setAux(i, v.aux(i)&^onStack)
 			return
-		}
-		if i += v.w; i == len(v.slots) {
-			i = 0
 		}
 	}
 }

@@ -73,28 +73,33 @@ func componentHash(p []byte) uint64 {
 }
 
 // visited is the explorer's set of seen states: an open-addressing hash
-// table with linear probing, stored in one array of words so that it costs
-// no allocation per state and a probe reads one place in memory: slot i is
-// the w words at slots[i*w:], its key hash (0 marks an empty slot), its aux
-// value and, in exact mode, the key's position in the arena. In exact mode
-// the keys themselves live in append-only arena chunks (uvarint length
+// table with linear probing, stored in arrays of words so that it costs no
+// allocation per state and a probe reads one place in memory: slot i is w
+// consecutive words, its key hash (0 marks an empty slot), its aux value
+// and, in exact mode, the key's position in the arena. In exact mode the
+// keys themselves live in append-only arena chunks (uvarint length
 // followed by the bytes; chunks are never reallocated, so growing costs no
 // copying) and lookups compare them; in compact mode only the 64-bit hash
 // is kept, so distinct states with equal hashes are (wrongly) merged.
 //
-// A slot is named by the index in slots of its first word (find returns
-// it; aux and setAux take it). A visited is owned by the one search that
-// made it.
+// The slots are cut into pieces of pieceSlots (a smaller table is one
+// piece): the pieces a grown table frees are all of the size the larger
+// one allocates, so the Go heap gives their memory, already mapped, to the
+// next table, instead of mapping (and faulting in) a fresh run of pages
+// for one large array each time the table doubles.
+//
+// A visited is owned by the one search that made it.
 type visited struct {
 	exact bool
 	// limit, if positive, bounds bytes(): the table does not grow past it
 	// (it fills up to maxLoad instead) and fits reports when it is full.
-	limit int64
-	shift uint     // 64 - log2(number of slots)
-	w     int      // words per slot: slotExact or slotCompact
-	slots []uint64 // per slot: hash, aux (preemptions<<32 | depth of the best visit, or an id), off
-	arena [][]byte // exact mode: key chunks
-	n     int
+	limit  int64
+	shift  uint       // 64 - log2(number of slots)
+	mask   uint64     // number of slots - 1
+	w      int        // words per slot: slotExact or slotCompact
+	pieces [][]uint64 // the slots, pieceSlots to a piece: slot i is word (i&pieceMask)*w of piece i>>pieceLog
+	arena  [][]byte   // exact mode: key chunks
+	n      int
 }
 
 // Words per slot, and the word of a slot holding each field.
@@ -103,6 +108,13 @@ const (
 	slotCompact = 2 // hash, aux
 	wordAux     = 1 // per slot: preemptions<<32 | depth of the best visit (or an id)
 	wordOff     = 2 // exact mode: chunk index<<32 | offset of the key in it
+)
+
+// Slots per piece of the table (1.5 MiB exact, 1 MiB compact).
+const (
+	pieceLog   = 16
+	pieceSlots = 1 << pieceLog
+	pieceMask  = pieceSlots - 1
 )
 
 const visitedInitLog = 10
@@ -123,36 +135,47 @@ func newVisited(exact bool) *visited {
 	return v
 }
 
+// alloc gives the table 2^log empty slots.
 func (v *visited) alloc(log uint) {
 	v.shift = 64 - log
-	v.slots = make([]uint64, v.w<<log)
+	v.mask = 1<<log - 1
+	plog := min(log, pieceLog)
+	v.pieces = make([][]uint64, 1<<(log-plog))
+	for p := range v.pieces {
+		v.pieces[p] = make([]uint64, v.w<<plog)
+	}
 }
 
 // size is the number of slots.
-func (v *visited) size() int { return len(v.slots) / v.w }
+func (v *visited) size() int { return int(v.mask) + 1 }
 
-// aux returns the aux word of slot.
-func (v *visited) aux(slot int) uint64 { return v.slots[slot+wordAux] }
+// word returns word k of slot i.
+func (v *visited) word(i uint64, k int) *uint64 {
+	return &v.pieces[i>>pieceLog][int(i&pieceMask)*v.w+k]
+}
 
-// setAux sets the aux word of slot.
-func (v *visited) setAux(slot int, a uint64) { v.slots[slot+wordAux] = a }
+// aux returns the aux word of slot i.
+func (v *visited) aux(i uint64) uint64 { return *v.word(i, wordAux) }
+
+// setAux sets the aux word of slot i.
+func (v *visited) setAux(i uint64, a uint64) { *v.word(i, wordAux) = a }
 
 // find returns the slot holding key (hash h) and true, or the empty slot
 // where it would be inserted and false.
-func (v *visited) find(h uint64, key []byte) (int, bool) {
-	s, w := v.slots, v.w
-	j := int(h>>v.shift) * w
+func (v *visited) find(h uint64, key []byte) (uint64, bool) {
+	w := v.w
+	i := h >> v.shift
 	for {
-		x := s[j]
+		p := v.pieces[i>>pieceLog]
+		j := int(i&pieceMask) * w
+		x := p[j]
 		if x == 0 {
-			return j, false
+			return i, false
 		}
-		if x == h && (!v.exact || bytes.Equal(v.keyAt(s[j+wordOff]), key)) {
-			return j, true
+		if x == h && (!v.exact || bytes.Equal(v.keyAt(p[j+wordOff]), key)) {
+			return i, true
 		}
-		if j += w; j == len(s) {
-			j = 0
-		}
+		i = (i + 1) & v.mask
 	}
 }
 
@@ -188,13 +211,15 @@ func (v *visited) store(key []byte) uint64 {
 	return pos
 }
 
-// insert stores key (hash h) with the given aux value in the empty slot
+// insert stores key (hash h) with the given aux value in the empty slot i
 // returned by find.
-func (v *visited) insert(slot int, h uint64, key []byte, aux uint64) {
-	v.slots[slot] = h
-	v.slots[slot+wordAux] = aux
+func (v *visited) insert(i uint64, h uint64, key []byte, aux uint64) {
+	p := v.pieces[i>>pieceLog]
+	j := int(i&pieceMask) * v.w
+	p[j] = h
+	p[j+wordAux] = aux
 	if v.exact {
-		v.slots[slot+wordOff] = v.store(key)
+		p[j+wordOff] = v.store(key)
 	}
 	v.n++
 	if v.n*10 >= v.size()*growLoad && (v.limit <= 0 || v.growBytes() <= v.limit) {
@@ -204,7 +229,7 @@ func (v *visited) insert(slot int, h uint64, key []byte, aux uint64) {
 
 // growBytes is what bytes() would be after the table doubled.
 func (v *visited) growBytes() int64 {
-	return int64(v.bytes()) + 8*int64(len(v.slots))
+	return int64(v.bytes()) + 8*int64(v.w*v.size())
 }
 
 // fits reports whether one more key of keyLen bytes can be inserted
@@ -239,39 +264,45 @@ func (v *visited) compact() {
 	if !v.exact {
 		return
 	}
-	old := v.slots
 	v.exact, v.w = false, slotCompact
-	v.slots = make([]uint64, slotCompact*(len(old)/slotExact))
-	for i, j := 0, 0; j < len(old); i, j = i+slotCompact, j+slotExact {
-		v.slots[i] = old[j]
-		v.slots[i+wordAux] = old[j+wordAux]
+	for p, old := range v.pieces {
+		c := make([]uint64, slotCompact*(len(old)/slotExact))
+		for i, j := 0, 0; j < len(old); i, j = i+slotCompact, j+slotExact {
+			c[i] = old[j]
+			c[i+wordAux] = old[j+wordAux]
+		}
+		v.pieces[p] = c
 	}
 	v.arena = nil
 }
 
 // grow doubles the table, re-placing the stored hashes (keys stay put).
 func (v *visited) grow() {
-	old, w := v.slots, v.w
+	old, w := v.pieces, v.w
 	v.alloc(uint(64-v.shift) + 1)
-	s := v.slots
-	for j := 0; j < len(old); j += w {
-		h := old[j]
-		if h == 0 {
-			continue
-		}
-		i := int(h>>v.shift) * w
-		for s[i] != 0 {
-			if i += w; i == len(s) {
-				i = 0
+	for _, p := range old {
+		for j := 0; j < len(p); j += w {
+			h := p[j]
+			if h == 0 {
+				continue
 			}
+			i := h >> v.shift
+			for *v.word(i, 0) != 0 {
+				i = (i + 1) & v.mask
+			}
+			q := v.pieces[i>>pieceLog]
+			k := int(i&pieceMask) * w
+			copy(q[k:k+w], p[j:j+w])
 		}
-		copy(s[i:i+w], old[j:j+w])
 	}
 }
 
 // bytes is the memory held by the table.
 func (v *visited) bytes() int {
-	n := 8 * cap(v.slots)
+	n := 0
+	for _, p := range v.pieces {
+		n += 8 * cap(p)
+	}
 	for _, c := range v.arena {
 		n += cap(c)
 	}
