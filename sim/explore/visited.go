@@ -295,7 +295,10 @@ func (v *visited) grow() {
 			}
 			q := v.pieces[i>>pieceLog]
 			k := int(i&pieceMask) * w
-			copy(q[k:k+w], p[j:j+w])
+			q[k], q[k+wordAux] = h, p[j+wordAux]
+			if w == slotExact {
+				q[k+wordOff] = p[j+wordOff]
+			}
 		}
 	}
 }
