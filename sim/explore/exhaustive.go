@@ -444,7 +444,7 @@ func (s *search) intern(enc []byte) uint32 {
 	h := componentHash(enc)
 	slot, found := s.comps.find(h, enc)
 	if found {
-		return uint32(s.comps.aux(slot))
+		return uint32(s.comps.aux[slot])
 	}
 	id := uint64(s.comps.n)
 	s.comps.insert(slot, h, enc, id)
@@ -528,14 +528,15 @@ func (s *search) markOnStack(f *frame, on bool) {
 		}
 		f.off = 0
 		if v.exact {
-			f.off = *v.word(slot, wordOff)
+			f.off = v.off[slot]
 		}
-		v.setAux(slot, v.aux(slot)|onStack)
+		v.aux[slot] |= onStack
 		return
 	}
-	for i := f.h >> v.shift; *v.word(i, 0) != 0; i = (i + 1) & v.mask {
-		if *v.word(i, 0) == f.h && (!v.exact || *v.word(i, wordOff) == f.off) {
-			v.setAux(i, v.aux(i)&^onStack)
+	mask := uint64(len(v.hs) - 1)
+	for i := f.h >> v.shift; v.hs[i] != 0; i = (i + 1) & mask {
+		if v.hs[i] == f.h && (!v.exact || v.off[i] == f.off) {
+			v.aux[i] &^= onStack
 			return
 		}
 	}
@@ -627,7 +628,7 @@ func (s *search) loop() {
 		aux := s.auxOf(pre, depth)
 		slot, found := s.vis.find(h, s.key)
 		if found {
-			stored := s.vis.aux(slot)
+			stored := s.vis.aux[slot]
 			if f.reduced && stored&onStack != 0 {
 				// The cycle proviso: a reduced successor closes a cycle
 				// on the stack, so this state is expanded fully lest a
@@ -638,7 +639,7 @@ func (s *search) loop() {
 				s.discard(c)
 				continue
 			}
-			s.vis.setAux(slot, aux|s.vis.aux(slot)&onStack) // reached with fewer preemptions or steps
+			s.vis.aux[slot] = aux | s.vis.aux[slot]&onStack // reached with fewer preemptions or steps
 		} else {
 			if b.MaxStates > 0 && s.rep.States >= b.MaxStates {
 				s.discard(c)

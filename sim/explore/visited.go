@@ -73,49 +73,24 @@ func componentHash(p []byte) uint64 {
 }
 
 // visited is the explorer's set of seen states: an open-addressing hash
-// table with linear probing, stored in arrays of words so that it costs no
-// allocation per state and a probe reads one place in memory: slot i is w
-// consecutive words, its key hash (0 marks an empty slot), its aux value
-// and, in exact mode, the key's position in the arena. In exact mode the
-// keys themselves live in append-only arena chunks (uvarint length
-// followed by the bytes; chunks are never reallocated, so growing costs no
-// copying) and lookups compare them; in compact mode only the 64-bit hash
-// is kept, so distinct states with equal hashes are (wrongly) merged.
-//
-// The slots are cut into pieces of pieceSlots (a smaller table is one
-// piece): the pieces a grown table frees are all of the size the larger
-// one allocates, so the Go heap gives their memory, already mapped, to the
-// next table, instead of mapping (and faulting in) a fresh run of pages
-// for one large array each time the table doubles.
-//
-// A visited is owned by the one search that made it.
+// table with linear probing, stored as parallel arrays so that it costs no
+// allocation per state. In exact mode the keys themselves live in
+// append-only arena chunks (uvarint length followed by the bytes; chunks are
+// never reallocated, so growing costs no copying) and lookups compare them;
+// in compact mode only the 64-bit hash is kept, so distinct states with
+// equal hashes are (wrongly) merged.
 type visited struct {
 	exact bool
 	// limit, if positive, bounds bytes(): the table does not grow past it
 	// (it fills up to maxLoad instead) and fits reports when it is full.
-	limit  int64
-	shift  uint       // 64 - log2(number of slots)
-	mask   uint64     // number of slots - 1
-	w      int        // words per slot: slotExact or slotCompact
-	pieces [][]uint64 // the slots, pieceSlots to a piece: slot i is word (i&pieceMask)*w of piece i>>pieceLog
-	arena  [][]byte   // exact mode: key chunks
-	n      int
+	limit int64
+	shift uint     // 64 - log2(len(hs))
+	hs    []uint64 // key hash per slot; 0 marks an empty slot
+	aux   []uint64 // per slot: preemptions<<32 | depth of the best visit
+	off   []uint64 // exact mode: chunk index<<32 | offset of the key in it
+	arena [][]byte // exact mode: key chunks
+	n     int
 }
-
-// Words per slot, and the word of a slot holding each field.
-const (
-	slotExact   = 3 // hash, aux, off
-	slotCompact = 2 // hash, aux
-	wordAux     = 1 // per slot: preemptions<<32 | depth of the best visit (or an id)
-	wordOff     = 2 // exact mode: chunk index<<32 | offset of the key in it
-)
-
-// Slots per piece of the table (1.5 MiB exact, 1 MiB compact).
-const (
-	pieceLog   = 16
-	pieceSlots = 1 << pieceLog
-	pieceMask  = pieceSlots - 1
-)
 
 const visitedInitLog = 10
 
@@ -127,55 +102,35 @@ const (
 )
 
 func newVisited(exact bool) *visited {
-	v := &visited{exact: exact, w: slotCompact}
-	if exact {
-		v.w = slotExact
-	}
+	v := &visited{exact: exact}
 	v.alloc(visitedInitLog)
 	return v
 }
 
-// alloc gives the table 2^log empty slots.
 func (v *visited) alloc(log uint) {
+	size := 1 << log
 	v.shift = 64 - log
-	v.mask = 1<<log - 1
-	plog := min(log, pieceLog)
-	v.pieces = make([][]uint64, 1<<(log-plog))
-	for p := range v.pieces {
-		v.pieces[p] = make([]uint64, v.w<<plog)
+	v.hs = make([]uint64, size)
+	v.aux = make([]uint64, size)
+	if v.exact {
+		v.off = make([]uint64, size)
 	}
 }
 
-// size is the number of slots.
-func (v *visited) size() int { return int(v.mask) + 1 }
-
-// word returns word k of slot i.
-func (v *visited) word(i uint64, k int) *uint64 {
-	return &v.pieces[i>>pieceLog][int(i&pieceMask)*v.w+k]
-}
-
-// aux returns the aux word of slot i.
-func (v *visited) aux(i uint64) uint64 { return *v.word(i, wordAux) }
-
-// setAux sets the aux word of slot i.
-func (v *visited) setAux(i uint64, a uint64) { *v.word(i, wordAux) = a }
-
 // find returns the slot holding key (hash h) and true, or the empty slot
 // where it would be inserted and false.
-func (v *visited) find(h uint64, key []byte) (uint64, bool) {
-	w := v.w
+func (v *visited) find(h uint64, key []byte) (int, bool) {
+	mask := uint64(len(v.hs) - 1)
 	i := h >> v.shift
 	for {
-		p := v.pieces[i>>pieceLog]
-		j := int(i&pieceMask) * w
-		x := p[j]
+		x := v.hs[i]
 		if x == 0 {
-			return i, false
+			return int(i), false
 		}
-		if x == h && (!v.exact || bytes.Equal(v.keyAt(p[j+wordOff]), key)) {
-			return i, true
+		if x == h && (!v.exact || bytes.Equal(v.keyAt(v.off[i]), key)) {
+			return int(i), true
 		}
-		i = (i + 1) & v.mask
+		i = (i + 1) & mask
 	}
 }
 
@@ -216,23 +171,25 @@ func (v *visited) store(key []byte) uint64 {
 
 // insert stores key (hash h) with the given aux value in the empty slot i
 // returned by find.
-func (v *visited) insert(i uint64, h uint64, key []byte, aux uint64) {
-	p := v.pieces[i>>pieceLog]
-	j := int(i&pieceMask) * v.w
-	p[j] = h
-	p[j+wordAux] = aux
+func (v *visited) insert(i int, h uint64, key []byte, aux uint64) {
+	v.hs[i] = h
+	v.aux[i] = aux
 	if v.exact {
-		p[j+wordOff] = v.store(key)
+		v.off[i] = v.store(key)
 	}
 	v.n++
-	if v.n*10 >= v.size()*growLoad && (v.limit <= 0 || v.growBytes() <= v.limit) {
+	if v.n*10 >= len(v.hs)*growLoad && (v.limit <= 0 || v.growBytes() <= v.limit) {
 		v.grow()
 	}
 }
 
 // growBytes is what bytes() would be after the table doubled.
 func (v *visited) growBytes() int64 {
-	return int64(v.bytes()) + 8*int64(v.w*v.size())
+	per := int64(16) // hs and aux
+	if v.exact {
+		per += 8 // off
+	}
+	return int64(v.bytes()) + per*int64(len(v.hs))
 }
 
 // fits reports whether one more key of keyLen bytes can be inserted
@@ -242,7 +199,7 @@ func (v *visited) fits(keyLen int) bool {
 	if v.limit <= 0 {
 		return true
 	}
-	if (v.n+1)*10 >= v.size()*maxLoad {
+	if (v.n+1)*10 >= len(v.hs)*maxLoad {
 		return false
 	}
 	if v.exact {
@@ -261,54 +218,38 @@ func (v *visited) fits(keyLen int) bool {
 }
 
 // compact turns an exact table into a hash-compacted one: the stored
-// hashes stay, in the same slots, the keys are dropped. Lookups from then
-// on compare hashes only.
+// hashes stay, the keys are dropped. Lookups from then on compare hashes
+// only.
 func (v *visited) compact() {
-	if !v.exact {
-		return
-	}
-	v.exact, v.w = false, slotCompact
-	for p, old := range v.pieces {
-		c := make([]uint64, slotCompact*(len(old)/slotExact))
-		for i, j := 0, 0; j < len(old); i, j = i+slotCompact, j+slotExact {
-			c[i] = old[j]
-			c[i+wordAux] = old[j+wordAux]
-		}
-		v.pieces[p] = c
-	}
+	v.exact = false
+	v.off = nil
 	v.arena = nil
 }
 
 // grow doubles the table, re-placing the stored hashes (keys stay put).
 func (v *visited) grow() {
-	old, w := v.pieces, v.w
+	hs, aux, off := v.hs, v.aux, v.off
 	v.alloc(uint(64-v.shift) + 1)
-	for _, p := range old {
-		for j := 0; j < len(p); j += w {
-			h := p[j]
-			if h == 0 {
-				continue
-			}
-			i := h >> v.shift
-			for *v.word(i, 0) != 0 {
-				i = (i + 1) & v.mask
-			}
-			q := v.pieces[i>>pieceLog]
-			k := int(i&pieceMask) * w
-			q[k], q[k+wordAux] = h, p[j+wordAux]
-			if w == slotExact {
-				q[k+wordOff] = p[j+wordOff]
-			}
+	mask := uint64(len(v.hs) - 1)
+	for j, h := range hs {
+		if h == 0 {
+			continue
+		}
+		i := h >> v.shift
+		for v.hs[i] != 0 {
+			i = (i + 1) & mask
+		}
+		v.hs[i] = h
+		v.aux[i] = aux[j]
+		if v.exact {
+			v.off[i] = off[j]
 		}
 	}
 }
 
 // bytes is the memory held by the table.
 func (v *visited) bytes() int {
-	n := 0
-	for _, p := range v.pieces {
-		n += 8 * cap(p)
-	}
+	n := 8 * (cap(v.hs) + cap(v.aux) + cap(v.off))
 	for _, c := range v.arena {
 		n += cap(c)
 	}
