@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // Bounds configures [Exhaustive]. Note that the zero value means "no
@@ -252,7 +253,7 @@ type search struct {
 	free  []Model // discarded states for a Recycler model to reuse
 	key   []byte
 	enc   []byte
-	comp  []uint32 // the component ids of the state being keyed
+	comp  []uint32 // the component ids of the state being keyed (push hands the buffer to the new frame and takes the frame's old one)
 
 	preBound, depthBound bool
 
@@ -395,24 +396,47 @@ func (s *search) ownKey(c Model, parent *frame, key []byte) {
 	}
 	cm := c.(Components)
 	n := cm.NumComponents()
-	comp := s.comp[:0]
-	var same []int32
-	if parent != nil {
-		parent.same = cm.SameComponents(parent.m, parent.same[:0])
-		same = parent.same
+	if cap(s.comp) < n {
+		s.comp = make([]uint32, n)
 	}
-	for i := 0; i < n; i++ {
-		var id uint32
-		if same != nil && same[i] >= 0 {
-			id = parent.comp[same[i]]
-		} else {
+	comp := s.comp[:n]
+	if parent == nil {
+		for i := range comp {
 			s.enc = cm.AppendComponent(i, s.enc[:0])
-			id = s.intern(s.enc)
+			comp[i] = s.intern(s.enc)
 		}
-		comp = append(comp, id)
-		key = binary.AppendUvarint(key, uint64(id))
+	} else {
+		parent.same = cm.SameComponents(parent.m, parent.same[:0])
+		same, pc := parent.same[:n], parent.comp
+		for i := range comp {
+			if j := same[i]; j >= 0 {
+				comp[i] = pc[j]
+			} else {
+				s.enc = cm.AppendComponent(i, s.enc[:0])
+				comp[i] = s.intern(s.enc)
+			}
+		}
 	}
-	s.comp, s.key = comp, key
+	s.comp, s.key = comp, appendIDs(key, comp)
+}
+
+// appendIDs appends each of ids to key as a uvarint (the bytes of
+// binary.AppendUvarint), growing key once.
+func appendIDs(key []byte, ids []uint32) []byte {
+	key = slices.Grow(key, binary.MaxVarintLen32*len(ids))
+	n := len(key)
+	b := key[n : n+binary.MaxVarintLen32*len(ids)]
+	k := 0
+	for _, id := range ids {
+		for id >= 0x80 {
+			b[k] = byte(id) | 0x80
+			id >>= 7
+			k++
+		}
+		b[k] = byte(id)
+		k++
+	}
+	return key[:n+k]
 }
 
 // intern returns the id of component encoding enc, adding it if new.
@@ -461,7 +485,8 @@ func (s *search) push(c Model, prev, pre, depth int, revisit bool) bool {
 	}
 	f.m, f.next, f.prev, f.pre, f.depth = c, 0, prev, pre, depth
 	if s.cm != nil {
-		f.comp = append(f.comp[:0], s.comp...)
+		// The frame takes s.comp; keyOf refills the frame's old buffer.
+		f.comp, s.comp = s.comp, f.comp[:0]
 	}
 	f.prevEn = prev >= 0 && contains(f.en, prev)
 	f.reduced = false
@@ -603,13 +628,14 @@ func (s *search) loop() {
 		aux := s.auxOf(pre, depth)
 		slot, found := s.vis.find(h, s.key)
 		if found {
-			if f.reduced && s.vis.aux[slot]&onStack != 0 {
+			stored := s.vis.aux[slot]
+			if f.reduced && stored&onStack != 0 {
 				// The cycle proviso: a reduced successor closes a cycle
 				// on the stack, so this state is expanded fully lest a
 				// step be postponed round the cycle for ever.
 				s.expandFully(f)
 			}
-			if dominated(s.vis.aux[slot]&^onStack, aux) {
+			if dominated(stored&^onStack, aux) {
 				s.discard(c)
 				continue
 			}
@@ -620,11 +646,12 @@ func (s *search) loop() {
 				s.rep.Truncated = true
 				return
 			}
-			if !s.room() {
+			if exact := s.vis.exact; !s.room() {
 				s.discard(c)
 				return
+			} else if s.vis.exact != exact {
+				slot, _ = s.vis.find(h, s.key) // room compacted the table
 			}
-			slot, _ = s.vis.find(h, s.key) // room may have compacted the table
 			s.vis.insert(slot, h, s.key, aux)
 			s.rep.States++
 			if b.Progress != nil && s.rep.States&0xffff == 0 {

@@ -137,6 +137,9 @@ func (v *visited) find(h uint64, key []byte) (int, bool) {
 // keyAt returns the stored key at arena position o.
 func (v *visited) keyAt(o uint64) []byte {
 	c := v.arena[o>>32][uint32(o):]
+	if n := c[0]; n < 0x80 {
+		return c[1 : 1+int(n)]
+	}
 	n, w := binary.Uvarint(c)
 	return c[w : uint64(w)+n]
 }
