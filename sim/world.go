@@ -1070,6 +1070,9 @@ func (w *World) Note(t model.TaskID, label, data string) {
 // Records returns the log entries with the given label.
 func (w *World) Records(label string) []Record {
 	var out []Record
+	if n := w.Count(label); n > 0 {
+		out = make([]Record, 0, n) // notes (Note) may add to it
+	}
 	for _, r := range w.Log {
 		if r.Label == label {
 			out = append(out, r)
