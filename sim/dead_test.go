@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"cgsim/model"
-	"cgsim/scenarios"
 	"cgsim/sim"
 	"cgsim/sim/explore"
 )
@@ -42,24 +41,6 @@ func diffComponents(a, b *sim.World) string {
 	return out
 }
 
-// deadWorlds are the worlds the dead-value reduction is checked on: every
-// bundled scenario (random ones too: they use the named registers, pidfds
-// and checked waits that exhaustive ones rarely do) under each kill mode,
-// and the reduction's comparison worlds (the race catalogue).
-func deadWorlds(t *testing.T) map[string]*sim.World {
-	worlds := reduceWorlds(t)
-	for _, s := range scenarios.All() {
-		for _, mode := range model.KillModes {
-			opts := s.Options
-			opts.Kill = mode
-			w, err := s.Build(opts)
-			require.NoError(t, err)
-			worlds[fmt.Sprintf("%s/%s", s.Name, mode)] = w
-		}
-	}
-	return worlds
-}
-
 // scrambles are the values TestDeadValuesAreNeverRead writes over dead
 // values: zero, small numbers (pids, errnos, signal numbers), negative
 // ones, large ones.
@@ -79,7 +60,7 @@ var scrambles = []func(i int) int32{
 // By induction over runs, two states that differ only in dead values then
 // reach the same verdicts and outcomes.
 func TestDeadValuesAreNeverRead(t *testing.T) {
-	worlds := deadWorlds(t)
+	worlds := allWorlds(t)
 	perWorld := 200 // states per world; 429 worlds
 	if testing.Short() {
 		perWorld = 80

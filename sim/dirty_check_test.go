@@ -14,11 +14,13 @@ import (
 	"cgsim/sim"
 )
 
-// dirtyWorlds are the worlds the change tracking is checked on: the
-// reduction tests' (the race catalogue's, with and without gates, and
-// every exhaustively explored bundled scenario under each kill mode) and
-// the other bundled scenarios under each kill mode.
-func dirtyWorlds(t *testing.T) map[string]*sim.World {
+// allWorlds are the worlds the change tracking and the dead values are
+// checked on: the reduction tests' (the race catalogue's, with and without
+// gates, and every exhaustively explored bundled scenario under each kill
+// mode) and the other bundled scenarios under each kill mode (random ones
+// use the named registers, pidfds and checked waits that exhaustive ones
+// rarely do).
+func allWorlds(t *testing.T) map[string]*sim.World {
 	worlds := reduceWorlds(t)
 	for _, s := range scenarios.All() {
 		if s.ExploreMode() == "exhaustive" {
@@ -64,7 +66,7 @@ func TestDirtyMarksEveryChange(t *testing.T) {
 	if testing.Short() {
 		maxStates, runs, runLen = 500, 4, 100
 	}
-	worlds := dirtyWorlds(t)
+	worlds := allWorlds(t)
 	for _, name := range slices.Sorted(maps.Keys(worlds)) {
 		w := worlds[name]
 		// Breadth first: every transition out of the first maxStates
