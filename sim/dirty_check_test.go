@@ -1,16 +1,11 @@
 package sim_test
 
 import (
-	"fmt"
 	"maps"
 	"math/rand/v2"
 	"slices"
 	"testing"
 
-	"github.com/stretchr/testify/require"
-
-	"cgsim/model"
-	"cgsim/scenarios"
 	"cgsim/sim"
 )
 
@@ -22,18 +17,7 @@ import (
 // rarely do).
 func allWorlds(t *testing.T) map[string]*sim.World {
 	worlds := reduceWorlds(t)
-	for _, s := range scenarios.All() {
-		if s.ExploreMode() == "exhaustive" {
-			continue
-		}
-		for _, mode := range model.KillModes {
-			opts := s.Options
-			opts.Kill = mode
-			w, err := s.Build(opts)
-			require.NoError(t, err)
-			worlds[fmt.Sprintf("%s/%s", s.Name, mode)] = w
-		}
-	}
+	maps.Copy(worlds, bundledWorlds(t, false))
 	return worlds
 }
 

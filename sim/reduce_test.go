@@ -155,8 +155,20 @@ func reduceWorlds(t *testing.T) map[string]*sim.World {
 		require.NoError(t, err)
 		add(fmt.Sprintf("pgrp-kill-zero/%s", mode), w)
 	}
+	bundled := bundledWorlds(t, true)
+	for _, name := range slices.Sorted(maps.Keys(bundled)) {
+		add(name, bundled[name])
+	}
+	return worlds
+}
+
+// bundledWorlds builds the bundled scenarios explored exhaustively
+// (exhaustive true) or the others, each under every kill mode, named
+// NAME/MODE.
+func bundledWorlds(t *testing.T, exhaustive bool) map[string]*sim.World {
+	worlds := map[string]*sim.World{}
 	for _, s := range scenarios.All() {
-		if s.ExploreMode() != "exhaustive" {
+		if (s.ExploreMode() == "exhaustive") != exhaustive {
 			continue
 		}
 		for _, mode := range model.KillModes {
@@ -164,7 +176,7 @@ func reduceWorlds(t *testing.T) map[string]*sim.World {
 			opts.Kill = mode
 			w, err := s.Build(opts)
 			require.NoError(t, err)
-			add(fmt.Sprintf("%s/%s", s.Name, mode), w)
+			worlds[fmt.Sprintf("%s/%s", s.Name, mode)] = w
 		}
 	}
 	return worlds
